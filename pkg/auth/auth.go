@@ -1,0 +1,58 @@
+// Package auth gets the bearer tokens nimbusctl sends to Nimbus: from a device-code login whose
+// MSAL cache is persisted, from client credentials for CI, or from NIMBUSCTL_TOKEN.
+package auth
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Resource is an API that needs its own token.
+type Resource string
+
+const (
+	ResourceNimbus Resource = "nimbus" // the connector API
+	ResourceOData  Resource = "odata"  // the reporting OData feed
+)
+
+// Resources lists them in display order.
+var Resources = []Resource{ResourceNimbus, ResourceOData}
+
+// Token is an access token and where it came from.
+type Token struct {
+	AccessToken string
+	ExpiresOn   time.Time // zero when unknown (a raw NIMBUSCTL_TOKEN)
+	Source      string    // "device code login", "client secret", "NIMBUSCTL_TOKEN", ...
+	Account     string    // UPN, when there is a user
+}
+
+// Source hands out tokens for a resource, refreshing them silently when it can.
+type Source interface {
+	Token(ctx context.Context, res Resource) (Token, error)
+}
+
+// ErrLoginRequired means no credential is available and none may be asked for.
+var ErrLoginRequired = errors.New("not logged in")
+
+// Static is a fixed bearer token (NIMBUSCTL_TOKEN): the escape hatch for scripts that get a
+// token elsewhere. It is used for every resource.
+type Static struct {
+	Value string
+	From  string
+}
+
+func (s Static) Token(context.Context, Resource) (Token, error) {
+	return Token{AccessToken: s.Value, Source: s.From}, nil
+}
+
+// BearerFunc adapts a Source into an httpx.AuthFunc for one resource.
+func BearerFunc(src Source, res Resource) func(ctx context.Context) (string, error) {
+	return func(ctx context.Context) (string, error) {
+		t, err := src.Token(ctx, res)
+		if err != nil {
+			return "", err
+		}
+		return "Bearer " + t.AccessToken, nil
+	}
+}

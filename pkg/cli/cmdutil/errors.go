@@ -1,0 +1,157 @@
+// Package cmdutil is what every command package shares: the Factory of lazily built
+// dependencies, the typed errors that decide the exit code, and flag helpers.
+package cmdutil
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/nimbusctl/nimbusctl/pkg/httpx"
+)
+
+// Exit codes, as docs/exit-codes.md and `nimbusctl help exit-codes` list them.
+const (
+	ExitOK          = 0
+	ExitFailure     = 1
+	ExitCancelled   = 2
+	ExitInvalid     = 3
+	ExitAuth        = 4
+	ExitForbidden   = 5
+	ExitNotFound    = 6
+	ExitRejected    = 7
+	ExitPending     = 8
+	ExitPartial     = 9
+	ExitUnavailable = 10
+)
+
+// ExitCodes describes each code, for help and docs (kept here so they cannot drift).
+var ExitCodes = []struct {
+	Code    int
+	Name    string
+	Meaning string
+}{
+	{ExitOK, "ok", "the command did what it was asked"},
+	{ExitFailure, "error", "any other failure (bad config, unexpected answer, local I/O)"},
+	{ExitCancelled, "cancelled", "Ctrl-C, or a confirmation prompt was declined"},
+	{ExitInvalid, "invalid input", "a flag, argument or CSV row is invalid; nothing was sent"},
+	{ExitAuth, "not logged in", "no usable credential, or the API answered 401"},
+	{ExitForbidden, "forbidden", "the API answered 403: your Nimbus role or the service/address book does not allow it"},
+	{ExitNotFound, "not found", "the API answered 404: unknown id"},
+	{ExitRejected, "rejected", "the API answered 400 (or another 4xx): it refused the request as sent"},
+	{ExitPending, "pending", "nps.today wants the agent's p-gap rating before it sends the survey; rerun with --agent-rating"},
+	{ExitPartial, "partial", "a bulk run where some rows failed and the rest were applied (see --report)"},
+	{ExitUnavailable, "unavailable", "gave up after retries: 429 throttling, 5xx, timeout or network failure"},
+}
+
+// FlagError is a usage mistake: exit 3, with a pointer to --help.
+type FlagError struct{ err error }
+
+func (e *FlagError) Error() string { return e.err.Error() }
+func (e *FlagError) Unwrap() error { return e.err }
+
+// FlagErrorf builds a FlagError.
+func FlagErrorf(format string, a ...any) error {
+	return &FlagError{fmt.Errorf(format, a...)}
+}
+
+// FlagErrorWrap marks err as a usage mistake.
+func FlagErrorWrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &FlagError{err}
+}
+
+// InvalidInputError is bad input that is not a flag (a CSV row, a JSON file): exit 3.
+type InvalidInputError struct{ Msg string }
+
+func (e *InvalidInputError) Error() string { return e.Msg }
+
+// InvalidInputf builds an InvalidInputError.
+func InvalidInputf(format string, a ...any) error {
+	return &InvalidInputError{fmt.Sprintf(format, a...)}
+}
+
+// ErrCancelled is Ctrl-C or a declined prompt: exit 2.
+var ErrCancelled = errors.New("cancelled")
+
+// SilentError exits 1 without printing: the command already said why.
+var SilentError = errors.New("silent error")
+
+// AuthError means there is no usable credential: exit 4.
+type AuthError struct{ Msg string }
+
+func (e *AuthError) Error() string { return e.Msg }
+
+// PendingError is nps.today's p-gap hold: exit 8.
+type PendingError struct{ Msg string }
+
+func (e *PendingError) Error() string { return e.Msg }
+
+// PartialError is a bulk run with some failed rows: exit 9.
+type PartialError struct{ Msg string }
+
+func (e *PartialError) Error() string { return e.Msg }
+
+// ExitError carries an explicit exit code.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string { return e.Err.Error() }
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// ExitCodeOf maps an error to the documented exit code.
+func ExitCodeOf(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var (
+		flagErr    *FlagError
+		inputErr   *InvalidInputError
+		authErr    *AuthError
+		pendingErr *PendingError
+		partialErr *PartialError
+		exitErr    *ExitError
+		apiErr     *httpx.APIError
+		netErr     *httpx.NetError
+	)
+	switch {
+	case errors.As(err, &exitErr):
+		return exitErr.Code
+	case errors.Is(err, ErrCancelled), errors.Is(err, context.Canceled):
+		return ExitCancelled
+	case errors.As(err, &flagErr), errors.As(err, &inputErr):
+		return ExitInvalid
+	case errors.As(err, &authErr):
+		return ExitAuth
+	case errors.As(err, &pendingErr):
+		return ExitPending
+	case errors.As(err, &partialErr):
+		return ExitPartial
+	case errors.As(err, &apiErr):
+		return statusExit(apiErr.Status)
+	case errors.As(err, &netErr), errors.Is(err, context.DeadlineExceeded):
+		return ExitUnavailable
+	}
+	return ExitFailure
+}
+
+func statusExit(status int) int {
+	switch {
+	case status == http.StatusUnauthorized:
+		return ExitAuth
+	case status == http.StatusForbidden:
+		return ExitForbidden
+	case status == http.StatusNotFound:
+		return ExitNotFound
+	case status == http.StatusTooManyRequests || status >= 500:
+		return ExitUnavailable
+	case status >= 400:
+		return ExitRejected
+	}
+	return ExitFailure
+}

@@ -1,0 +1,276 @@
+// Package config reads and writes nimbusctl's config.yaml: named profiles of settings, each
+// overridable by a NIMBUSCTL_<KEY> environment variable.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/viper"
+
+	"github.com/nimbusctl/nimbusctl/pkg/httpx"
+)
+
+// DefaultProfile is used when nothing selects another.
+const DefaultProfile = "default"
+
+// Getenv reads the environment; tests pass their own.
+type Getenv func(string) string
+
+// Dirs are the folders nimbusctl keeps files in.
+type Dirs struct {
+	Config string // config.yaml
+	Cache  string // token cache
+	State  string // run ledgers, reports
+}
+
+// DefaultDirs honours NIMBUSCTL_CONFIG_DIR / _CACHE_DIR / _STATE_DIR, then the XDG variables,
+// then the OS defaults.
+func DefaultDirs(getenv Getenv) Dirs {
+	home, _ := os.UserHomeDir()
+	pick := func(own, xdg, fallback string) string {
+		if v := getenv(own); v != "" {
+			return v
+		}
+		if v := getenv(xdg); v != "" {
+			return filepath.Join(v, "nimbusctl")
+		}
+		return fallback
+	}
+	cfg, err := os.UserConfigDir()
+	if err != nil {
+		cfg = filepath.Join(home, ".config")
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = filepath.Join(home, ".cache")
+	}
+	state := filepath.Join(home, ".local", "state")
+	if runtime.GOOS == "windows" {
+		state = cache
+	}
+	return Dirs{
+		Config: pick("NIMBUSCTL_CONFIG_DIR", "XDG_CONFIG_HOME", filepath.Join(cfg, "nimbusctl")),
+		Cache:  pick("NIMBUSCTL_CACHE_DIR", "XDG_CACHE_HOME", filepath.Join(cache, "nimbusctl")),
+		State:  pick("NIMBUSCTL_STATE_DIR", "XDG_STATE_HOME", filepath.Join(state, "nimbusctl")),
+	}
+}
+
+// Config is the loaded config.yaml plus the profile selection.
+type Config struct {
+	Dirs     Dirs
+	path     string
+	v        *viper.Viper
+	selected string // from --profile or NIMBUSCTL_PROFILE; empty: the file's current_profile
+	getenv   Getenv
+}
+
+// Load reads config.yaml from dirs.Config (a missing file is an empty config). profile is the
+// --profile flag value, which wins over NIMBUSCTL_PROFILE and the file's current_profile.
+func Load(dirs Dirs, profile string, getenv Getenv) (*Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	c := &Config{Dirs: dirs, path: filepath.Join(dirs.Config, "config.yaml"), v: viper.New(), getenv: getenv}
+	c.v.SetConfigFile(c.path)
+	c.v.SetConfigType("yaml")
+	if err := c.v.ReadInConfig(); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		var nf viper.ConfigFileNotFoundError
+		if !errors.As(err, &nf) {
+			return nil, fmt.Errorf("reading %s: %w", c.path, err)
+		}
+	}
+	c.selected = strings.ToLower(profile)
+	if c.selected == "" {
+		c.selected = strings.ToLower(getenv("NIMBUSCTL_PROFILE"))
+	}
+	return c, nil
+}
+
+// Path is the config file's location.
+func (c *Config) Path() string { return c.path }
+
+// ProfileName is the profile in effect.
+func (c *Config) ProfileName() string {
+	if c.selected != "" {
+		return c.selected
+	}
+	if p := c.v.GetString("current_profile"); p != "" {
+		return strings.ToLower(p)
+	}
+	return DefaultProfile
+}
+
+// Profiles lists the profiles the file defines, sorted.
+func (c *Config) Profiles() []string {
+	m := c.v.GetStringMap("profiles")
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// HasProfile reports whether the file defines name.
+func (c *Config) HasProfile(name string) bool {
+	return c.v.IsSet("profiles." + strings.ToLower(name))
+}
+
+// Profile resolves the profile in effect.
+func (c *Config) Profile() (*Profile, error) {
+	name := c.ProfileName()
+	if c.selected != "" && name != DefaultProfile && !c.HasProfile(name) {
+		return nil, fmt.Errorf("profile %q is not defined in %s (known: %s)", name, c.path, strings.Join(c.Profiles(), ", "))
+	}
+	return c.resolve(name)
+}
+
+func (c *Config) resolve(name string) (*Profile, error) {
+	p := &Profile{Name: name, values: map[string]string{}, sources: map[string]string{}}
+	file := c.v.GetStringMap("profiles." + name)
+	for _, k := range Keys {
+		if v := c.getenv(k.Env()); v != "" {
+			p.values[k.Name], p.sources[k.Name] = v, "env "+k.Env()
+		} else if v, ok := file[k.Name]; ok && fmt.Sprint(v) != "" {
+			p.values[k.Name], p.sources[k.Name] = stringify(v), "config"
+		} else if k.Default != "" {
+			p.values[k.Name], p.sources[k.Name] = k.Default, "default"
+		}
+	}
+	for _, k := range Keys {
+		if v, ok := p.values[k.Name]; ok && k.Check != nil {
+			if err := k.Check(v); err != nil {
+				return nil, fmt.Errorf("profile %q, %s (from %s): %w", name, k.Name, p.sources[k.Name], err)
+			}
+		}
+	}
+	return p, nil
+}
+
+func stringify(v any) string {
+	if list, ok := v.([]any); ok {
+		parts := make([]string, len(list))
+		for i, e := range list {
+			parts[i] = fmt.Sprint(e)
+		}
+		return strings.Join(parts, ",")
+	}
+	return fmt.Sprint(v)
+}
+
+// Set stores key=value in profile (the profile in effect when empty), after checking it.
+func (c *Config) Set(profile, key, value string) error {
+	k, ok := FindKey(key)
+	if !ok {
+		return fmt.Errorf("unknown key %q: known keys: %s", key, strings.Join(KeyNames(), ", "))
+	}
+	if k.Check != nil && value != "" {
+		if err := k.Check(value); err != nil {
+			return err
+		}
+	}
+	if profile == "" {
+		profile = c.ProfileName()
+	}
+	c.v.Set("profiles."+strings.ToLower(profile)+"."+k.Name, value)
+	return nil
+}
+
+// SetProfile writes several keys into one profile at once (the sandbox's profile).
+func (c *Config) SetProfile(profile string, values map[string]string) error {
+	for k, v := range values {
+		if err := c.Set(profile, k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Use makes profile the current one.
+func (c *Config) Use(profile string) error {
+	profile = strings.ToLower(profile)
+	if !c.HasProfile(profile) {
+		return fmt.Errorf("profile %q is not defined (known: %s)", profile, strings.Join(c.Profiles(), ", "))
+	}
+	c.v.Set("current_profile", profile)
+	c.selected = ""
+	return nil
+}
+
+// Save writes config.yaml atomically with mode 0600 in a 0700 folder.
+func (c *Config) Save() error {
+	if err := os.MkdirAll(c.Dirs.Config, 0o700); err != nil {
+		return err
+	}
+	tmp := filepath.Join(c.Dirs.Config, ".config.tmp.yaml") // viper picks the format from the extension
+	if err := c.v.WriteConfigAs(tmp); err != nil {
+		return fmt.Errorf("writing %s: %w", tmp, err)
+	}
+	if err := os.Chmod(tmp, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, c.path)
+}
+
+// Profile is a resolved set of settings.
+type Profile struct {
+	Name    string
+	values  map[string]string
+	sources map[string]string
+}
+
+// Get returns a key's value ("" when unset).
+func (p *Profile) Get(key string) string { return p.values[key] }
+
+// Source says where a key's value came from: "config", "env NIMBUSCTL_X", "default".
+func (p *Profile) Source(key string) string { return p.sources[key] }
+
+// NimbusURL is the connector API base: endpoint, else the region's.
+func (p *Profile) NimbusURL() string {
+	if e := p.Get("endpoint"); e != "" {
+		return strings.TrimRight(e, "/")
+	}
+	r, _ := FindRegion(p.Get("region"))
+	return r.Endpoint
+}
+
+// ODataURL is the reporting feed base: odata_url, else the region's.
+func (p *Profile) ODataURL() string {
+	if e := p.Get("odata_url"); e != "" {
+		return strings.TrimRight(e, "/")
+	}
+	r, _ := FindRegion(p.Get("region"))
+	return r.OData
+}
+
+// List splits a comma- or space-separated key into its items.
+func (p *Profile) List(key string) []string {
+	return strings.FieldsFunc(p.Get(key), func(r rune) bool { return r == ',' || r == ' ' })
+}
+
+// Rate parses a rate key.
+func (p *Profile) Rate(key string) httpx.Rate {
+	r, _ := httpx.ParseRate(p.Get(key), httpx.Rate{Count: 1, Per: time.Second}) // checked in resolve
+	return r
+}
+
+// Retries is max_retries as a number of attempts in all.
+func (p *Profile) Retries() int {
+	var n int
+	fmt.Sscanf(p.Get("max_retries"), "%d", &n)
+	return n + 1
+}
+
+// RequestTimeout is request_timeout.
+func (p *Profile) RequestTimeout() time.Duration {
+	d, _ := time.ParseDuration(p.Get("request_timeout"))
+	return d
+}

@@ -1,0 +1,167 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/nimbusctl/nimbusctl/pkg/httpx"
+)
+
+// Region is one of the connector's seven locations (nimbus.connector.apiProperties.json).
+type Region struct {
+	Name     string // short name used on the command line
+	Label    string // as the connector shows it
+	Endpoint string // connector API base URL
+	OData    string // reporting OData base URL
+}
+
+// Regions lists the connector's locations. The OData hosts follow the pattern Luware documents
+// for ch-01 and ch-02 (api.<cluster>.luware.cloud/v1/odata); for the other five the host is an
+// inference: set odata_url when yours differs.
+var Regions = []Region{
+	{"ch-01", "Switzerland 01", "https://api.luware.cloud", "https://api.ch-01.luware.cloud/v1/odata"},
+	{"ch-02", "Switzerland 02", "https://api.ch-02.luware.cloud", "https://api.ch-02.luware.cloud/v1/odata"},
+	{"de-01", "Germany 01", "https://api.de-01.luware.cloud", "https://api.de-01.luware.cloud/v1/odata"},
+	{"de-02", "Germany 02", "https://api.de-02.luware.cloud", "https://api.de-02.luware.cloud/v1/odata"},
+	{"uk-01", "United Kingdom 01", "https://api.uk-01.luware.cloud", "https://api.uk-01.luware.cloud/v1/odata"},
+	{"eu-01", "Europe 01", "https://api.eu-01.luware.cloud", "https://api.eu-01.luware.cloud/v1/odata"},
+	{"innovator", "Innovator 01", "https://api.innovator.luware.cloud", "https://api.innovator.luware.cloud/v1/odata"},
+}
+
+// FindRegion looks a region up by short name.
+func FindRegion(name string) (Region, bool) {
+	for _, r := range Regions {
+		if strings.EqualFold(r.Name, name) {
+			return r, true
+		}
+	}
+	return Region{}, false
+}
+
+func regionNames() []string {
+	names := make([]string, len(Regions))
+	for i, r := range Regions {
+		names[i] = r.Name
+	}
+	return names
+}
+
+// Well-known Entra application ids.
+const (
+	ConnectorAppID = "23694b6c-5a4a-45ce-9c6a-37c5f1880d4e" // "Luware Nimbus for Microsoft Teams"
+	ODataAppID     = "898a7352-9216-4ca8-a485-7d8f3903f598" // "Nimbus Odata Login"
+)
+
+// Key describes one profile setting.
+type Key struct {
+	Name        string
+	Default     string
+	Description string
+	Check       func(string) error
+}
+
+// Env is the environment variable that overrides the key.
+func (k Key) Env() string { return "NIMBUSCTL_" + strings.ToUpper(k.Name) }
+
+// Keys are every setting a profile can hold. Secrets are deliberately absent: they come from
+// the environment or 0600 files, never from config.yaml.
+var Keys = []Key{
+	{Name: "region", Default: "ch-01", Description: "Nimbus location: " + strings.Join(regionNames(), ", "), Check: checkRegion},
+	{Name: "endpoint", Description: "Nimbus connector API base URL; overrides region", Check: checkURL},
+	{Name: "tenant", Default: "organizations", Description: "Entra ID tenant (id or domain)"},
+	{Name: "client_id", Description: "your Entra app registration (public client flows enabled)"},
+	{Name: "authority", Default: "https://login.microsoftonline.com", Description: "Entra ID authority host", Check: checkURL},
+	{Name: "scopes", Default: ConnectorAppID + "/.default", Description: "scopes for the connector API (comma-separated)"},
+	{Name: "odata_url", Description: "reporting OData feed base URL; default derived from region", Check: checkURL},
+	{Name: "odata_scopes", Default: ODataAppID + "/.default", Description: "scopes for the OData feed (comma-separated)"},
+	{Name: "npstoday_url", Default: "https://api.nps.today", Description: "nps.today API base URL", Check: checkURL},
+	{Name: "npstoday_auth_scheme", Default: "raw", Description: "how the nps.today key is sent: raw, bearer or basic", Check: checkScheme},
+	{Name: "nimbus_rate", Default: "100/60s", Description: "call rate to Nimbus: N/PERIOD or auto", Check: checkRate},
+	{Name: "npstoday_rate", Default: "10/s", Description: "call rate to nps.today: N/PERIOD or auto", Check: checkRate},
+	{Name: "odata_rate", Default: "5/s", Description: "call rate to the OData feed: N/PERIOD or auto", Check: checkRate},
+	{Name: "max_retries", Default: "4", Description: "retries after a 429, 503 or network error (0-10)", Check: checkRetries},
+	{Name: "request_timeout", Default: "60s", Description: "timeout of one HTTP attempt", Check: checkDuration},
+	{Name: "ca_file", Description: "extra CA certificates (PEM) to trust, e.g. the sandbox's"},
+	{Name: "default_country", Default: "+45", Description: "country code for phone numbers without one (nps.today's default is +45)", Check: checkCountry},
+	{Name: "username", Description: "account to use when the token cache holds several"},
+}
+
+// FindKey looks a key up by name.
+func FindKey(name string) (Key, bool) {
+	name = strings.ToLower(strings.ReplaceAll(name, "-", "_"))
+	for _, k := range Keys {
+		if k.Name == name {
+			return k, true
+		}
+	}
+	return Key{}, false
+}
+
+// KeyNames lists the key names, sorted.
+func KeyNames() []string {
+	names := make([]string, len(Keys))
+	for i, k := range Keys {
+		names[i] = k.Name
+	}
+	sort.Strings(names)
+	return names
+}
+
+func checkRegion(s string) error {
+	if _, ok := FindRegion(s); !ok {
+		return fmt.Errorf("unknown region %q: allowed: %s", s, strings.Join(regionNames(), ", "))
+	}
+	return nil
+}
+
+func checkURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("invalid URL %q: want https://host[/path]", s)
+	}
+	return httpx.CheckScheme(u)
+}
+
+func checkScheme(s string) error {
+	switch strings.ToLower(s) {
+	case "raw", "bearer", "basic":
+		return nil
+	}
+	return fmt.Errorf("invalid auth scheme %q: allowed: raw, bearer, basic", s)
+}
+
+func checkRate(s string) error {
+	_, err := httpx.ParseRate(s, httpx.Rate{Count: 1, Per: time.Second})
+	return err
+}
+
+func checkRetries(s string) error {
+	var n int
+	if _, err := fmt.Sscanf(s, "%d", &n); err != nil || n < 0 || n > 10 || fmt.Sprint(n) != s {
+		return fmt.Errorf("invalid max_retries %q: want a whole number from 0 to 10", s)
+	}
+	return nil
+}
+
+func checkDuration(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("invalid duration %q: e.g. 30s, 2m", s)
+	}
+	return nil
+}
+
+func checkCountry(s string) error {
+	if len(s) < 2 || len(s) > 4 || s[0] != '+' {
+		return fmt.Errorf("invalid country code %q: e.g. +41, +45", s)
+	}
+	for _, r := range s[1:] {
+		if r < '0' || r > '9' {
+			return fmt.Errorf("invalid country code %q: e.g. +41, +45", s)
+		}
+	}
+	return nil
+}

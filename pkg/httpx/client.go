@@ -1,0 +1,436 @@
+// Package httpx is the one HTTP pipeline every nimbusctl API client uses: pacing by a shared
+// limiter, bounded retries that honour Retry-After, typed errors with the server's message,
+// a redacted --debug trace, and the refusal of plain http:// except to loopback.
+package httpx
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+// AuthFunc returns the value of the Authorization header for one request.
+type AuthFunc func(ctx context.Context) (string, error)
+
+// Retry bounds the retries of one request.
+type Retry struct {
+	MaxAttempts int           // attempts in all, including the first (default 5)
+	BaseDelay   time.Duration // first backoff step (default 500ms), doubled each time, with jitter
+	MaxDelay    time.Duration // cap of one backoff step (default 30s)
+	MaxWait     time.Duration // longest Retry-After we accept before giving up (default 2m)
+}
+
+func (r Retry) withDefaults() Retry {
+	if r.MaxAttempts <= 0 {
+		r.MaxAttempts = 5
+	}
+	if r.BaseDelay <= 0 {
+		r.BaseDelay = 500 * time.Millisecond
+	}
+	if r.MaxDelay <= 0 {
+		r.MaxDelay = 30 * time.Second
+	}
+	if r.MaxWait <= 0 {
+		r.MaxWait = 2 * time.Minute
+	}
+	return r
+}
+
+// Config describes one service's client.
+type Config struct {
+	Service   string // "nimbus", "npstoday", "odata"
+	BaseURL   string
+	Auth      AuthFunc // nil: no Authorization header
+	Limiter   *Limiter // shared by all workers; nil: unpaced
+	Retry     Retry
+	Transport http.RoundTripper // nil: NewTransport("")
+	Timeout   time.Duration     // per attempt (default 60s)
+	UserAgent string
+	Trace     io.Writer // --debug: requests and answers, redacted
+	Secrets   []string  // literal values to scrub from the trace (API keys)
+	Sleep     func(ctx context.Context, d time.Duration) error
+}
+
+// Client sends requests to one service.
+type Client struct {
+	cfg  Config
+	base *url.URL
+	hc   *http.Client
+}
+
+// New checks the base URL and builds the client.
+func New(cfg Config) (*Client, error) {
+	base, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
+	if err != nil || base.Host == "" {
+		return nil, fmt.Errorf("invalid %s endpoint %q: want https://host[/path]", serviceName(cfg.Service), cfg.BaseURL)
+	}
+	if err := CheckScheme(base); err != nil {
+		return nil, err
+	}
+	cfg.Retry = cfg.Retry.withDefaults()
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 60 * time.Second
+	}
+	if cfg.Sleep == nil {
+		cfg.Sleep = sleep
+	}
+	if cfg.Transport == nil {
+		t, err := NewTransport("")
+		if err != nil {
+			return nil, err
+		}
+		cfg.Transport = t
+	}
+	hc := &http.Client{
+		Transport: cfg.Transport,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) >= 5 {
+				return errors.New("too many redirects")
+			}
+			return CheckScheme(req.URL)
+		},
+	}
+	return &Client{cfg: cfg, base: base, hc: hc}, nil
+}
+
+// BaseURL is the service root the client was built with.
+func (c *Client) BaseURL() string { return c.base.String() }
+
+// Limiter is the client's shared limiter.
+func (c *Client) Limiter() *Limiter { return c.cfg.Limiter }
+
+// CheckScheme allows https anywhere and http only to loopback, where the sandbox lives.
+func CheckScheme(u *url.URL) error {
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		if IsLoopback(u.Hostname()) {
+			return nil
+		}
+		return fmt.Errorf("refusing plain http:// to %s: tokens and keys would travel unencrypted (use https://; http is allowed only to loopback)", u.Host)
+	}
+	return fmt.Errorf("unsupported URL scheme %q in %s", u.Scheme, u.Redacted())
+}
+
+// IsLoopback reports whether host is localhost or a loopback address.
+func IsLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// NewTransport returns a TLS 1.2+ transport trusting the system roots plus caFile (PEM), if set.
+func NewTransport(caFile string) (*http.Transport, error) {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	t.MaxIdleConnsPerHost = 32
+	if caFile == "" {
+		return t, nil
+	}
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("reading CA file: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("CA file %s holds no PEM certificate", caFile)
+	}
+	t.TLSClientConfig.RootCAs = pool
+	return t, nil
+}
+
+// Request is one API call. Path is relative to the base URL and already escaped; an absolute
+// URL (an OData nextLink) is used as it is, after the scheme check.
+type Request struct {
+	Op     string // operation name for errors and traces: "AddContact"
+	Method string
+	Path   string
+	Query  url.Values
+	Body   any // []byte is sent as is; anything else is JSON-encoded
+	Header http.Header
+	// Idempotent marks a POST that is safe to repeat (a delete-by-POST, a query). PUT, GET
+	// and DELETE are idempotent already.
+	Idempotent bool
+}
+
+// Response is a 2xx answer with its body read.
+type Response struct {
+	Status   int
+	Header   http.Header
+	Body     []byte
+	Attempts int
+}
+
+// Do sends the request (retrying where it is safe) and decodes a JSON answer into out.
+func (c *Client) Do(ctx context.Context, r *Request, out any) (*Response, error) {
+	hr, attempts, err := c.send(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	defer hr.Body.Close()
+	body, err := io.ReadAll(hr.Body)
+	if err != nil {
+		return nil, &NetError{Service: c.cfg.Service, Op: r.Op, Attempts: attempts, Err: err}
+	}
+	c.traceBody(body)
+	resp := &Response{Status: hr.StatusCode, Header: hr.Header, Body: body, Attempts: attempts}
+	if out != nil && len(bytes.TrimSpace(body)) > 0 {
+		if err := json.Unmarshal(body, out); err != nil {
+			return resp, fmt.Errorf("%s: unexpected answer from the %s service: %w", r.Op, serviceName(c.cfg.Service), err)
+		}
+	}
+	return resp, nil
+}
+
+// Open sends the request like Do but hands back the live 2xx answer for streaming. The
+// caller closes the body. Retries happen only before the body is handed over.
+func (c *Client) Open(ctx context.Context, r *Request) (*http.Response, error) {
+	hr, _, err := c.send(ctx, r)
+	return hr, err
+}
+
+func (c *Client) idempotent(r *Request) bool {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodOptions:
+		return true
+	}
+	return r.Idempotent
+}
+
+func (c *Client) resolve(r *Request) (*url.URL, error) {
+	var u *url.URL
+	if strings.HasPrefix(r.Path, "https://") || strings.HasPrefix(r.Path, "http://") {
+		abs, err := url.Parse(r.Path)
+		if err != nil {
+			return nil, err
+		}
+		u = abs
+	} else {
+		rel, err := url.Parse(strings.TrimLeft(r.Path, "/"))
+		if err != nil {
+			return nil, fmt.Errorf("%s: bad path %q: %w", r.Op, r.Path, err)
+		}
+		b := *c.base
+		b.Path = strings.TrimRight(b.Path, "/") + "/"
+		b.RawPath = ""
+		u = b.ResolveReference(rel)
+	}
+	if len(r.Query) > 0 {
+		q := u.Query()
+		for k, vs := range r.Query {
+			for _, v := range vs {
+				q.Add(k, v)
+			}
+		}
+		u.RawQuery = q.Encode()
+	}
+	return u, CheckScheme(u)
+}
+
+func (c *Client) encodeBody(r *Request) ([]byte, error) {
+	switch b := r.Body.(type) {
+	case nil:
+		return nil, nil
+	case []byte:
+		return b, nil
+	case json.RawMessage:
+		return b, nil
+	default:
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(b); err != nil {
+			return nil, fmt.Errorf("%s: encoding the request: %w", r.Op, err)
+		}
+		return bytes.TrimRight(buf.Bytes(), "\n"), nil
+	}
+}
+
+// send runs the attempts. It returns a 2xx answer with an unread body, or an error.
+func (c *Client) send(ctx context.Context, r *Request) (*http.Response, int, error) {
+	u, err := c.resolve(r)
+	if err != nil {
+		return nil, 0, err
+	}
+	body, err := c.encodeBody(r)
+	if err != nil {
+		return nil, 0, err
+	}
+	idem := c.idempotent(r)
+	pol := c.cfg.Retry
+	for attempt := 1; ; attempt++ {
+		if err := c.cfg.Limiter.Wait(ctx); err != nil {
+			return nil, attempt - 1, err
+		}
+		hr, wrote, elapsed, err := c.attempt(ctx, r, u, body)
+		last := attempt >= pol.MaxAttempts
+		var authErr errAuth
+		if errors.As(err, &authErr) {
+			return nil, attempt, authErr.err
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, attempt, ctx.Err()
+			}
+			netErr := &NetError{Service: c.cfg.Service, Op: r.Op, Attempts: attempt, Err: err}
+			if !idem && wrote {
+				return nil, attempt, &AmbiguousError{Err: netErr}
+			}
+			if last {
+				return nil, attempt, netErr
+			}
+			if err := c.backoff(ctx, attempt, 0); err != nil {
+				return nil, attempt, err
+			}
+			continue
+		}
+		retryAfter := parseRetryAfter(hr.Header.Get("Retry-After"), time.Now())
+		c.cfg.Limiter.Observe(hr.StatusCode, retryAfter)
+		c.traceStatus(hr, elapsed)
+		if hr.StatusCode < 400 {
+			return hr, attempt, nil
+		}
+		apiErr := c.apiError(r, u, hr, attempt)
+		retryable := false
+		switch hr.StatusCode {
+		case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+			retryable = true // the server refused before doing anything
+		case http.StatusBadGateway, http.StatusGatewayTimeout:
+			if !idem {
+				return nil, attempt, &AmbiguousError{Err: apiErr}
+			}
+			retryable = true
+		}
+		if !retryable || last || retryAfter > pol.MaxWait {
+			return nil, attempt, apiErr
+		}
+		if err := c.backoff(ctx, attempt, retryAfter); err != nil {
+			return nil, attempt, err
+		}
+	}
+}
+
+func (c *Client) attempt(ctx context.Context, r *Request, u *url.URL, body []byte) (*http.Response, bool, time.Duration, error) {
+	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	wrote := false
+	trace := &httptrace.ClientTrace{
+		WroteRequest: func(info httptrace.WroteRequestInfo) { wrote = wrote || info.Err == nil },
+	}
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(actx, trace), r.Method, u.String(), bytes.NewReader(body))
+	if err != nil {
+		cancel()
+		return nil, false, 0, err
+	}
+	if body == nil {
+		req.Body = http.NoBody
+		req.GetBody = func() (io.ReadCloser, error) { return http.NoBody, nil }
+	}
+	for k, vs := range r.Header {
+		req.Header[k] = vs
+	}
+	if body != nil && req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if req.Header.Get("Accept") == "" {
+		req.Header.Set("Accept", "application/json")
+	}
+	if c.cfg.UserAgent != "" {
+		req.Header.Set("User-Agent", c.cfg.UserAgent)
+	}
+	if c.cfg.Auth != nil {
+		v, err := c.cfg.Auth(ctx)
+		if err != nil {
+			cancel()
+			return nil, false, 0, errAuth{err}
+		}
+		req.Header.Set("Authorization", v)
+	}
+	c.traceRequest(r, req, body)
+	start := time.Now()
+	hr, err := c.hc.Do(req)
+	elapsed := time.Since(start)
+	if err != nil {
+		cancel()
+		return nil, wrote, elapsed, err
+	}
+	hr.Body = &cancelOnClose{ReadCloser: hr.Body, cancel: cancel}
+	return hr, wrote, elapsed, nil
+}
+
+// errAuth carries a credential failure out of attempt: it is not a network error and is
+// never retried.
+type errAuth struct{ err error }
+
+func (e errAuth) Error() string { return e.err.Error() }
+
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c *cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
+}
+
+func (c *Client) apiError(r *Request, u *url.URL, hr *http.Response, attempt int) *APIError {
+	defer hr.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(hr.Body, 64<<10))
+	c.traceBody(body)
+	return &APIError{
+		Service:   c.cfg.Service,
+		Op:        r.Op,
+		Method:    r.Method,
+		Path:      u.Path,
+		Status:    hr.StatusCode,
+		Message:   serverMessage(body),
+		RequestID: requestID(hr.Header),
+		Attempts:  attempt,
+	}
+}
+
+func requestID(h http.Header) string {
+	for _, k := range []string{"X-Request-Id", "X-Ms-Request-Id", "Request-Id", "X-Correlation-Id"} {
+		if v := h.Get(k); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// backoff waits before the next attempt: the server's Retry-After when it gave one, else an
+// exponential step with full jitter.
+func (c *Client) backoff(ctx context.Context, attempt int, retryAfter time.Duration) error {
+	d := retryAfter
+	if d <= 0 {
+		step := c.cfg.Retry.BaseDelay << (attempt - 1)
+		if step > c.cfg.Retry.MaxDelay || step <= 0 {
+			step = c.cfg.Retry.MaxDelay
+		}
+		d = step/2 + rand.N(step/2+1)
+	}
+	if c.cfg.Trace != nil {
+		fmt.Fprintf(c.cfg.Trace, "* retrying in %s (attempt %d of %d)\n", d.Round(time.Millisecond), attempt+1, c.cfg.Retry.MaxAttempts)
+	}
+	return c.cfg.Sleep(ctx, d)
+}

@@ -1,0 +1,189 @@
+package httpx
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// APIError is a non-2xx answer, after any retries.
+type APIError struct {
+	Service   string // "nimbus", "npstoday", "odata", "entra"
+	Op        string // the API operation, e.g. "AddContact"
+	Method    string
+	Path      string // path without query
+	Status    int
+	Message   string // the server's own message, when it gave one
+	RequestID string
+	Attempts  int
+}
+
+func (e *APIError) Error() string {
+	var b strings.Builder
+	if e.Op != "" {
+		b.WriteString(e.Op)
+	} else {
+		b.WriteString(e.Method + " " + e.Path)
+	}
+	fmt.Fprintf(&b, ": %d %s", e.Status, http.StatusText(e.Status))
+	if e.Message != "" && !strings.EqualFold(e.Message, http.StatusText(e.Status)) {
+		b.WriteString(": " + e.Message)
+	}
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
+	}
+	if e.RequestID != "" {
+		b.WriteString(" [request id " + e.RequestID + "]")
+	}
+	return b.String()
+}
+
+// Temporary reports whether the failure is the service being unavailable (throttled or down)
+// rather than the request being wrong.
+func (e *APIError) Temporary() bool {
+	return e.Status == http.StatusTooManyRequests || e.Status >= 500
+}
+
+// NetError is a transport failure (refused, reset, DNS, TLS, timeout) that outlived the retries.
+type NetError struct {
+	Service  string
+	Op       string
+	Attempts int
+	Err      error
+}
+
+func (e *NetError) Error() string {
+	msg := fmt.Sprintf("%s: cannot reach the %s service: %v", e.Op, serviceName(e.Service), e.Err)
+	if e.Attempts > 1 {
+		msg += fmt.Sprintf(" (after %d attempts)", e.Attempts)
+	}
+	return msg
+}
+
+func (e *NetError) Unwrap() error { return e.Err }
+
+// AmbiguousError says a non-idempotent request may or may not have been applied: the
+// connection failed after the request was sent, or the server answered 502/504. It is never
+// retried blindly; the caller reconciles by reading state.
+type AmbiguousError struct {
+	Err error
+}
+
+func (e *AmbiguousError) Error() string {
+	return e.Err.Error() + " (the request may have been applied; not retried)"
+}
+
+func (e *AmbiguousError) Unwrap() error { return e.Err }
+
+// IsAmbiguous reports whether err is an AmbiguousError.
+func IsAmbiguous(err error) bool {
+	var a *AmbiguousError
+	return errors.As(err, &a)
+}
+
+// StatusOf returns the HTTP status behind err, or 0.
+func StatusOf(err error) int {
+	var a *APIError
+	if errors.As(err, &a) {
+		return a.Status
+	}
+	return 0
+}
+
+func serviceName(s string) string {
+	switch s {
+	case "nimbus":
+		return "Nimbus"
+	case "npstoday":
+		return "nps.today"
+	case "odata":
+		return "Nimbus reporting (OData)"
+	case "entra":
+		return "Entra ID"
+	}
+	if s == "" {
+		return "remote"
+	}
+	return s
+}
+
+// serverMessage pulls the human message out of an error body: plain text, {"message"},
+// {"error":{"message"}}, OAuth {"error_description"}, or ASP.NET problem details with "errors".
+func serverMessage(body []byte) string {
+	text := strings.TrimSpace(string(body))
+	if text == "" {
+		return ""
+	}
+	var doc map[string]any
+	if json.Unmarshal(body, &doc) != nil {
+		if strings.HasPrefix(text, "<") { // an HTML error page says nothing useful
+			return ""
+		}
+		return clip(firstLine(text), 300)
+	}
+	var parts []string
+	for _, k := range []string{"message", "Message", "error_description", "title", "detail"} {
+		if s, ok := doc[k].(string); ok && s != "" {
+			parts = append(parts, s)
+			break
+		}
+	}
+	if len(parts) == 0 {
+		switch v := doc["error"].(type) {
+		case string:
+			parts = append(parts, v)
+		case map[string]any:
+			if s, ok := v["message"].(string); ok {
+				parts = append(parts, s)
+			}
+		}
+	}
+	if errs, ok := doc["errors"].(map[string]any); ok {
+		for field, v := range errs {
+			if list, ok := v.([]any); ok {
+				for _, m := range list {
+					parts = append(parts, fmt.Sprintf("%s: %v", field, m))
+				}
+			}
+		}
+	}
+	return clip(strings.Join(parts, "; "), 500)
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// parseRetryAfter reads Retry-After as seconds or an HTTP date.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	var secs float64
+	if _, err := fmt.Sscanf(v, "%g", &secs); err == nil && !strings.ContainsAny(v, ", ") {
+		if secs < 0 {
+			return 0
+		}
+		return time.Duration(secs * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
+}

@@ -1,0 +1,89 @@
+package emulator
+
+import "slices"
+
+// Accessors for tests: they read (or prepare) the Nimbus state directly, never through HTTP,
+// so assertions do not depend on the code under test. Everything returned is a copy.
+
+// Contacts returns the contacts of an address book (by id or name) in insertion order, as
+// stored; nil if there is no such book.
+func (e *Emulator) Contacts(book string) []map[string]any {
+	s := e.nimbus
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := s.st.findBook(book)
+	if b == nil {
+		return nil
+	}
+	out := []map[string]any{}
+	for _, v := range b.list(nil) {
+		out = append(out, v.(map[string]any))
+	}
+	return out
+}
+
+// SchedulerEntries returns a service's scheduler entries as GetSchedulerEntries would list
+// them now (in-progress ones with event "Started").
+func (e *Emulator) SchedulerEntries(service string) []map[string]any {
+	s := e.nimbus
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := e.now()
+	out := []map[string]any{}
+	for _, id := range s.st.entryOrder {
+		if en := s.st.entries[id]; en.service == upnKey(service) {
+			out = append(out, renderEntry(en, now))
+		}
+	}
+	return out
+}
+
+// SchedulerEntry returns one entry by id.
+func (e *Emulator) SchedulerEntry(id string) (map[string]any, bool) {
+	s := e.nimbus
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	en := s.st.entries[id]
+	if en == nil {
+		return nil, false
+	}
+	return renderEntry(en, e.now()), true
+}
+
+// Task returns a live task as TaskEventData (with its taskInformation), event "Updated".
+func (e *Emulator) Task(id string) (map[string]any, bool) {
+	s := e.nimbus
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.st.tasks[id]
+	if t == nil {
+		return nil, false
+	}
+	return s.st.renderTask(t, "Updated"), true
+}
+
+// Triggers returns the registered triggers in registration order.
+func (e *Emulator) Triggers() []Trigger {
+	s := e.nimbus
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []Trigger{}
+	for _, id := range s.st.trigOrder {
+		t := *s.st.triggers[id]
+		t.Services = slices.Clone(t.Services)
+		t.Events = slices.Clone(t.Events)
+		t.Modalities = slices.Clone(t.Modalities)
+		t.Directions = slices.Clone(t.Directions)
+		out = append(out, t)
+	}
+	return out
+}
+
+// AddUser gives a (new or existing) user exactly these services (UPNs) and address books
+// (ids), for RBAC scenarios beyond the seeded users.
+func (e *Emulator) AddUser(upn string, services, books []string) {
+	s := e.nimbus
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st.addUser(upn, services, books)
+}

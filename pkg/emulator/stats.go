@@ -1,0 +1,71 @@
+package emulator
+
+import (
+	"maps"
+	"sync"
+)
+
+// Stats are counters since Start. Every request is counted when it arrives, including those
+// that were then throttled, faulted or denied.
+type Stats struct {
+	Requests    map[string]int    // by service name ("nimbus")
+	Operations  map[string]int    // by operation id ("AddContact"); unknown routes are not counted
+	RateLimited map[string]int    // 429 answers, by service name
+	Faults      map[FaultKind]int // injected faults, by kind
+}
+
+// TotalRateLimited sums the 429 answers of every service.
+func (s Stats) TotalRateLimited() int {
+	n := 0
+	for _, v := range s.RateLimited {
+		n += v
+	}
+	return n
+}
+
+type statsCounter struct {
+	mu sync.Mutex
+	s  Stats
+}
+
+func newStatsCounter() *statsCounter {
+	return &statsCounter{s: Stats{
+		Requests:    map[string]int{},
+		Operations:  map[string]int{},
+		RateLimited: map[string]int{},
+		Faults:      map[FaultKind]int{},
+	}}
+}
+
+func (c *statsCounter) request(svc, op string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.s.Requests[svc]++
+	if op != "" {
+		c.s.Operations[op]++
+	}
+}
+
+func (c *statsCounter) rateLimited(svc string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.s.RateLimited[svc]++
+}
+
+func (c *statsCounter) fault(k FaultKind) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.s.Faults[k]++
+}
+
+// Stats returns a copy of the counters.
+func (e *Emulator) Stats() Stats {
+	e.stats.mu.Lock()
+	defer e.stats.mu.Unlock()
+	return Stats{
+		Requests:    maps.Clone(e.stats.s.Requests),
+		Operations:  maps.Clone(e.stats.s.Operations),
+		RateLimited: maps.Clone(e.stats.s.RateLimited),
+		Faults:      maps.Clone(e.stats.s.Faults),
+	}
+}

@@ -133,6 +133,11 @@ func (c *Config) Profile() (*Profile, error) {
 	return c.resolve(name)
 }
 
+// ProfileNamed resolves a profile by name (env overrides included).
+func (c *Config) ProfileNamed(name string) (*Profile, error) {
+	return c.resolve(strings.ToLower(name))
+}
+
 func (c *Config) resolve(name string) (*Profile, error) {
 	p := &Profile{Name: name, values: map[string]string{}, sources: map[string]string{}}
 	file := c.v.GetStringMap("profiles." + name)

@@ -98,6 +98,7 @@ type Limiter struct {
 	lastChange  time.Time
 	pausedUntil time.Time
 	now         func() time.Time
+	sleep       func(context.Context, time.Duration) error
 
 	throttled atomic.Int64 // 429 answers seen
 	requests  atomic.Int64 // requests sent
@@ -105,7 +106,7 @@ type Limiter struct {
 
 // NewLimiter builds a limiter for r. A zero rate means unlimited.
 func NewLimiter(r Rate) *Limiter {
-	l := &Limiter{now: time.Now, auto: r.Auto, slowStart: r.Auto}
+	l := &Limiter{now: time.Now, sleep: sleep, auto: r.Auto, slowStart: r.Auto}
 	ps := r.PerSecond()
 	if ps <= 0 {
 		l.lim = rate.NewLimiter(rate.Inf, 1)
@@ -143,7 +144,7 @@ func (l *Limiter) Wait(ctx context.Context) error {
 		if d <= 0 {
 			break
 		}
-		if err := sleep(ctx, d); err != nil {
+		if err := l.sleep(ctx, d); err != nil {
 			return err
 		}
 	}

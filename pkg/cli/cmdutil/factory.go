@@ -1,0 +1,74 @@
+package cmdutil
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/nimbusctl/nimbusctl/pkg/auth"
+	"github.com/nimbusctl/nimbusctl/pkg/config"
+	"github.com/nimbusctl/nimbusctl/pkg/httpx"
+	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
+	"github.com/nimbusctl/nimbusctl/pkg/output"
+)
+
+// BuildInfo is stamped into the binary by the linker (see .goreleaser.yaml).
+type BuildInfo struct {
+	Version string
+	Commit  string
+	Date    string
+}
+
+// GlobalFlags are the root command's persistent flags, parsed before any command runs.
+type GlobalFlags struct {
+	Profile string
+	Output  string
+	JQ      string
+	Debug   bool
+	NoColor bool
+	Timeout time.Duration
+}
+
+// Factory hands commands their dependencies. Everything that touches config, credentials or
+// the network is a func, built on first use, so --help and flag errors never do any of it.
+type Factory struct {
+	IO     *output.IOStreams
+	Build  BuildInfo
+	Getenv func(string) string
+	Now    func() time.Time
+	Flags  GlobalFlags
+
+	// RateOverride, when set for a service ("nimbus", "npstoday", "odata"), replaces the
+	// profile's rate for this run (bulk commands' --rate).
+	RateOverride map[string]string
+
+	Config    func() (*config.Config, error)
+	Profile   func() (*config.Profile, error)
+	Tokens    func() (auth.Source, error)
+	Transport func() (http.RoundTripper, error)
+	Limiter   func(service string) (*httpx.Limiter, error)
+	HTTP      func(service string) (*httpx.Client, error) // the raw pipeline, for `api`
+	Nimbus    func() (*nimbus.Client, error)
+
+	Prompter Prompter
+}
+
+// Printer builds the output printer from -o and --jq (both checked by the root already).
+func (f *Factory) Printer() *output.Printer {
+	format, _ := output.ParseFormat(f.Flags.Output)
+	p := &output.Printer{IO: f.IO, Format: format}
+	if f.Flags.JQ != "" {
+		p.JQ, _ = output.ParseJQ(f.Flags.JQ)
+	}
+	return p
+}
+
+// OutputFormat is the -o value in effect.
+func (f *Factory) OutputFormat() output.Format {
+	format, _ := output.ParseFormat(f.Flags.Output)
+	return format
+}
+
+// Machine reports whether the user asked for machine-readable output (json, yaml, csv, --jq).
+func (f *Factory) Machine() bool {
+	return f.Flags.JQ != "" || f.OutputFormat() != output.FormatTable
+}

@@ -1,0 +1,155 @@
+package cli
+
+import (
+	"fmt"
+	"net/http"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/nimbusctl/nimbusctl/pkg/auth"
+	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
+	"github.com/nimbusctl/nimbusctl/pkg/config"
+	"github.com/nimbusctl/nimbusctl/pkg/httpx"
+	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
+	"github.com/nimbusctl/nimbusctl/pkg/output"
+)
+
+// Services the pipeline knows, with the profile key holding each one's rate.
+var serviceRateKey = map[string]string{
+	"nimbus":   "nimbus_rate",
+	"npstoday": "npstoday_rate",
+	"odata":    "odata_rate",
+}
+
+// NewFactory wires the real dependencies. getenv is the environment (tests pass their own,
+// so in-process runs stay isolated).
+func NewFactory(ios *output.IOStreams, build cmdutil.BuildInfo, getenv func(string) string) *cmdutil.Factory {
+	f := &cmdutil.Factory{IO: ios, Build: build, Getenv: getenv, Now: time.Now}
+	f.Prompter = cmdutil.NewPrompter(ios)
+
+	f.Config = memo(func() (*config.Config, error) {
+		return config.Load(config.DefaultDirs(getenv), f.Flags.Profile, getenv)
+	})
+	f.Profile = memo(func() (*config.Profile, error) {
+		cfg, err := f.Config()
+		if err != nil {
+			return nil, err
+		}
+		return cfg.Profile()
+	})
+	f.Transport = memo(func() (http.RoundTripper, error) {
+		p, err := f.Profile()
+		if err != nil {
+			return nil, err
+		}
+		return httpx.NewTransport(p.Get("ca_file"))
+	})
+	f.Tokens = memo(func() (auth.Source, error) { return tokenSource(f) })
+
+	var mu sync.Mutex
+	limiters := map[string]*httpx.Limiter{}
+	f.Limiter = func(service string) (*httpx.Limiter, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if l, ok := limiters[service]; ok {
+			return l, nil
+		}
+		p, err := f.Profile()
+		if err != nil {
+			return nil, err
+		}
+		r := p.Rate(serviceRateKey[service])
+		if o := f.RateOverride[service]; o != "" {
+			if r, err = httpx.ParseRate(o, r); err != nil {
+				return nil, cmdutil.FlagErrorWrap(err)
+			}
+		}
+		l := httpx.NewLimiter(r)
+		limiters[service] = l
+		return l, nil
+	}
+
+	var clientsMu sync.Mutex
+	clients := map[string]*httpx.Client{}
+	f.HTTP = func(service string) (*httpx.Client, error) {
+		clientsMu.Lock()
+		defer clientsMu.Unlock()
+		if c, ok := clients[service]; ok {
+			return c, nil
+		}
+		c, err := newServiceClient(f, service)
+		if err != nil {
+			return nil, err
+		}
+		clients[service] = c
+		return c, nil
+	}
+	f.Nimbus = memo(func() (*nimbus.Client, error) {
+		h, err := f.HTTP("nimbus")
+		if err != nil {
+			return nil, err
+		}
+		return nimbus.New(h), nil
+	})
+	return f
+}
+
+// newServiceClient builds the pipeline for one service from the profile.
+func newServiceClient(f *cmdutil.Factory, service string) (*httpx.Client, error) {
+	p, err := f.Profile()
+	if err != nil {
+		return nil, err
+	}
+	cfg := httpx.Config{
+		Service:   service,
+		Retry:     httpx.Retry{MaxAttempts: p.Retries()},
+		Timeout:   p.RequestTimeout(),
+		UserAgent: UserAgent(f.Build),
+	}
+	if f.Flags.Debug || f.Getenv("NIMBUSCTL_DEBUG") != "" {
+		cfg.Trace = f.IO.ErrOut
+	}
+	switch service {
+	case "nimbus":
+		cfg.BaseURL = p.NimbusURL()
+		src, err := f.Tokens()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Auth = auth.BearerFunc(src, auth.ResourceNimbus)
+	default:
+		return nil, fmt.Errorf("unknown service %q", service)
+	}
+	if cfg.Transport, err = f.Transport(); err != nil {
+		return nil, err
+	}
+	if cfg.Limiter, err = f.Limiter(service); err != nil {
+		return nil, err
+	}
+	return httpx.New(cfg)
+}
+
+// tokenSource picks the credential: NIMBUSCTL_TOKEN first (the escape hatch), then the
+// signed-in account.
+func tokenSource(f *cmdutil.Factory) (auth.Source, error) {
+	if tok := f.Getenv("NIMBUSCTL_TOKEN"); tok != "" {
+		return auth.Static{Value: tok, From: "NIMBUSCTL_TOKEN"}, nil
+	}
+	return nil, &cmdutil.AuthError{Msg: "not logged in: run `nimbusctl auth login`, or set NIMBUSCTL_TOKEN"}
+}
+
+// UserAgent names the tool and platform in every request.
+func UserAgent(b cmdutil.BuildInfo) string {
+	return fmt.Sprintf("nimbusctl/%s (%s; %s)", b.Version, runtime.GOOS, runtime.GOARCH)
+}
+
+func memo[T any](fn func() (T, error)) func() (T, error) {
+	var once sync.Once
+	var v T
+	var err error
+	return func() (T, error) {
+		once.Do(func() { v, err = fn() })
+		return v, err
+	}
+}

@@ -1,0 +1,178 @@
+// Package cli assembles the nimbusctl command tree, wires the real dependencies, and turns
+// errors into messages and exit codes.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nimbusctl/nimbusctl/pkg/cli/api"
+	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
+	configcmd "github.com/nimbusctl/nimbusctl/pkg/cli/config"
+	"github.com/nimbusctl/nimbusctl/pkg/cli/doctor"
+	"github.com/nimbusctl/nimbusctl/pkg/cli/version"
+	"github.com/nimbusctl/nimbusctl/pkg/output"
+)
+
+// Main runs nimbusctl as a process: real streams, real environment, Ctrl-C cancels.
+func Main(build cmdutil.BuildInfo) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	f := NewFactory(output.System(), build, os.Getenv)
+	return Run(ctx, f, os.Args[1:])
+}
+
+// Run executes one command line against a factory and returns the exit code. Tests call it
+// in-process with fake streams and environment.
+func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
+	root := NewRootCmd(f)
+	root.SetArgs(args)
+	root.SetIn(f.IO.In)
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return cmdutil.ExitOK
+	}
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		err = cmdutil.ErrCancelled
+	}
+	if strings.HasPrefix(err.Error(), "unknown command ") || strings.HasPrefix(err.Error(), "unknown flag") {
+		err = cmdutil.FlagErrorWrap(err)
+	}
+	code := cmdutil.ExitCodeOf(err)
+	printError(f, cmd, err, code)
+	return code
+}
+
+func printError(f *cmdutil.Factory, cmd *cobra.Command, err error, code int) {
+	if errors.Is(err, cmdutil.SilentError) {
+		return
+	}
+	w := f.IO.ErrOut
+	if errors.Is(err, cmdutil.ErrCancelled) || errors.Is(err, context.Canceled) {
+		fmt.Fprintln(w, "cancelled")
+		return
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		fmt.Fprintf(w, "error: timed out after %s (--timeout)\n", f.Flags.Timeout)
+		return
+	}
+	fmt.Fprintf(w, "error: %s\n", err)
+	var flagErr *cmdutil.FlagError
+	switch {
+	case errors.As(err, &flagErr) && cmd != nil:
+		fmt.Fprintf(w, "Run '%s --help' for usage.\n", cmd.CommandPath())
+	case code == cmdutil.ExitAuth && !strings.Contains(err.Error(), "auth login"):
+		fmt.Fprintln(w, "To sign in, run: nimbusctl auth login")
+	case code == cmdutil.ExitUnavailable:
+		fmt.Fprintln(w, "The service is busy or unreachable; nothing more was sent. Try again later.")
+	}
+}
+
+// NewRootCmd builds the whole command tree.
+func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
+	cobra.EnableTraverseRunHooks = true
+	var cancel context.CancelFunc
+	root := &cobra.Command{
+		Use:   "nimbusctl <command> <subcommand> [flags]",
+		Short: "Administer a Luware Nimbus contact center and its nps.today surveys",
+		Long: `nimbusctl wraps every action of the Luware Nimbus connector API (address books and
+contacts, scheduled outbound calls, external tasks, tasks, webhook triggers, lookups),
+reports Codes from the Nimbus reporting OData feed, and drives the nps.today endpoints a
+contact center uses. Try it without any account: run 'nimbusctl sandbox' and use the
+'sandbox' profile it writes.`,
+		Example: `  $ nimbusctl addressbook list
+  $ nimbusctl contact list Customers -o json --jq '.[].externalId'
+  $ nimbusctl schedule create --service support@contoso.com --destination +41445551234 --due +2h
+  $ nimbusctl api GET /v2/AddressBooks`,
+		Version:       f.Build.Version,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkGlobalFlags(f, cmd); err != nil {
+				return err
+			}
+			if f.Flags.Timeout > 0 {
+				var ctx context.Context
+				ctx, cancel = context.WithTimeout(cmd.Context(), f.Flags.Timeout)
+				cmd.SetContext(ctx)
+			}
+			return nil
+		},
+		PersistentPostRun: func(*cobra.Command, []string) {
+			if cancel != nil {
+				cancel()
+			}
+		},
+	}
+	root.SetVersionTemplate(version.Line(f.Build) + "\n")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cmdutil.FlagErrorWrap(err) })
+
+	defOutput := "table"
+	if v := f.Getenv("NIMBUSCTL_OUTPUT"); v != "" {
+		defOutput = v
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&f.Flags.Profile, "profile", "", "config profile to use (default: NIMBUSCTL_PROFILE or the current profile)")
+	pf.StringVarP(&f.Flags.Output, "output", "o", defOutput, "output format: {table|json|yaml|csv}")
+	pf.StringVar(&f.Flags.JQ, "jq", "", "filter the JSON output with a jq expression (implies -o json)")
+	pf.BoolVar(&f.Flags.Debug, "debug", false, "trace HTTP requests to stderr (secrets redacted)")
+	pf.BoolVar(&f.Flags.NoColor, "no-color", false, "disable colour (also NO_COLOR)")
+	pf.DurationVar(&f.Flags.Timeout, "timeout", 0, "give up on the whole command after this long (e.g. 30s; 0 = no limit)")
+	_ = root.RegisterFlagCompletionFunc("output", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return output.Formats, cobra.ShellCompDirectiveNoFileComp
+	})
+
+	root.AddGroup(
+		&cobra.Group{ID: "core", Title: "Nimbus commands:"},
+		&cobra.Group{ID: "setup", Title: "Setup and diagnostics:"},
+	)
+	add := func(group string, cmds ...*cobra.Command) {
+		for _, c := range cmds {
+			c.GroupID = group
+			root.AddCommand(c)
+		}
+	}
+	add("setup",
+		configcmd.NewCmdConfig(f),
+		doctor.NewCmdDoctor(f),
+		api.NewCmdAPI(f),
+		version.NewCmdVersion(f),
+	)
+	root.SetHelpCommandGroupID("setup")
+	root.SetCompletionCommandGroupID("setup")
+	root.AddCommand(helpTopics()...)
+	root.AddCommand(newCmdGenDocs(f))
+	return root
+}
+
+// checkGlobalFlags validates -o and --jq once, before any command touches the network.
+func checkGlobalFlags(f *cmdutil.Factory, cmd *cobra.Command) error {
+	if _, err := output.ParseFormat(f.Flags.Output); err != nil {
+		return cmdutil.FlagErrorf("-o: %v", err)
+	}
+	if f.Flags.JQ != "" {
+		if cmd.Flags().Changed("output") && !strings.EqualFold(f.Flags.Output, "json") {
+			return cmdutil.FlagErrorf("--jq works on JSON output; drop -o %s", f.Flags.Output)
+		}
+		if _, err := output.ParseJQ(f.Flags.JQ); err != nil {
+			return cmdutil.FlagErrorWrap(err)
+		}
+		f.Flags.Output = "json"
+	}
+	if f.Flags.NoColor {
+		f.IO.SetColorEnabled(false)
+	}
+	if f.Flags.Timeout < 0 {
+		return cmdutil.FlagErrorf("--timeout must not be negative")
+	}
+	return nil
+}

@@ -1,0 +1,139 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) Getenv {
+	return func(k string) string { return m[k] }
+}
+
+func dirs(t *testing.T) Dirs {
+	d := t.TempDir()
+	return Dirs{Config: filepath.Join(d, "config"), Cache: filepath.Join(d, "cache"), State: filepath.Join(d, "state")}
+}
+
+func TestMissingFileGivesDefaults(t *testing.T) {
+	c, err := Load(dirs(t), "", env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.Profile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Name != "default" || p.NimbusURL() != "https://api.luware.cloud" || p.Source("region") != "default" {
+		t.Errorf("profile %s url %s src %s", p.Name, p.NimbusURL(), p.Source("region"))
+	}
+	if p.ODataURL() != "https://api.ch-01.luware.cloud/v1/odata" {
+		t.Errorf("odata = %s", p.ODataURL())
+	}
+	if got := p.List("scopes"); len(got) != 1 || got[0] != ConnectorAppID+"/.default" {
+		t.Errorf("scopes = %v", got)
+	}
+}
+
+func TestSetSaveReloadAndUse(t *testing.T) {
+	d := dirs(t)
+	c, _ := Load(d, "", env(nil))
+	if err := c.Set("prod", "region", "de-02"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Set("prod", "tenant", "contoso.onmicrosoft.com"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Save(); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(c.Path())
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("config file mode %v, %v", fi.Mode(), err)
+	}
+	c2, _ := Load(d, "prod", env(nil))
+	p, err := c2.Profile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.NimbusURL() != "https://api.de-02.luware.cloud" || p.Get("tenant") != "contoso.onmicrosoft.com" || p.Source("tenant") != "config" {
+		t.Errorf("prod: %s %s %s", p.NimbusURL(), p.Get("tenant"), p.Source("tenant"))
+	}
+	if err := c2.Use("PROD"); err != nil {
+		t.Fatal(err)
+	}
+	c2.Save()
+	c3, _ := Load(d, "", env(nil))
+	if c3.ProfileName() != "prod" {
+		t.Errorf("current profile = %s", c3.ProfileName())
+	}
+	if err := c3.Use("nope"); err == nil {
+		t.Error("Use of an unknown profile accepted")
+	}
+}
+
+func TestEnvOverridesFileAndProfileSelection(t *testing.T) {
+	d := dirs(t)
+	c, _ := Load(d, "", env(nil))
+	c.Set("a", "region", "uk-01")
+	c.Set("b", "region", "eu-01")
+	c.Use("a")
+	c.Save()
+
+	c, _ = Load(d, "", env(map[string]string{"NIMBUSCTL_PROFILE": "b"}))
+	if c.ProfileName() != "b" {
+		t.Errorf("NIMBUSCTL_PROFILE ignored: %s", c.ProfileName())
+	}
+	c, _ = Load(d, "a", env(map[string]string{"NIMBUSCTL_PROFILE": "b", "NIMBUSCTL_ENDPOINT": "https://127.0.0.1:9/nimbus"}))
+	p, err := c.Profile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Name != "a" || p.NimbusURL() != "https://127.0.0.1:9/nimbus" || p.Source("endpoint") != "env NIMBUSCTL_ENDPOINT" {
+		t.Errorf("flag must beat env, env must beat file: %s %s %s", p.Name, p.NimbusURL(), p.Source("endpoint"))
+	}
+}
+
+func TestInvalidValuesAreRefused(t *testing.T) {
+	c, _ := Load(dirs(t), "", env(nil))
+	for key, val := range map[string]string{
+		"region":               "mars-01",
+		"endpoint":             "http://api.example.com",
+		"nimbus_rate":          "fast",
+		"npstoday_auth_scheme": "digest",
+		"max_retries":          "11",
+		"default_country":      "45",
+		"no_such_key":          "x",
+	} {
+		if err := c.Set("", key, val); err == nil {
+			t.Errorf("set %s=%s accepted", key, val)
+		}
+	}
+	_, err := Load(dirs(t), "", env(map[string]string{"NIMBUSCTL_REGION": "mars-01"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, _ := Load(dirs(t), "", env(map[string]string{"NIMBUSCTL_REGION": "mars-01"}))
+	if _, err := c2.Profile(); err == nil || !strings.Contains(err.Error(), "env NIMBUSCTL_REGION") {
+		t.Errorf("a bad env value must be reported with its source: %v", err)
+	}
+}
+
+func TestUnknownSelectedProfileIsAnError(t *testing.T) {
+	c, _ := Load(dirs(t), "ghost", env(nil))
+	if _, err := c.Profile(); err == nil {
+		t.Error("unknown --profile accepted")
+	}
+}
+
+func TestEveryRegionResolves(t *testing.T) {
+	if len(Regions) != 7 {
+		t.Fatalf("%d regions, want the connector's 7", len(Regions))
+	}
+	for _, r := range Regions {
+		if !strings.HasPrefix(r.Endpoint, "https://api.") || !strings.HasSuffix(r.OData, "/v1/odata") {
+			t.Errorf("region %s: %s %s", r.Name, r.Endpoint, r.OData)
+		}
+	}
+}

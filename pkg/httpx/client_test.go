@@ -1,0 +1,353 @@
+package httpx
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// noSleep records waits instead of sleeping, and moves a fake clock on by them, so retry
+// tests run instantly.
+type noSleep struct {
+	mu    sync.Mutex
+	clock time.Time
+	waits []time.Duration
+}
+
+func (n *noSleep) sleep(_ context.Context, d time.Duration) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.waits = append(n.waits, d)
+	n.clock = n.clock.Add(d)
+	return nil
+}
+
+func (n *noSleep) now() time.Time {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.clock
+}
+
+func newTestClient(t *testing.T, url string, mod func(*Config)) (*Client, *noSleep) {
+	t.Helper()
+	ns := &noSleep{}
+	cfg := Config{Service: "nimbus", BaseURL: url, Sleep: ns.sleep, Retry: Retry{MaxAttempts: 5}}
+	if mod != nil {
+		mod(&cfg)
+	}
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, ns
+}
+
+// scripted answers with the given statuses in turn, then 200, counting calls.
+func scripted(statuses ...int) (http.HandlerFunc, *atomic.Int32) {
+	var n atomic.Int32
+	return func(w http.ResponseWriter, r *http.Request) {
+		i := int(n.Add(1)) - 1
+		if i < len(statuses) {
+			if statuses[i] == 429 {
+				w.Header().Set("Retry-After", "2")
+			}
+			w.WriteHeader(statuses[i])
+			io.WriteString(w, `{"message":"scripted failure"}`)
+			return
+		}
+		io.WriteString(w, `{"ok":true}`)
+	}, &n
+}
+
+func TestRetriesThrough429StormHonouringRetryAfter(t *testing.T) {
+	h, calls := scripted(429, 429, 429)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	lim := NewLimiter(Rate{Count: 1000, Per: time.Second})
+	c, ns := newTestClient(t, srv.URL, func(c *Config) { c.Limiter = lim })
+	lim.now, lim.sleep = ns.now, ns.sleep
+
+	var out struct{ OK bool }
+	resp, err := c.Do(context.Background(), &Request{Op: "CreateSchedulerEntry", Method: "POST", Path: "/v1/x", Body: map[string]int{"a": 1}}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out.OK || resp.Attempts != 4 || calls.Load() != 4 {
+		t.Fatalf("out=%v attempts=%d calls=%d", out, resp.Attempts, calls.Load())
+	}
+	// Each 429 is waited out once, by the backoff; the limiter's shared pause has then passed.
+	if len(ns.waits) != 3 {
+		t.Errorf("waits = %v, want three", ns.waits)
+	}
+	for _, w := range ns.waits {
+		if w != 2*time.Second {
+			t.Errorf("waited %s, want the server's Retry-After 2s", w)
+		}
+	}
+	if lim.Throttled() != 3 {
+		t.Errorf("limiter saw %d 429s, want 3", lim.Throttled())
+	}
+}
+
+func TestPOSTIsNotRetriedWhenItMayHaveLanded(t *testing.T) {
+	for _, status := range []int{502, 504} {
+		h, calls := scripted(status)
+		srv := httptest.NewServer(h)
+		c, _ := newTestClient(t, srv.URL, nil)
+		_, err := c.Do(context.Background(), &Request{Op: "AddContact", Method: "POST", Path: "/c", Body: []byte(`{}`)}, nil)
+		srv.Close()
+		if !IsAmbiguous(err) {
+			t.Fatalf("%d: err = %v, want AmbiguousError", status, err)
+		}
+		if calls.Load() != 1 {
+			t.Errorf("%d: POST sent %d times, want exactly 1", status, calls.Load())
+		}
+		if StatusOf(err) != status {
+			t.Errorf("StatusOf = %d", StatusOf(err))
+		}
+	}
+}
+
+func TestPOSTRetriedOn503AndIdempotentOn5xx(t *testing.T) {
+	h, calls := scripted(503, 503)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	c, _ := newTestClient(t, srv.URL, nil)
+	if _, err := c.Do(context.Background(), &Request{Op: "AddContact", Method: "POST", Path: "/c", Body: []byte(`{}`)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if calls.Load() != 3 {
+		t.Errorf("calls = %d, want 3", calls.Load())
+	}
+
+	h2, calls2 := scripted(502, 504, 500)
+	srv2 := httptest.NewServer(h2)
+	defer srv2.Close()
+	c2, _ := newTestClient(t, srv2.URL, nil)
+	_, err := c2.Do(context.Background(), &Request{Op: "GetContacts", Method: "GET", Path: "/c"}, nil)
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || apiErr.Status != 500 {
+		t.Fatalf("err = %v: a 500 is not retried, want it returned", err)
+	}
+	if calls2.Load() != 3 {
+		t.Errorf("GET calls = %d, want 3 (502 and 504 retried, 500 returned)", calls2.Load())
+	}
+}
+
+func TestGivesUpAfterMaxAttempts(t *testing.T) {
+	h, calls := scripted(503, 503, 503, 503, 503, 503)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	c, ns := newTestClient(t, srv.URL, func(c *Config) { c.Retry.MaxAttempts = 3 })
+	_, err := c.Do(context.Background(), &Request{Op: "GetAddressBooks", Method: "GET", Path: "/v2/AddressBooks"}, nil)
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || apiErr.Status != 503 || apiErr.Attempts != 3 {
+		t.Fatalf("err = %#v", err)
+	}
+	if calls.Load() != 3 || len(ns.waits) != 2 {
+		t.Errorf("calls=%d waits=%d", calls.Load(), len(ns.waits))
+	}
+	want := "GetAddressBooks: 503 Service Unavailable: scripted failure (after 3 attempts)"
+	if apiErr.Error() != want {
+		t.Errorf("message\n got %q\nwant %q", apiErr.Error(), want)
+	}
+}
+
+func TestRetryAfterBeyondMaxWaitGivesUp(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "3600")
+		w.WriteHeader(429)
+	}))
+	defer srv.Close()
+	c, ns := newTestClient(t, srv.URL, func(c *Config) { c.Retry.MaxWait = time.Minute })
+	_, err := c.Do(context.Background(), &Request{Op: "X", Method: "GET", Path: "/"}, nil)
+	if StatusOf(err) != 429 || len(ns.waits) != 0 {
+		t.Fatalf("err=%v waits=%v: an hour-long Retry-After must not be waited out", err, ns.waits)
+	}
+}
+
+func TestConnectionRefusedPOSTIsRetriedBecauseNothingWasSent(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens: every dial is refused
+	c, ns := newTestClient(t, "http://"+addr, func(c *Config) { c.Retry.MaxAttempts = 3 })
+	_, err = c.Do(context.Background(), &Request{Op: "AddContact", Method: "POST", Path: "/c", Body: []byte(`{}`)}, nil)
+	var netErr *NetError
+	if !errors.As(err, &netErr) || IsAmbiguous(err) {
+		t.Fatalf("err = %v, want a plain NetError", err)
+	}
+	if netErr.Attempts != 3 || len(ns.waits) != 2 {
+		t.Errorf("attempts=%d waits=%d, want 3 attempts", netErr.Attempts, len(ns.waits))
+	}
+}
+
+func TestDroppedConnectionAfterPOSTIsAmbiguous(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		io.ReadAll(r.Body)
+		conn, _, _ := w.(http.Hijacker).Hijack()
+		conn.Close() // the request arrived; the answer never does
+	}))
+	defer srv.Close()
+	c, _ := newTestClient(t, srv.URL, nil)
+	_, err := c.Do(context.Background(), &Request{Op: "CreateSchedulerEntry", Method: "POST", Path: "/s", Body: []byte(`{}`)}, nil)
+	if !IsAmbiguous(err) || calls.Load() != 1 {
+		t.Fatalf("err=%v calls=%d: a POST whose answer was lost must not be resent", err, calls.Load())
+	}
+	// The same failure on a GET is simply retried.
+	calls.Store(0)
+	_, err = c.Do(context.Background(), &Request{Op: "GetSchedulerEntries", Method: "GET", Path: "/s"}, nil)
+	if err == nil || IsAmbiguous(err) || calls.Load() != 5 {
+		t.Fatalf("GET: err=%v calls=%d", err, calls.Load())
+	}
+}
+
+func TestIdempotentPOSTIsRetried(t *testing.T) {
+	h, calls := scripted(502)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	c, _ := newTestClient(t, srv.URL, nil)
+	_, err := c.Do(context.Background(), &Request{Op: "RemoveContacts", Method: "POST", Path: "/d", Body: []byte(`["a"]`), Idempotent: true}, nil)
+	if err != nil || calls.Load() != 2 {
+		t.Fatalf("err=%v calls=%d", err, calls.Load())
+	}
+}
+
+func TestAPIErrorCarriesServerMessageAndRequestID(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Request-Id", "req-7")
+		w.WriteHeader(403)
+		io.WriteString(w, `{"message":"Forbidden. No access to Addressbook."}`)
+	}))
+	defer srv.Close()
+	c, _ := newTestClient(t, srv.URL, nil)
+	_, err := c.Do(context.Background(), &Request{Op: "GetContacts", Method: "GET", Path: "/v2/AddressBooks/x/contacts"}, nil)
+	want := "GetContacts: 403 Forbidden: Forbidden. No access to Addressbook. [request id req-7]"
+	if err == nil || err.Error() != want {
+		t.Fatalf("got %v\nwant %s", err, want)
+	}
+}
+
+func TestServerMessageShapes(t *testing.T) {
+	cases := map[string]string{
+		`{"message":"m1"}`:                                   "m1",
+		`{"error":{"code":"x","message":"m2"}}`:              "m2",
+		`{"error":"invalid_grant","error_description":"m3"}`: "m3",
+		`{"title":"One or more validation errors occurred.","errors":{"maxAttempts":["must be at most 10"]}}`: "One or more validation errors occurred.; maxAttempts: must be at most 10",
+		"plain text failure\nsecond line": "plain text failure",
+		"<html><body>502</body></html>":   "",
+		"":                                "",
+	}
+	for body, want := range cases {
+		if got := serverMessage([]byte(body)); got != want {
+			t.Errorf("serverMessage(%q) = %q, want %q", body, got, want)
+		}
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	cases := map[string]time.Duration{
+		"3":                             3 * time.Second,
+		"0.5":                           500 * time.Millisecond,
+		"Sat, 21 Nov 2026 10:00:30 GMT": 30 * time.Second,
+		"":                              0,
+		"soon":                          0,
+		"-4":                            0,
+	}
+	for in, want := range cases {
+		if got := parseRetryAfter(in, now); got != want {
+			t.Errorf("parseRetryAfter(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+func TestRefusesPlainHTTPExceptLoopback(t *testing.T) {
+	for url, ok := range map[string]bool{
+		"https://api.luware.cloud":     true,
+		"http://127.0.0.1:8080/nimbus": true,
+		"http://localhost:1":           true,
+		"http://[::1]:1":               true,
+		"http://api.luware.cloud":      false,
+		"http://10.0.0.5":              false,
+		"ftp://api.luware.cloud":       false,
+	} {
+		_, err := New(Config{Service: "nimbus", BaseURL: url})
+		if (err == nil) != ok {
+			t.Errorf("New(%s): err=%v, want ok=%v", url, err, ok)
+		}
+	}
+}
+
+func TestTraceRedactsSecrets(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"access_token":"eyJhbGciOi.eyJzdWIiOi.sig","refresh_token":"R-SECRET","note":"key KEY-123456 inside"}`)
+	}))
+	defer srv.Close()
+	var trace bytes.Buffer
+	c, _ := newTestClient(t, srv.URL, func(c *Config) {
+		c.Trace = &trace
+		c.Secrets = []string{"KEY-123456"}
+		c.Auth = func(context.Context) (string, error) { return "Bearer eyJhbGciOi.eyJzdWIiOi.sig", nil }
+	})
+	_, err := c.Do(context.Background(), &Request{Op: "X", Method: "POST", Path: "/t",
+		Query: map[string][]string{"api_key": {"KEY-123456"}, "page": {"2"}},
+		Body:  map[string]string{"client_secret": "S3CRET-VALUE", "name": "ok"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := trace.String()
+	for _, secret := range []string{"eyJhbGciOi", "R-SECRET", "KEY-123456", "S3CRET-VALUE"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("trace leaks %q:\n%s", secret, out)
+		}
+	}
+	for _, visible := range []string{"> POST", "page=2", `"name":"ok"`, "< 200 OK", "Authorization: [redacted]"} {
+		if !strings.Contains(out, visible) {
+			t.Errorf("trace lacks %q:\n%s", visible, out)
+		}
+	}
+}
+
+func TestAuthFailureIsNotRetried(t *testing.T) {
+	h, calls := scripted()
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	sentinel := errors.New("not logged in")
+	c, ns := newTestClient(t, srv.URL, func(c *Config) {
+		c.Auth = func(context.Context) (string, error) { return "", sentinel }
+	})
+	_, err := c.Do(context.Background(), &Request{Op: "X", Method: "GET", Path: "/"}, nil)
+	if !errors.Is(err, sentinel) || calls.Load() != 0 || len(ns.waits) != 0 {
+		t.Fatalf("err=%v calls=%d waits=%d", err, calls.Load(), len(ns.waits))
+	}
+}
+
+func TestPathsAreJoinedToTheBase(t *testing.T) {
+	var got string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.URL.EscapedPath() + "?" + r.URL.RawQuery
+	}))
+	defer srv.Close()
+	c, _ := newTestClient(t, srv.URL+"/nimbus/", nil)
+	_, err := c.Do(context.Background(), &Request{Method: "GET", Path: "/v2/AddressBooks/a%2Fb/contacts", Query: map[string][]string{"externalIds": {"x,y"}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != "/nimbus/v2/AddressBooks/a%2Fb/contacts?externalIds=x%2Cy" {
+		t.Errorf("request went to %q", got)
+	}
+}

@@ -1,0 +1,165 @@
+package output
+
+import (
+	"strings"
+	"testing"
+)
+
+type book struct {
+	Name string   `json:"name"`
+	ID   string   `json:"id"`
+	Tags []string `json:"tags,omitempty"`
+	N    int      `json:"n"`
+}
+
+var books = []book{{Name: "Customers", ID: "ab-1", Tags: []string{"a", "b"}, N: 2}, {Name: "Partners", ID: "ab-2", N: 10}}
+
+func print(t *testing.T, format Format, tty bool, jq string, data any, cols []Column) (string, string) {
+	t.Helper()
+	s, _, out, errOut := Test()
+	s.SetStdoutTTY(tty)
+	p := &Printer{IO: s, Format: format}
+	if jq != "" {
+		q, err := ParseJQ(jq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.JQ = q
+	}
+	if err := p.Print(data, cols); err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errOut.String()
+}
+
+var bookCols = Cols("NAME=name", "ID=id", "TAGS=tags")
+
+func TestJSONKeepsFieldOrderAndNames(t *testing.T) {
+	out, _ := print(t, FormatJSON, false, "", books[:1], bookCols)
+	want := "[\n  {\n    \"name\": \"Customers\",\n    \"id\": \"ab-1\",\n    \"tags\": [\n      \"a\",\n      \"b\"\n    ],\n    \"n\": 2\n  }\n]\n"
+	if out != want {
+		t.Errorf("got\n%s\nwant\n%s", out, want)
+	}
+}
+
+func TestYAMLKeepsFieldOrder(t *testing.T) {
+	out, _ := print(t, FormatYAML, false, "", books[1], nil)
+	want := "name: Partners\nid: ab-2\nn: 10\n"
+	if out != want {
+		t.Errorf("got\n%q\nwant\n%q", out, want)
+	}
+}
+
+func TestTSVWithoutHeaderWhenPiped(t *testing.T) {
+	out, _ := print(t, FormatTable, false, "", books, bookCols)
+	want := "Customers\tab-1\ta, b\nPartners\tab-2\t\n"
+	if out != want {
+		t.Errorf("got %q want %q", out, want)
+	}
+}
+
+func TestTableWithHeaderOnTTY(t *testing.T) {
+	out, _ := print(t, FormatTable, true, "", books, bookCols)
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(strings.TrimSpace(lines[0]), "NAME") || !strings.Contains(lines[1], "Customers") {
+		t.Fatalf("table:\n%s", out)
+	}
+	if strings.ContainsAny(out, "│┌─+|") {
+		t.Errorf("table should be borderless:\n%s", out)
+	}
+}
+
+func TestEmptyListSaysSoOnlyOnTTY(t *testing.T) {
+	out, errOut := print(t, FormatTable, true, "", []book{}, bookCols)
+	if out != "" || errOut != "no results\n" {
+		t.Errorf("out=%q err=%q", out, errOut)
+	}
+	out, errOut = print(t, FormatTable, false, "", []book{}, bookCols)
+	if out != "" || errOut != "" {
+		t.Errorf("piped: out=%q err=%q", out, errOut)
+	}
+	out, _ = print(t, FormatJSON, false, "", []book{}, bookCols)
+	if out != "[]\n" {
+		t.Errorf("json of empty list = %q", out)
+	}
+}
+
+func TestCSVUsesFieldNamesAndDefusesFormulas(t *testing.T) {
+	rows := []map[string]any{
+		{"name": "=HYPERLINK(\"http://x\")", "id": "+41 44 555 12 34", "tags": []string{"@SUM(A1)", "ok"}},
+		{"name": "-2+3+cmd|' /C calc'!A0", "id": "-12", "tags": nil},
+	}
+	out, _ := print(t, FormatCSV, false, "", rows, bookCols)
+	want := "name,id,tags\n" +
+		"\"'=HYPERLINK(\"\"http://x\"\")\",+41 44 555 12 34,'@SUM(A1)|ok\n" +
+		"'-2+3+cmd|' /C calc'!A0,-12,\n"
+	if out != want {
+		t.Errorf("got\n%s\nwant\n%s", out, want)
+	}
+	for _, s := range []string{"=1+1", "@x", "+x1", "-y", "+41 44", "plain"} {
+		if UndoSafeCSVCell(SafeCSVCell(s)) != s {
+			t.Errorf("round trip of %q failed", s)
+		}
+	}
+}
+
+func TestJQPrintsStringsRaw(t *testing.T) {
+	out, _ := print(t, FormatJSON, false, ".[].name", books, nil)
+	if out != "Customers\nPartners\n" {
+		t.Errorf("got %q", out)
+	}
+	out, _ = print(t, FormatJSON, false, ".[] | {id, n}", books, nil)
+	if out != "{\"id\":\"ab-1\",\"n\":2}\n{\"id\":\"ab-2\",\"n\":10}\n" {
+		t.Errorf("got %q", out)
+	}
+	out, _ = print(t, FormatJSON, false, "map(.n) | add", books, nil)
+	if out != "12\n" {
+		t.Errorf("numbers: got %q", out)
+	}
+}
+
+func TestJQErrors(t *testing.T) {
+	if _, err := ParseJQ(".[] | "); err == nil {
+		t.Error("bad expression accepted")
+	}
+	s, _, _, _ := Test()
+	q, _ := ParseJQ(".foo.bar")
+	if err := q.Run(s, []byte(`[1]`)); err == nil || !strings.Contains(err.Error(), "--jq") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestGuessedColumnsFollowJSONOrder(t *testing.T) {
+	out, _ := print(t, FormatCSV, false, "", books, nil)
+	if !strings.HasPrefix(out, "name,id,tags,n\n") {
+		t.Errorf("got %q", out)
+	}
+	out, _ = print(t, FormatTable, false, "", []string{"a@x", "b@x"}, nil)
+	if out != "a@x\nb@x\n" {
+		t.Errorf("strings: got %q", out)
+	}
+}
+
+func TestCellRendersNameValueAndPreferredUsers(t *testing.T) {
+	v := []any{map[string]any{"name": "Priority", "value": "High"}, map[string]any{"upn": "a@x", "priority": 3}}
+	if got := Cell(v, ", "); got != "Priority=High, a@x:3" {
+		t.Errorf("got %q", got)
+	}
+}
+
+func TestColorOffWithoutTTY(t *testing.T) {
+	s, _, _, _ := Test()
+	s.SetColorEnabled(true) // even when allowed, stderr is not a terminal here
+	st := s.Styles()
+	if got := st.SuccessIcon() + st.Red("x"); got != "✓x" {
+		t.Errorf("escapes leaked: %q", got)
+	}
+	s.SetStderrTTY(true)
+	if got := s.Styles().Red("x"); got == "x" {
+		t.Errorf("colour expected on a colour-enabled TTY")
+	}
+	s.SetColorEnabled(false)
+	if got := s.Styles().Red("x"); got != "x" {
+		t.Errorf("NO_COLOR must win: %q", got)
+	}
+}

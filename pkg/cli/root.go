@@ -21,6 +21,11 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/output"
 )
 
+func init() {
+	// Run the root's PersistentPreRunE (flag checks, --timeout) even when a subcommand has its own.
+	cobra.EnableTraverseRunHooks = true
+}
+
 // Main runs nimbusctl as a process: real streams, real environment, Ctrl-C cancels.
 func Main(build cmdutil.BuildInfo) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -79,7 +84,6 @@ func printError(f *cmdutil.Factory, cmd *cobra.Command, err error, code int) {
 
 // NewRootCmd builds the whole command tree.
 func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
-	cobra.EnableTraverseRunHooks = true
 	var cancel context.CancelFunc
 	root := &cobra.Command{
 		Use:   "nimbusctl <command> <subcommand> [flags]",

@@ -21,7 +21,9 @@ func newCmdGenDocs(f *cmdutil.Factory) *cobra.Command {
 		Hidden: true,
 		Args:   cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			files, err := ReferenceDocs(cmd.Root())
+			// A tree built from an empty environment, so NIMBUSCTL_OUTPUT & co. never leak into docs.
+			clean := NewFactory(f.IO, f.Build, func(string) string { return "" })
+			files, err := ReferenceDocs(NewRootCmd(clean))
 			if err != nil {
 				return err
 			}
@@ -50,13 +52,12 @@ func newCmdGenDocs(f *cmdutil.Factory) *cobra.Command {
 // ReferenceDocs renders one Markdown page per visible command, keyed by file name. The output
 // depends only on the command tree, so a test can tell when docs/reference is stale.
 func ReferenceDocs(root *cobra.Command) (map[string]string, error) {
+	root.InitDefaultCompletionCmd() // cobra adds it only on Execute; document it too
 	files := map[string]string{}
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
-		if c.Hidden || c.Name() == "help" || c.Name() == "completion" && c.Parent() == root {
-			if c.Name() != "completion" {
-				return
-			}
+		if c.Hidden || c.Name() == "help" {
+			return
 		}
 		files[docName(c)] = renderDoc(c)
 		for _, sub := range c.Commands() {

@@ -35,15 +35,22 @@ type Source interface {
 // ErrLoginRequired means no credential is available and none may be asked for.
 var ErrLoginRequired = errors.New("not logged in")
 
-// Static is a fixed bearer token (NIMBUSCTL_TOKEN): the escape hatch for scripts that get a
-// token elsewhere. It is used for every resource.
+// Static serves fixed bearer tokens (NIMBUSCTL_TOKEN, NIMBUSCTL_ODATA_TOKEN): the escape
+// hatch for scripts that get tokens elsewhere. Values maps a resource to its token; Default
+// serves the resources without one of their own.
 type Static struct {
-	Value string
-	From  string
+	Values  map[Resource]Token
+	Default Token
 }
 
-func (s Static) Token(context.Context, Resource) (Token, error) {
-	return Token{AccessToken: s.Value, Source: s.From}, nil
+func (s Static) Token(_ context.Context, res Resource) (Token, error) {
+	if t, ok := s.Values[res]; ok {
+		return t, nil
+	}
+	if s.Default.AccessToken == "" {
+		return Token{}, ErrLoginRequired
+	}
+	return s.Default, nil
 }
 
 // BearerFunc adapts a Source into an httpx.AuthFunc for one resource.

@@ -130,11 +130,20 @@ func newServiceClient(f *cmdutil.Factory, service string) (*httpx.Client, error)
 	return httpx.New(cfg)
 }
 
-// tokenSource picks the credential: NIMBUSCTL_TOKEN first (the escape hatch), then the
-// signed-in account.
+// tokenSource picks the credential: raw tokens from the environment first (the escape
+// hatch: NIMBUSCTL_TOKEN, and NIMBUSCTL_ODATA_TOKEN for the OData feed), then the signed-in
+// account.
 func tokenSource(f *cmdutil.Factory) (auth.Source, error) {
-	if tok := f.Getenv("NIMBUSCTL_TOKEN"); tok != "" {
-		return auth.Static{Value: tok, From: "NIMBUSCTL_TOKEN"}, nil
+	tok, odataTok := f.Getenv("NIMBUSCTL_TOKEN"), f.Getenv("NIMBUSCTL_ODATA_TOKEN")
+	if tok != "" || odataTok != "" {
+		s := auth.Static{Values: map[auth.Resource]auth.Token{}}
+		if tok != "" {
+			s.Default = auth.Token{AccessToken: tok, Source: "NIMBUSCTL_TOKEN"}
+		}
+		if odataTok != "" {
+			s.Values[auth.ResourceOData] = auth.Token{AccessToken: odataTok, Source: "NIMBUSCTL_ODATA_TOKEN"}
+		}
+		return s, nil
 	}
 	return nil, &cmdutil.AuthError{Msg: "not logged in: run `nimbusctl auth login`, or set NIMBUSCTL_TOKEN"}
 }

@@ -40,6 +40,7 @@ Other variables:
   NIMBUSCTL_PROFILE                  profile to use when --profile is not given
   NIMBUSCTL_OUTPUT                   default for -o (table, json, yaml, csv)
   NIMBUSCTL_TOKEN                    a bearer token to use as it is (skips sign-in)
+  NIMBUSCTL_ODATA_TOKEN              a bearer token for the OData feed (default: NIMBUSCTL_TOKEN)
   NIMBUSCTL_CLIENT_SECRET            client secret of your app registration (CI, cron)
   NIMBUSCTL_CLIENT_CERTIFICATE       PEM file with the app's certificate and key (CI, cron)
   NPSTODAY_API_KEY                   the nps.today API key

@@ -1,0 +1,71 @@
+package nimbus
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DueLayout is how the API writes dueDateTimeUtc: RFC 3339 in UTC, whole seconds.
+const DueLayout = "2006-01-02T15:04:05Z"
+
+// FormatDue renders t for dueDateTimeUtc.
+func FormatDue(t time.Time) string { return t.UTC().Format(DueLayout) }
+
+// ParseDue reads a due time as people write it:
+//   - RFC 3339 with any offset: 2026-12-01T09:30:00+01:00, 2026-12-01T08:30:00Z
+//   - a relative time from now: +90m, +2h, +1d, +1d2h30m
+//   - a wall-clock time without offset, read in loc (the --tz zone): 2026-12-01 09:30,
+//     2026-12-01T09:30, 2026-12-01 09:30:00
+//
+// The result is in UTC.
+func ParseDue(s string, now time.Time, loc *time.Location) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, fmt.Errorf("empty due time")
+	}
+	if strings.HasPrefix(s, "+") {
+		d, err := parseRelative(s[1:])
+		if err != nil {
+			return time.Time{}, fmt.Errorf("invalid relative due time %q: %v (e.g. +90m, +2h, +1d)", s, err)
+		}
+		return now.Add(d).UTC().Truncate(time.Second), nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	if loc == nil {
+		loc = time.Local
+	}
+	for _, layout := range []string{"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02T15:04:05"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("invalid due time %q: use RFC 3339 (2026-12-01T09:30:00+01:00), a local time (2026-12-01 09:30, zone from --tz) or a relative time (+2h, +1d)", s)
+}
+
+// parseRelative accepts Go durations plus a leading day count: "1d2h", "3d", "90m".
+func parseRelative(s string) (time.Duration, error) {
+	var days time.Duration
+	if i := strings.IndexByte(s, 'd'); i > 0 {
+		n, err := strconv.Atoi(s[:i])
+		if err != nil {
+			return 0, err
+		}
+		days = time.Duration(n) * 24 * time.Hour
+		s = s[i+1:]
+		if s == "" {
+			return days, nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, err
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("negative")
+	}
+	return days + d, nil
+}

@@ -1,9 +1,11 @@
 package cli_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/nimbusctl/nimbusctl/pkg/cli"
@@ -40,5 +42,19 @@ func TestReferenceDocsAreCurrent(t *testing.T) {
 	sort.Strings(stale)
 	for _, s := range stale {
 		t.Errorf("docs/reference/%s: run `make docs`", s)
+	}
+}
+
+// TestExitCodesDocMatches keeps docs/exit-codes.md equal to the codes the program uses.
+func TestExitCodesDocMatches(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "exit-codes.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cmdutil.ExitCodes {
+		row := fmt.Sprintf("| %d | %s | %s |", c.Code, c.Name, c.Meaning)
+		if !strings.Contains(string(doc), row) {
+			t.Errorf("docs/exit-codes.md lacks the row %q", row)
+		}
 	}
 }

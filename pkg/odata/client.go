@@ -1,0 +1,145 @@
+// Package odata is a small OData v4 reader for the Nimbus reporting feed: the service
+// document, $metadata (CSDL XML), queries with $filter/$select/$top that follow the server's
+// @odata.nextLink paging, and a streaming decoder that hands over one entity at a time, so a
+// pull of months of sessions never sits in memory.
+//
+// Almost nothing about the feed's shape is confirmed (see docs/codes.md): the entity-set
+// names and the type of PrimaryCodes/SecondaryCodes are discovered from $metadata at run
+// time (nimbus.go), never hard-coded. Every request goes through the shared pipeline
+// (pkg/httpx): credential, rate limit, retries, typed errors, --debug trace.
+package odata
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/nimbusctl/nimbusctl/pkg/httpx"
+)
+
+// AppID is the Entra application behind the feed's sign-in ("Nimbus Odata Login").
+const AppID = "898a7352-9216-4ca8-a485-7d8f3903f598"
+
+// Client reads one OData service. It is safe for concurrent use.
+type Client struct {
+	h *httpx.Client
+
+	// Tenant and Scopes only feed the admin-consent hint of a 401/403 (AccessError).
+	Tenant string
+	Scopes []string
+
+	mu     sync.Mutex
+	meta   *Metadata
+	schema *SessionSchema
+}
+
+// New wraps the pipeline built for the "odata" service; its base URL is the feed's root
+// (e.g. https://api.ch-01.luware.cloud/v1/odata).
+func New(h *httpx.Client) *Client { return &Client{h: h} }
+
+// BaseURL is the feed's root.
+func (c *Client) BaseURL() string { return c.h.BaseURL() }
+
+// ServiceEntry is one item of the service document.
+type ServiceEntry struct {
+	Name string `json:"name"`
+	Kind string `json:"kind"` // EntitySet (the default), Singleton, FunctionImport, ServiceDocument
+	URL  string `json:"url"`
+}
+
+// ServiceDocument lists what the feed exposes (GET on its root).
+func (c *Client) ServiceDocument(ctx context.Context) ([]ServiceEntry, error) {
+	var doc struct {
+		Value []ServiceEntry `json:"value"`
+	}
+	_, err := c.h.Do(ctx, &httpx.Request{Op: "OData service document", Method: http.MethodGet, Path: ""}, &doc)
+	if err != nil {
+		return nil, c.wrap(err)
+	}
+	for i := range doc.Value {
+		if doc.Value[i].Kind == "" {
+			doc.Value[i].Kind = "EntitySet"
+		}
+		if doc.Value[i].URL == "" {
+			doc.Value[i].URL = doc.Value[i].Name
+		}
+	}
+	return doc.Value, nil
+}
+
+// Metadata fetches and parses $metadata once per client.
+func (c *Client) Metadata(ctx context.Context) (*Metadata, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.meta != nil {
+		return c.meta, nil
+	}
+	resp, err := c.h.Open(ctx, &httpx.Request{
+		Op: "OData $metadata", Method: http.MethodGet, Path: "$metadata",
+		Header: http.Header{"Accept": {"application/xml"}},
+	})
+	if err != nil {
+		return nil, c.wrap(err)
+	}
+	defer resp.Body.Close()
+	m, err := ParseMetadata(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("OData $metadata from %s: %w", c.BaseURL(), err)
+	}
+	c.meta = m
+	return m, nil
+}
+
+// wrap turns a 401/403 from the feed into an AccessError, which carries the consent hint.
+func (c *Client) wrap(err error) error {
+	var apiErr *httpx.APIError
+	if errors.As(err, &apiErr) && (apiErr.Status == http.StatusUnauthorized || apiErr.Status == http.StatusForbidden) {
+		return &AccessError{Err: err, Status: apiErr.Status, Tenant: c.Tenant, Scopes: c.Scopes}
+	}
+	return err
+}
+
+// AccessError is a 401 or 403 from the feed. Its exit code is that of the wrapped
+// *httpx.APIError (4 or 5); Hint explains the one-time admin consent and the reporting role
+// the feed requires.
+type AccessError struct {
+	Err    error
+	Status int
+	Tenant string
+	Scopes []string
+}
+
+func (e *AccessError) Error() string { return e.Err.Error() }
+func (e *AccessError) Unwrap() error { return e.Err }
+
+// Hint is printed on stderr after the error.
+func (e *AccessError) Hint() string {
+	tenant := e.Tenant
+	if tenant == "" {
+		tenant = "organizations"
+	}
+	scopes := strings.Join(e.Scopes, ",")
+	if scopes == "" {
+		scopes = AppID + "/.default"
+	}
+	var b strings.Builder
+	if e.Status == http.StatusUnauthorized {
+		b.WriteString("The Nimbus reporting feed did not accept the token.")
+	} else {
+		b.WriteString("The Nimbus reporting feed refused access.")
+	}
+	b.WriteString(` By default, sign-in to the feed is forbidden until
+a tenant admin allows it, once:
+  1. Grant admin consent to the Entra app "Nimbus Odata Login" (` + AppID + `),
+     which creates its service principal:
+     https://login.microsoftonline.com/` + tenant + `/v2.0/adminconsent?client_id=` + AppID + `&scope=openid+profile
+     (or: Connect-MgGraph, then New-MgServicePrincipal -AppId ` + AppID + `)
+     The app's permissions then list "Nimbus Odata Login access_odata".
+  2. Give your Nimbus user a reporting role (Tenant Admin, User Supervisor, Team Owner or
+     Service Owner); its Organization Unit decides which sessions you can read.
+Then sign in again with nimbusctl auth login (scope ` + scopes + `, profile key odata_scopes).`)
+	return b.String()
+}

@@ -1,0 +1,290 @@
+package odata
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Aggregations behind `codes list` and `codes report`. They see one session at a time and
+// keep only counters, so their memory depends on the number of codes and groups, never on
+// the number of sessions.
+
+// CodeCount is one code in `codes list`: in how many sessions it was a primary code, a
+// secondary code, either, and that last number's share of all sessions in the window.
+type CodeCount struct {
+	Code      string  `json:"code"`
+	Primary   int     `json:"primary"`
+	Secondary int     `json:"secondary"`
+	Sessions  int     `json:"sessions"`
+	Share     float64 `json:"share"`
+}
+
+// Tally counts codes over sessions.
+type Tally struct {
+	Sessions int // sessions seen
+	Coded    int // sessions with at least one code
+	codes    map[string]*CodeCount
+}
+
+// NewTally starts an empty tally.
+func NewTally() *Tally { return &Tally{codes: map[string]*CodeCount{}} }
+
+// Add counts one session. A code listed twice in a session counts once.
+func (t *Tally) Add(s *Session) {
+	t.Sessions++
+	seen := sessionCodes(s, KindAll)
+	if len(seen) > 0 {
+		t.Coded++
+	}
+	for _, c := range seen {
+		cc := t.codes[c]
+		if cc == nil {
+			cc = &CodeCount{Code: c}
+			t.codes[c] = cc
+		}
+		cc.Sessions++
+		if contains(s.PrimaryCodes, c) {
+			cc.Primary++
+		}
+		if contains(s.SecondaryCodes, c) {
+			cc.Secondary++
+		}
+	}
+}
+
+// Codes lists the codes seen, most used first (then by name), with their share of all
+// sessions rounded to 4 decimals.
+func (t *Tally) Codes() []CodeCount {
+	out := make([]CodeCount, 0, len(t.codes))
+	for _, c := range t.codes {
+		cc := *c
+		if t.Sessions > 0 {
+			cc.Share = math.Round(float64(cc.Sessions)/float64(t.Sessions)*1e4) / 1e4
+		}
+		out = append(out, cc)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Sessions != out[j].Sessions {
+			return out[i].Sessions > out[j].Sessions
+		}
+		return out[i].Code < out[j].Code
+	})
+	return out
+}
+
+// Kind says which codes a report counts.
+type Kind string
+
+const (
+	KindAll       Kind = "all" // primary or secondary
+	KindPrimary   Kind = "primary"
+	KindSecondary Kind = "secondary"
+)
+
+// Kinds lists the Kind values for flags.
+var Kinds = []string{string(KindAll), string(KindPrimary), string(KindSecondary)}
+
+// sessionCodes is the session's distinct codes of the kind, in first-seen order.
+func sessionCodes(s *Session, k Kind) []string {
+	var lists [][]string
+	switch k {
+	case KindPrimary:
+		lists = [][]string{s.PrimaryCodes}
+	case KindSecondary:
+		lists = [][]string{s.SecondaryCodes}
+	default:
+		lists = [][]string{s.PrimaryCodes, s.SecondaryCodes}
+	}
+	var out []string
+	for _, l := range lists {
+		for _, c := range l {
+			if !contains(out, c) {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Matrix is `codes report`: one row per group, one column per code, cells are the number of
+// sessions in the group that carry the code.
+type Matrix struct {
+	By       string      `json:"by"`
+	Kind     Kind        `json:"kind"`
+	Codes    []string    `json:"codes"` // the columns: most used first, then by name
+	Sessions int         `json:"sessions"`
+	Rows     []MatrixRow `json:"rows"`
+}
+
+// MatrixRow is one group. Codes holds every column, zeros included.
+type MatrixRow struct {
+	Group    string         `json:"group"`
+	Sessions int            `json:"sessions"`
+	Codes    map[string]int `json:"codes"`
+}
+
+// Max is the largest cell.
+func (m Matrix) Max() int {
+	n := 0
+	for _, r := range m.Rows {
+		for _, v := range r.Codes {
+			n = max(n, v)
+		}
+	}
+	return n
+}
+
+// MatrixBuilder fills a Matrix from sessions.
+type MatrixBuilder struct {
+	by       string
+	kind     Kind
+	key      func(*Session) string
+	rows     map[string]*MatrixRow
+	totals   map[string]int
+	sessions int
+	ordered  bool // groups are chronological keys (day, week)
+}
+
+// NewMatrix groups sessions by key (see the Group* functions).
+func NewMatrix(by string, kind Kind, key func(*Session) string) *MatrixBuilder {
+	return &MatrixBuilder{by: by, kind: kind, key: key, rows: map[string]*MatrixRow{}, totals: map[string]int{}}
+}
+
+// Fill makes sure the groups exist even without sessions (every day of the window), and
+// keeps the rows in the order given.
+func (b *MatrixBuilder) Fill(groups []string) {
+	b.ordered = true
+	for _, g := range groups {
+		b.row(g)
+	}
+}
+
+func (b *MatrixBuilder) row(g string) *MatrixRow {
+	r := b.rows[g]
+	if r == nil {
+		r = &MatrixRow{Group: g, Codes: map[string]int{}}
+		b.rows[g] = r
+	}
+	return r
+}
+
+// Add counts one session.
+func (b *MatrixBuilder) Add(s *Session) {
+	b.sessions++
+	r := b.row(b.key(s))
+	r.Sessions++
+	for _, c := range sessionCodes(s, b.kind) {
+		r.Codes[c]++
+		b.totals[c]++
+	}
+}
+
+// Matrix returns the result. Rows are sorted by group: chronologically for days and weeks,
+// alphabetically otherwise, with the placeholder groups ("(none)") last.
+func (b *MatrixBuilder) Matrix() Matrix {
+	m := Matrix{By: b.by, Kind: b.kind, Sessions: b.sessions, Codes: []string{}, Rows: []MatrixRow{}}
+	for c := range b.totals {
+		m.Codes = append(m.Codes, c)
+	}
+	sort.Slice(m.Codes, func(i, j int) bool {
+		ti, tj := b.totals[m.Codes[i]], b.totals[m.Codes[j]]
+		if ti != tj {
+			return ti > tj
+		}
+		return m.Codes[i] < m.Codes[j]
+	})
+	for _, r := range b.rows {
+		row := *r
+		row.Codes = make(map[string]int, len(m.Codes))
+		for _, c := range m.Codes {
+			row.Codes[c] = r.Codes[c]
+		}
+		m.Rows = append(m.Rows, row)
+	}
+	sort.Slice(m.Rows, func(i, j int) bool {
+		gi, gj := m.Rows[i].Group, m.Rows[j].Group
+		pi, pj := strings.HasPrefix(gi, "("), strings.HasPrefix(gj, "(")
+		if pi != pj {
+			return pj
+		}
+		return gi < gj
+	})
+	return m
+}
+
+// NoGroup labels sessions without a service or user.
+const NoGroup = "(none)"
+
+// GroupByDay keys sessions by their calendar day in loc: 2026-03-01.
+func GroupByDay(loc *time.Location) func(*Session) string {
+	return func(s *Session) string { return s.StartedAt.In(loc).Format(time.DateOnly) }
+}
+
+// GroupByWeek keys sessions by their ISO week in loc: 2026-W09.
+func GroupByWeek(loc *time.Location) func(*Session) string {
+	return func(s *Session) string { return isoWeek(s.StartedAt.In(loc)) }
+}
+
+func isoWeek(t time.Time) string {
+	y, w := t.ISOWeek()
+	return fmt.Sprintf("%04d-W%02d", y, w)
+}
+
+// Days lists the days of [from, to) in loc.
+func Days(from, to time.Time, loc *time.Location) []string {
+	return periods(from, to, loc, func(t time.Time) string { return t.Format(time.DateOnly) })
+}
+
+// Weeks lists the ISO weeks of [from, to) in loc.
+func Weeks(from, to time.Time, loc *time.Location) []string {
+	return periods(from, to, loc, isoWeek)
+}
+
+func periods(from, to time.Time, loc *time.Location, key func(time.Time) string) []string {
+	if from.IsZero() || to.IsZero() || !from.Before(to) {
+		return nil
+	}
+	last := key(to.Add(-time.Nanosecond).In(loc))
+	var out []string
+	f := from.In(loc)
+	for d := time.Date(f.Year(), f.Month(), f.Day(), 12, 0, 0, 0, loc); ; d = d.AddDate(0, 0, 1) {
+		k := key(d)
+		if len(out) == 0 || out[len(out)-1] != k {
+			out = append(out, k)
+		}
+		if k == last || len(out) > 100000 {
+			return out
+		}
+	}
+}
+
+// GroupByMember keys sessions by a dimension member's label (id when unknown, NoGroup when
+// the session has none); id picks the session's member id.
+func GroupByMember(members []Member, id func(*Session) string) func(*Session) string {
+	labels := make(map[string]string, len(members))
+	for _, m := range members {
+		labels[strings.ToLower(m.ID)] = m.Label()
+	}
+	return func(s *Session) string {
+		v := id(s)
+		if v == "" {
+			return NoGroup
+		}
+		if l, ok := labels[strings.ToLower(v)]; ok {
+			return l
+		}
+		return v
+	}
+}

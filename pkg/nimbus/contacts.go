@@ -2,8 +2,12 @@ package nimbus
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 )
 
 // GetAddressBooks lists the address books the signed-in user may use.
@@ -112,4 +116,28 @@ func (c *Client) RemoveContacts(ctx context.Context, book string, externalIDs []
 func (c *Client) ClearContacts(ctx context.Context, book string) error {
 	_, err := c.do(ctx, call{op: OpClearContacts, params: []string{book}, idempotent: true}, nil)
 	return err
+}
+
+// EachContact streams every contact of an address book to fn as raw JSON, decoding the API's
+// single JSON array element by element so that a large book is never held in memory whole.
+func (c *Client) EachContact(ctx context.Context, book string, fn func(raw json.RawMessage) error) error {
+	resp, err := c.h.Open(ctx, &httpx.Request{Op: OpGetContacts.ID, Method: OpGetContacts.Method, Path: expand(OpGetContacts.Path, []string{book})})
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	dec := json.NewDecoder(resp.Body)
+	if t, err := dec.Token(); err != nil || t != json.Delim('[') {
+		return fmt.Errorf("%s: the answer is not a JSON array", OpGetContacts.ID)
+	}
+	for dec.More() {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return fmt.Errorf("%s: reading the answer: %w", OpGetContacts.ID, err)
+		}
+		if err := fn(raw); err != nil {
+			return err
+		}
+	}
+	return nil
 }

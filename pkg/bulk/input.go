@@ -1,0 +1,188 @@
+package bulk
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
+)
+
+// Input is a file an import reads twice (validation, then apply). Stdin is spooled to a
+// temporary file first, so it can be read twice too.
+type Input struct {
+	Name        string // as the user wrote it, for messages
+	Open        func() (io.ReadCloser, error)
+	ReadOptions ReadOptions
+	Format      string // "csv", "json", or "" to tell from the name and content
+}
+
+// FileInput reads a named file; "-" spools r (stdin) to a temporary file, removed by the
+// returned cleanup.
+func FileInput(name string, stdin io.Reader, opts ReadOptions) (Input, func(), error) {
+	in := Input{Name: name, ReadOptions: opts}
+	if name != "-" {
+		if _, err := os.Stat(name); err != nil {
+			return in, func() {}, err
+		}
+		in.Open = func() (io.ReadCloser, error) { return os.Open(name) }
+		return in, func() {}, nil
+	}
+	f, err := os.CreateTemp("", "nimbusctl-stdin-*")
+	if err != nil {
+		return in, func() {}, err
+	}
+	cleanup := func() { f.Close(); os.Remove(f.Name()) }
+	if _, err := io.Copy(f, stdin); err != nil {
+		cleanup()
+		return in, func() {}, fmt.Errorf("reading stdin: %w", err)
+	}
+	in.Name = "stdin"
+	path := f.Name()
+	in.Open = func() (io.ReadCloser, error) { return os.Open(path) }
+	return in, cleanup, nil
+}
+
+// isJSON tells a JSON file (array or JSON lines) from a CSV one.
+func (in Input) isJSON(head []byte) bool {
+	switch strings.ToLower(in.Format) {
+	case "json":
+		return true
+	case "csv":
+		return false
+	}
+	if ext := strings.ToLower(filepath.Ext(in.Name)); ext == ".json" || ext == ".jsonl" || ext == ".ndjson" {
+		return true
+	}
+	t := bytes.TrimLeft(bytes.TrimPrefix(head, []byte{0xEF, 0xBB, 0xBF}), " \t\r\n")
+	return len(t) > 0 && (t[0] == '[' || t[0] == '{')
+}
+
+// contactSource yields contacts with their line, and knows how to merge them onto the server's.
+type contactSource interface {
+	Next() (line int, c nimbus.Contact, errs []*RowError, err error)
+	Merge(server, file nimbus.Contact) nimbus.Contact
+	KeyColumn() string
+	Close() error
+}
+
+func (in Input) contacts(ci *ContactImport) (contactSource, error) {
+	rc, err := in.Open()
+	if err != nil {
+		return nil, err
+	}
+	br := bufio.NewReaderSize(rc, 64<<10)
+	head, _ := br.Peek(512)
+	if in.isJSON(head) {
+		if bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}) {
+			br.Discard(3)
+		}
+		first := bytes.TrimLeft(bytes.TrimPrefix(head, []byte{0xEF, 0xBB, 0xBF}), " \t\r\n")
+		dec := json.NewDecoder(br)
+		dec.DisallowUnknownFields() // a misspelt field would otherwise be dropped silently
+		return &jsonContacts{rc: rc, dec: dec, name: displayName(in.Name), array: len(first) > 0 && first[0] == '['}, nil
+	}
+	r, err := NewReader(br, in.Name, in.ReadOptions)
+	if err != nil {
+		rc.Close()
+		return nil, err
+	}
+	m, err := ContactSchema.Resolve(r.Header, ci.Maps, ci.IDColumn, "externalId")
+	if err != nil {
+		rc.Close()
+		return nil, err
+	}
+	if m.IDCol < 0 {
+		rc.Close()
+		return nil, fmt.Errorf("%s: no column holds the external id: name one externalId (or External ID, ID, Customer ID), or pick one with --id-column (e.g. --id-column \"E-mail Address\")", r.Name)
+	}
+	if ci.Warn != nil && len(m.Ignored) > 0 && !ci.warned {
+		ci.warned = true
+		ci.Warn(fmt.Sprintf("ignoring column(s) %s (use --map \"column=field\" to import them)", quoteList(m.Ignored)))
+	}
+	return &csvContacts{rc: rc, r: r, b: &ContactBuilder{File: r.Name, Map: m, DefaultCountry: ci.DefaultCountry, KeepPhones: ci.KeepPhones}}, nil
+}
+
+func displayName(n string) string {
+	if n == "-" || n == "" {
+		return "stdin"
+	}
+	return n
+}
+
+func quoteList(items []string) string {
+	q := make([]string, len(items))
+	for i, s := range items {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return strings.Join(q, ", ")
+}
+
+type csvContacts struct {
+	rc io.Closer
+	r  *Reader
+	b  *ContactBuilder
+}
+
+func (s *csvContacts) Next() (int, nimbus.Contact, []*RowError, error) {
+	row, err := s.r.Read()
+	if err != nil {
+		if re, ok := err.(*RowError); ok {
+			return row.Line, nimbus.Contact{}, []*RowError{re}, nil
+		}
+		return 0, nimbus.Contact{}, nil, err
+	}
+	c, errs := s.b.Build(row)
+	return row.Line, c, errs, nil
+}
+
+func (s *csvContacts) Merge(server, file nimbus.Contact) nimbus.Contact {
+	return MergeContact(server, file, s.b.Map)
+}
+
+func (s *csvContacts) KeyColumn() string { return s.b.Map.Header[s.b.Map.IDCol] }
+func (s *csvContacts) Close() error      { return s.rc.Close() }
+
+// jsonContacts reads contacts in the API's own shape: a JSON array, or one object per line.
+// "Lines" are item numbers. A JSON contact is whole: it replaces the server's.
+type jsonContacts struct {
+	rc      io.Closer
+	dec     *json.Decoder
+	name    string
+	n       int
+	started bool
+	array   bool
+}
+
+func (s *jsonContacts) Next() (int, nimbus.Contact, []*RowError, error) {
+	if s.array && !s.started {
+		if _, err := s.dec.Token(); err != nil { // the opening [
+			return 0, nimbus.Contact{}, nil, fmt.Errorf("%s: %v", s.name, err)
+		}
+	}
+	s.started = true
+	if !s.dec.More() {
+		return 0, nimbus.Contact{}, nil, io.EOF
+	}
+	s.n++
+	var c nimbus.Contact
+	if err := s.dec.Decode(&c); err != nil {
+		return s.n, c, nil, fmt.Errorf("%s: item %d: %v", s.name, s.n, err)
+	}
+	var errs []*RowError
+	if err := c.Validate(); err != nil {
+		for _, fe := range err.(nimbus.ValidationError) {
+			errs = append(errs, &RowError{File: s.name, Line: s.n, Column: fe.Field, Msg: fe.Msg})
+		}
+	}
+	return s.n, c, errs, nil
+}
+
+func (s *jsonContacts) Merge(_, file nimbus.Contact) nimbus.Contact { return file }
+func (s *jsonContacts) KeyColumn() string                           { return "externalId" }
+func (s *jsonContacts) Close() error                                { return s.rc.Close() }

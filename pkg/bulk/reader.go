@@ -1,0 +1,218 @@
+// Package bulk is the engine behind imports and exports: a streaming CSV reader that copes with
+// Excel and CRM exports, column mapping, a validation pass before any write, a convergent plan
+// against the current state, a worker pool that shares the service's rate limiter, a per-row
+// report and progress.
+package bulk
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
+
+	"github.com/nimbusctl/nimbusctl/pkg/output"
+)
+
+// Reader streams the records of a CSV file in constant memory: UTF-8 with or without BOM,
+// comma, semicolon or tab as sniffed from the header line (Excel in Switzerland and Germany
+// writes semicolons), CRLF or LF.
+type Reader struct {
+	Name   string   // file name for messages ("-" is shown as "stdin")
+	Header []string // the header cells, trimmed
+	Comma  rune
+
+	cr  *csv.Reader
+	rec []string
+}
+
+// ReadOptions tune NewReader; the zero value sniffs everything.
+type ReadOptions struct {
+	Comma    rune   // 0: sniff from the header line
+	Encoding string // "auto" (default), "utf-8" or "windows-1252"
+}
+
+// NewReader reads the header line of r. name is used in messages.
+func NewReader(r io.Reader, name string, opts ReadOptions) (*Reader, error) {
+	if name == "-" || name == "" {
+		name = "stdin"
+	}
+	br := bufio.NewReaderSize(r, 64<<10)
+	if bom, err := br.Peek(3); err == nil && bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
+		br.Discard(3)
+		opts.Encoding = "utf-8"
+	}
+	head, _ := br.Peek(br.Size())
+	if len(bytes.TrimSpace(head)) == 0 {
+		return nil, fmt.Errorf("%s: the file is empty", name)
+	}
+	var src io.Reader = br
+	switch strings.ToLower(opts.Encoding) {
+	case "", "auto":
+		if !utf8.Valid(completeRunes(head)) {
+			// Excel's plain "CSV" on Western Windows is Windows-1252, not UTF-8.
+			src = charmap.Windows1252.NewDecoder().Reader(br)
+		}
+	case "utf-8", "utf8":
+	case "windows-1252", "cp1252", "latin1", "iso-8859-1":
+		src = charmap.Windows1252.NewDecoder().Reader(br)
+	default:
+		return nil, fmt.Errorf("unknown encoding %q: use auto, utf-8 or windows-1252", opts.Encoding)
+	}
+	comma := opts.Comma
+	if comma == 0 {
+		comma = sniffComma(firstLine(head))
+	}
+	cr := csv.NewReader(src)
+	cr.Comma = comma
+	cr.FieldsPerRecord = -1 // checked per row, with a clearer message
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if err != nil {
+		return nil, parseErr(name, err)
+	}
+	rd := &Reader{Name: name, Comma: comma, cr: cr}
+	rd.Header = make([]string, len(header))
+	for i, h := range header {
+		rd.Header[i] = strings.TrimSpace(h)
+	}
+	return rd, nil
+}
+
+// Row is one data record. Cells is reused by the next Read: copy what you keep.
+type Row struct {
+	Line  int // line of the record's first field in the file
+	Cells []string
+}
+
+// Read returns the next record, or io.EOF. Blank lines are skipped.
+func (r *Reader) Read() (Row, error) {
+	for {
+		rec, err := r.cr.Read()
+		if err != nil {
+			if err == io.EOF {
+				return Row{}, io.EOF
+			}
+			return Row{}, parseErr(r.Name, err)
+		}
+		line, _ := r.cr.FieldPos(0)
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue
+		}
+		if len(rec) != len(r.Header) {
+			// Excel drops trailing empty cells of a row; accept fewer, refuse more.
+			if len(rec) > len(r.Header) && !allEmpty(rec[len(r.Header):]) {
+				return Row{Line: line, Cells: rec}, &RowError{File: r.Name, Line: line, Msg: fmt.Sprintf("%d cells but the header has %d columns", len(rec), len(r.Header))}
+			}
+			rec = fit(rec, len(r.Header), &r.rec)
+		}
+		for i, c := range rec {
+			rec[i] = output.UndoSafeCSVCell(strings.TrimSpace(c))
+		}
+		return Row{Line: line, Cells: rec}, nil
+	}
+}
+
+// Offset is how far into the input the reader is (for progress).
+func (r *Reader) Offset() int64 { return r.cr.InputOffset() }
+
+// fit pads or cuts rec to n cells, reusing buf.
+func fit(rec []string, n int, buf *[]string) []string {
+	if cap(*buf) < n {
+		*buf = make([]string, n)
+	}
+	out := (*buf)[:n]
+	copy(out, rec)
+	for i := len(rec); i < n; i++ {
+		out[i] = ""
+	}
+	return out
+}
+
+func allEmpty(cells []string) bool {
+	for _, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// RowError is a problem with one row (or one cell) of an input file.
+type RowError struct {
+	File   string
+	Line   int
+	Column string // header name, when the problem is one cell
+	Msg    string
+}
+
+func (e *RowError) Error() string {
+	if e.Column != "" {
+		return fmt.Sprintf("%s:%d: %s: %s", e.File, e.Line, e.Column, e.Msg)
+	}
+	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+}
+
+func parseErr(name string, err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return &RowError{File: name, Line: pe.Line, Column: fmt.Sprintf("column %d", pe.Column), Msg: pe.Err.Error()}
+	}
+	return fmt.Errorf("%s: %w", name, err)
+}
+
+// firstLine is the header line: up to the first newline outside quotes.
+func firstLine(b []byte) []byte {
+	inQuote := false
+	for i, c := range b {
+		switch c {
+		case '"':
+			inQuote = !inQuote
+		case '\n':
+			if !inQuote {
+				return b[:i]
+			}
+		}
+	}
+	return b
+}
+
+// completeRunes drops a rune cut in half at the end of a peeked buffer.
+func completeRunes(b []byte) []byte {
+	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(b[i]) {
+			if !utf8.FullRune(b[i:]) {
+				return b[:i]
+			}
+			break
+		}
+	}
+	return b
+}
+
+// sniffComma picks the delimiter that splits the header line most, outside quotes.
+func sniffComma(line []byte) rune {
+	counts := map[rune]int{}
+	inQuote := false
+	for _, c := range string(line) {
+		if c == '"' {
+			inQuote = !inQuote
+			continue
+		}
+		if !inQuote && (c == ',' || c == ';' || c == '\t') {
+			counts[c]++
+		}
+	}
+	best := ','
+	for _, c := range []rune{';', '\t'} {
+		if counts[c] > counts[best] {
+			best = c
+		}
+	}
+	return best
+}

@@ -1,0 +1,279 @@
+package bulk
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
+)
+
+func readAll(t *testing.T, input string, opts ReadOptions) (*Reader, []Row, []error) {
+	t.Helper()
+	r, err := NewReader(strings.NewReader(input), "in.csv", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []Row
+	var errs []error
+	for {
+		row, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		rows = append(rows, Row{Line: row.Line, Cells: append([]string(nil), row.Cells...)})
+	}
+	return r, rows, errs
+}
+
+func TestReaderSniffsDelimiterBOMAndLineEnds(t *testing.T) {
+	for name, in := range map[string]string{
+		"comma":        "id,name\r\n1,Ann\r\n2,\"B, Bob\"\r\n",
+		"semicolon":    "\ufeffid;name\n1;Ann\n2;B, Bob\n",
+		"tab":          "id\tname\n1\tAnn\n2\tB, Bob\n",
+		"quoted BOM":   "\ufeff\"id\";\"name\"\r\n\"1\";\"Ann\"\r\n\"2\";\"B, Bob\"\r\n",
+		"blank lines":  "id,name\n\n1,Ann\n\n2,\"B, Bob\"\n\n",
+		"no final EOL": "id,name\n1,Ann\n2,\"B, Bob\"",
+	} {
+		r, rows, errs := readAll(t, in, ReadOptions{})
+		if len(errs) > 0 || !reflect.DeepEqual(r.Header, []string{"id", "name"}) || len(rows) != 2 ||
+			rows[0].Cells[1] != "Ann" || rows[1].Cells[1] != "B, Bob" {
+			t.Errorf("%s: header %q rows %v errs %v", name, r.Header, rows, errs)
+		}
+	}
+}
+
+func TestReaderLineNumbersFollowTheFile(t *testing.T) {
+	_, rows, _ := readAll(t, "id,note\n1,\"two\nlines\"\n\n3,x\n", ReadOptions{})
+	if rows[0].Line != 2 || rows[1].Line != 5 {
+		t.Errorf("lines %d %d, want 2 5", rows[0].Line, rows[1].Line)
+	}
+}
+
+func TestReaderRowShapes(t *testing.T) {
+	// Excel drops trailing empty cells: fewer cells are padded; more cells are an error.
+	_, rows, errs := readAll(t, "a,b,c\n1\n1,2,3,4\n1,2,3,,\n", ReadOptions{})
+	if len(rows) != 2 || !reflect.DeepEqual(rows[0].Cells, []string{"1", "", ""}) {
+		t.Errorf("rows %v", rows)
+	}
+	if len(errs) != 1 || errs[0].Error() != "in.csv:3: 4 cells but the header has 3 columns" {
+		t.Errorf("errs %v", errs)
+	}
+}
+
+func TestReaderParseErrorsNameLineAndColumn(t *testing.T) {
+	_, _, errs := readAll(t, "a,b\n1,\"open\n", ReadOptions{})
+	var re *RowError
+	if len(errs) != 1 || !errors.As(errs[0], &re) || re.Line != 2 || !strings.Contains(errs[0].Error(), "in.csv:2: column") {
+		t.Errorf("errs %v", errs)
+	}
+}
+
+func TestReaderUndoesFormulaDefusing(t *testing.T) {
+	_, rows, _ := readAll(t, "a,b\n'=1+1,'+x\n", ReadOptions{})
+	if rows[0].Cells[0] != "=1+1" || rows[0].Cells[1] != "+x" {
+		t.Errorf("cells %q", rows[0].Cells)
+	}
+}
+
+func TestReaderWindows1252(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "contacts", "outlook-de-cp1252.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, rows, errs := readAll(t, string(data), ReadOptions{})
+	if len(errs) > 0 || r.Comma != ';' || r.Header[8] != "Straße geschäftlich" || rows[0].Cells[1] != "Jürg" || rows[1].Cells[9] != "Genève" {
+		t.Errorf("comma %q header %q rows %v errs %v", r.Comma, r.Header, rows, errs)
+	}
+	if _, err := NewReader(strings.NewReader("a\n"), "x", ReadOptions{Encoding: "ebcdic"}); err == nil {
+		t.Error("unknown encoding accepted")
+	}
+}
+
+func TestReaderEmptyFile(t *testing.T) {
+	if _, err := NewReader(strings.NewReader(" \n"), "-", ReadOptions{}); err == nil || err.Error() != "stdin: the file is empty" {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func buildAll(t *testing.T, file string, maps map[string]string, idCol string) (*Mapping, []nimbus.Contact, []*RowError) {
+	t.Helper()
+	f, err := os.Open(filepath.Join("..", "..", "testdata", "contacts", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := NewReader(f, file, ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := ContactSchema.Resolve(r.Header, maps, idCol, "externalId")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &ContactBuilder{File: file, Map: m, DefaultCountry: "+41"}
+	var out []nimbus.Contact
+	var problems []*RowError
+	for {
+		row, err := r.Read()
+		if err == io.EOF {
+			return m, out, problems
+		}
+		if err != nil {
+			problems = append(problems, err.(*RowError))
+			continue
+		}
+		c, errs := b.Build(row)
+		out = append(out, c)
+		problems = append(problems, errs...)
+	}
+}
+
+func TestOutlookExportImportsWithoutEditing(t *testing.T) {
+	m, got, problems := buildAll(t, "outlook.csv", nil, "E-mail Address")
+	if len(problems) > 0 {
+		t.Fatalf("problems: %v", problems)
+	}
+	want := nimbus.Contact{
+		ExternalID: "anna.muster@example.ch", FirstName: "Anna", LastName: "Muster", Company: "Muster AG",
+		Department: "Purchasing", JobTitle: "Buyer",
+		EmailAddresses: []string{"anna.muster@example.ch", "anna@muster.ch"},
+		BusinessPhones: []string{"+41445551234"}, MobilePhones: []string{"+41795551234"},
+		Addresses: []nimbus.Address{{Street: "Bahnhofstrasse 1", City: "Zürich", PostalCode: "8001", Country: "Switzerland"}},
+	}
+	if !reflect.DeepEqual(got[0], want) {
+		t.Errorf("got  %+v\nwant %+v", got[0], want)
+	}
+	if got[1].Addresses[0].City != "Berlin" || got[1].HomePhones[0] != "+49301234567" {
+		t.Errorf("home address/phone: %+v", got[1])
+	}
+	for _, ignored := range []string{"Notes", "Birthday", "Title", "Middle Name"} {
+		if !contains(m.Ignored, ignored) {
+			t.Errorf("%q should be reported as ignored: %v", ignored, m.Ignored)
+		}
+	}
+	if contains(m.Ignored, "E-mail Address") {
+		t.Error("the id column is not ignored")
+	}
+}
+
+func TestGermanOutlookExport(t *testing.T) {
+	_, got, problems := buildAll(t, "outlook-de-cp1252.csv", nil, "E-Mail-Adresse")
+	if len(problems) > 0 {
+		t.Fatalf("problems: %v", problems)
+	}
+	want := nimbus.Contact{
+		ExternalID: "s.favre@example.ch", FirstName: "Sébastien", LastName: "Favre", Company: "Favre & Cie",
+		EmailAddresses: []string{"s.favre@example.ch", "info@favre.example.ch"}, BusinessPhones: []string{"+41225553030"},
+		Addresses: []nimbus.Address{{Street: "Rue du Rhône 3", City: "Genève", State: "GE", PostalCode: "1204", Country: "Schweiz"}},
+	}
+	if !reflect.DeepEqual(got[1], want) {
+		t.Errorf("got  %+v\nwant %+v", got[1], want)
+	}
+}
+
+func TestGoogleExportRoutesPhonesByLabel(t *testing.T) {
+	_, got, problems := buildAll(t, "google.csv", nil, "E-mail 1 - Value")
+	if len(problems) > 0 {
+		t.Fatalf("problems: %v", problems)
+	}
+	dana := got[0]
+	if dana.ExternalID != "dana.scully@example.gov" || !reflect.DeepEqual(dana.EmailAddresses, []string{"dana.scully@example.gov", "dana@example.org"}) ||
+		!reflect.DeepEqual(dana.MobilePhones, []string{"+12025550101"}) || !reflect.DeepEqual(dana.BusinessPhones, []string{"+12025550102"}) ||
+		dana.Company != "FBI" || dana.JobTitle != "Agent" || dana.Addresses[0].State != "DC" {
+		t.Errorf("dana %+v", dana)
+	}
+	if !reflect.DeepEqual(got[1].HomePhones, []string{"+12025550199"}) {
+		t.Errorf("fox %+v", got[1])
+	}
+}
+
+func TestCRMExportWithCustomFieldsAndMultiValues(t *testing.T) {
+	_, got, problems := buildAll(t, "crm-excel-bom-semicolon.csv", nil, "")
+	if len(problems) > 0 {
+		t.Fatalf("problems: %v", problems)
+	}
+	want := nimbus.Contact{ExternalID: "C-1001", FirstName: "Ada", LastName: "Lovelace", Company: "Analytical Engines",
+		EmailAddresses: []string{"ada@example.com", "ada.l@example.org"}, MobilePhones: []string{"+442079460001"},
+		CustomFields: []nimbus.CustomField{{Name: "Tier", Value: "gold"}, {Name: "Account Manager", Value: "Zoe"}}}
+	if !reflect.DeepEqual(got[0], want) {
+		t.Errorf("got  %+v\nwant %+v", got[0], want)
+	}
+	if len(got[1].CustomFields) != 1 || got[1].MobilePhones[0] != "+417946000002" {
+		t.Errorf("empty custom cell should be left out, national number normalized: %+v", got[1])
+	}
+}
+
+func TestInvalidRowsAreAllReported(t *testing.T) {
+	_, _, problems := buildAll(t, "invalid.csv", nil, "")
+	var msgs []string
+	for _, p := range problems {
+		msgs = append(msgs, p.Error())
+	}
+	want := []string{
+		"invalid.csv:3: externalId: the external id is empty",
+		`invalid.csv:4: emailAddresses: "not-an-email" is not an e-mail address`,
+		`invalid.csv:5: mobilePhones: bad phone number: "call me maybe" is not a phone number: unexpected 'c'`,
+		"invalid.csv:7: 5 cells but the header has 4 columns",
+	}
+	if !reflect.DeepEqual(msgs, want) {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(msgs, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestMapAndIDColumn(t *testing.T) {
+	header := []string{"Kunde", "Nom", "Notes", "Tier"}
+	m, err := ContactSchema.Resolve(header, map[string]string{key("Kunde"): "externalId", key("Notes"): "-", key("Tier"): "field.tier"}, "", "externalId")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.IDCol != 0 || m.Targets[1].Field != "lastName" || m.Targets[2].Field != "" || m.Targets[3].Field != "field.tier" || len(m.Ignored) != 0 {
+		t.Errorf("mapping %+v", m)
+	}
+	if _, err := ContactSchema.Resolve(header, map[string]string{key("Kunde"): "nickname"}, "", "externalId"); err == nil ||
+		!strings.HasPrefix(err.Error(), `--map Kunde=nickname: unknown field "nickname": known fields: address.city,`) {
+		t.Errorf("err %v", err)
+	}
+	if _, err := ContactSchema.Resolve(header, map[string]string{key("Missing"): "firstName"}, "", "externalId"); err == nil {
+		t.Error("a --map for a missing column must fail")
+	}
+	if _, err := ContactSchema.Resolve(header, nil, "Email", "externalId"); err == nil || !strings.Contains(err.Error(), "--id-column") {
+		t.Errorf("err %v", err)
+	}
+	if _, err := ParseMaps([]string{"noequals"}); err == nil {
+		t.Error("bad --map accepted")
+	}
+}
+
+func TestMergeKeepsWhatTheFileDoesNotCover(t *testing.T) {
+	server := nimbus.Contact{ExternalID: "1", FirstName: "Old", JobTitle: "Keep", MobilePhones: []string{"+1"},
+		CustomFields: []nimbus.CustomField{{Name: "a", Value: "1"}, {Name: "b", Value: "2"}}}
+	m, _ := ContactSchema.Resolve([]string{"externalId", "firstName", "mobilePhones", "field.b", "field.c"}, nil, "", "externalId")
+	file := nimbus.Contact{ExternalID: "1", FirstName: "New", CustomFields: []nimbus.CustomField{{Name: "c", Value: "3"}}}
+	got := MergeContact(server, file, m)
+	want := nimbus.Contact{ExternalID: "1", FirstName: "New", JobTitle: "Keep",
+		CustomFields: []nimbus.CustomField{{Name: "a", Value: "1"}, {Name: "c", Value: "3"}}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %+v\nwant %+v", got, want)
+	}
+	if !SameContact(MergeContact(want, want, m), want) {
+		t.Error("merging a contact onto itself must change nothing")
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, e := range list {
+		if e == s {
+			return true
+		}
+	}
+	return false
+}

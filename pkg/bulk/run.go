@@ -1,0 +1,198 @@
+package bulk
+
+import (
+	"context"
+	"encoding/csv"
+	"io"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/nimbusctl/nimbusctl/pkg/httpx"
+)
+
+// Actions a plan can hold.
+const (
+	ActionAdd       = "add"
+	ActionUpdate    = "update"
+	ActionUnchanged = "unchanged"
+	ActionRemove    = "remove"
+	ActionCreate    = "create" // a scheduled call
+	ActionSkip      = "skip"   // already done earlier (a ReferenceId that exists)
+	ActionInvalid   = "invalid"
+)
+
+// Statuses of a report row.
+const (
+	StatusOK      = "ok"
+	StatusFailed  = "failed"
+	StatusInvalid = "invalid"
+	StatusPlanned = "planned" // --dry-run
+	StatusSkipped = "skipped" // not attempted (cancelled, or --skip-invalid)
+)
+
+// Task is one API call of a plan (or a no-op for unchanged rows).
+type Task struct {
+	Line   int
+	Key    string
+	Action string
+	Run    func(ctx context.Context) error // nil: nothing to send
+}
+
+// Result is a task's outcome, one row of the report.
+type Result struct {
+	Line   int    `json:"line,omitempty"`
+	Key    string `json:"key"`
+	Action string `json:"action"`
+	Status string `json:"status"`
+	Error  string `json:"error,omitempty"`
+}
+
+// Pool runs tasks on a fixed number of workers. Pacing is not its job: every call goes
+// through the service's shared limiter in httpx, so more workers never means more than the
+// rate allows; they only hide latency.
+func Pool(ctx context.Context, workers int, tasks <-chan Task, done func(Task, error)) {
+	if workers < 1 {
+		workers = 1
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for t := range tasks {
+				if ctx.Err() != nil {
+					done(t, ctx.Err())
+					continue
+				}
+				var err error
+				if t.Run != nil {
+					err = t.Run(ctx)
+				}
+				done(t, err)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// Summary counts what a run did. It is printed at the end (and as JSON with -o json).
+type Summary struct {
+	File         string   `json:"file"`
+	Rows         int      `json:"rows"`
+	Invalid      int      `json:"invalid"`
+	Added        int      `json:"added"`
+	Updated      int      `json:"updated"`
+	Unchanged    int      `json:"unchanged"`
+	Removed      int      `json:"removed"`
+	Created      int      `json:"created"`
+	Skipped      int      `json:"skipped"`
+	Failed       int      `json:"failed"`
+	NotAttempted int      `json:"notAttempted"`
+	DryRun       bool     `json:"dryRun"`
+	Cancelled    bool     `json:"cancelled"`
+	Requests     int64    `json:"requests"`
+	Throttled    int64    `json:"throttled"`
+	Seconds      float64  `json:"seconds"`
+	RatePerSec   float64  `json:"requestsPerSecond"`
+	Results      []Result `json:"results,omitempty"` // every row, with -o json
+}
+
+// Recorder collects results: counts, the optional report CSV, the dry-run rows, progress.
+type Recorder struct {
+	mu       sync.Mutex
+	sum      Summary
+	report   *csv.Writer
+	keepRows bool
+	progress *Progress
+	limiter  *httpx.Limiter
+	start    time.Time
+	req0     int64
+	thr0     int64
+}
+
+// NewRecorder starts a run. report may be nil; keepRows keeps every result for -o json.
+func NewRecorder(file string, report io.Writer, keepRows bool, progress *Progress, limiter *httpx.Limiter) *Recorder {
+	r := &Recorder{keepRows: keepRows, progress: progress, limiter: limiter, start: time.Now()}
+	r.sum.File = file
+	if report != nil {
+		r.report = csv.NewWriter(report)
+		r.report.Write([]string{"line", "key", "action", "status", "error"})
+	}
+	if limiter != nil {
+		r.req0, r.thr0 = limiter.Requests(), limiter.Throttled()
+	}
+	return r
+}
+
+// Add records one result.
+func (r *Recorder) Add(res Result) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := &r.sum
+	if res.Line > 0 {
+		s.Rows++
+	}
+	switch res.Status {
+	case StatusInvalid:
+		s.Invalid++
+	case StatusFailed:
+		s.Failed++
+	case StatusSkipped:
+		s.NotAttempted++
+	case StatusOK, StatusPlanned:
+		switch res.Action {
+		case ActionAdd:
+			s.Added++
+		case ActionUpdate:
+			s.Updated++
+		case ActionUnchanged:
+			s.Unchanged++
+		case ActionRemove:
+			s.Removed++
+		case ActionCreate:
+			s.Created++
+		case ActionSkip:
+			s.Skipped++
+		}
+	}
+	if r.report != nil {
+		line := ""
+		if res.Line > 0 {
+			line = strconv.Itoa(res.Line)
+		}
+		r.report.Write([]string{line, res.Key, res.Action, res.Status, res.Error})
+	}
+	if r.keepRows {
+		s.Results = append(s.Results, res)
+	}
+	if r.progress != nil {
+		r.progress.Tick(s.Rows + s.Removed)
+	}
+}
+
+// Finish closes the report and returns the summary.
+func (r *Recorder) Finish(dryRun, cancelled bool) (Summary, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.progress != nil {
+		r.progress.Done()
+	}
+	s := r.sum
+	s.DryRun, s.Cancelled = dryRun, cancelled
+	s.Seconds = time.Since(r.start).Seconds()
+	if r.limiter != nil {
+		s.Requests = r.limiter.Requests() - r.req0
+		s.Throttled = r.limiter.Throttled() - r.thr0
+	}
+	if s.Seconds > 0 {
+		s.RatePerSec = float64(s.Requests) / s.Seconds
+	}
+	if r.report != nil {
+		r.report.Flush()
+		if err := r.report.Error(); err != nil {
+			return s, err
+		}
+	}
+	return s, nil
+}

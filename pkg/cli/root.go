@@ -13,10 +13,16 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nimbusctl/nimbusctl/pkg/cli/addressbook"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/api"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
 	configcmd "github.com/nimbusctl/nimbusctl/pkg/cli/config"
+	"github.com/nimbusctl/nimbusctl/pkg/cli/contact"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/doctor"
+	"github.com/nimbusctl/nimbusctl/pkg/cli/externaltask"
+	"github.com/nimbusctl/nimbusctl/pkg/cli/schedule"
+	"github.com/nimbusctl/nimbusctl/pkg/cli/task"
+	"github.com/nimbusctl/nimbusctl/pkg/cli/trigger"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/version"
 	"github.com/nimbusctl/nimbusctl/pkg/output"
 )
@@ -145,6 +151,14 @@ contact center uses. Try it without any account: run 'nimbusctl sandbox' and use
 			root.AddCommand(c)
 		}
 	}
+	add("core",
+		addressbook.NewCmdAddressBook(f),
+		contact.NewCmdContact(f),
+		schedule.NewCmdSchedule(f),
+		externaltask.NewCmdExternalTask(f),
+		task.NewCmdTask(f),
+		trigger.NewCmdTrigger(f),
+	)
 	add("setup",
 		configcmd.NewCmdConfig(f),
 		doctor.NewCmdDoctor(f),

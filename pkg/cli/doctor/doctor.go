@@ -52,7 +52,8 @@ the profile, the credential (and where it comes from), the Nimbus connector API
 The exit code is that of the first failed check (see 'nimbusctl help exit-codes').`,
 		Example: `  $ nimbusctl doctor
   $ nimbusctl doctor --profile sandbox -o json`,
-		Args: cmdutil.NoArgs,
+		Args:        cmdutil.NoArgs,
+		Annotations: map[string]string{"operations": "TestConnection"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return run(cmd.Context(), f)
 		},

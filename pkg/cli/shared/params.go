@@ -1,0 +1,107 @@
+package shared
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
+	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
+)
+
+// ContextFlags is --context name=value (repeatable): the custom context parameters of a task
+// or scheduled call.
+type ContextFlags struct {
+	cmd   *cobra.Command
+	raw   []string
+	Value []nimbus.ContextParameter
+}
+
+// AddContextFlags registers --context on cmd.
+func AddContextFlags(cmd *cobra.Command) *ContextFlags {
+	c := &ContextFlags{cmd: cmd}
+	cmd.Flags().StringArrayVar(&c.raw, "context", nil, "custom context parameter `name=value` (repeatable)")
+	return c
+}
+
+// Changed reports whether --context was given.
+func (c *ContextFlags) Changed() bool { return c.cmd.Flags().Changed("context") }
+
+// Parse checks the values into Value; call it before any API call.
+func (c *ContextFlags) Parse() error {
+	kvs, err := cmdutil.ParseKeyValues("context", c.raw)
+	if err != nil {
+		return err
+	}
+	c.Value = nil
+	for _, kv := range kvs {
+		c.Value = append(c.Value, nimbus.ContextParameter{Name: kv.Key, Value: kv.Value})
+	}
+	return nil
+}
+
+// PreferredUserFlags is --preferred-user upn[:priority] (repeatable, at most 10).
+type PreferredUserFlags struct {
+	cmd   *cobra.Command
+	raw   []string
+	Value []nimbus.PreferredUser
+}
+
+// AddPreferredUserFlags registers --preferred-user on cmd, completed from
+// GetUsersForPreferredRouting.
+func AddPreferredUserFlags(cmd *cobra.Command, f *cmdutil.Factory) *PreferredUserFlags {
+	p := &PreferredUserFlags{cmd: cmd}
+	cmd.Flags().StringArrayVar(&p.raw, "preferred-user", nil,
+		"route to this user first: `upn[:priority]`, priority 1 (high) to 99 (low); repeatable, at most 10")
+	CompleteFlag(cmd, "preferred-user", CompleteStrings(f, (*nimbus.Client).GetUsersForPreferredRouting))
+	return p
+}
+
+// Changed reports whether --preferred-user was given.
+func (p *PreferredUserFlags) Changed() bool { return p.cmd.Flags().Changed("preferred-user") }
+
+// Parse checks the values into Value; call it before any API call.
+func (p *PreferredUserFlags) Parse() error {
+	if len(p.raw) > nimbus.PreferredUsersMax {
+		return cmdutil.FlagErrorf("--preferred-user: at most %d preferred users, got %d", nimbus.PreferredUsersMax, len(p.raw))
+	}
+	p.Value = nil
+	for _, s := range p.raw {
+		u, err := ParsePreferredUser(s)
+		if err != nil {
+			return err
+		}
+		p.Value = append(p.Value, u)
+	}
+	return nil
+}
+
+// ParsePreferredUser reads "upn" or "upn:priority".
+func ParsePreferredUser(s string) (nimbus.PreferredUser, error) {
+	upn, prio := strings.TrimSpace(s), ""
+	if i := strings.LastIndexByte(upn, ':'); i >= 0 {
+		upn, prio = strings.TrimSpace(upn[:i]), strings.TrimSpace(upn[i+1:])
+	}
+	if upn == "" {
+		return nimbus.PreferredUser{}, cmdutil.FlagErrorf("--preferred-user: %q has no UPN (want upn[:priority])", s)
+	}
+	u := nimbus.PreferredUser{UPN: upn}
+	if prio == "" {
+		if strings.HasSuffix(strings.TrimSpace(s), ":") {
+			return u, cmdutil.FlagErrorf("--preferred-user: %q has an empty priority (want upn[:priority])", s)
+		}
+		return u, nil
+	}
+	n, err := strconv.Atoi(prio)
+	if err != nil {
+		return u, cmdutil.FlagErrorf("--preferred-user: priority %q of %s is not a number between %d (high) and %d (low)",
+			prio, upn, nimbus.PreferredPriorityMin, nimbus.PreferredPriorityMax)
+	}
+	if n < nimbus.PreferredPriorityMin || n > nimbus.PreferredPriorityMax {
+		return u, cmdutil.FlagErrorf("--preferred-user priority must be between %d (high) and %d (low), got %d for %s",
+			nimbus.PreferredPriorityMin, nimbus.PreferredPriorityMax, n, upn)
+	}
+	u.Priority = n
+	return u, nil
+}

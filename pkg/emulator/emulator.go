@@ -55,6 +55,13 @@ type Options struct {
 	// Empty starts with users, services, address books and lookup lists only: no contacts,
 	// no scheduler entries, no tasks.
 	Empty bool
+
+	// NPSTodayAuthScheme is how the nps.today part (nps.go) expects its API key in the
+	// Authorization header: "raw" (the key itself; default), "bearer" or "basic" (ApiKey:key).
+	NPSTodayAuthScheme string
+	// NPSTodayRateLimit is the nps.today part's limit per API key; the zero value means the
+	// documented 10 calls per second. (RateLimit, above, still applies to the whole service.)
+	NPSTodayRateLimit Rate
 }
 
 // Rate is "Count calls per Per, in bursts of up to Count".
@@ -84,6 +91,8 @@ type Emulator struct {
 	ids    *idGen
 
 	nimbus *nimbusService
+
+	npstoday *npsService // nps.go
 
 	bg     sync.WaitGroup // best-effort background work (webhook deliveries)
 	hooks  *http.Client   // delivers webhooks (loopback only)
@@ -142,6 +151,11 @@ func Start(opts Options) (*Emulator, error) {
 		return nil, err
 	}
 	e.mount("/nimbus", ServiceNimbus, e.nimbus)
+	if e.npstoday, err = newNPSService(e); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	e.mount("/nps", ServiceNPSToday, e.npstoday)
 	e.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "No service is mounted at "+r.URL.Path+".")
 	})

@@ -105,7 +105,7 @@ func (ff *fieldFlags) parse() error {
 			ff.parsedAddresses = append(ff.parsedAddresses, addr)
 		}
 	}
-	kvs, err := cmdutil.ParseKeyValues("field", ff.custom)
+	kvs, err := cmdutil.ParseKeyValues("field", nonEmpty(ff.custom))
 	if err != nil {
 		return err
 	}

@@ -68,11 +68,11 @@ func (c *CustomerFlags) Changed() bool {
 
 // Parse checks the NAME=VALUE flags; call it before any API call.
 func (c *CustomerFlags) Parse() error {
-	tels, err := cmdutil.ParseKeyValues("customer-tel", c.tels)
+	tels, err := cmdutil.ParseKeyValues("customer-tel", NonEmpty(c.tels))
 	if err != nil {
 		return err
 	}
-	fields, err := cmdutil.ParseKeyValues("customer-field", c.fields)
+	fields, err := cmdutil.ParseKeyValues("customer-field", NonEmpty(c.fields))
 	if err != nil {
 		return err
 	}
@@ -87,7 +87,8 @@ func (c *CustomerFlags) Parse() error {
 }
 
 // Apply returns base (left untouched) with the given flags applied: scalar flags set their
-// field (an empty value clears it), --customer-tel and --customer-field replace their lists.
+// field (an empty value clears it), --customer-tel and --customer-field replace their lists
+// (a single empty value clears the list).
 // The result is nil when no customer field is set at all.
 func (c *CustomerFlags) Apply(base *nimbus.Customer) *nimbus.Customer {
 	var out nimbus.Customer

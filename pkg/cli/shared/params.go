@@ -25,12 +25,23 @@ func AddContextFlags(cmd *cobra.Command) *ContextFlags {
 	return c
 }
 
+// NonEmpty drops blank values, so that a repeatable flag given once as "" clears its list.
+func NonEmpty(vs []string) []string {
+	var out []string
+	for _, v := range vs {
+		if strings.TrimSpace(v) != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 // Changed reports whether --context was given.
 func (c *ContextFlags) Changed() bool { return c.cmd.Flags().Changed("context") }
 
 // Parse checks the values into Value; call it before any API call.
 func (c *ContextFlags) Parse() error {
-	kvs, err := cmdutil.ParseKeyValues("context", c.raw)
+	kvs, err := cmdutil.ParseKeyValues("context", NonEmpty(c.raw))
 	if err != nil {
 		return err
 	}

@@ -56,6 +56,9 @@ type Options struct {
 	// no scheduler entries, no tasks.
 	Empty bool
 
+	// OData shapes the reporting feed's data set, paging and codes encoding (odata.go).
+	OData ODataOptions
+
 	// NPSTodayAuthScheme is how the nps.today part (nps.go) expects its API key in the
 	// Authorization header: "raw" (the key itself; default), "bearer" or "basic" (ApiKey:key).
 	NPSTodayAuthScheme string
@@ -91,6 +94,7 @@ type Emulator struct {
 	ids    *idGen
 
 	nimbus *nimbusService
+	odata  *odataService // odata.go
 
 	npstoday *npsService // nps.go
 
@@ -151,6 +155,11 @@ func Start(opts Options) (*Emulator, error) {
 		return nil, err
 	}
 	e.mount("/nimbus", ServiceNimbus, e.nimbus)
+	if e.odata, err = newODataService(e); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	e.mount("/odata", ServiceOData, e.odata)
 	if e.npstoday, err = newNPSService(e); err != nil {
 		ln.Close()
 		return nil, err

@@ -1,8 +1,9 @@
 // Package emulator is an honest, strict, in-memory stand-in for the services nimbusctl talks
 // to, served over real TLS on 127.0.0.1. Tests use it, and so does `nimbusctl sandbox`.
 //
-// One listener serves every service under its own path prefix (/nimbus/ today; /entra/,
-// /nps/ and /odata/ plug in the same way through mount). Each service gets the same
+// One listener serves every service under its own path prefix (/nimbus/, /entra/ — the
+// Entra ID authority MSAL signs in against, see entra.go — and /nps/ and /odata/ plug in the
+// same way through mount). Each service gets the same
 // middleware: latency, rate limit, fault injection and RBAC denial, in that order.
 //
 // The emulator deliberately shares no code with the clients (no pkg/httpx, no pkg/nimbus):
@@ -59,6 +60,23 @@ type Options struct {
 	// OData shapes the reporting feed's data set, paging and codes encoding (odata.go).
 	OData ODataOptions
 
+	// Entra ID (entra.go). AccessTokenTTL is the lifetime of the access tokens it issues
+	// (default 1h); MSAL refreshes a token with less than 5 minutes left, so a TTL under 5m
+	// sends every silent acquisition through the refresh token.
+	AccessTokenTTL time.Duration
+	// DeviceCodeTTL is how long a device code can be redeemed (default 15m).
+	DeviceCodeTTL time.Duration
+	// DeviceCodePolls is how many token polls answer authorization_pending before a device
+	// code is approved automatically (0: the default, 1; negative: approved at the first poll).
+	DeviceCodePolls int
+	// DeviceUser approves the device codes (default DefaultUser).
+	DeviceUser string
+	// ClientSecret is the secret of the confidential app ConfidentialClientID (default: made
+	// up at Start, see Emulator.ClientSecret).
+	ClientSecret string
+	// AppPrincipal is who app-only (client credentials) tokens act as (default DefaultUser).
+	AppPrincipal string
+
 	// NPSTodayAuthScheme is how the nps.today part (nps.go) expects its API key in the
 	// Authorization header: "raw" (the key itself; default), "bearer" or "basic" (ApiKey:key).
 	NPSTodayAuthScheme string
@@ -95,6 +113,7 @@ type Emulator struct {
 
 	nimbus *nimbusService
 	odata  *odataService // odata.go
+	entra  *entraService
 
 	npstoday *npsService // nps.go
 
@@ -160,6 +179,8 @@ func Start(opts Options) (*Emulator, error) {
 		return nil, err
 	}
 	e.mount("/odata", ServiceOData, e.odata)
+	e.entra = newEntraService(e)
+	e.mountEntra()
 	if e.npstoday, err = newNPSService(e); err != nil {
 		ln.Close()
 		return nil, err

@@ -1,0 +1,253 @@
+package bulk_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nimbusctl/nimbusctl/pkg/bulk"
+	"github.com/nimbusctl/nimbusctl/pkg/emulator"
+	"github.com/nimbusctl/nimbusctl/pkg/httpx"
+	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
+)
+
+type world struct {
+	emu *emulator.Emulator
+	c   *nimbus.Client
+	lim *httpx.Limiter
+}
+
+func newWorld(t *testing.T, opts emulator.Options) *world {
+	t.Helper()
+	emu, err := emulator.Start(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(emu.Close)
+	tok := emu.IssueToken(emulator.DefaultUser, emulator.NimbusAudience, time.Hour)
+	lim := httpx.NewLimiter(httpx.Rate{Count: 500, Per: time.Second})
+	h, err := httpx.New(httpx.Config{
+		Service: "nimbus", BaseURL: emu.NimbusURL(), Transport: emu.HTTPClient().Transport, Limiter: lim,
+		Auth:  func(context.Context) (string, error) { return "Bearer " + tok, nil },
+		Retry: httpx.Retry{MaxAttempts: 6, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &world{emu: emu, c: nimbus.New(h), lim: lim}
+}
+
+func fileInput(t *testing.T, content string) bulk.Input {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "in.csv")
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	in, _, err := bulk.FileInput(path, nil, bulk.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Name = "in.csv"
+	return in
+}
+
+func (w *world) run(t *testing.T, in bulk.Input, mod func(*bulk.ContactImport)) (bulk.Summary, string, error) {
+	t.Helper()
+	var report bytes.Buffer
+	ci := &bulk.ContactImport{
+		Client: w.c, Book: emulator.BookCustomers, Input: in, DefaultCountry: "+41", Workers: 4,
+		Recorder: bulk.NewRecorder(in.Name, &report, false, nil, w.lim),
+	}
+	if mod != nil {
+		mod(ci)
+	}
+	s, err := ci.Run(context.Background())
+	return s, report.String(), err
+}
+
+func csvOf(n int, mutate func(i int, row []string)) string {
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	w.Write([]string{"externalId", "firstName", "lastName", "emailAddresses", "mobilePhones", "field.tier"})
+	for i := 1; i <= n; i++ {
+		row := []string{fmt.Sprintf("C-%04d", i), "First" + fmt.Sprint(i), "Last", fmt.Sprintf("c%d@example.com", i), fmt.Sprintf("+4179555%04d", i), "gold"}
+		if mutate != nil {
+			mutate(i, row)
+		}
+		w.Write(row)
+	}
+	w.Flush()
+	return b.String()
+}
+
+func ids(cs []map[string]any) []string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c["externalId"].(string))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestImportConvergesAndRerunChangesNothing(t *testing.T) {
+	w := newWorld(t, emulator.Options{Seed: 1, Empty: true})
+	in := fileInput(t, csvOf(40, nil))
+	s, _, err := w.run(t, in, nil)
+	if err != nil || s.Added != 40 || s.Failed != 0 || s.Rows != 40 {
+		t.Fatalf("first run: %+v %v", s, err)
+	}
+	s, _, err = w.run(t, in, nil)
+	if err != nil || s.Unchanged != 40 || s.Added+s.Updated+s.Failed != 0 || s.Requests != 1 {
+		t.Fatalf("second run must read once and change nothing: %+v %v", s, err)
+	}
+	changed := fileInput(t, csvOf(40, func(i int, row []string) {
+		if i%10 == 0 {
+			row[1] = "Renamed"
+		}
+	}))
+	s, report, err := w.run(t, changed, nil)
+	if err != nil || s.Updated != 4 || s.Unchanged != 36 {
+		t.Fatalf("update run: %+v %v", s, err)
+	}
+	if !strings.Contains(report, "11,C-0010,update,ok,\n") {
+		t.Errorf("report lacks the update row:\n%s", report)
+	}
+	got := w.emu.Contacts(emulator.BookCustomers)
+	var c10 map[string]any
+	for _, c := range got {
+		if c["externalId"] == "C-0010" {
+			c10 = c
+		}
+	}
+	if len(got) != 40 || c10["firstName"] != "Renamed" || c10["mobilePhones"].([]any)[0] != "+41795550010" {
+		t.Errorf("book: %d contacts, C-0010 = %v", len(got), c10)
+	}
+}
+
+func TestPruneRemovesWhatTheFileDoesNotList(t *testing.T) {
+	w := newWorld(t, emulator.Options{Seed: 1}) // seeded with three contacts
+	in := fileInput(t, csvOf(5, nil))
+	s, _, err := w.run(t, in, func(ci *bulk.ContactImport) { ci.DryRun = true; ci.Prune = true })
+	if err != nil || s.Added != 5 || s.Removed != 3 || !s.DryRun || len(w.emu.Contacts(emulator.BookCustomers)) != 3 {
+		t.Fatalf("dry run: %+v %v", s, err)
+	}
+	s, _, err = w.run(t, in, func(ci *bulk.ContactImport) { ci.Prune = true; ci.RemoveBatch = 2 })
+	if err != nil || s.Added != 5 || s.Removed != 3 {
+		t.Fatalf("prune: %+v %v", s, err)
+	}
+	if got := ids(w.emu.Contacts(emulator.BookCustomers)); strings.Join(got, ",") != "C-0001,C-0002,C-0003,C-0004,C-0005" {
+		t.Errorf("book = %v", got)
+	}
+}
+
+func TestInvalidRowsStopEverything(t *testing.T) {
+	w := newWorld(t, emulator.Options{Seed: 1, Empty: true})
+	data, _ := os.ReadFile(filepath.Join("..", "..", "testdata", "contacts", "invalid.csv"))
+	in := fileInput(t, string(data))
+	var problems []string
+	s, report, err := w.run(t, in, func(ci *bulk.ContactImport) {
+		ci.Problem = func(e error) { problems = append(problems, e.Error()) }
+	})
+	var inv *bulk.ErrInvalidRows
+	if !errors.As(err, &inv) || inv.N != 5 || s.Invalid != 5 {
+		t.Fatalf("err %v summary %+v", err, s)
+	}
+	if w.emu.Stats().Operations["AddContact"] != 0 || len(w.emu.Contacts(emulator.BookCustomers)) != 0 {
+		t.Fatal("something was sent despite invalid rows")
+	}
+	if len(problems) != 5 || problems[3] != `in.csv:6: externalId: duplicate external id "X-1" (first on line 2)` {
+		t.Errorf("problems:\n%s", strings.Join(problems, "\n"))
+	}
+	if !strings.Contains(report, "3,,invalid,invalid,externalId: the external id is empty\n") {
+		t.Errorf("report:\n%s", report)
+	}
+	s, _, err = w.run(t, in, func(ci *bulk.ContactImport) { ci.SkipInvalid = true })
+	if err != nil || s.Added != 1 || s.Invalid != 5 {
+		t.Fatalf("--skip-invalid: %+v %v", s, err)
+	}
+}
+
+// TestFaultStormLosesNoRows: with 10% injected 5xx (some applied before the answer was lost)
+// and a server limit below the client's rate, every row is either applied or reported as
+// failed; a rerun on a healthy service then converges exactly, with nothing duplicated.
+func TestFaultStormLosesNoRows(t *testing.T) {
+	w := newWorld(t, emulator.Options{Seed: 3, Empty: true, FaultRate: 0.10, RateLimit: emulator.Rate{Count: 100, Per: time.Second}})
+	const n = 150
+	in := fileInput(t, csvOf(n, nil))
+	s, report, err := w.run(t, in, func(ci *bulk.ContactImport) { ci.Workers = 8 })
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	st := w.emu.Stats()
+	t.Logf("storm run: %+v; server 429s=%d faults=%v", s, st.TotalRateLimited(), st.Faults)
+	if s.Added+s.Failed != n {
+		t.Fatalf("%d added + %d failed != %d rows: a row was lost\n%s", s.Added, s.Failed, n, report)
+	}
+	if lines := strings.Count(report, "\n") - 1; lines != n {
+		t.Errorf("report has %d rows, want %d", lines, n)
+	}
+	w.emu.SetFaultRate(0)
+	s, _, err = w.run(t, in, nil)
+	if err != nil || s.Failed != 0 || s.Unchanged+s.Added+s.Updated != n {
+		t.Fatalf("rerun: %+v %v", s, err)
+	}
+	got := ids(w.emu.Contacts(emulator.BookCustomers))
+	if len(got) != n {
+		t.Fatalf("book has %d contacts, want %d", len(got), n)
+	}
+	for i, id := range got {
+		if id != fmt.Sprintf("C-%04d", i+1) {
+			t.Fatalf("book[%d] = %s", i, id)
+		}
+	}
+}
+
+func TestJSONInputIsWholeContacts(t *testing.T) {
+	w := newWorld(t, emulator.Options{Seed: 1, Empty: true})
+	path := filepath.Join(t.TempDir(), "contacts.json")
+	os.WriteFile(path, []byte(`[{"externalId":"J-1","firstName":"Jay","customFields":[{"name":"x","value":"1"}]},
+{"externalId":"J-2","emailAddresses":["j2@example.com"]}]`), 0o600)
+	in, _, _ := bulk.FileInput(path, nil, bulk.ReadOptions{})
+	s, _, err := w.run(t, in, nil)
+	if err != nil || s.Added != 2 {
+		t.Fatalf("%+v %v", s, err)
+	}
+	os.WriteFile(path, []byte("{\"externalId\":\"J-1\",\"firstName\":\"Jay\",\"customFields\":[{\"name\":\"x\",\"value\":\"1\"}]}\n{\"externalId\":\"J-2\"}\n"), 0o600)
+	s, _, err = w.run(t, in, nil)
+	if err != nil || s.Unchanged != 1 || s.Updated != 1 {
+		t.Fatalf("JSON lines: %+v %v", s, err)
+	}
+	os.WriteFile(path, []byte(`[{"externalId":"J-3","fristName":"typo"}]`), 0o600)
+	_, _, err = w.run(t, in, nil)
+	if err == nil || !strings.Contains(err.Error(), `unknown field "fristName"`) {
+		t.Errorf("typo: %v", err)
+	}
+}
+
+func TestStdinIsSpooledForTwoPasses(t *testing.T) {
+	w := newWorld(t, emulator.Options{Seed: 1, Empty: true})
+	in, cleanup, err := bulk.FileInput("-", strings.NewReader(csvOf(3, nil)), bulk.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cleanup()
+	s, _, err := w.run(t, in, nil)
+	if err != nil || s.Added != 3 {
+		t.Fatalf("%+v %v", s, err)
+	}
+	rc, _ := in.Open()
+	b, _ := io.ReadAll(rc)
+	rc.Close()
+	if !strings.HasPrefix(string(b), "externalId,") {
+		t.Errorf("spool holds %q", b)
+	}
+}

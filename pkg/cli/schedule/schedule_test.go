@@ -1,0 +1,320 @@
+package schedule_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nimbusctl/nimbusctl/pkg/cli/clitest"
+	"github.com/nimbusctl/nimbusctl/pkg/emulator"
+)
+
+// asJSON renders a stored entry with sorted keys, as the API would write it.
+func asJSON(t *testing.T, v any) string {
+	t.Helper()
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(b.String())
+}
+
+func entry(t *testing.T, e *clitest.Env, id string) map[string]any {
+	t.Helper()
+	m, ok := e.Emu.SchedulerEntry(id)
+	if !ok {
+		t.Fatalf("scheduler entry %s is not stored", id)
+	}
+	return m
+}
+
+// lastEntry is the newest entry of a service.
+func lastEntry(t *testing.T, e *clitest.Env, service string) map[string]any {
+	t.Helper()
+	all := e.Emu.SchedulerEntries(service)
+	if len(all) == 0 {
+		t.Fatalf("%s has no entries", service)
+	}
+	return all[len(all)-1]
+}
+
+func calls(e *clitest.Env, op string) int { return e.Emu.Stats().Operations[op] }
+
+func TestCreateFromFlags(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	e.Setenv("NIMBUSCTL_DEFAULT_COUNTRY", "+41")
+	r := e.Run("schedule", "create", "--service", "Support@Contoso.com", "--destination", "044 555 12 34",
+		"--due", "2030-06-01 09:30", "--tz", "Europe/Zurich", "--reference-id", "callback-42", "--priority", "high",
+		"--max-attempts", "3", "--attempt-timeout", "10m", "--context", "Reason=Invoice question", "--context", "Ticket=INC-4711",
+		"--customer-first-name", "Alice", "--customer-last-name", "Muster", "--customer-upn", "alice.muster@muster.example",
+		"--customer-phone", "+41445551001", "--customer-tel", "Mobile=+41795551001", "--customer-field", "Tier=Gold",
+		"--customer-street", "Bahnhofstrasse 1", "--customer-post-code", "8001", "--customer-city", "Zürich", "--customer-country", "CH",
+	)
+	got := lastEntry(t, e, emulator.ServiceSupport)
+	id, _ := got["schedulerEntryId"].(string)
+	r.Expect(t, 0, id+"\tcallback-42\t2030-06-01T07:30:00Z\t+41445551234\t3\t3\tCreated\n", "")
+	want := `{"ReferenceId":"callback-42","attemptTimeoutInSeconds":600,` +
+		`"customCallContextParameters":[{"name":"Reason","value":"Invoice question"},{"name":"Ticket","value":"INC-4711"}],` +
+		`"customer":{"UPN":"alice.muster@muster.example","city":"Zürich","country":"CH","customFields":[{"name":"Tier","value":"Gold"}],` +
+		`"firstName":"Alice","lastName":"Muster","postCode":"8001","primaryTelNumber":"+41445551001","streetAddress":"Bahnhofstrasse 1",` +
+		`"telNumbers":[{"name":"Mobile","value":"+41795551001"}]},` +
+		`"destination":"+41445551234","direction":"Outbound","distributionPriority":"3","dueDateTimeUtc":"2030-06-01T07:30:00Z","event":"Created",` +
+		`"maxAttempts":3,"maxQueueTimeInSeconds":300,"modality":"Audio","ronaTimeoutInSeconds":20,"schedulerEntryId":"` + id + `","serviceUpn":"Support@Contoso.com"}`
+	if s := asJSON(t, got); s != want {
+		t.Errorf("stored:\n%s\nwant\n%s", s, want)
+	}
+}
+
+func TestCreateMinimalKeepsServerDefaults(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	r := e.RunWith(clitest.RunOpts{TTY: true}, "schedule", "create", "--service", emulator.ServiceSales,
+		"--destination", "sip:ceo@fabrikam.example", "--due", "2030-01-02T10:04:05+01:00")
+	got := lastEntry(t, e, emulator.ServiceSales)
+	id, _ := got["schedulerEntryId"].(string)
+	r.Expect(t, 0, ""+
+		"ID                                    REFERENCE  DUE (UTC)             DESTINATION               PRIORITY  ATTEMPTS  EVENT    \n"+
+		id+"             2030-01-02T09:04:05Z  sip:ceo@fabrikam.example            1         Created  \n",
+		"✓ Scheduled call "+id+" to sip:ceo@fabrikam.example at 2030-01-02T09:04:05Z\n")
+	want := `{"attemptTimeoutInSeconds":3600,"destination":"sip:ceo@fabrikam.example","direction":"Outbound","dueDateTimeUtc":"2030-01-02T09:04:05Z",` +
+		`"event":"Created","maxAttempts":1,"maxQueueTimeInSeconds":300,"modality":"Audio","ronaTimeoutInSeconds":20,"schedulerEntryId":"` + id + `","serviceUpn":"sales@contoso.com"}`
+	if s := asJSON(t, got); s != want {
+		t.Errorf("stored:\n%s\nwant\n%s", s, want)
+	}
+}
+
+func TestCreateRelativeDueAndJSON(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	before := time.Now().UTC().Truncate(time.Second)
+	r := e.Run("schedule", "create", "--service", emulator.ServiceSupport, "--destination", "+41 44 555 12 34", "--due", "+1d2h",
+		"-o", "json", "--jq", ".ReferenceId // \"none\", .destination, .maxAttempts")
+	after := time.Now().UTC()
+	r.Expect(t, 0, "none\n+41445551234\n1\n", "")
+	due, err := time.Parse(time.RFC3339, lastEntry(t, e, emulator.ServiceSupport)["dueDateTimeUtc"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lo, hi := before.Add(26*time.Hour), after.Add(26*time.Hour); due.Before(lo) || due.After(hi) {
+		t.Errorf("due %s, want between %s and %s", due, lo, hi)
+	}
+
+	// A body from --from-json, with a casing slip on ReferenceId that must not be lost.
+	body := `{"serviceUpn":"sales@contoso.com","destination":"+4930555000","dueDateTimeUtc":"2030-03-04T05:06:07Z","referenceId":"lead-77",
+	  "customer":{"UPN":"max@globex.example","displayName":"Max"},"distributionPriority":"4"}`
+	r = e.RunWith(clitest.RunOpts{Stdin: body}, "schedule", "create", "--from-json", "-", "--max-queue-time", "90s")
+	got := lastEntry(t, e, emulator.ServiceSales)
+	id := got["schedulerEntryId"].(string)
+	r.Expect(t, 0, id+"\tlead-77\t2030-03-04T05:06:07Z\t+4930555000\t4\t1\tCreated\n", "")
+	want := `{"ReferenceId":"lead-77","attemptTimeoutInSeconds":3600,"customer":{"UPN":"max@globex.example","displayName":"Max"},"destination":"+4930555000",` +
+		`"direction":"Outbound","distributionPriority":"4","dueDateTimeUtc":"2030-03-04T05:06:07Z","event":"Created","maxAttempts":1,"maxQueueTimeInSeconds":90,` +
+		`"modality":"Audio","ronaTimeoutInSeconds":20,"schedulerEntryId":"` + id + `","serviceUpn":"sales@contoso.com"}`
+	if s := asJSON(t, got); s != want {
+		t.Errorf("stored:\n%s\nwant\n%s", s, want)
+	}
+}
+
+func TestCreateRejectsBadFlagsBeforeAnyCall(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	base := []string{"schedule", "create", "--service", emulator.ServiceSupport, "--destination", "+41445551234", "--due", "2030-01-01T00:00:00Z"}
+	usage := "Run 'nimbusctl schedule create --help' for usage.\n"
+	for _, c := range []struct {
+		args []string
+		err  string
+	}{
+		{[]string{"--max-attempts", "12"}, "--max-attempts must be between 1 and 10, got 12"},
+		{[]string{"--max-attempts", "0"}, "--max-attempts must be between 1 and 10, got 0"},
+		{[]string{"--attempt-timeout", "10s"}, "--attempt-timeout must be between 30s and 24h, got 10s"},
+		{[]string{"--attempt-timeout", "25h"}, "--attempt-timeout must be between 30s and 24h, got 25h"},
+		{[]string{"--max-queue-time", "2h"}, "--max-queue-time must be between 5s and 1h, got 2h"},
+		{[]string{"--rona-timeout", "31"}, "--rona-timeout must be between 5s and 30s, got 31s"},
+		{[]string{"--rona-timeout", "soon"}, "--rona-timeout: \"soon\" is not a duration in whole seconds (e.g. 90, 90s, 2m)"},
+		{[]string{"--due", "tomorrow"}, "--due: invalid due time \"tomorrow\": use RFC 3339 (2026-12-01T09:30:00+01:00), a local time (2026-12-01 09:30, zone from --tz) or a relative time (+2h, +1d)"},
+		{[]string{"--due", "2030-01-01 10:00", "--tz", "Mars/Olympus"}, "--tz: unknown time zone \"Mars/Olympus\": use an IANA name such as Europe/Zurich"},
+		{[]string{"--destination", "123"}, "--destination: \"123\" is not a valid E.164 number: 5 digits after the country code prefix, want 7 to 15 (or give a SIP address or UPN)"},
+		{[]string{"--destination", "+41 44 555 12 34 ext 5"}, "--destination: \"+41 44 555 12 34 ext 5\" is not a phone number: unexpected 'e' (or give a SIP address or UPN)"},
+		{[]string{"--destination", "+41 44"}, "--destination: \"+41 44\" is not a valid E.164 number: 4 digits after the country code prefix, want 7 to 15 (or give a SIP address or UPN)"},
+		{[]string{"--context", "Reason"}, "--context: \"Reason\" is not NAME=VALUE"},
+		{[]string{"--customer-tel", "=123"}, "--customer-tel: \"=123\" is not NAME=VALUE"},
+		{[]string{"--service", ""}, "--service is required: the UPN of a service (see 'nimbusctl schedule services')"},
+	} {
+		args := append(append([]string{}, base...), c.args...)
+		r := e.Run(args...)
+		want := "error: " + c.err + "\n" + usage
+		if r.Code != 3 || r.Stdout != "" || r.Stderr != want {
+			t.Errorf("%v: exit %d\n%s--- want\n%s", c.args, r.Code, r.Stderr, want)
+		}
+	}
+	e.Run("schedule", "create", "--service", emulator.ServiceSupport, "--due", "+1h").
+		Expect(t, 3, "", "error: --destination is required: the phone number (or SIP address) to call\n"+usage)
+	e.Run("schedule", "create", "--destination", "+41445551234", "--due", "+1h").
+		Expect(t, 3, "", "error: --service is required: the UPN of a service (see 'nimbusctl schedule services')\n"+usage)
+	e.RunWith(clitest.RunOpts{Stdin: `{"serviceUpn":"support@contoso.com","destination":"+41445551234","dueDateTimeUtc":"2030-01-01T01:00:00+01:00"}`},
+		"schedule", "create", "--from-json", "-").
+		Expect(t, 3, "", "error: invalid request: dueDateTimeUtc: must be in UTC (ending in Z), got \"2030-01-01T01:00:00+01:00\"\n")
+	if ops := e.Emu.Stats().Operations; len(ops) != 0 {
+		t.Errorf("invalid flags made API calls: %v", ops)
+	}
+}
+
+func TestCreateChecksPriorityAndPermissions(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	e.Run("schedule", "create", "--service", emulator.ServiceSupport, "--destination", "+41445551234", "--due", "+1h", "--priority", "Critical").
+		Expect(t, 3, "", "error: --priority: unknown value \"Critical\": allowed: Low (1), Normal (2), High (3), Urgent (4)\nRun 'nimbusctl schedule create --help' for usage.\n")
+	e.Run("schedule", "create", "--service", emulator.ServiceVIP, "--destination", "+41445551234", "--due", "+1h").
+		Expect(t, 5, "", "error: CreateSchedulerEntry: 403 Forbidden: Forbidden for the given Service UPN\n")
+	if n := calls(e, "CreateSchedulerEntry"); n != 1 {
+		t.Errorf("CreateSchedulerEntry called %d times, want 1 (only the VIP attempt)", n)
+	}
+	if n := len(e.Emu.SchedulerEntries(emulator.ServiceSupport)); n != 2 {
+		t.Errorf("support@ has %d entries, want the 2 seeded", n)
+	}
+	// The value is accepted as well as the name.
+	e.Run("schedule", "create", "--service", emulator.ServiceSupport, "--destination", "+41445551234", "--due", "+1h", "--priority", "4", "-o", "json", "--jq", ".distributionPriority").
+		Expect(t, 0, "4\n", "")
+}
+
+func TestList(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	sales := entry(t, e, emulator.EntrySalesTomorrow)
+	due := sales["dueDateTimeUtc"].(string)
+	e.Run("schedule", "list", "--service", emulator.ServiceSales).
+		Expect(t, 0, emulator.EntrySalesTomorrow+"\tlead-2001\t"+due+"\t+4930555000\t\t1\tCreated\n", "")
+	e.Run("schedule", "list", "--service", emulator.ServiceSales, "-o", "json").Expect(t, 0, `[
+  {
+    "schedulerEntryId": "`+emulator.EntrySalesTomorrow+`",
+    "event": "Created",
+    "ReferenceId": "lead-2001",
+    "destination": "+4930555000",
+    "dueDateTimeUtc": "`+due+`",
+    "serviceUpn": "sales@contoso.com",
+    "maxAttempts": 1,
+    "attemptTimeoutInSeconds": 3600,
+    "maxQueueTimeInSeconds": 300,
+    "ronaTimeoutInSeconds": 15
+  }
+]
+`, "")
+	e.Run("schedule", "list", "--service", emulator.ServiceSupport, "--reference-id", "callback-1002", "-o", "json", "--jq", ".[] | [.schedulerEntryId, .event] | join(\" \")").
+		Expect(t, 0, emulator.EntrySupportInProgress+" Started\n", "")
+	e.Run("schedule", "list", "--service", emulator.ServiceSupport, "--reference-id", "nope", "-o", "json").Expect(t, 0, "[]\n", "")
+	e.RunWith(clitest.RunOpts{TTY: true}, "schedule", "list", "--service", emulator.ServiceSupport, "--reference-id", "nope").Expect(t, 0, "", "no results\n")
+	e.Run("schedule", "list").
+		Expect(t, 3, "", "error: --service is required: the UPN of a service (see 'nimbusctl schedule services')\nRun 'nimbusctl schedule list --help' for usage.\n")
+	e.Run("schedule", "list", "--service", emulator.ServiceVIP).
+		Expect(t, 5, "", "error: GetSchedulerEntries: 403 Forbidden: Forbidden for the given Service UPN\n")
+}
+
+func TestUpdateMergesIntoTheEntry(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	before := entry(t, e, emulator.EntrySupportUpcoming)
+	r := e.RunWith(clitest.RunOpts{TTY: true}, "schedule", "update", emulator.EntrySupportUpcoming, "--service", emulator.ServiceSupport,
+		"--due", "2030-02-03T04:05:06Z", "--priority", "Urgent", "--rona-timeout", "25s", "--customer-phone", "+41445551001", "-o", "json", "--jq", ".event")
+	r.Expect(t, 0, "Updated\n", "✓ Updated scheduler entry "+emulator.EntrySupportUpcoming+"\n")
+
+	want := before
+	want["dueDateTimeUtc"] = "2030-02-03T04:05:06Z"
+	want["distributionPriority"] = "4"
+	want["ronaTimeoutInSeconds"] = 25
+	want["event"] = "Updated"
+	want["direction"], want["modality"] = "Outbound", "Audio" // the emulator's seed lacks them; every write adds them
+	want["customer"].(map[string]any)["primaryTelNumber"] = "+41445551001"
+	if got, w := asJSON(t, entry(t, e, emulator.EntrySupportUpcoming)), asJSON(t, want); got != w {
+		t.Errorf("stored:\n%s\nwant\n%s", got, w)
+	}
+	// Lists given replace; a blank --context clears.
+	e.Run("schedule", "update", emulator.EntrySupportUpcoming, "--service", emulator.ServiceSupport, "--context", "", "--reference-id", "callback-1001b").
+		Expect(t, 0, emulator.EntrySupportUpcoming+"\tcallback-1001b\t2030-02-03T04:05:06Z\t+41445551001\t4\t3\tUpdated\n", "")
+	got := entry(t, e, emulator.EntrySupportUpcoming)
+	if _, ok := got["customCallContextParameters"]; ok || got["ReferenceId"] != "callback-1001b" {
+		t.Errorf("stored %s", asJSON(t, got))
+	}
+}
+
+func TestUpdateFailures(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	usage := "Run 'nimbusctl schedule update --help' for usage.\n"
+	e.Run("schedule", "update", emulator.EntrySupportUpcoming, "--due", "+1h").
+		Expect(t, 3, "", "error: --service is required: the UPN of the entry's service, where it is looked up\n"+usage)
+	e.Run("schedule", "update", emulator.EntrySupportUpcoming, "--service", emulator.ServiceSupport).
+		Expect(t, 3, "", "error: nothing to update: give the fields to change (e.g. --due, --destination, --priority)\n"+usage)
+	e.Run("schedule", "update", emulator.EntrySupportUpcoming, "--service", emulator.ServiceSupport, "--max-attempts", "11").
+		Expect(t, 3, "", "error: --max-attempts must be between 1 and 10, got 11\n"+usage)
+	if ops := e.Emu.Stats().Operations; len(ops) != 0 {
+		t.Errorf("invalid flags made API calls: %v", ops)
+	}
+	e.Run("schedule", "update", emulator.EntrySalesTomorrow, "--service", emulator.ServiceSupport, "--due", "+3h").
+		Expect(t, 6, "", "error: scheduler entry "+emulator.EntrySalesTomorrow+" not found among the entries of service support@contoso.com\n")
+	e.Run("schedule", "update", emulator.EntryVIPUpcoming, "--service", emulator.ServiceVIP, "--due", "+3h").
+		Expect(t, 5, "", "error: GetSchedulerEntries: 403 Forbidden: Forbidden for the given Service UPN\n")
+	e.Run("schedule", "update", emulator.EntrySupportInProgress, "--service", emulator.ServiceSupport, "--due", "+3h").
+		Expect(t, 7, "", "error: UpdateSchedulerEntry: 400 Bad Request: The scheduler entry is already in progress and cannot be changed.\n")
+	e.Run("schedule", "update", emulator.EntrySupportUpcoming, "--service", emulator.ServiceSupport, "--priority", "Top").
+		Expect(t, 3, "", "error: --priority: unknown value \"Top\": allowed: Low (1), Normal (2), High (3), Urgent (4)\n"+usage)
+	if n := calls(e, "UpdateSchedulerEntry"); n != 1 {
+		t.Errorf("UpdateSchedulerEntry called %d times, want 1", n)
+	}
+}
+
+func TestRemove(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	e.Run("schedule", "remove", emulator.EntrySupportUpcoming).Expect(t, 0, "", "")
+	if _, ok := e.Emu.SchedulerEntry(emulator.EntrySupportUpcoming); ok {
+		t.Error("the entry is still there")
+	}
+	e.RunWith(clitest.RunOpts{TTY: true}, "schedule", "remove", emulator.EntrySalesTomorrow).
+		Expect(t, 0, "", "✓ Removed scheduler entry "+emulator.EntrySalesTomorrow+"\n")
+	e.Run("schedule", "remove", "no-such-entry").
+		Expect(t, 6, "", "error: DeleteSchedulerEntry: 404 Not Found: Scheduler Entry Not Found\n")
+	e.Run("schedule", "remove", emulator.EntryVIPUpcoming).
+		Expect(t, 5, "", "error: DeleteSchedulerEntry: 403 Forbidden: Forbidden for the given Service UPN\n")
+	e.Run("schedule", "remove").
+		Expect(t, 3, "", "error: nimbusctl schedule remove takes at least one scheduler entry id\nRun 'nimbusctl schedule remove --help' for usage.\n")
+	if _, ok := e.Emu.SchedulerEntry(emulator.EntryVIPUpcoming); !ok {
+		t.Error("the VIP entry was removed")
+	}
+}
+
+func TestLookups(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	e.Run("schedule", "services").Expect(t, 0, "support@contoso.com\nsales@contoso.com\n", "")
+	e.Run("schedule", "services", "-o", "json").Expect(t, 0, "[\n  \"support@contoso.com\",\n  \"sales@contoso.com\"\n]\n", "")
+	e.RunWith(clitest.RunOpts{TTY: true}, "schedule", "priorities").Expect(t, 0, ""+
+		"NAME    VALUE  \n"+
+		"Low     1      \n"+
+		"Normal  2      \n"+
+		"High    3      \n"+
+		"Urgent  4      \n", "")
+	e.Run("schedule", "events", "-o", "csv").Expect(t, 0,
+		"name,value\nCreated,Created\nUpdated,Updated\nStarted,Started\nCompleted,Completed\nDeleted,Deleted\n", "")
+	e.Run("schedule", "events", "x").
+		Expect(t, 3, "", "error: nimbusctl schedule events takes no arguments (got \"x\")\nRun 'nimbusctl schedule events --help' for usage.\n")
+
+	denied := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Deny = []string{"nimbus"} }))
+	denied.Run("schedule", "priorities").
+		Expect(t, 5, "", "error: GetDistributionPriorities: 403 Forbidden: Forbidden. The signed-in user has no role that allows the nimbus API.\n")
+}
+
+func TestCompletion(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	done := "Completion ended with directive: ShellCompDirectiveNoFileComp\n"
+	e.Run("__complete", "schedule", "create", "--priority", "").
+		Expect(t, 0, "Low\tvalue 1\nNormal\tvalue 2\nHigh\tvalue 3\nUrgent\tvalue 4\n:4\n", done)
+	e.Run("__complete", "schedule", "list", "--service", "").
+		Expect(t, 0, "support@contoso.com\nsales@contoso.com\n:4\n", done)
+	sales := entry(t, e, emulator.EntrySalesTomorrow)
+	e.Run("__complete", "schedule", "update", "--service", emulator.ServiceSales, "").
+		Expect(t, 0, emulator.EntrySalesTomorrow+"\tlead-2001 "+sales["dueDateTimeUtc"].(string)+"\n:4\n", done)
+}

@@ -1,5 +1,11 @@
 // Package auth gets the bearer tokens nimbusctl sends to Nimbus: from a device-code login whose
 // MSAL cache is persisted, from client credentials for CI, or from NIMBUSCTL_TOKEN.
+//
+// UserLogin is the signed-in user of a profile (MSAL public client, device code, the token
+// cache in FileCache: one 0600 file per profile, replaced atomically under a file lock).
+// AppCredential signs in as the app (client secret or certificate). Static serves raw tokens.
+// Every Source hands out tokens per Resource: one login serves the connector API and the OData
+// feed, MSAL getting the second token silently from the same account's refresh token.
 package auth
 
 import (
@@ -25,6 +31,7 @@ type Token struct {
 	ExpiresOn   time.Time // zero when unknown (a raw NIMBUSCTL_TOKEN)
 	Source      string    // "device code login", "client secret", "NIMBUSCTL_TOKEN", ...
 	Account     string    // UPN, when there is a user
+	Tenant      string    // tenant id, when known
 }
 
 // Source hands out tokens for a resource, refreshing them silently when it can.

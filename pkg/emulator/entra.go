@@ -513,7 +513,12 @@ func (s *entraService) clientCredentialsGrant(w http.ResponseWriter, r *http.Req
 		return
 	}
 	raw := r.PostForm.Get("scope")
-	fields := strings.Fields(raw)
+	var fields []string // MSAL adds the OpenID scopes to every request; Entra ignores them here
+	for _, sc := range strings.Fields(raw) {
+		if !oidcScopes[strings.ToLower(sc)] {
+			fields = append(fields, sc)
+		}
+	}
 	if len(fields) != 1 || !strings.HasSuffix(fields[0], "/.default") {
 		writeOAuthError(w, http.StatusBadRequest, "invalid_scope", 1002012, fmt.Sprintf("The provided value for scope %s is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).", raw))
 		return

@@ -1,6 +1,9 @@
 package nimbus
 
-import "reflect"
+import (
+	"reflect"
+	"time"
+)
 
 // The types below mirror the definitions of the Nimbus connector swagger field by field, with
 // the swagger's exact JSON names, casing quirks included: ReferenceId (capital R) on scheduler
@@ -272,4 +275,10 @@ type Trigger struct {
 	ID       string `json:"id"`
 	Kind     string `json:"kind"` // "tasks" or "scheduler-entries"
 	Location string `json:"location,omitempty"`
+}
+
+// DueAfter reports whether the entry is due after t, i.e. not yet in progress at t.
+func (e SchedulerEntry) DueAfter(t time.Time) bool {
+	due, err := time.Parse(time.RFC3339, e.DueDateTimeUTC)
+	return err == nil && due.After(t)
 }

@@ -1,0 +1,435 @@
+package bulk
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nimbusctl/nimbusctl/pkg/httpx"
+	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
+)
+
+// ScheduleImport schedules one outbound call per row. The idempotency key is the service plus
+// the row's ReferenceId (derived from service, destination and due time when the file has
+// none): a row whose key already exists on the service, or in the local ledger, is skipped (or
+// updated with Update), so a cron job that runs twice never calls a customer twice. A create
+// whose answer was lost is never sent again blindly: it is looked up after a grace period and,
+// when it cannot be found, reported as failed for a later run to settle.
+type ScheduleImport struct {
+	Client *nimbus.Client
+	Input  Input
+
+	Maps           map[string]string
+	Service        string         // --service: for rows without a service column
+	TZ             *time.Location // --tz: wall-clock due times
+	Now            func() time.Time
+	DefaultCountry string
+
+	Update       bool // rows whose call exists are updated instead of skipped
+	AllowPast    bool // schedule rows whose due time has passed (they start at once)
+	SkipInvalid  bool
+	DryRun       bool
+	ValidateOnly bool
+	Workers      int
+	Ledger       *Ledger       // nil: no ledger (--no-ledger)
+	Grace        time.Duration // wait before looking up lost creates (default 3s)
+
+	Recorder *Recorder
+	Problem  func(error)
+	Warn     func(string)
+	Total    func(int)
+}
+
+type pastRow struct {
+	line int
+	key  string
+	due  time.Time
+}
+
+// Run executes the import.
+func (si *ScheduleImport) Run(ctx context.Context) (Summary, error) {
+	if si.Workers < 1 {
+		si.Workers = 4
+	}
+	if si.Now == nil {
+		si.Now = time.Now
+	}
+	if si.Grace == 0 {
+		si.Grace = 3 * time.Second
+	}
+	now := si.Now()
+	b, closeSrc, err := si.open(ctx, now)
+	if err != nil {
+		return Summary{}, err
+	}
+	closeSrc()
+
+	// Pass 1: validate, and learn which services and days the file touches.
+	keys := newKeySet()
+	services := map[string]string{} // lower -> as written
+	days := map[string]bool{}
+	var past []pastRow
+	invalid, total := 0, 0
+	err = si.each(b, func(line int, r ScheduleRow, errs []*RowError) error {
+		total++
+		if len(errs) == 0 {
+			if first, dup := keys.add(r.Key(), line); dup {
+				errs = append(errs, &RowError{File: b.File, Line: line, Column: "referenceId",
+					Msg: fmt.Sprintf("duplicate call %q on %s (first on line %d)", r.Entry.ReferenceID, r.Entry.ServiceUPN, first)})
+			}
+		}
+		if len(errs) > 0 {
+			invalid++
+			si.invalid(line, r.Entry.ReferenceID, errs)
+			return nil
+		}
+		services[strings.ToLower(r.Entry.ServiceUPN)] = r.Entry.ServiceUPN
+		days[day(r.Due)] = true
+		if !r.Due.After(now) {
+			past = append(past, pastRow{line, r.Key(), r.Due})
+		}
+		return nil
+	})
+	if err != nil {
+		return Summary{}, err
+	}
+	if si.Total != nil {
+		si.Total(total)
+	}
+
+	// The current state: every call of the services the file names, and the ledger's days.
+	state := map[string]nimbus.SchedulerEntry{}
+	if !si.ValidateOnly {
+		if err := si.readState(ctx, services, state); err != nil {
+			return Summary{}, err
+		}
+		if si.Ledger != nil {
+			if err := si.Ledger.Load(days); err != nil {
+				return Summary{}, err
+			}
+		}
+	}
+	// A due time in the past is fine for a call that exists already (it is skipped), and an
+	// error for a new one: it would ring at once.
+	pastBad := map[int]bool{}
+	if !si.AllowPast {
+		for _, p := range past {
+			_, onServer := state[p.key]
+			_, inLedger := si.ledgerHas(p.key)
+			if !onServer && !inLedger {
+				pastBad[p.line] = true
+				invalid++
+				si.invalid(p.line, strings.SplitN(p.key, "\x00", 2)[1], []*RowError{{File: b.File, Line: p.line, Column: "due",
+					Msg: fmt.Sprintf("the due time %s has passed; the call would start at once (pass --allow-past to schedule it anyway)", nimbus.FormatDue(p.due))}})
+			}
+		}
+	}
+	if si.ValidateOnly || (invalid > 0 && !si.SkipInvalid) {
+		s, _ := si.Recorder.Finish(false, false)
+		if invalid > 0 {
+			return s, &ErrInvalidRows{N: invalid}
+		}
+		return s, nil
+	}
+
+	// Pass 2: plan and apply.
+	tasks := make(chan Task, si.Workers*2)
+	lost := &lostCreates{}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		Pool(ctx, si.Workers, tasks, func(t Task, err error) {
+			if err != errDeferred {
+				si.Recorder.Add(resultOf(t, err))
+			}
+		})
+	}()
+	planErr := si.each(b, func(line int, r ScheduleRow, errs []*RowError) error {
+		if len(errs) > 0 || pastBad[line] || !keys.isFirst(r.Key(), line) {
+			return nil
+		}
+		t, ok := si.plan(line, r, state, b.Map, lost)
+		if !ok {
+			return nil // recorded already
+		}
+		if si.DryRun {
+			si.Recorder.Add(Result{Line: t.Line, Key: t.Key, Action: t.Action, Status: StatusPlanned})
+			return nil
+		}
+		select {
+		case tasks <- t:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	})
+	close(tasks)
+	wg.Wait()
+	if len(lost.items) > 0 && ctx.Err() == nil {
+		si.settle(ctx, lost, services)
+	}
+	s, err := si.Recorder.Finish(si.DryRun, ctx.Err() != nil)
+	if planErr != nil && ctx.Err() == nil {
+		return s, planErr
+	}
+	return s, err
+}
+
+func (si *ScheduleImport) invalid(line int, key string, errs []*RowError) {
+	for _, e := range errs {
+		if si.Problem != nil {
+			si.Problem(e)
+		}
+	}
+	si.Recorder.Add(Result{Line: line, Key: key, Action: ActionInvalid, Status: StatusInvalid, Error: joinErrs(errs)})
+}
+
+func (si *ScheduleImport) ledgerHas(key string) (LedgerEntry, bool) {
+	if si.Ledger == nil {
+		return LedgerEntry{}, false
+	}
+	svc, ref, _ := strings.Cut(key, "\x00")
+	return si.Ledger.Has(svc, ref)
+}
+
+// open resolves the mapping and the lookups the rows are checked against.
+func (si *ScheduleImport) open(ctx context.Context, now time.Time) (*ScheduleBuilder, func(), error) {
+	rc, err := si.Input.Open()
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := NewReader(rc, si.Input.Name, si.Input.ReadOptions)
+	if err != nil {
+		rc.Close()
+		return nil, nil, err
+	}
+	m, err := ScheduleSchema.Resolve(r.Header, si.Maps, "", "referenceId")
+	if err != nil {
+		rc.Close()
+		return nil, nil, err
+	}
+	if si.Warn != nil && len(m.Ignored) > 0 {
+		si.Warn(fmt.Sprintf("ignoring column(s) %s (use --map \"column=field\" to import them)", quoteList(m.Ignored)))
+	}
+	b := &ScheduleBuilder{File: r.Name, Map: m, Service: si.Service, TZ: si.TZ, Now: now, DefaultCountry: si.DefaultCountry}
+	if !si.ValidateOnly {
+		svcs, err := si.Client.GetSchedulerEntryServices(ctx)
+		if err != nil {
+			rc.Close()
+			return nil, nil, fmt.Errorf("reading your services: %w", err)
+		}
+		b.Services = map[string]bool{}
+		for _, s := range svcs {
+			b.Services[strings.ToLower(s)] = true
+		}
+		if m.Has("priority") {
+			prios, err := si.Client.GetDistributionPriorities(ctx)
+			if err != nil {
+				rc.Close()
+				return nil, nil, fmt.Errorf("reading the distribution priorities: %w", err)
+			}
+			b.Priorities = map[string]string{}
+			for _, p := range prios {
+				b.Priorities[strings.ToLower(p.Name)] = p.Value
+				b.Priorities[strings.ToLower(p.Value)] = p.Value
+			}
+		}
+	}
+	return b, func() { rc.Close() }, nil
+}
+
+// each reads the file from the start and builds every row.
+func (si *ScheduleImport) each(b *ScheduleBuilder, fn func(line int, r ScheduleRow, errs []*RowError) error) error {
+	rc, err := si.Input.Open()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	r, err := NewReader(rc, si.Input.Name, si.Input.ReadOptions)
+	if err != nil {
+		return err
+	}
+	for {
+		row, err := r.Read()
+		if err == io.EOF {
+			return nil
+		}
+		if re, ok := err.(*RowError); ok {
+			if err := fn(row.Line, ScheduleRow{}, []*RowError{re}); err != nil {
+				return err
+			}
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		sr, errs := b.Build(row)
+		if err := fn(row.Line, sr, errs); err != nil {
+			return err
+		}
+	}
+}
+
+func (si *ScheduleImport) readState(ctx context.Context, services map[string]string, state map[string]nimbus.SchedulerEntry) error {
+	names := make([]string, 0, len(services))
+	for _, s := range services {
+		names = append(names, s)
+	}
+	sort.Strings(names)
+	for _, svc := range names {
+		entries, err := si.Client.GetSchedulerEntries(ctx, svc)
+		if err != nil {
+			return fmt.Errorf("reading the calls scheduled on %s: %w", svc, err)
+		}
+		for _, e := range entries {
+			if e.ReferenceID != "" {
+				state[strings.ToLower(svc)+"\x00"+e.ReferenceID] = e
+			}
+		}
+	}
+	return nil
+}
+
+// plan decides one row. It returns false when the row needs no task (recorded already).
+func (si *ScheduleImport) plan(line int, r ScheduleRow, state map[string]nimbus.SchedulerEntry, m *Mapping, lost *lostCreates) (Task, bool) {
+	ref := r.Entry.ReferenceID
+	status := okOrPlanned(si.DryRun)
+	if cur, ok := state[r.Key()]; ok {
+		if !si.Update {
+			si.Recorder.Add(Result{Line: line, Key: ref, Action: ActionSkip, Status: status})
+			return Task{}, false
+		}
+		want := mergeEntry(cur.WriteData(), r.Entry, m)
+		if sameJSON(want, cur.WriteData()) {
+			si.Recorder.Add(Result{Line: line, Key: ref, Action: ActionUnchanged, Status: status})
+			return Task{}, false
+		}
+		if !cur.DueAfter(si.Now()) {
+			si.Recorder.Add(Result{Line: line, Key: ref, Action: ActionSkip, Status: status, Error: "in progress: can no longer be changed"})
+			return Task{}, false
+		}
+		id := cur.SchedulerEntryID
+		return Task{Line: line, Key: ref, Action: ActionUpdate, Run: func(ctx context.Context) error {
+			_, err := si.Client.UpdateSchedulerEntry(ctx, id, want)
+			return err
+		}}, true
+	}
+	if prev, ok := si.ledgerHas(r.Key()); ok {
+		si.Recorder.Add(Result{Line: line, Key: ref, Action: ActionSkip, Status: status,
+			Error: fmt.Sprintf("scheduled from here on %s (entry %s) and no longer listed: not scheduled again", prev.At, prev.EntryID)})
+		return Task{}, false
+	}
+	entry, due := r.Entry, r.Due
+	return Task{Line: line, Key: ref, Action: ActionCreate, Run: func(ctx context.Context) error {
+		got, err := si.Client.CreateSchedulerEntry(ctx, entry)
+		if httpx.IsAmbiguous(err) {
+			lost.add(line, entry, due)
+			return errDeferred
+		}
+		if err != nil {
+			return err
+		}
+		return si.record(entry, got.SchedulerEntryID, due)
+	}}, true
+}
+
+func (si *ScheduleImport) record(e nimbus.SchedulerEntryWrite, id string, due time.Time) error {
+	if si.Ledger == nil {
+		return nil
+	}
+	err := si.Ledger.Record(LedgerEntry{Service: e.ServiceUPN, ReferenceID: e.ReferenceID, EntryID: id,
+		Due: e.DueDateTimeUTC, At: si.Now().UTC().Format(time.RFC3339)}, due)
+	if err != nil {
+		return fmt.Errorf("scheduled as %s, but writing the ledger failed: %w", id, err)
+	}
+	return nil
+}
+
+type lostCreates struct {
+	mu    sync.Mutex
+	items []lostCreate
+}
+
+type lostCreate struct {
+	line  int
+	entry nimbus.SchedulerEntryWrite
+	due   time.Time
+}
+
+func (l *lostCreates) add(line int, e nimbus.SchedulerEntryWrite, due time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.items = append(l.items, lostCreate{line, e, due})
+}
+
+// settle looks up the creates whose answer was lost, after a grace period for the server to
+// finish them. Found: recorded as scheduled. Not found: failed, and NOT sent again — the
+// server may still be creating it, and a second create could ring the customer twice. The
+// next run settles it from the state it then reads.
+func (si *ScheduleImport) settle(ctx context.Context, lost *lostCreates, services map[string]string) {
+	select {
+	case <-time.After(si.Grace):
+	case <-ctx.Done():
+	}
+	state := map[string]nimbus.SchedulerEntry{}
+	readErr := si.readState(ctx, services, state)
+	for _, it := range lost.items {
+		t := Task{Line: it.line, Key: it.entry.ReferenceID, Action: ActionCreate}
+		key := strings.ToLower(it.entry.ServiceUPN) + "\x00" + it.entry.ReferenceID
+		got, found := state[key]
+		switch {
+		case readErr != nil:
+			si.Recorder.Add(resultOf(t, fmt.Errorf("the answer was lost and looking it up failed (%v); not resent: rerun later to settle it", readErr)))
+		case found:
+			si.Recorder.Add(resultOf(t, si.record(it.entry, got.SchedulerEntryID, it.due)))
+		default:
+			si.Recorder.Add(resultOf(t, fmt.Errorf("the answer was lost and the call is not listed; not resent, so that it never rings twice: rerun later to settle it")))
+		}
+	}
+}
+
+// mergeEntry overlays the fields the file's columns cover onto the server's entry.
+func mergeEntry(server, row nimbus.SchedulerEntryWrite, m *Mapping) nimbus.SchedulerEntryWrite {
+	out := server
+	out.ReferenceID, out.ServiceUPN = row.ReferenceID, row.ServiceUPN
+	if m.Has("destination") {
+		out.Destination = row.Destination
+	}
+	if m.Has("due") {
+		out.DueDateTimeUTC = row.DueDateTimeUTC
+	}
+	if m.Has("priority") {
+		out.DistributionPriority = row.DistributionPriority
+	}
+	if m.Has("maxAttempts") && row.MaxAttempts != nil {
+		out.MaxAttempts = row.MaxAttempts
+	}
+	if m.Has("attemptTimeout") && row.AttemptTimeoutInSeconds != nil {
+		out.AttemptTimeoutInSeconds = row.AttemptTimeoutInSeconds
+	}
+	if m.Has("maxQueueTime") && row.MaxQueueTimeInSeconds != nil {
+		out.MaxQueueTimeInSeconds = row.MaxQueueTimeInSeconds
+	}
+	if m.Has("ronaTimeout") && row.RonaTimeoutInSeconds != nil {
+		out.RonaTimeoutInSeconds = row.RonaTimeoutInSeconds
+	}
+	if m.HasPrefix("ctx.") {
+		out.CustomCallContextParameters = row.CustomCallContextParameters
+	}
+	if m.HasPrefix("customer.") || m.HasPrefix("field.") || m.HasPrefix("tel.") {
+		out.Customer = row.Customer
+	}
+	return out
+}
+
+func sameJSON(a, b any) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return string(ja) == string(jb)
+}

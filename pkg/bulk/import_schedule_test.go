@@ -1,0 +1,205 @@
+package bulk_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nimbusctl/nimbusctl/pkg/bulk"
+	"github.com/nimbusctl/nimbusctl/pkg/emulator"
+)
+
+func (w *world) schedule(t *testing.T, in bulk.Input, ledgerDir string, mod func(*bulk.ScheduleImport)) (bulk.Summary, string, error) {
+	t.Helper()
+	var report bytes.Buffer
+	zurich, _ := time.LoadLocation("Europe/Zurich")
+	si := &bulk.ScheduleImport{
+		Client: w.c, Input: in, TZ: zurich, DefaultCountry: "+41", Workers: 4, Grace: 10 * time.Millisecond,
+		Recorder: bulk.NewRecorder(in.Name, &report, false, nil, w.lim),
+	}
+	if ledgerDir != "" {
+		l, err := bulk.OpenLedger(ledgerDir, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		si.Ledger = l
+	}
+	if mod != nil {
+		mod(si)
+	}
+	s, err := si.Run(context.Background())
+	return s, report.String(), err
+}
+
+func callsCSV(n int, due string) string {
+	var b strings.Builder
+	b.WriteString("ReferenceId;Service;Phone Number;Due;First Name;Last Name;ctx.order\r\n")
+	for i := 1; i <= n; i++ {
+		svc := emulator.ServiceSupport
+		if i%2 == 0 {
+			svc = emulator.ServiceSales
+		}
+		fmt.Fprintf(&b, "CB-%03d;%s;044 555 %02d %02d;%s;Kim;Nr%d;O-%d\r\n", i, svc, i/100, i%100, due, i, i)
+	}
+	return b.String()
+}
+
+func refsOnServer(w *world) map[string]int {
+	m := map[string]int{}
+	for _, svc := range []string{emulator.ServiceSupport, emulator.ServiceSales} {
+		for _, e := range w.emu.SchedulerEntries(svc) {
+			if ref, _ := e["ReferenceId"].(string); strings.HasPrefix(ref, "CB-") || strings.HasPrefix(ref, "nimbusctl-") {
+				m[ref]++
+			}
+		}
+	}
+	return m
+}
+
+func TestScheduleImportNeverCallsTwice(t *testing.T) {
+	w := newWorld(t, emulator.Options{Seed: 1, Empty: true})
+	ledger := filepath.Join(t.TempDir(), "ledger")
+	in := fileInput(t, callsCSV(10, "+2h"))
+	s, _, err := w.schedule(t, in, ledger, nil)
+	if err != nil || s.Created != 10 || s.Failed != 0 {
+		t.Fatalf("first run: %+v %v", s, err)
+	}
+	e := w.emu.SchedulerEntries(emulator.ServiceSupport)[0]
+	if e["destination"] != "+41445550001" || e["customer"].(map[string]any)["lastName"] != "Nr1" ||
+		e["customCallContextParameters"].([]any)[0].(map[string]any)["value"] != "O-1" {
+		t.Errorf("stored entry %v", e)
+	}
+	// The cron job runs again an hour later: "+2h" now means a different due time, but the
+	// ReferenceIds are the same: nothing is scheduled again.
+	s, _, err = w.schedule(t, in, ledger, nil)
+	if err != nil || s.Skipped != 10 || s.Created != 0 {
+		t.Fatalf("second run: %+v %v", s, err)
+	}
+	if got := w.emu.Stats().Operations["CreateSchedulerEntry"]; got != 10 {
+		t.Errorf("%d creates in all, want 10", got)
+	}
+	// A call that ran and vanished from the list is still never scheduled again: the ledger.
+	if err := w.c.DeleteSchedulerEntry(context.Background(), e["schedulerEntryId"].(string)); err != nil {
+		t.Fatal(err)
+	}
+	s, report, err := w.schedule(t, in, ledger, nil)
+	if err != nil || s.Skipped != 10 || s.Created != 0 {
+		t.Fatalf("after one call vanished: %+v %v", s, err)
+	}
+	if !strings.Contains(report, "no longer listed: not scheduled again") {
+		t.Errorf("report:\n%s", report)
+	}
+	// --update changes what differs.
+	s, _, err = w.schedule(t, fileInput(t, strings.Replace(callsCSV(10, "+2h"), "Nr2;", "Changed;", 1)), ledger, func(si *bulk.ScheduleImport) { si.Update = true })
+	// One row changed; the vanished call is skipped (ledger); "+2h" lands on the same second.
+	if err != nil || s.Updated != 1 || s.Unchanged != 8 || s.Skipped != 1 || s.Failed != 0 {
+		t.Fatalf("--update: %+v %v", s, err)
+	}
+}
+
+func TestScheduleImportDerivesReferences(t *testing.T) {
+	w := newWorld(t, emulator.Options{Seed: 1, Empty: true})
+	csv := "destination,due\n+41445550001,2030-01-02 09:00\n+41445550002,2030-01-02T09:00:00Z\n"
+	in := fileInput(t, csv)
+	for run := 0; run < 2; run++ {
+		s, _, err := w.schedule(t, in, "", func(si *bulk.ScheduleImport) { si.Service = emulator.ServiceSupport })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run == 0 && s.Created != 2 || run == 1 && s.Skipped != 2 {
+			t.Fatalf("run %d: %+v", run, s)
+		}
+	}
+	entries := w.emu.SchedulerEntries(emulator.ServiceSupport)
+	if len(entries) != 2 || entries[0]["dueDateTimeUtc"] != "2030-01-02T08:00:00Z" || !strings.HasPrefix(entries[0]["ReferenceId"].(string), "nimbusctl-") {
+		t.Errorf("entries %v", entries)
+	}
+}
+
+func TestScheduleImportValidation(t *testing.T) {
+	w := newWorld(t, emulator.Options{Seed: 1, Empty: true})
+	csv := "ReferenceId,service,destination,due,maxAttempts,priority,attemptTimeout\n" +
+		"A,support@contoso.com,+41445550001,+1h,3,High,10m\n" + // fine
+		"B,vip@contoso.com,+41445550002,+1h,,,\n" + // a service the user may not use
+		"C,support@contoso.com,not a number,+1h,,,\n" +
+		"D,support@contoso.com,+41445550004,yesterday,,,\n" +
+		"E,support@contoso.com,+41445550005,+1h,11,,\n" +
+		"F,support@contoso.com,+41445550006,+1h,,Asap,\n" +
+		"A,support@contoso.com,+41445550007,+1h,,,\n" + // duplicate call
+		"G,support@contoso.com,+41445550008,2020-01-01 10:00,,,\n" + // new and in the past
+		"H,,+41445550009,+1h,,,5s\n"
+	var problems []string
+	_, _, err := w.schedule(t, fileInput(t, csv), "", func(si *bulk.ScheduleImport) {
+		si.Problem = func(e error) { problems = append(problems, e.Error()) }
+	})
+	var inv *bulk.ErrInvalidRows
+	if !errors.As(err, &inv) || inv.N != 8 {
+		t.Fatalf("err %v, problems:\n%s", err, strings.Join(problems, "\n"))
+	}
+	want := []string{
+		`in.csv:3: serviceUpn: "vip@contoso.com" is not a service you may schedule calls on (see 'nimbusctl schedule services')`,
+		`in.csv:4: destination: bad phone number: "not a number" is not a phone number: unexpected 'n'`,
+		`in.csv:5: due: invalid due time "yesterday": use RFC 3339 (2026-12-01T09:30:00+01:00), a local time (2026-12-01 09:30, zone from --tz) or a relative time (+2h, +1d)`,
+		`in.csv:6: maxAttempts: must be a whole number from 1 to 10, got "11"`,
+		`in.csv:7: priority: unknown priority "Asap" (see 'nimbusctl schedule priorities')`,
+		`in.csv:8: referenceId: duplicate call "A" on support@contoso.com (first on line 2)`,
+		`in.csv:10: attemptTimeout: must be between 30s and 86400s, got 5s`,
+		`in.csv:10: service: is empty`,
+		`in.csv:9: due: the due time 2020-01-01T09:00:00Z has passed; the call would start at once (pass --allow-past to schedule it anyway)`,
+	}
+	if strings.Join(problems, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems\n%s\nwant\n%s", strings.Join(problems, "\n"), strings.Join(want, "\n"))
+	}
+	if w.emu.Stats().Operations["CreateSchedulerEntry"] != 0 {
+		t.Error("a call was scheduled despite invalid rows")
+	}
+	s, _, err := w.schedule(t, fileInput(t, csv), "", func(si *bulk.ScheduleImport) { si.SkipInvalid = true })
+	if err != nil || s.Created != 1 || s.Invalid != 8 {
+		t.Fatalf("--skip-invalid: %+v %v", s, err)
+	}
+	if e := w.emu.SchedulerEntries(emulator.ServiceSupport)[0]; e["distributionPriority"] == "High" || fmt.Sprint(e["attemptTimeoutInSeconds"]) != "600" {
+		t.Errorf("the priority name must be sent as its value, 10m as 600: %v", e)
+	}
+}
+
+// TestScheduleStormNoCallTwice: 10% 5xx (some applied before the answer was lost) and 429s.
+// No ReferenceId may ever exist twice, every row is either scheduled or reported, and a rerun
+// settles the rest.
+func TestScheduleStormNoCallTwice(t *testing.T) {
+	w := newWorld(t, emulator.Options{Seed: 11, Empty: true, FaultRate: 0.10, RateLimit: emulator.Rate{Count: 80, Per: time.Second}})
+	ledger := filepath.Join(t.TempDir(), "ledger")
+	const n = 120
+	in := fileInput(t, callsCSV(n, "+3h"))
+	s, report, err := w.schedule(t, in, ledger, func(si *bulk.ScheduleImport) { si.Workers = 8 })
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	t.Logf("storm: %+v faults=%v 429s=%d", s, w.emu.Stats().Faults, w.emu.Stats().TotalRateLimited())
+	if s.Created+s.Failed != n || strings.Count(report, "\n")-1 != n {
+		t.Fatalf("created %d + failed %d != %d\n%s", s.Created, s.Failed, n, report)
+	}
+	for ref, k := range refsOnServer(w) {
+		if k > 1 {
+			t.Fatalf("%s scheduled %d times", ref, k)
+		}
+	}
+	w.emu.SetFaultRate(0)
+	s, _, err = w.schedule(t, in, ledger, nil)
+	if err != nil || s.Failed != 0 {
+		t.Fatalf("rerun: %+v %v", s, err)
+	}
+	refs := refsOnServer(w)
+	if len(refs) != n {
+		t.Fatalf("%d calls on the server, want %d", len(refs), n)
+	}
+	for ref, k := range refs {
+		if k != 1 {
+			t.Fatalf("%s scheduled %d times", ref, k)
+		}
+	}
+}

@@ -1,0 +1,275 @@
+package bulk
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
+	"github.com/nimbusctl/nimbusctl/pkg/phone"
+)
+
+// ScheduleSchema knows the columns of a file of calls to schedule: one row per call.
+var ScheduleSchema = &Schema{
+	Fields: []FieldDef{
+		{Name: "referenceId", Aliases: []string{"ReferenceId", "reference", "reference id", "ref", "ref id", "call id", "external id"}},
+		{Name: "serviceUpn", Aliases: []string{"service", "service upn", "queue", "service contact"}},
+		{Name: "destination", Aliases: []string{"phone", "phone number", "number", "telephone", "to", "callee", "msisdn", "mobile", "call to"}},
+		{Name: "due", Aliases: []string{"dueDateTimeUtc", "due date", "due time", "due at", "when", "date/time", "scheduled", "scheduled at", "call at"}},
+		{Name: "priority", Aliases: []string{"distributionPriority", "distribution priority"}},
+		{Name: "maxAttempts", Aliases: []string{"max attempts", "attempts"}},
+		{Name: "attemptTimeout", Aliases: []string{"attemptTimeoutInSeconds", "attempt timeout"}},
+		{Name: "maxQueueTime", Aliases: []string{"maxQueueTimeInSeconds", "max queue time", "queue time"}},
+		{Name: "ronaTimeout", Aliases: []string{"ronaTimeoutInSeconds", "rona timeout", "rona"}},
+		{Name: "customer.firstName", Aliases: []string{"first name", "firstName", "customer first name", "vorname"}},
+		{Name: "customer.lastName", Aliases: []string{"last name", "lastName", "customer last name", "surname", "nachname"}},
+		{Name: "customer.displayName", Aliases: []string{"display name", "name", "customer name", "customer display name"}},
+		{Name: "customer.company", Aliases: []string{"company", "customer company", "firma"}},
+		{Name: "customer.jobTitle", Aliases: []string{"job title", "customer job title"}},
+		{Name: "customer.department", Aliases: []string{"department", "customer department"}},
+		{Name: "customer.streetAddress", Aliases: []string{"street", "street address", "customer street"}},
+		{Name: "customer.postCode", Aliases: []string{"postal code", "post code", "zip", "plz", "customer post code"}},
+		{Name: "customer.city", Aliases: []string{"city", "customer city", "ort"}},
+		{Name: "customer.state", Aliases: []string{"state", "region", "customer state"}},
+		{Name: "customer.country", Aliases: []string{"country", "customer country", "land"}},
+		{Name: "customer.primaryTelNumber", Aliases: []string{"customer phone", "customer primary phone", "primary phone"}},
+		{Name: "customer.UPN", Aliases: []string{"customer upn", "upn"}},
+		{Name: "customer.imAddress", Aliases: []string{"customer im", "im address"}},
+		{Name: "customer.email", Aliases: []string{"email", "e-mail", "customer email", "email address"}},
+	},
+	Prefixes: []string{"ctx.", "field.", "tel."},
+}
+
+// ScheduleBuilder turns rows into scheduler entries under one mapping.
+type ScheduleBuilder struct {
+	File           string
+	Map            *Mapping
+	Service        string            // --service, for files without a service column
+	TZ             *time.Location    // wall-clock due times are read in this zone (--tz)
+	Now            time.Time         // for relative due times (+2h)
+	DefaultCountry string            // phone numbers without a country code
+	Priorities     map[string]string // name or value (lower case) -> value; nil: not checked
+	Services       map[string]bool   // the services the user may schedule on (lower case); nil: not checked
+}
+
+// ScheduleRow is one built row.
+type ScheduleRow struct {
+	Entry   nimbus.SchedulerEntryWrite
+	Due     time.Time
+	Derived bool // the ReferenceId was derived, the file had none
+}
+
+// Key is the row's idempotency key: service and ReferenceId.
+func (r ScheduleRow) Key() string {
+	return strings.ToLower(r.Entry.ServiceUPN) + "\x00" + r.Entry.ReferenceID
+}
+
+// Build makes the entry of one row, reporting every bad cell.
+func (b *ScheduleBuilder) Build(row Row) (ScheduleRow, []*RowError) {
+	var out ScheduleRow
+	e := &out.Entry
+	var errs []*RowError
+	bad := func(col int, format string, a ...any) {
+		errs = append(errs, &RowError{File: b.File, Line: row.Line, Column: b.Map.Header[col], Msg: fmt.Sprintf(format, a...)})
+	}
+	col := map[string]int{}
+	cust := &nimbus.Customer{}
+	for i, t := range b.Map.Targets {
+		cell := row.Cells[i]
+		if t.Field == "" {
+			continue
+		}
+		col[t.Field] = i
+		if cell == "" {
+			continue
+		}
+		switch f := t.Field; {
+		case strings.HasPrefix(f, "ctx."):
+			e.CustomCallContextParameters = append(e.CustomCallContextParameters, nimbus.ContextParameter{Name: f[4:], Value: cell})
+		case strings.HasPrefix(f, "field."):
+			cust.CustomFields = append(cust.CustomFields, nimbus.CustomField{Name: f[6:], Value: cell})
+		case strings.HasPrefix(f, "tel."):
+			n, err := b.phone(cell)
+			if err != nil {
+				bad(i, "%v", err)
+				continue
+			}
+			cust.TelNumbers = append(cust.TelNumbers, nimbus.TelNumber{Name: f[4:], Value: n})
+		case strings.HasPrefix(f, "customer."):
+			if f == "customer.primaryTelNumber" {
+				n, err := b.phone(cell)
+				if err != nil {
+					bad(i, "%v", err)
+					continue
+				}
+				cell = n
+			}
+			setCustomer(cust, f[len("customer."):], cell)
+		case f == "referenceId":
+			e.ReferenceID = cell
+		case f == "serviceUpn":
+			e.ServiceUPN = cell
+		case f == "destination":
+			d, err := b.destination(cell)
+			if err != nil {
+				bad(i, "%v", err)
+				continue
+			}
+			e.Destination = d
+		case f == "due":
+			t, err := nimbus.ParseDue(cell, b.Now, b.TZ)
+			if err != nil {
+				bad(i, "%v", err)
+				continue
+			}
+			out.Due = t
+			e.DueDateTimeUTC = nimbus.FormatDue(t)
+		case f == "priority":
+			if b.Priorities == nil {
+				e.DistributionPriority = cell
+			} else if v, ok := b.Priorities[strings.ToLower(cell)]; ok {
+				e.DistributionPriority = v
+			} else {
+				bad(i, "unknown priority %q (see 'nimbusctl schedule priorities')", cell)
+			}
+		case f == "maxAttempts":
+			n, err := strconv.Atoi(cell)
+			if err != nil || n < nimbus.MaxAttemptsMin || n > nimbus.MaxAttemptsMax {
+				bad(i, "must be a whole number from %d to %d, got %q", nimbus.MaxAttemptsMin, nimbus.MaxAttemptsMax, cell)
+				continue
+			}
+			e.MaxAttempts = &n
+		case f == "attemptTimeout":
+			e.AttemptTimeoutInSeconds = b.seconds(cell, i, nimbus.AttemptTimeoutMin, nimbus.AttemptTimeoutMax, bad)
+		case f == "maxQueueTime":
+			e.MaxQueueTimeInSeconds = b.seconds(cell, i, nimbus.MaxQueueTimeMin, nimbus.MaxQueueTimeMax, bad)
+		case f == "ronaTimeout":
+			e.RonaTimeoutInSeconds = b.seconds(cell, i, nimbus.RonaTimeoutMin, nimbus.RonaTimeoutMax, bad)
+		}
+	}
+	if !cust.IsZero() {
+		e.Customer = cust
+	}
+	if e.ServiceUPN == "" {
+		e.ServiceUPN = b.Service
+	}
+	missing := func(field, flag string) {
+		name := field
+		if i, ok := col[field]; ok {
+			name = b.Map.Header[i]
+		}
+		msg := "is empty"
+		if _, ok := col[field]; !ok {
+			msg = "no column holds it" + flag
+		}
+		errs = append(errs, &RowError{File: b.File, Line: row.Line, Column: name, Msg: msg})
+	}
+	if e.ServiceUPN == "" {
+		missing("serviceUpn", " (add a service column or pass --service)")
+	} else if b.Services != nil && !b.Services[strings.ToLower(e.ServiceUPN)] {
+		errs = append(errs, &RowError{File: b.File, Line: row.Line, Column: "serviceUpn", Msg: fmt.Sprintf("%q is not a service you may schedule calls on (see 'nimbusctl schedule services')", e.ServiceUPN)})
+	}
+	if e.Destination == "" && !hasErr(errs, col, "destination", b.Map) {
+		missing("destination", "")
+	}
+	if e.DueDateTimeUTC == "" && !hasErr(errs, col, "due", b.Map) {
+		missing("due", "")
+	}
+	if e.ReferenceID == "" && len(errs) == 0 {
+		e.ReferenceID = DeriveReference(e.ServiceUPN, e.Destination, e.DueDateTimeUTC)
+		out.Derived = true
+	}
+	return out, errs
+}
+
+func hasErr(errs []*RowError, col map[string]int, field string, m *Mapping) bool {
+	i, ok := col[field]
+	if !ok {
+		return false
+	}
+	for _, e := range errs {
+		if e.Column == m.Header[i] {
+			return true
+		}
+	}
+	return false
+}
+
+// DeriveReference gives a row without a ReferenceId a stable one, so that running the same
+// file twice still schedules each call once: the same service, destination and due time make
+// the same reference.
+func DeriveReference(service, destination, due string) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(service) + "\x00" + destination + "\x00" + due))
+	return "nimbusctl-" + hex.EncodeToString(sum[:8])
+}
+
+func (b *ScheduleBuilder) phone(cell string) (string, error) {
+	n, err := phone.Normalize(cell, b.DefaultCountry)
+	if err != nil {
+		return "", fmt.Errorf("bad phone number: %v", err)
+	}
+	return n, nil
+}
+
+// destination normalizes phone numbers to E.164 and keeps SIP/UPN destinations as written.
+func (b *ScheduleBuilder) destination(cell string) (string, error) {
+	if strings.ContainsAny(cell, "@:") {
+		return cell, nil
+	}
+	return b.phone(cell)
+}
+
+func (b *ScheduleBuilder) seconds(cell string, col, lo, hi int, bad func(int, string, ...any)) *int {
+	secs, err := strconv.Atoi(cell)
+	if err != nil {
+		d, derr := time.ParseDuration(cell)
+		if derr != nil || d%time.Second != 0 {
+			bad(col, "%q is not a duration in seconds (e.g. 600, 10m)", cell)
+			return nil
+		}
+		secs = int(d / time.Second)
+	}
+	if secs < lo || secs > hi {
+		bad(col, "must be between %ds and %ds, got %ds", lo, hi, secs)
+		return nil
+	}
+	return &secs
+}
+
+func setCustomer(c *nimbus.Customer, field, v string) {
+	switch field {
+	case "firstName":
+		c.FirstName = v
+	case "lastName":
+		c.LastName = v
+	case "displayName":
+		c.DisplayName = v
+	case "company":
+		c.Company = v
+	case "jobTitle":
+		c.JobTitle = v
+	case "department":
+		c.Department = v
+	case "streetAddress":
+		c.StreetAddress = v
+	case "postCode":
+		c.PostCode = v
+	case "city":
+		c.City = v
+	case "state":
+		c.State = v
+	case "country":
+		c.Country = v
+	case "primaryTelNumber":
+		c.PrimaryTelNumber = v
+	case "UPN":
+		c.UPN = v
+	case "imAddress":
+		c.IMAddress = v
+	case "email":
+		c.Email = v
+	}
+}

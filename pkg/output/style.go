@@ -10,7 +10,7 @@ import (
 // Styles renders status lines for stderr. The colour decision is made once, by IOStreams; the
 // lipgloss renderer is bound to stderr and never probes the terminal itself.
 type Styles struct {
-	r                       *lipgloss.Renderer
+	r                         *lipgloss.Renderer
 	ok, warn, fail, bold, dim lipgloss.Style
 }
 
@@ -36,11 +36,11 @@ func (s *IOStreams) Styles() *Styles {
 // Renderer exposes the stderr-bound renderer for richer drawings (bar charts, progress).
 func (st *Styles) Renderer() *lipgloss.Renderer { return st.r }
 
-func (st *Styles) SuccessIcon() string { return st.ok.Render("✓") }
-func (st *Styles) WarningIcon() string { return st.warn.Render("!") }
-func (st *Styles) FailureIcon() string { return st.fail.Render("X") }
-func (st *Styles) Bold(s string) string { return st.bold.Render(s) }
-func (st *Styles) Dim(s string) string  { return st.dim.Render(s) }
+func (st *Styles) SuccessIcon() string    { return st.ok.Render("✓") }
+func (st *Styles) WarningIcon() string    { return st.warn.Render("!") }
+func (st *Styles) FailureIcon() string    { return st.fail.Render("X") }
+func (st *Styles) Bold(s string) string   { return st.bold.Render(s) }
+func (st *Styles) Dim(s string) string    { return st.dim.Render(s) }
 func (st *Styles) Green(s string) string  { return st.ok.Render(s) }
 func (st *Styles) Yellow(s string) string { return st.warn.Render(s) }
 func (st *Styles) Red(s string) string    { return st.fail.Render(s) }

@@ -11,9 +11,10 @@ package odata
 //     navigation to code entities). The session set is the one whose type has PrimaryCodes
 //     or SecondaryCodes and StartedAt, preferring one with ServiceId.
 //   - Inferred: the user who handled a session is in UserId (or UserUpn); a delimited string
-//     of codes uses ';' (or '|' or ',').
+//     of codes uses ';' (or '|' or ','); an expanded code entity has a Name.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -40,20 +41,21 @@ const (
 	numFields
 )
 
-// fieldNames are the property names each field may have in the feed, in order of preference.
-var fieldNames = [numFields][]string{
-	FieldID:             {"Id"},
-	FieldStartedAt:      {"StartedAt"},
-	FieldServiceID:      {"ServiceId"},
-	FieldUserID:         {"UserId"},
-	FieldUserUPN:        {"UserUpn"},
-	FieldOutcomeID:      {"OutcomeId"},
-	FieldCallerID:       {"CallerId"},
-	FieldQueueTime:      {"TotalQueueTime"},
-	FieldConnectedTime:  {"TotalConnectedTime"},
-	FieldPrimaryCodes:   {"PrimaryCodes"},
-	FieldSecondaryCodes: {"SecondaryCodes"},
-	FieldTags:           {"Tags"},
+// fieldNames are the documented property names (matched case-insensitively). wireSession
+// carries the same names as JSON tags; a test keeps the two equal.
+var fieldNames = [numFields]string{
+	FieldID:             "Id",
+	FieldStartedAt:      "StartedAt",
+	FieldServiceID:      "ServiceId",
+	FieldUserID:         "UserId",
+	FieldUserUPN:        "UserUpn",
+	FieldOutcomeID:      "OutcomeId",
+	FieldCallerID:       "CallerId",
+	FieldQueueTime:      "TotalQueueTime",
+	FieldConnectedTime:  "TotalConnectedTime",
+	FieldPrimaryCodes:   "PrimaryCodes",
+	FieldSecondaryCodes: "SecondaryCodes",
+	FieldTags:           "Tags",
 }
 
 // CodeFields are the fields a codes report needs.
@@ -123,11 +125,8 @@ func DiscoverSessions(m *Metadata) (*SessionSchema, error) {
 		}
 	}
 	for f := Field(0); f < numFields; f++ {
-		for _, name := range fieldNames[f] {
-			if p, ok := best.Property(name); ok {
-				s.Names[f], s.Types[f], s.Nav[f] = p.Name, p.Type, p.Navigation
-				break
-			}
+		if p, ok := best.Property(fieldNames[f]); ok {
+			s.Names[f], s.Types[f], s.Nav[f] = p.Name, p.Type, p.Navigation
 		}
 	}
 	s.ServiceSet = findDimension(m, "Services", "Service")
@@ -288,85 +287,112 @@ func (c *Client) Sessions(ctx context.Context, q SessionQuery, fn func(*Session)
 	})
 }
 
-// sessionDecoder reads one session entity token by token, keeping only known fields.
+// sessionDecoder reads one session entity with a single Decode into wireSession (one pass
+// of the scanner per entity; unknown properties are skipped by encoding/json).
 type sessionDecoder struct {
-	fields map[string]Field
-	skip   json.RawMessage
+	w wireSession
 }
 
-func newSessionDecoder(s *SessionSchema) *sessionDecoder {
-	d := &sessionDecoder{fields: map[string]Field{}}
-	for f := Field(0); f < numFields; f++ {
-		if s.Names[f] != "" {
-			d.fields[s.Names[f]] = f
-		}
-	}
-	return d
+func newSessionDecoder(*SessionSchema) *sessionDecoder { return &sessionDecoder{} }
+
+// wireSession has one field per Field; its tags are fieldNames (encoding/json matches them
+// case-insensitively, as DiscoverSessions does).
+type wireSession struct {
+	ID                 any      `json:"Id"`
+	StartedAt          string   `json:"StartedAt"`
+	ServiceID          any      `json:"ServiceId"`
+	UserID             any      `json:"UserId"`
+	UserUPN            any      `json:"UserUpn"`
+	OutcomeID          any      `json:"OutcomeId"`
+	CallerID           any      `json:"CallerId"`
+	TotalQueueTime     any      `json:"TotalQueueTime"`
+	TotalConnectedTime any      `json:"TotalConnectedTime"`
+	PrimaryCodes       codeList `json:"PrimaryCodes"`
+	SecondaryCodes     codeList `json:"SecondaryCodes"`
+	Tags               codeList `json:"Tags"`
 }
 
 func (d *sessionDecoder) decode(dec *json.Decoder, s *Session) error {
-	if err := expectDelim(dec, '{'); err != nil {
+	w := &d.w
+	*w = wireSession{}
+	if err := dec.Decode(w); err != nil {
 		return err
 	}
-	for dec.More() {
-		tok, err := dec.Token()
+	if w.StartedAt != "" {
+		t, err := ParseTime(w.StartedAt)
 		if err != nil {
-			return err
+			return &MalformedError{Msg: fmt.Sprintf("StartedAt: %v", err)}
 		}
-		key, _ := tok.(string)
-		f, ok := d.fields[key]
-		if !ok {
-			if err := dec.Decode(&d.skip); err != nil {
-				return err
-			}
-			continue
+		s.StartedAt = t
+	}
+	s.ID, s.ServiceID, s.UserID, s.User = text(w.ID), text(w.ServiceID), text(w.UserID), text(w.UserUPN)
+	s.OutcomeID, s.CallerID, s.TotalQueueTime, s.TotalConnectedTime = w.OutcomeID, w.CallerID, w.TotalQueueTime, w.TotalConnectedTime
+	s.PrimaryCodes, s.SecondaryCodes, s.Tags = w.PrimaryCodes.codes, w.SecondaryCodes.codes, w.Tags.codes
+	return nil
+}
+
+// codeList decodes codes in any shape decodeCodes accepts; plain lists and strings without
+// escapes take a fast path. codes stays nil when the property is absent, and is an empty
+// list when it is null or empty (encoding/json calls UnmarshalJSON for null too).
+type codeList struct{ codes []string }
+
+func (c *codeList) UnmarshalJSON(b []byte) error {
+	if codes, ok := fastCodes(b); ok {
+		c.codes = codes
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	codes, err := decodeCodes(dec)
+	if err != nil {
+		return err
+	}
+	c.codes = codes
+	return nil
+}
+
+// fastCodes parses "a;b" and ["a","b"] when no string holds an escape.
+func fastCodes(b []byte) ([]string, bool) {
+	if bytes.IndexByte(b, '\\') >= 0 || len(b) < 2 {
+		return nil, false
+	}
+	switch b[0] {
+	case 'n':
+		return []string{}, string(b) == "null"
+	case '"':
+		return SplitCodes(string(b[1 : len(b)-1])), true
+	case '[':
+	default:
+		return nil, false
+	}
+	out := []string{}
+	i := 1
+	for {
+		for i < len(b) && isSpace(b[i]) {
+			i++
 		}
-		switch f {
-		case FieldPrimaryCodes, FieldSecondaryCodes, FieldTags:
-			codes, err := decodeCodes(dec)
-			if err != nil {
-				return fmt.Errorf("%s: %w", key, err)
-			}
-			switch f {
-			case FieldPrimaryCodes:
-				s.PrimaryCodes = codes
-			case FieldSecondaryCodes:
-				s.SecondaryCodes = codes
-			default:
-				s.Tags = codes
-			}
-			continue
+		if i < len(b) && b[i] == ']' {
+			return out, true
 		}
-		v, err := scalar(dec)
-		if err != nil {
-			return fmt.Errorf("%s: %w", key, err)
+		if i >= len(b) || b[i] != '"' {
+			return nil, false
 		}
-		switch f {
-		case FieldStartedAt:
-			str, _ := v.(string)
-			if s.StartedAt, err = ParseTime(str); err != nil {
-				return &MalformedError{Msg: fmt.Sprintf("%s: %v", key, err)}
-			}
-		case FieldID:
-			s.ID = text(v)
-		case FieldServiceID:
-			s.ServiceID = text(v)
-		case FieldUserID:
-			s.UserID = text(v)
-		case FieldUserUPN:
-			s.User = text(v)
-		case FieldOutcomeID:
-			s.OutcomeID = v
-		case FieldCallerID:
-			s.CallerID = v
-		case FieldQueueTime:
-			s.TotalQueueTime = v
-		case FieldConnectedTime:
-			s.TotalConnectedTime = v
+		j := bytes.IndexByte(b[i+1:], '"')
+		if j < 0 {
+			return nil, false
+		}
+		out = appendCode(out, string(b[i+1:i+1+j]))
+		i += j + 2
+		for i < len(b) && isSpace(b[i]) {
+			i++
+		}
+		if i < len(b) && b[i] == ',' {
+			i++
 		}
 	}
-	return expectDelim(dec, '}')
 }
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // ParseTime reads an Edm.DateTimeOffset (RFC 3339, any fraction); a value without an
 // offset is taken as UTC.
@@ -378,22 +404,6 @@ func ParseTime(s string) (time.Time, error) {
 		return t, nil
 	}
 	return time.Time{}, fmt.Errorf("%q is not a timestamp", s)
-}
-
-// scalar reads a string, number, boolean or null; objects and arrays are an error (after
-// being consumed).
-func scalar(dec *json.Decoder) (any, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	if d, ok := tok.(json.Delim); ok {
-		if err := skipRest(dec); err != nil {
-			return nil, err
-		}
-		return nil, &MalformedError{Msg: fmt.Sprintf("want a single value, got %s", string(d))}
-	}
-	return tok, nil
 }
 
 // skipRest consumes the rest of an object or array whose opening token was just read.

@@ -33,6 +33,10 @@ func (c *Client) Each(ctx context.Context, q Query, fn func(dec *json.Decoder) e
 		}
 		body := &trackReader{r: resp.Body}
 		next, err := readPage(body, fn)
+		if err == nil {
+			// Drain the trailing newline so the connection goes back to the pool.
+			io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
+		}
 		resp.Body.Close()
 		if errors.Is(err, ErrStop) {
 			return nil

@@ -120,9 +120,9 @@ customer (anonymous when empty).
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&service, "service", "", "UPN of the service that handles the task (serviceUpn, required)")
+	fl.StringVar(&service, "service", "", "`UPN` of the service that handles the task (serviceUpn, required)")
 	fl.StringVar(&identifier, "customer-identifier", "", "your reporting `id` for the customer (customerIdentifier)")
-	fl.StringVar(&priority, "priority", "", "distribution priority `name or value` (distributionPriority)")
+	fl.StringVar(&priority, "priority", "", "distribution `priority`, by name or value (distributionPriority)")
 	fl.StringVar(&fromJSON, "from-json", "", shared.FromJSONUsage)
 	params = shared.AddContextFlags(cmd)
 	users = shared.AddPreferredUserFlags(cmd, f)

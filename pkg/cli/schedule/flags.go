@@ -54,13 +54,13 @@ func addEntryFlags(cmd *cobra.Command, f *cmdutil.Factory) *entryFlags {
 	fl.StringVar(&ef.due, "due", "", "when to call: RFC 3339, a local `time` (see --tz) or +2h/+1d (dueDateTimeUtc)")
 	fl.StringVar(&ef.tz, "tz", "", "IANA time `zone` of a wall-clock --due, e.g. Europe/Zurich (default: local zone)")
 	fl.StringVar(&ef.reference, "reference-id", "", "your system's `id` for the call (ReferenceId)")
-	fl.StringVar(&ef.priority, "priority", "", "distribution priority `name or value` (distributionPriority)")
-	fl.IntVar(&ef.maxAttempts, "max-attempts", 0, fmt.Sprintf("attempts to reach the destination, %d-%d (maxAttempts)", nimbus.MaxAttemptsMin, nimbus.MaxAttemptsMax))
-	fl.StringVar(&ef.attemptTimeout, "attempt-timeout", "", fmt.Sprintf("how long one attempt may take, %s-%s (attemptTimeoutInSeconds)",
+	fl.StringVar(&ef.priority, "priority", "", "distribution `priority`, by name or value (distributionPriority)")
+	fl.IntVar(&ef.maxAttempts, "max-attempts", 0, fmt.Sprintf("how many `attempts` to reach the destination, %d-%d (maxAttempts)", nimbus.MaxAttemptsMin, nimbus.MaxAttemptsMax))
+	fl.StringVar(&ef.attemptTimeout, "attempt-timeout", "", fmt.Sprintf("how long one attempt may take, a `duration` %s-%s (attemptTimeoutInSeconds)",
 		cmdutil.HumanSeconds(nimbus.AttemptTimeoutMin), cmdutil.HumanSeconds(nimbus.AttemptTimeoutMax)))
-	fl.StringVar(&ef.maxQueueTime, "max-queue-time", "", fmt.Sprintf("how long the call may wait for an agent, %s-%s (maxQueueTimeInSeconds)",
+	fl.StringVar(&ef.maxQueueTime, "max-queue-time", "", fmt.Sprintf("how long the call may wait for an agent, a `duration` %s-%s (maxQueueTimeInSeconds)",
 		cmdutil.HumanSeconds(nimbus.MaxQueueTimeMin), cmdutil.HumanSeconds(nimbus.MaxQueueTimeMax)))
-	fl.StringVar(&ef.ronaTimeout, "rona-timeout", "", fmt.Sprintf("how long an agent may ring before RONA, %s-%s (ronaTimeoutInSeconds)",
+	fl.StringVar(&ef.ronaTimeout, "rona-timeout", "", fmt.Sprintf("how long an agent may ring before RONA, a `duration` %s-%s (ronaTimeoutInSeconds)",
 		cmdutil.HumanSeconds(nimbus.RonaTimeoutMin), cmdutil.HumanSeconds(nimbus.RonaTimeoutMax)))
 	ef.context = shared.AddContextFlags(cmd)
 	ef.customer = shared.AddCustomerFlags(cmd)

@@ -80,7 +80,7 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 			return f.Printer().Print(out, entryCols)
 		},
 	}
-	serviceFlag(cmd, f, &service, "UPN of the service whose calls to list (required)")
+	serviceFlag(cmd, f, &service, "`UPN` of the service whose calls to list (required)")
 	cmd.Flags().StringVar(&ref, "reference-id", "", "only entries with this reference `id` (ReferenceId)")
 	return cmd
 }
@@ -151,7 +151,7 @@ with its id. --service, --destination and --due are required (or the same fields
 		},
 	}
 	ef = addEntryFlags(cmd, f)
-	serviceFlag(cmd, f, &ef.service, "UPN of the service that calls (serviceUpn, required)")
+	serviceFlag(cmd, f, &ef.service, "`UPN` of the service that calls (serviceUpn, required)")
 	cmd.Flags().StringVar(&fromJSON, "from-json", "", shared.FromJSONUsage)
 	return cmd
 }
@@ -236,7 +236,7 @@ flags given replace those fields, everything else is sent back as it was.
 		},
 	}
 	ef = addEntryFlags(cmd, f)
-	serviceFlag(cmd, f, &ef.service, "UPN of the entry's service, where it is looked up (required)")
+	serviceFlag(cmd, f, &ef.service, "`UPN` of the entry's service, where it is looked up (required)")
 	return cmd
 }
 

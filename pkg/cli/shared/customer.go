@@ -115,6 +115,6 @@ func (c *CustomerFlags) Apply(base *nimbus.Customer) *nimbus.Customer {
 }
 
 // CustomerHelp is the paragraph help texts use for the group.
-const CustomerHelp = `The customer (the person the task is about) is described with the --customer-* flags,
+const CustomerHelp = `The customer (the person the call or task is about) is described with the --customer-* flags,
 one per field of the API's Customer; --customer-tel and --customer-field take name=value
 and may be repeated.`

@@ -158,9 +158,9 @@ Task triggers can be narrowed with --modality and --direction ('nimbusctl task m
 	fl := cmd.Flags()
 	fl.StringVar(&rawURL, "url", "", "absolute http(s) `URL` the events are POSTed to (required)")
 	fl.StringSliceVar(&services, "service", nil, "`UPN` of a service whose events to receive (required, repeatable)")
-	fl.StringSliceVar(&events, "event", nil, "event `name or value` to receive (required, repeatable)")
-	fl.StringSliceVar(&modalities, "modality", nil, "only tasks of this initial modality `name or value` (tasks only, repeatable)")
-	fl.StringSliceVar(&directions, "direction", nil, "only tasks of this direction `name or value` (tasks only, repeatable)")
+	fl.StringSliceVar(&events, "event", nil, "`event` to receive, by name or value (required, repeatable)")
+	fl.StringSliceVar(&modalities, "modality", nil, "only tasks of this initial `modality`, by name or value (tasks only, repeatable)")
+	fl.StringSliceVar(&directions, "direction", nil, "only tasks of this `direction`, by name or value (tasks only, repeatable)")
 	shared.CompleteFlag(cmd, "url", shared.NoFiles)
 	shared.CompleteFlag(cmd, "service", byKind(
 		shared.CompleteStrings(f, (*nimbus.Client).GetServices),

@@ -34,10 +34,8 @@ func TestList(t *testing.T) {
 func TestListForbidden(t *testing.T) {
 	t.Parallel()
 	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Deny = []string{"nimbus"} }))
-	r := e.Run("addressbook", "list")
-	if r.Code != 5 || r.Stdout != "" {
-		t.Fatalf("exit %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
-	}
+	e.Run("addressbook", "list").
+		Expect(t, 5, "", "error: GetAddressBooks: 403 Forbidden: Forbidden. The signed-in user has no role that allows the nimbus API.\n")
 }
 
 func TestClearNeedsYesWithoutTerminal(t *testing.T) {

@@ -174,6 +174,13 @@ func TestLookups(t *testing.T) {
   }
 ]
 `, "")
+	denied := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Deny = []string{"nimbus"} }))
+	for cmd, op := range map[string]string{"services": "GetExternalTasksServices", "priorities": "GetExternalTasksDistributionPriorities"} {
+		denied.Run("external-task", cmd).
+			Expect(t, 5, "", "error: "+op+": 403 Forbidden: Forbidden. The signed-in user has no role that allows the nimbus API.\n")
+	}
+	e.Run("external-task", "services", "all").
+		Expect(t, 3, "", "error: nimbusctl external-task services takes no arguments (got \"all\")\nRun 'nimbusctl external-task services --help' for usage.\n")
 	e.Run("__complete", "external-task", "add", "--service", "").
 		Expect(t, 0, "support@contoso.com\nsales@contoso.com\n:4\n", "Completion ended with directive: ShellCompDirectiveNoFileComp\n")
 	e.Run("__complete", "external-task", "add", "--preferred-user", "").

@@ -302,8 +302,10 @@ func TestLookups(t *testing.T) {
 		Expect(t, 3, "", "error: nimbusctl schedule events takes no arguments (got \"x\")\nRun 'nimbusctl schedule events --help' for usage.\n")
 
 	denied := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Deny = []string{"nimbus"} }))
-	denied.Run("schedule", "priorities").
-		Expect(t, 5, "", "error: GetDistributionPriorities: 403 Forbidden: Forbidden. The signed-in user has no role that allows the nimbus API.\n")
+	for cmd, op := range map[string]string{"services": "GetSchedulerEntryServices", "priorities": "GetDistributionPriorities", "events": "GetSchedulerEntriesEvents"} {
+		denied.Run("schedule", cmd).
+			Expect(t, 5, "", "error: "+op+": 403 Forbidden: Forbidden. The signed-in user has no role that allows the nimbus API.\n")
+	}
 }
 
 func TestCompletion(t *testing.T) {

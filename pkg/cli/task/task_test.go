@@ -99,6 +99,15 @@ func TestLookups(t *testing.T) {
 	e.Run("task", "events", "now").
 		Expect(t, 3, "", "error: nimbusctl task events takes no arguments (got \"now\")\nRun 'nimbusctl task events --help' for usage.\n")
 
+	denied := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Deny = []string{"nimbus"} }))
+	for cmd, op := range map[string]string{
+		"events": "GetTaskEvents", "modalities": "GetTaskModalities", "directions": "GetTaskDirections",
+		"services": "GetServices", "preferred-users": "GetUsersForPreferredRouting",
+	} {
+		denied.Run("task", cmd).
+			Expect(t, 5, "", "error: "+op+": 403 Forbidden: Forbidden. The signed-in user has no role that allows the nimbus API.\n")
+	}
+
 	agent := clitest.New(t)
 	agent.Setenv("NIMBUSCTL_TOKEN", agent.Emu.IssueToken("nobody@contoso.com", emulator.NimbusAudience, time.Hour))
 	agent.Run("task", "services").

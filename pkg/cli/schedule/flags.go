@@ -189,6 +189,19 @@ func (ef *entryFlags) resolvePriority(ctx context.Context, c *nimbus.Client, w *
 	return err
 }
 
+// utcDue writes a due time read back from the API in the form writes require (RFC 3339 UTC,
+// whole seconds), should the API answer it with fractions, an offset or no zone at all (then
+// it is UTC, as the field's name says). Anything unreadable is left for Validate to report.
+func utcDue(s string) string {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return nimbus.FormatDue(t)
+	}
+	if t, err := time.ParseInLocation("2006-01-02T15:04:05.999999999", s, time.UTC); err == nil {
+		return nimbus.FormatDue(t)
+	}
+	return s
+}
+
 // warnPast says when a --due lies in the past: the API accepts it and calls at once.
 func (ef *entryFlags) warnPast(f *cmdutil.Factory) {
 	if ef.cmd.Flags().Changed("due") && ef.dueTime.Before(f.Now()) {

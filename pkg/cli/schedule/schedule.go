@@ -216,6 +216,7 @@ flags given replace those fields, everything else is sent back as it was.
 				return shared.NotFoundf("scheduler entry %s not found among the entries of service %s", id, ef.service)
 			}
 			w := current.WriteData()
+			w.DueDateTimeUTC = utcDue(w.DueDateTimeUTC)
 			ef.apply(&w)
 			if err := w.Validate(); err != nil {
 				return shared.Invalid(err)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"runtime"
@@ -12,6 +13,7 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/config"
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
+	"github.com/nimbusctl/nimbusctl/pkg/npstoday"
 	"github.com/nimbusctl/nimbusctl/pkg/output"
 )
 
@@ -92,6 +94,13 @@ func NewFactory(ios *output.IOStreams, build cmdutil.BuildInfo, getenv func(stri
 		}
 		return nimbus.New(h), nil
 	})
+	f.NPS = memo(func() (*npstoday.Client, error) {
+		h, err := f.HTTP("npstoday")
+		if err != nil {
+			return nil, err
+		}
+		return npstoday.New(h), nil
+	})
 	return f
 }
 
@@ -118,6 +127,11 @@ func newServiceClient(f *cmdutil.Factory, service string) (*httpx.Client, error)
 			return nil, err
 		}
 		cfg.Auth = auth.BearerFunc(src, auth.ResourceNimbus)
+	case "npstoday":
+		cfg.BaseURL = p.Get("npstoday_url")
+		if cfg.Auth, cfg.Secrets, err = npsAuth(f, p); err != nil {
+			return nil, err
+		}
 	default:
 		return nil, fmt.Errorf("unknown service %q", service)
 	}
@@ -128,6 +142,28 @@ func newServiceClient(f *cmdutil.Factory, service string) (*httpx.Client, error)
 		return nil, err
 	}
 	return httpx.New(cfg)
+}
+
+// npsAuth sends the nps.today API key (NPSTODAY_API_KEY, else the profile's key file written
+// by `nps login`) in the profile's npstoday_auth_scheme; the trace scrubs the key.
+func npsAuth(f *cmdutil.Factory, p *config.Profile) (httpx.AuthFunc, []string, error) {
+	c, err := f.Config()
+	if err != nil {
+		return nil, nil, err
+	}
+	key, err := npstoday.LoadKey(f.Getenv, c.Dirs.Config, p.Name)
+	if errors.Is(err, npstoday.ErrNoKey) {
+		return nil, nil, &cmdutil.AuthError{Msg: err.Error()}
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	scheme, err := npstoday.ParseScheme(p.Get("npstoday_auth_scheme"))
+	if err != nil {
+		return nil, nil, err
+	}
+	fn, secrets := scheme.Auth(key)
+	return fn, secrets, nil
 }
 
 // tokenSource picks the credential: raw tokens from the environment first (the escape

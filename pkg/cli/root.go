@@ -20,10 +20,12 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/cli/contact"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/doctor"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/externaltask"
+	"github.com/nimbusctl/nimbusctl/pkg/cli/nps"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/schedule"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/task"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/trigger"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/version"
+	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 	"github.com/nimbusctl/nimbusctl/pkg/output"
 )
 
@@ -78,10 +80,13 @@ func printError(f *cmdutil.Factory, cmd *cobra.Command, err error, code int) {
 	}
 	fmt.Fprintf(w, "error: %s\n", err)
 	var flagErr *cmdutil.FlagError
+	var apiErr *httpx.APIError
 	switch {
 	case errors.As(err, &flagErr) && cmd != nil:
 		fmt.Fprintf(w, "Run '%s --help' for usage.\n", cmd.CommandPath())
-	case code == cmdutil.ExitAuth && !strings.Contains(err.Error(), "auth login"):
+	case code == cmdutil.ExitAuth && errors.As(err, &apiErr) && apiErr.Service == "npstoday":
+		fmt.Fprintln(w, "Check the nps.today API key and npstoday_auth_scheme (raw, bearer, basic): nimbusctl nps status")
+	case code == cmdutil.ExitAuth && !strings.Contains(err.Error(), "auth login") && !strings.Contains(err.Error(), "nps login"):
 		fmt.Fprintln(w, "To sign in, run: nimbusctl auth login")
 	case code == cmdutil.ExitUnavailable:
 		fmt.Fprintln(w, "The service is busy or unreachable; nothing more was sent. Try again later.")
@@ -158,6 +163,7 @@ contact center uses. Try it without any account: run 'nimbusctl sandbox' and use
 		externaltask.NewCmdExternalTask(f),
 		task.NewCmdTask(f),
 		trigger.NewCmdTrigger(f),
+		nps.NewCmdNPS(f),
 	)
 	add("setup",
 		configcmd.NewCmdConfig(f),

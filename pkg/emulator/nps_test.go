@@ -21,7 +21,9 @@ type npsCaller struct {
 	auth string
 }
 
-func npsAs(t testing.TB, e *Emulator, auth string) *npsCaller { return &npsCaller{t: t, e: e, auth: auth} }
+func npsAs(t testing.TB, e *Emulator, auth string) *npsCaller {
+	return &npsCaller{t: t, e: e, auth: auth}
+}
 
 func (c *npsCaller) do(method, path string, body any) result {
 	c.t.Helper()

@@ -65,54 +65,23 @@ The answer is printed as JSON (or -o yaml|table|csv), and --jq filters it.`,
 			return run(cmd, f, opts)
 		},
 	}
-	cmd.Flags().StringArrayVarP(&opts.Fields, "field", "F", nil, "typed parameter `key=value` (repeatable)")
-	cmd.Flags().StringArrayVarP(&opts.RawFields, "raw-field", "f", nil, "string parameter `key=value` (repeatable)")
-	cmd.Flags().StringArrayVarP(&opts.Headers, "header", "H", nil, "extra request header `key:value` (repeatable)")
-	cmd.Flags().StringVar(&opts.Input, "input", "", "`file` to send as the request body ('-' for stdin)")
+	AddRequestFlags(cmd, opts)
 	cmdutil.StringEnumFlag(cmd, &opts.Service, "service", "", "nimbus", Services, "which API to call")
 	return cmd
 }
 
+// AddRequestFlags registers -F, -f, -H and --input (shared with `nps api`).
+func AddRequestFlags(cmd *cobra.Command, opts *Options) {
+	cmd.Flags().StringArrayVarP(&opts.Fields, "field", "F", nil, "typed parameter `key=value` (repeatable)")
+	cmd.Flags().StringArrayVarP(&opts.RawFields, "raw-field", "f", nil, "string parameter `key=value` (repeatable)")
+	cmd.Flags().StringArrayVarP(&opts.Headers, "header", "H", nil, "extra request header `key:value` (repeatable)")
+	cmd.Flags().StringVar(&opts.Input, "input", "", "`file` to send as the request body ('-' for stdin)")
+}
+
 func run(cmd *cobra.Command, f *cmdutil.Factory, opts *Options) error {
-	if !contains(methods, opts.Method) {
-		return cmdutil.FlagErrorf("unknown method %q: allowed: %s", opts.Method, strings.Join(methods, ", "))
-	}
-	if !strings.HasPrefix(opts.Path, "/") {
-		return cmdutil.FlagErrorf("the path must start with / and is relative to the profile's endpoint, got %q", opts.Path)
-	}
-	params, err := parseFields(f, opts)
+	req, err := BuildRequest(f, opts, operationName)
 	if err != nil {
 		return err
-	}
-	if opts.Input != "" && len(params) > 0 && hasBody(opts.Method) {
-		return cmdutil.FlagErrorf("--input and -f/-F both make the body: use one")
-	}
-	path, rawQuery, _ := strings.Cut(opts.Path, "?")
-	query, err := url.ParseQuery(rawQuery)
-	if err != nil {
-		return cmdutil.FlagErrorf("bad query string in %q: %v", opts.Path, err)
-	}
-	req := &httpx.Request{Op: operationName(opts.Method, path), Method: opts.Method, Path: path, Query: query, Header: http.Header{}}
-	for _, h := range opts.Headers {
-		k, v, ok := strings.Cut(h, ":")
-		if !ok {
-			return cmdutil.FlagErrorf("--header: %q is not key:value", h)
-		}
-		req.Header.Add(strings.TrimSpace(k), strings.TrimSpace(v))
-	}
-	switch {
-	case opts.Input != "":
-		body, err := f.IO.ReadUserFile(opts.Input)
-		if err != nil {
-			return cmdutil.FlagErrorf("--input: %v", err)
-		}
-		req.Body = body
-	case len(params) > 0 && hasBody(opts.Method):
-		req.Body = params
-	case len(params) > 0:
-		for k, v := range params {
-			addQuery(query, k, v)
-		}
 	}
 	client, err := f.HTTP(opts.Service)
 	if err != nil {
@@ -122,7 +91,60 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	body := bytes.TrimSpace(resp.Body)
+	return PrintAnswer(f, resp.Body)
+}
+
+// BuildRequest turns the method, path and flags into a pipeline request: -F/-f make a JSON
+// body (the query string for GET and DELETE), --input the body, -H headers. name gives the
+// operation name errors show (shared with `nps api`).
+func BuildRequest(f *cmdutil.Factory, opts *Options, name func(method, path string) string) (*httpx.Request, error) {
+	if !contains(methods, opts.Method) {
+		return nil, cmdutil.FlagErrorf("unknown method %q: allowed: %s", opts.Method, strings.Join(methods, ", "))
+	}
+	if !strings.HasPrefix(opts.Path, "/") {
+		return nil, cmdutil.FlagErrorf("the path must start with / and is relative to the profile's endpoint, got %q", opts.Path)
+	}
+	params, err := parseFields(f, opts)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Input != "" && len(params) > 0 && hasBody(opts.Method) {
+		return nil, cmdutil.FlagErrorf("--input and -f/-F both make the body: use one")
+	}
+	path, rawQuery, _ := strings.Cut(opts.Path, "?")
+	query, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return nil, cmdutil.FlagErrorf("bad query string in %q: %v", opts.Path, err)
+	}
+	req := &httpx.Request{Op: name(opts.Method, path), Method: opts.Method, Path: path, Query: query, Header: http.Header{}}
+	for _, h := range opts.Headers {
+		k, v, ok := strings.Cut(h, ":")
+		if !ok {
+			return nil, cmdutil.FlagErrorf("--header: %q is not key:value", h)
+		}
+		req.Header.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+	}
+	switch {
+	case opts.Input != "":
+		body, err := f.IO.ReadUserFile(opts.Input)
+		if err != nil {
+			return nil, cmdutil.FlagErrorf("--input: %v", err)
+		}
+		req.Body = body
+	case len(params) > 0 && hasBody(opts.Method):
+		req.Body = params
+	case len(params) > 0:
+		for k, v := range params {
+			addQuery(query, k, v)
+		}
+	}
+	return req, nil
+}
+
+// PrintAnswer writes an answer as `api` does: JSON through the printer (-o, --jq), anything
+// else as it came; an empty answer prints nothing.
+func PrintAnswer(f *cmdutil.Factory, answer []byte) error {
+	body := bytes.TrimSpace(answer)
 	if len(body) == 0 {
 		return nil
 	}

@@ -71,6 +71,9 @@ func New(t testing.TB, opts ...Option) *Env {
 		"NIMBUSCTL_CA_FILE":    ca,
 		"HOME":                 home,
 	}}
+	// nps.today: the emulator's part and its seeded key (a test unsets it to go without).
+	e.vars["NIMBUSCTL_NPSTODAY_URL"] = emu.NPSTodayURL()
+	e.vars["NPSTODAY_API_KEY"] = emulator.NPSTodayAPIKey
 	if !s.noLogin {
 		e.vars["NIMBUSCTL_TOKEN"] = emu.IssueToken(emulator.DefaultUser, emulator.NimbusAudience, time.Hour)
 	}

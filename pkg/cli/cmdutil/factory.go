@@ -8,6 +8,7 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/config"
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
+	"github.com/nimbusctl/nimbusctl/pkg/npstoday"
 	"github.com/nimbusctl/nimbusctl/pkg/output"
 )
 
@@ -48,6 +49,7 @@ type Factory struct {
 	Limiter   func(service string) (*httpx.Limiter, error)
 	HTTP      func(service string) (*httpx.Client, error) // the raw pipeline, for `api`
 	Nimbus    func() (*nimbus.Client, error)
+	NPS       func() (*npstoday.Client, error)
 
 	Prompter Prompter
 }

@@ -39,6 +39,7 @@ var Checks = []Check{
 	{Name: "config", Run: checkConfig},
 	{Name: "credential", Run: checkCredential},
 	{Name: "nimbus", Run: checkNimbus},
+	{Name: "npstoday", Run: checkNPSToday},
 }
 
 // NewCmdDoctor builds `nimbusctl doctor`.

@@ -87,3 +87,22 @@ func (e *Emulator) AddUser(upn string, services, books []string) {
 	defer s.mu.Unlock()
 	s.st.addUser(upn, services, books)
 }
+
+// PutContacts stores contacts in a book directly, without HTTP and without validation: a fast
+// way for benchmarks and tests to start from a large book. Existing ids are replaced.
+func (e *Emulator) PutContacts(book string, contacts []map[string]any) {
+	s := e.nimbus
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := s.st.findBook(book)
+	if b == nil {
+		return
+	}
+	for _, c := range contacts {
+		id, _ := c["externalId"].(string)
+		if _, ok := b.contacts[id]; !ok {
+			b.order = append(b.order, id)
+		}
+		b.contacts[id] = c
+	}
+}

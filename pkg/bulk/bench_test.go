@@ -74,4 +74,3 @@ func BenchmarkPlan100k(b *testing.B) {
 	}
 	b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "rows/s")
 }
-

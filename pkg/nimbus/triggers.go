@@ -3,6 +3,7 @@ package nimbus
 import (
 	"context"
 	"encoding/json"
+	"net/url"
 	"path"
 	"strings"
 )
@@ -30,7 +31,11 @@ func (c *Client) register(ctx context.Context, op Operation, kind string, cfg an
 	}
 	t := Trigger{Kind: kind, Location: resp.Header.Get("Location")}
 	if t.Location != "" {
-		t.ID = path.Base(strings.TrimRight(strings.SplitN(t.Location, "?", 2)[0], "/"))
+		// The last path segment, unescaped once: DeleteXTrigger escapes it again.
+		seg := path.Base(strings.TrimRight(strings.SplitN(t.Location, "?", 2)[0], "/"))
+		if id, err := url.PathUnescape(seg); err == nil {
+			t.ID = id
+		}
 	}
 	if t.ID == "" {
 		// Not in the contract, but harmless to accept: an id in the body.

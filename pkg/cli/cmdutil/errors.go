@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
+	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
 )
 
 // Exit codes, as docs/exit-codes.md and `nimbusctl help exit-codes` list them.
@@ -118,13 +119,14 @@ func ExitCodeOf(err error) int {
 		exitErr    *ExitError
 		apiErr     *httpx.APIError
 		netErr     *httpx.NetError
+		validErr   nimbus.ValidationError
 	)
 	switch {
 	case errors.As(err, &exitErr):
 		return exitErr.Code
 	case errors.Is(err, ErrCancelled), errors.Is(err, context.Canceled):
 		return ExitCancelled
-	case errors.As(err, &flagErr), errors.As(err, &inputErr):
+	case errors.As(err, &flagErr), errors.As(err, &inputErr), errors.As(err, &validErr):
 		return ExitInvalid
 	case errors.As(err, &authErr):
 		return ExitAuth

@@ -9,6 +9,7 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
 	"github.com/nimbusctl/nimbusctl/pkg/npstoday"
+	"github.com/nimbusctl/nimbusctl/pkg/odata"
 	"github.com/nimbusctl/nimbusctl/pkg/output"
 )
 
@@ -49,6 +50,7 @@ type Factory struct {
 	Limiter   func(service string) (*httpx.Limiter, error)
 	HTTP      func(service string) (*httpx.Client, error) // the raw pipeline, for `api`
 	Nimbus    func() (*nimbus.Client, error)
+	OData     func() (*odata.Client, error) // the reporting feed (codes, sessions)
 	NPS       func() (*npstoday.Client, error)
 
 	Prompter Prompter

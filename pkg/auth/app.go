@@ -49,11 +49,11 @@ func NewClientCertificate(s Settings, pemData []byte) (*AppCredential, error) {
 
 func newApp(s Settings, cred confidential.Credential, source, env string) (*AppCredential, error) {
 	if s.ClientID == "" {
-		return nil, loginErrorf(nil, "%s is set but profile %q has no client_id: set NIMBUSCTL_CLIENT_ID to the app registration's id", env, s.Profile)
+		return nil, loginError(nil, "set NIMBUSCTL_CLIENT_ID to the app registration's id", "%s is set but profile %q has no client_id", env, s.Profile)
 	}
 	switch strings.ToLower(strings.Trim(s.Tenant, "/")) {
 	case "organizations", "common", "consumers", "":
-		return nil, loginErrorf(nil, "%s needs your tenant id, not %q: set NIMBUSCTL_TENANT (or the profile key tenant)", env, s.Tenant)
+		return nil, loginError(nil, "set NIMBUSCTL_TENANT (or the profile key tenant)", "%s needs your tenant id, not %q", env, s.Tenant)
 	}
 	if err := s.check(); err != nil {
 		return nil, err
@@ -85,7 +85,8 @@ func (a *AppCredential) Token(ctx context.Context, res Resource) (Token, error) 
 		if kind == "unavailable" {
 			return Token{}, unavailable("ClientCredentials", msg, status, err)
 		}
-		return Token{}, loginErrorf(err, "the %s was refused for client %s (profile %s): %s", a.source, a.set.ClientID, a.set.Profile, msg)
+		return Token{}, loginError(err, "check NIMBUSCTL_CLIENT_ID, NIMBUSCTL_TENANT and the credential, or unset it to use `nimbusctl auth login`",
+			"the %s was refused for client %s (profile %s): %s", a.source, a.set.ClientID, a.set.Profile, msg)
 	}
 	return Token{AccessToken: r.AccessToken, ExpiresOn: r.ExpiresOn, Source: a.source, Tenant: a.set.Tenant}, nil
 }

@@ -44,17 +44,21 @@ var ErrLoginRequired = errors.New("not logged in")
 
 // Static serves fixed bearer tokens (NIMBUSCTL_TOKEN, NIMBUSCTL_ODATA_TOKEN): the escape
 // hatch for scripts that get tokens elsewhere. Values maps a resource to its token; Default
-// serves the resources without one of their own.
+// serves the resources without one of their own; without a Default, Next (when set) does.
 type Static struct {
 	Values  map[Resource]Token
 	Default Token
+	Next    Source
 }
 
-func (s Static) Token(_ context.Context, res Resource) (Token, error) {
+func (s Static) Token(ctx context.Context, res Resource) (Token, error) {
 	if t, ok := s.Values[res]; ok {
 		return t, nil
 	}
 	if s.Default.AccessToken == "" {
+		if s.Next != nil {
+			return s.Next.Token(ctx, res)
+		}
 		return Token{}, ErrLoginRequired
 	}
 	return s.Default, nil

@@ -18,19 +18,25 @@ import (
 // LoginError says why no token can be had without the user, and what fixes it. It matches
 // ErrLoginRequired with errors.Is (exit 4 in the CLI).
 type LoginError struct {
-	Msg   string
-	Cause error // the underlying failure, for --debug; never printed with secrets
+	Reason string // what is wrong: "not logged in (profile default)"
+	Fix    string // what to run or set; may be empty
+	Cause  error  // the underlying failure; its text may quote the authority, never tokens
 }
 
-func (e *LoginError) Error() string { return e.Msg }
+func (e *LoginError) Error() string {
+	if e.Fix == "" {
+		return e.Reason
+	}
+	return e.Reason + ": " + e.Fix
+}
 
 // Is makes errors.Is(err, ErrLoginRequired) true.
 func (e *LoginError) Is(target error) bool { return target == ErrLoginRequired }
 
 func (e *LoginError) Unwrap() error { return e.Cause }
 
-func loginErrorf(cause error, format string, a ...any) *LoginError {
-	return &LoginError{Msg: fmt.Sprintf(format, a...), Cause: cause}
+func loginError(cause error, fix string, format string, a ...any) *LoginError {
+	return &LoginError{Reason: fmt.Sprintf(format, a...), Fix: fix, Cause: cause}
 }
 
 // Fix is what every "not logged in" message ends with: the command or variables that help.

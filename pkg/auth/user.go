@@ -52,7 +52,8 @@ type Account struct {
 // NewUserLogin prepares the profile's public client. It does no I/O.
 func NewUserLogin(s Settings) (*UserLogin, error) {
 	if s.ClientID == "" {
-		return nil, loginErrorf(nil, "not logged in: profile %q has no client_id: run `nimbusctl auth login --client-id <app-id>` (an app registration with public client flows enabled); without a terminal set NIMBUSCTL_CLIENT_ID with NIMBUSCTL_CLIENT_SECRET, or NIMBUSCTL_TOKEN", s.Profile)
+		return nil, loginError(nil, "run `nimbusctl auth login --client-id <app-id>` (an app registration with public client flows enabled); without a terminal set NIMBUSCTL_CLIENT_ID with NIMBUSCTL_CLIENT_SECRET, or NIMBUSCTL_TOKEN",
+			"not logged in: profile %q has no client_id", s.Profile)
 	}
 	if err := s.check(); err != nil {
 		return nil, err
@@ -103,14 +104,15 @@ func (u *UserLogin) Token(ctx context.Context, res Resource) (Token, error) {
 	if !errors.As(err, &le) || u.Prompt == nil || !promptAllowed(ctx) {
 		return Token{}, err
 	}
-	return u.deviceLogin(ctx, scopes, le.Msg, u.Prompt)
+	return u.deviceLogin(ctx, scopes, le.Reason, u.Prompt)
 }
 
 func (u *UserLogin) silentFailure(res Resource, acct public.Account, msg string, cause error) error {
 	if res == ResourceOData {
-		return loginErrorf(cause, "no token for the OData feed as %s (profile %s): %s: run `nimbusctl auth login --resource odata` (the app may need consent for the odata_scopes)", acct.PreferredUsername, u.set.Profile, msg)
+		return loginError(cause, "run `nimbusctl auth login --resource odata` (the app may need consent for the odata_scopes)",
+			"no token for the OData feed as %s (profile %s): %s", acct.PreferredUsername, u.set.Profile, msg)
 	}
-	return loginErrorf(cause, "the sign-in of %s (profile %s) cannot be renewed silently (%s): %s", acct.PreferredUsername, u.set.Profile, msg, Fix)
+	return loginError(cause, Fix, "the sign-in of %s (profile %s) cannot be renewed silently (%s)", acct.PreferredUsername, u.set.Profile, msg)
 }
 
 // Login signs in with a device code for scopes and stores the account in the cache. show is
@@ -121,7 +123,10 @@ func (u *UserLogin) Login(ctx context.Context, scopes []string, show DevicePromp
 	return u.deviceLogin(ctx, scopes, "", show)
 }
 
-const expiredCode = "the device code expired before the sign-in was completed: run `nimbusctl auth login` again and enter the new code in time"
+const (
+	expiredCode = "the device code expired before the sign-in was completed"
+	expiredFix  = "run `nimbusctl auth login` again and enter the new code in time"
+)
 
 func (u *UserLogin) deviceLogin(ctx context.Context, scopes []string, reason string, show DevicePrompt) (Token, error) {
 	dc, err := u.app.AcquireTokenByDeviceCode(ctx, scopes)
@@ -133,7 +138,8 @@ func (u *UserLogin) deviceLogin(ctx context.Context, scopes []string, reason str
 		if kind == "unavailable" {
 			return Token{}, unavailable("DeviceCode", msg, status, err)
 		}
-		return Token{}, loginErrorf(err, "cannot start a device-code sign-in for client %s (profile %s): %s", u.set.ClientID, u.set.Profile, msg)
+		return Token{}, loginError(err, "check client_id: an app registration with public client flows enabled",
+			"cannot start a device-code sign-in for client %s (profile %s): %s", u.set.ClientID, u.set.Profile, msg)
 	}
 	if show != nil {
 		show(reason, DeviceCode{
@@ -150,18 +156,18 @@ func (u *UserLogin) deviceLogin(ctx context.Context, scopes []string, reason str
 			return Token{}, ctx.Err()
 		}
 		if errors.Is(err, context.DeadlineExceeded) { // MSAL's wait ends when the code expires
-			return Token{}, loginErrorf(err, expiredCode)
+			return Token{}, loginError(err, expiredFix, expiredCode)
 		}
 		msg, kind, oe, status := describe(err)
 		switch {
 		case kind == "unavailable":
 			return Token{}, unavailable("DeviceCodeToken", msg, status, err)
 		case oe != nil && (oe.Code == "expired_token" || oe.Code == "code_expired"):
-			return Token{}, loginErrorf(err, expiredCode)
+			return Token{}, loginError(err, expiredFix, expiredCode)
 		case oe != nil && (oe.Code == "authorization_declined" || oe.Code == "access_denied"):
-			return Token{}, loginErrorf(err, "the sign-in was declined (%s)", msg)
+			return Token{}, loginError(err, "", "the sign-in was declined (%s)", msg)
 		}
-		return Token{}, loginErrorf(err, "the sign-in failed: %s", msg)
+		return Token{}, loginError(err, "", "the sign-in failed: %s", msg)
 	}
 	return tokenOf(r), nil
 }
@@ -229,11 +235,11 @@ func (u *UserLogin) pick(accts []public.Account) (public.Account, error) {
 				return a, nil
 			}
 		}
-		return public.Account{}, loginErrorf(nil, "not logged in as %s (profile %s, key username): %s", want, u.set.Profile, Fix)
+		return public.Account{}, loginError(nil, Fix, "not logged in as %s (profile %s, key username)", want, u.set.Profile)
 	}
 	switch len(accts) {
 	case 0:
-		return public.Account{}, loginErrorf(nil, "not logged in (profile %s): %s", u.set.Profile, Fix)
+		return public.Account{}, loginError(nil, Fix, "not logged in (profile %s)", u.set.Profile)
 	case 1:
 		return accts[0], nil
 	}
@@ -241,7 +247,8 @@ func (u *UserLogin) pick(accts []public.Account) (public.Account, error) {
 	for i, a := range accts {
 		names[i] = a.PreferredUsername
 	}
-	return public.Account{}, loginErrorf(nil, "profile %s has several accounts in its token cache (%s): choose one with `nimbusctl config set username <account>`", u.set.Profile, strings.Join(names, ", "))
+	return public.Account{}, loginError(nil, "choose one with `nimbusctl config set username <account>`",
+		"profile %s has several accounts in its token cache (%s)", u.set.Profile, strings.Join(names, ", "))
 }
 
 func tokenOf(r public.AuthResult) Token {

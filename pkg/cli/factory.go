@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/nimbusctl/nimbusctl/pkg/auth"
+	authcmd "github.com/nimbusctl/nimbusctl/pkg/cli/auth"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
 	"github.com/nimbusctl/nimbusctl/pkg/config"
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
@@ -167,21 +168,24 @@ func npsAuth(f *cmdutil.Factory, p *config.Profile) (httpx.AuthFunc, []string, e
 }
 
 // tokenSource picks the credential: raw tokens from the environment first (the escape
-// hatch: NIMBUSCTL_TOKEN, and NIMBUSCTL_ODATA_TOKEN for the OData feed), then the signed-in
-// account.
+// hatch: NIMBUSCTL_TOKEN, and NIMBUSCTL_ODATA_TOKEN for the OData feed), then the app's client
+// secret or certificate (NIMBUSCTL_CLIENT_SECRET, NIMBUSCTL_CLIENT_CERTIFICATE), then the
+// account signed in with `auth login` (see pkg/cli/auth).
 func tokenSource(f *cmdutil.Factory) (auth.Source, error) {
 	tok, odataTok := f.Getenv("NIMBUSCTL_TOKEN"), f.Getenv("NIMBUSCTL_ODATA_TOKEN")
 	if tok != "" || odataTok != "" {
 		s := auth.Static{Values: map[auth.Resource]auth.Token{}}
 		if tok != "" {
 			s.Default = auth.Token{AccessToken: tok, Source: "NIMBUSCTL_TOKEN"}
+		} else {
+			s.Next = authcmd.LazySource(f) // NIMBUSCTL_ODATA_TOKEN alone: the rest as usual
 		}
 		if odataTok != "" {
 			s.Values[auth.ResourceOData] = auth.Token{AccessToken: odataTok, Source: "NIMBUSCTL_ODATA_TOKEN"}
 		}
 		return s, nil
 	}
-	return nil, &cmdutil.AuthError{Msg: "not logged in: run `nimbusctl auth login`, or set NIMBUSCTL_TOKEN"}
+	return authcmd.NewSource(f)
 }
 
 // UserAgent names the tool and platform in every request.

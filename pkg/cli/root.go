@@ -15,12 +15,14 @@ import (
 
 	"github.com/nimbusctl/nimbusctl/pkg/cli/addressbook"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/api"
+	authcmd "github.com/nimbusctl/nimbusctl/pkg/cli/auth"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
 	configcmd "github.com/nimbusctl/nimbusctl/pkg/cli/config"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/contact"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/doctor"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/externaltask"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/nps"
+	"github.com/nimbusctl/nimbusctl/pkg/cli/sandbox"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/schedule"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/task"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/trigger"
@@ -166,6 +168,8 @@ contact center uses. Try it without any account: run 'nimbusctl sandbox' and use
 		nps.NewCmdNPS(f),
 	)
 	add("setup",
+		authcmd.NewCmdAuth(f),
+		sandbox.NewCmdSandbox(f),
 		configcmd.NewCmdConfig(f),
 		doctor.NewCmdDoctor(f),
 		api.NewCmdAPI(f),

@@ -71,7 +71,7 @@ func TestAPIWithoutCredential(t *testing.T) {
 	t.Parallel()
 	e := clitest.New(t, clitest.NoLogin())
 	e.Run("api", "GET", "/v2/AddressBooks").
-		Expect(t, 4, "", "error: not logged in: run `nimbusctl auth login`, or set NIMBUSCTL_TOKEN\n")
+		Expect(t, 4, "", "error: not logged in: profile \"default\" has no client_id: run `nimbusctl auth login --client-id <app-id>` (an app registration with public client flows enabled); without a terminal set NIMBUSCTL_CLIENT_ID with NIMBUSCTL_CLIENT_SECRET, or NIMBUSCTL_TOKEN\n")
 	e.Setenv("NIMBUSCTL_TOKEN", "forged")
 	r := e.Run("api", "GET", "/v2/AddressBooks")
 	if r.Code != 4 || !strings.HasPrefix(r.Stderr, "error: GetAddressBooks: 401 Unauthorized") || !strings.Contains(r.Stderr, "To sign in, run: nimbusctl auth login") {

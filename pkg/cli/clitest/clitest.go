@@ -35,6 +35,7 @@ type Option func(*settings)
 type settings struct {
 	emu     emulator.Options
 	noLogin bool
+	entra   bool
 }
 
 // WithEmulator changes the emulator's options (faults, rate limit, latency, clock).
@@ -44,6 +45,12 @@ func WithEmulator(fn func(*emulator.Options)) Option {
 
 // NoLogin starts without NIMBUSCTL_TOKEN, as a user who has not signed in.
 func NoLogin() Option { return func(s *settings) { s.noLogin = true } }
+
+// WithEntra points the profile at the emulator's Entra ID authority (NIMBUSCTL_AUTHORITY,
+// NIMBUSCTL_TENANT, and the sandbox's public client as NIMBUSCTL_CLIENT_ID) and starts signed
+// out, without raw tokens: a test signs in with `auth login`, whose device code the emulator
+// approves, and everything after goes through MSAL and the token cache.
+func WithEntra() Option { return func(s *settings) { s.entra, s.noLogin = true, true } }
 
 // New starts an emulator and points a fresh environment at it, signed in as the emulator's
 // default user through NIMBUSCTL_TOKEN.
@@ -74,6 +81,11 @@ func New(t testing.TB, opts ...Option) *Env {
 	// nps.today: the emulator's part and its seeded key (a test unsets it to go without).
 	e.vars["NIMBUSCTL_NPSTODAY_URL"] = emu.NPSTodayURL()
 	e.vars["NPSTODAY_API_KEY"] = emulator.NPSTodayAPIKey
+	if s.entra {
+		e.vars["NIMBUSCTL_AUTHORITY"] = emu.EntraURL()
+		e.vars["NIMBUSCTL_TENANT"] = emulator.TenantID
+		e.vars["NIMBUSCTL_CLIENT_ID"] = emulator.PublicClientID
+	}
 	if !s.noLogin {
 		e.vars["NIMBUSCTL_TOKEN"] = emu.IssueToken(emulator.DefaultUser, emulator.NimbusAudience, time.Hour)
 	}

@@ -223,8 +223,8 @@ func (a Analytics) MarshalJSON() ([]byte, error) {
 // v1 API.
 type Response struct {
 	ID            ID                  `json:"id,omitempty"`
-	Rating        *int                `json:"rating,omitempty"`
-	UserComment   string              `json:"userComment,omitempty"`
+	Rating        *int                `json:"rating"`
+	UserComment   string              `json:"userComment"`
 	RatingTime    string              `json:"ratingTime,omitempty"`
 	CampaignID    ID                  `json:"campaignId,omitempty"`
 	CampaignName  string              `json:"campaignName,omitempty"`

@@ -169,7 +169,12 @@ func readEvents(f *cmdutil.Factory, name, label string) ([]nimbus.TaskEventData,
 			return events, nil
 		}
 		if err != nil {
-			return nil, cmdutil.InvalidInputf("%s:%d: not JSON task events: %v", label, lineAt(raw, dec.InputOffset()), err)
+			off := dec.InputOffset()
+			var syn *json.SyntaxError
+			if errors.As(err, &syn) {
+				off = syn.Offset
+			}
+			return nil, cmdutil.InvalidInputf("%s:%d: not JSON task events: %v", label, lineAt(raw, off), err)
 		}
 		items := []json.RawMessage{v}
 		if t := bytes.TrimSpace(v); len(t) > 0 && t[0] == '[' {

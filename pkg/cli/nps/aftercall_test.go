@@ -1,0 +1,241 @@
+package nps_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/nimbusctl/nimbusctl/pkg/cli/clitest"
+	"github.com/nimbusctl/nimbusctl/pkg/cli/nps"
+	"github.com/nimbusctl/nimbusctl/pkg/emulator"
+)
+
+// mixedEvents is a day's worth of task events as a Nimbus trigger delivers them
+// (TaskEventData, with the connector's exact field names), one of each kind.
+const mixedEvents = `[
+ {"taskId":"T-sent","event":"Terminated","direction":"Inbound","modality":"Audio","created":"2026-03-23T09:00:00Z","terminated":"2026-03-23T09:04:10.1234567Z",
+  "callerTelNumber":"+41 44 555 10 01","serviceUPN":"support@contoso.com","serviceId":"5a0e8b1c-1111-4d2e-8f3a-6b7c8d9e0a01","serviceName":"Support",
+  "LastConnectedUserUPN":"alex@contoso.onmicrosoft.com","LastConnectedUserEmail":"agent@contoso.com"},
+ {"taskId":"T-short","event":"Terminated","modality":"Audio","created":"2026-03-23T09:10:00Z","terminated":"2026-03-23T09:10:42Z",
+  "callerTelNumber":"+41315552002","serviceUPN":"support@contoso.com","LastConnectedUserEmail":"agent@contoso.com"},
+ {"taskId":"T-anon","event":"Terminated","modality":"Audio","created":"2026-03-23T09:20:00Z","terminated":"2026-03-23T09:25:00Z",
+  "isAnonymous":true,"serviceUPN":"support@contoso.com","LastConnectedUserEmail":"agent@contoso.com"},
+ {"taskId":"T-unmapped","event":"Terminated","modality":"Audio","created":"2026-03-23T09:30:00Z","terminated":"2026-03-23T09:35:00Z",
+  "callerTelNumber":"+41795559999","serviceUPN":"vip@contoso.com","LastConnectedUserEmail":"agent@contoso.com"},
+ {"taskId":"T-live","event":"Connected","modality":"Audio","created":"2026-03-23T09:40:00Z",
+  "callerTelNumber":"+4930555000","serviceUPN":"sales@contoso.com","LastConnectedUserEmail":"luca.rossi@contoso.com"},
+ {"taskId":"T-chat","event":"Terminated","modality":"InstantMessaging","created":"2026-03-23T09:50:00Z","terminated":"2026-03-23T09:58:00Z",
+  "callerUPN":"chloe.dubois@fabrikam.example","serviceUPN":"support@contoso.com","LastConnectedUserEmail":"agent@contoso.com"}
+]`
+
+const mixedTSV = "T-sent\tsent\t101\t+41445551001\tagent@contoso.com\t\t\n" +
+	"T-short\tskipped:too-short\t\t\t\t\tcall lasted 42s, under --min-duration 1m0s\n" +
+	"T-anon\tskipped:anonymous\t\t\t\t\tanonymous caller\n" +
+	"T-unmapped\tskipped:unmapped-queue\t\t\t\t\tno campaign for queue \"vip@contoso.com\" in the IVR map or --campaign-map\n" +
+	"T-live\tskipped:not-call-end\t\t\t\t\tno terminated time (event Connected)\n" +
+	"T-chat\tskipped:not-call-end\t\t\t\t\tmodality InstantMessaging, not an Audio call\n"
+
+func TestNpsAfterCallMixedEvents(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	file := writeFile(t, e, "events.json", mixedEvents)
+	e.Run("nps", "survey", "after-call", file).Expect(t, 0, mixedTSV, "")
+	got := e.Emu.NPSSurveys()
+	if len(got) != 1 || got[0].CampaignID != emulator.NPSCampaignSupport || got[0].Endpoint != "respondents" ||
+		got[0].Respondent["phoneNumber"] != "+41445551001" || got[0].Employee["email"] != "agent@contoso.com" {
+		t.Fatalf("surveys %+v", got)
+	}
+}
+
+func TestNpsAfterCallJSONAndTable(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	file := writeFile(t, e, "events.json", mixedEvents)
+	e.Run("nps", "survey", "after-call", file, "-o", "json").Expect(t, 0, `[
+  {
+    "taskId": "T-sent",
+    "result": "sent",
+    "campaignId": "101",
+    "recipient": "+41445551001",
+    "employee": "agent@contoso.com"
+  },
+  {
+    "taskId": "T-short",
+    "result": "skipped:too-short",
+    "detail": "call lasted 42s, under --min-duration 1m0s"
+  },
+  {
+    "taskId": "T-anon",
+    "result": "skipped:anonymous",
+    "detail": "anonymous caller"
+  },
+  {
+    "taskId": "T-unmapped",
+    "result": "skipped:unmapped-queue",
+    "detail": "no campaign for queue \"vip@contoso.com\" in the IVR map or --campaign-map"
+  },
+  {
+    "taskId": "T-live",
+    "result": "skipped:not-call-end",
+    "detail": "no terminated time (event Connected)"
+  },
+  {
+    "taskId": "T-chat",
+    "result": "skipped:not-call-end",
+    "detail": "modality InstantMessaging, not an Audio call"
+  }
+]
+`, "")
+	r := e.RunWith(clitest.RunOpts{TTY: true}, "nps", "survey", "after-call", file)
+	if r.Code != 0 || r.Stderr != "" || !strings.HasPrefix(r.Stdout, "TASK        RESULT                  CAMPAIGN  RECIPIENT     EMPLOYEE           RATING  DETAIL") ||
+		!strings.Contains(r.Stdout, "T-sent      sent                    101       +41445551001  agent@contoso.com") {
+		t.Errorf("table: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	if n := len(e.Emu.NPSSurveys()); n != 2 {
+		t.Errorf("%d surveys, want one per run", n)
+	}
+}
+
+// JSON lines on stdin; --min-duration; --campaign-map over the IVR map, by service id or
+// name; the agent's UPN when there is no e-mail; a Teams caller by UPN; a task seen twice.
+func TestNpsAfterCallStdinAndOptions(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	jsonl := strings.Join([]string{
+		`{"taskId":"T1","modality":"Audio","created":"2026-03-23T09:10:00Z","terminated":"2026-03-23T09:10:42Z","callerTelNumber":"+41315552002","serviceUPN":"support@contoso.com","LastConnectedUserEmail":"agent@contoso.com"}`,
+		`{"taskId":"T2","modality":"audio","created":"2026-03-23T10:00:00","terminated":"2026-03-23T10:03:00","callerTelNumber":"0795559999","serviceId":"5a0e8b1c-3333-4d2e-8f3a-6b7c8d9e0a03","LastConnectedUserUPN":"luca.rossi@contoso.com"}`,
+		`{"taskId":"T3","modality":"Audio","created":"2026-03-23T11:00:00Z","terminated":"2026-03-23T11:02:00Z","callerUPN":"chloe.dubois@fabrikam.example","serviceName":"VIP","LastConnectedUserEmail":"agent@contoso.com"}`,
+		`{"taskId":"T3","event":"Terminated","modality":"Audio","created":"2026-03-23T11:00:00Z","terminated":"2026-03-23T11:02:00Z","callerUPN":"chloe.dubois@fabrikam.example","serviceName":"VIP","LastConnectedUserEmail":"agent@contoso.com"}`,
+		`{"taskId":"T4","modality":"Audio","created":"2026-03-23T12:00:00Z","terminated":"2026-03-23T12:05:00Z","callerTelNumber":"+4930555000","serviceUPN":"sales@contoso.com"}`,
+		`{"taskId":"T5","modality":"Audio","created":"2026-03-23T12:00:00Z","terminated":"2026-03-23T12:05:00Z","callerUPN":"8:orgid:1234","serviceUPN":"sales@contoso.com","LastConnectedUserEmail":"luca.rossi@contoso.com"}`,
+		`{"taskId":"T6","modality":"Audio","created":"2026-03-23T12:00:00Z","terminated":"yesterday","callerTelNumber":"+4930555000","serviceUPN":"sales@contoso.com","LastConnectedUserEmail":"luca.rossi@contoso.com"}`,
+		`{"taskId":"T7","modality":"Audio","created":"2026-03-23T12:00:00Z","terminated":"2026-03-23T12:05:00Z","callerTelNumber":"12","serviceUPN":"sales@contoso.com","LastConnectedUserEmail":"luca.rossi@contoso.com"}`,
+	}, "\n") + "\n"
+	e.Setenv("NIMBUSCTL_DEFAULT_COUNTRY", "+41")
+	e.RunWith(clitest.RunOpts{Stdin: jsonl}, "nps", "survey", "after-call", "--min-duration", "30s",
+		"--campaign-map", "5a0e8b1c-3333-4d2e-8f3a-6b7c8d9e0a03=102", "--campaign-map", "vip=Onboarding e-mail").
+		Expect(t, 0, lines(
+			"T1\tsent\t101\t+41315552002\tagent@contoso.com\t\t",
+			"T2\tsent\t102\t+41795559999\tluca.rossi@contoso.com\t\t",
+			"T3\tsent\t103\tchloe.dubois@fabrikam.example\tagent@contoso.com\t\t",
+			"T3\tskipped:duplicate\t\t\t\t\ttask already handled above",
+			"T4\tskipped:no-agent\t\t\t\t\tno agent took the call",
+			"T5\tskipped:anonymous\t\t\t\t\tcaller \"8:orgid:1234\" has no phone number or e-mail address",
+			"T6\tskipped:invalid\t\t\t\t\tcreated \"2026-03-23T12:00:00Z\" or terminated \"yesterday\" is not an RFC 3339 time",
+			"T7\tskipped:invalid\t\t\t\t\tcaller number: \"12\" is not a valid E.164 number: 4 digits after the country code prefix, want 7 to 15",
+		), "")
+	if n := len(e.Emu.NPSSurveys()); n != 3 {
+		t.Errorf("%d surveys", n)
+	}
+	// The IVR map was never needed for T2/T3, but T1 needed it: read once.
+	if n := e.Emu.Stats().Operations["GetIVRMap"]; n != 1 {
+		t.Errorf("IVR map read %d times", n)
+	}
+}
+
+// P-gap without a terminal: the held surveys are reported and the exit is 8.
+func TestNpsAfterCallPgapWithoutTTY(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	file := writeFile(t, e, "events.json", pgapEvents)
+	e.Run("nps", "survey", "after-call", file).Expect(t, 8, lines(
+		"T-anna\tpgap\t101\t+41445551001\tanna.meier@contoso.com\t\theld until the agent rates the call: rerun with --agent-rating 0-10",
+		"T-alex\tsent\t101\t+41315552002\tagent@contoso.com\t\t",
+	), "error: 1 survey(s) held until the agent rates the call: send each with nimbusctl nps survey send --campaign ID --phone NUMBER --employee EMAIL --agent-rating 0-10\n")
+	if len(e.Emu.NPSSurveys()) != 1 || e.Emu.NPSHeld() != 1 {
+		t.Fatalf("sent %d held %d", len(e.Emu.NPSSurveys()), e.Emu.NPSHeld())
+	}
+	// The script's rerun for the held one.
+	e.Run("nps", "survey", "send", "--campaign", "101", "--phone", "+41445551001", "--employee", emulator.NPSEmployeePgap, "--agent-rating", "9").
+		Expect(t, 0, "sent\t101\t+41445551001\tanna.meier@contoso.com\t9\t\n", "")
+	// --check-pgap=false sends at once.
+	e.Run("nps", "survey", "after-call", file, "--check-pgap=false", "-o", "json", "--jq", "map(.result)").Expect(t, 0, `["sent","sent"]`+"\n", "")
+}
+
+const pgapEvents = `{"taskId":"T-anna","modality":"Audio","created":"2026-03-23T09:00:00Z","terminated":"2026-03-23T09:04:00Z","callerTelNumber":"+41445551001","serviceUPN":"support@contoso.com","LastConnectedUserEmail":"anna.meier@contoso.com"}
+{"taskId":"T-alex","modality":"Audio","created":"2026-03-23T09:00:00Z","terminated":"2026-03-23T09:04:00Z","callerTelNumber":"+41315552002","serviceUPN":"support@contoso.com","LastConnectedUserEmail":"agent@contoso.com"}
+`
+
+// P-gap on a terminal: the agent rates the call and the survey goes out.
+func TestNpsAfterCallPgapOnTTY(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	file := writeFile(t, e, "events.json", pgapEvents)
+	answers := &clitest.Answers{Inputs: []string{"x", "7"}}
+	e.RunWith(clitest.RunOpts{TTY: true, Prompter: answers}, "nps", "survey", "after-call", file, "-o", "json", "--jq", "map([.taskId, .result, .agentRating]) | tojson").
+		Expect(t, 0, `[["T-anna","sent",7],["T-alex","sent",null]]`+"\n",
+			"Call from +41445551001 with anna.meier@contoso.com on support@contoso.com (task T-anna): nps.today holds the survey for anna.meier@contoso.com's p-gap rating.\n"+
+				"Please answer with a whole number from 0 to 10.\n")
+	if strings.Join(answers.Questions, "|") != nps.PgapQuestion+"|"+nps.PgapQuestion {
+		t.Errorf("questions %q", answers.Questions)
+	}
+	got := e.Emu.NPSSurveys()
+	if len(got) != 2 || *got[0].AgentRating != 7 || got[1].AgentRating != nil {
+		t.Fatalf("surveys %+v", got)
+	}
+}
+
+// Some sends fail: the others go out, the failed ones say why, exit 9.
+func TestNpsAfterCallPartialFailure(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	file := writeFile(t, e, "events.json", `
+{"taskId":"T-ok","modality":"Audio","created":"2026-03-23T09:00:00Z","terminated":"2026-03-23T09:04:00Z","callerTelNumber":"+4930555000","serviceUPN":"sales@contoso.com","LastConnectedUserEmail":"luca.rossi@contoso.com"}
+{"taskId":"T-gone","modality":"Audio","created":"2026-03-23T09:00:00Z","terminated":"2026-03-23T09:04:00Z","callerTelNumber":"+41315552002","serviceUPN":"support@contoso.com","LastConnectedUserEmail":"agent@contoso.com"}`)
+	e.Run("nps", "survey", "after-call", file, "--campaign-map", "support@contoso.com=999").Expect(t, 9, lines(
+		"T-ok\tsent\t102\t+4930555000\tluca.rossi@contoso.com\t\t",
+		"T-gone\tfailed\t999\t+41315552002\tagent@contoso.com\t\tSendSurveyCheckPgap: 404 Not Found: Campaign not found.",
+	), "error: 1 of 2 events failed; the others were handled\n")
+	if len(e.Emu.NPSSurveys()) != 1 {
+		t.Errorf("surveys %+v", e.Emu.NPSSurveys())
+	}
+}
+
+// When the IVR map cannot be read (its path is a guess), the run stops with a way out.
+func TestNpsAfterCallIVRMapUnavailable(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	file := writeFile(t, e, "events.json", pgapEvents)
+	e.Emu.InjectFaults(emulator.ServiceNPSToday, emulator.FaultInternal)
+	e.Run("nps", "survey", "after-call", file).Expect(t, 10, "",
+		"error: GetIVRMap: 500 Internal Server Error: Internal Server Error. (the IVR map's path is provisional: map queues with --campaign-map SERVICE=CAMPAIGN instead)\n"+
+			"The service is busy or unreachable; nothing more was sent. Try again later.\n")
+	if len(e.Emu.NPSSurveys()) != 0 {
+		t.Error("sent without a campaign")
+	}
+	e.Run("nps", "survey", "after-call", file, "--campaign-map", "support@contoso.com=101", "--check-pgap=false", "--jq", "length").Expect(t, 0, "2\n", "")
+}
+
+// A 401 stops the run: the other events would fail the same way.
+func TestNpsAfterCallStopsOnAuthFailure(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	file := writeFile(t, e, "events.json", pgapEvents)
+	e.Setenv("NPSTODAY_API_KEY", "npt-revoked")
+	e.Run("nps", "survey", "after-call", file, "--campaign-map", "support@contoso.com=101").Expect(t, 4,
+		"T-anna\tfailed\t101\t+41445551001\tanna.meier@contoso.com\t\tSendSurveyCheckPgap: 401 Unauthorized: Unauthorized. The API key is missing or invalid.\n",
+		"error: SendSurveyCheckPgap: 401 Unauthorized: Unauthorized. The API key is missing or invalid.\n"+
+			"Check the nps.today API key and npstoday_auth_scheme (raw, bearer, basic): nimbusctl nps status\n")
+}
+
+func TestNpsAfterCallBadInput(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	e.RunWith(clitest.RunOpts{Stdin: "{\"taskId\":\"T1\"}\n{\"taskId\": oops}\n"}, "nps", "survey", "after-call").
+		Expect(t, 3, "", "error: stdin:2: not JSON task events: invalid character 'o' looking for beginning of value\n")
+	e.RunWith(clitest.RunOpts{Stdin: `[{"taskId":"T1"}, 42]`}, "nps", "survey", "after-call").
+		Expect(t, 3, "", "error: stdin: event 2 is not a JSON object\n")
+	e.RunWith(clitest.RunOpts{Stdin: `{"taskId": 5}`}, "nps", "survey", "after-call").
+		Expect(t, 3, "", "error: stdin: event 1: json: cannot unmarshal number into Go struct field TaskEventData.taskId of type string\n")
+	e.Run("nps", "survey", "after-call", "/no/such/file.json").
+		Expect(t, 3, "", "error: reading /no/such/file.json: open /no/such/file.json: no such file or directory\nRun 'nimbusctl nps survey after-call --help' for usage.\n")
+	e.Run("nps", "survey", "after-call", "--min-duration", "soon").
+		Expect(t, 3, "", "error: --min-duration: \"soon\" is not a duration in whole seconds (e.g. 90, 90s, 2m)\nRun 'nimbusctl nps survey after-call --help' for usage.\n")
+	e.Run("nps", "survey", "after-call", "--campaign-map", "support").
+		Expect(t, 3, "", "error: --campaign-map: \"support\" is not NAME=VALUE\nRun 'nimbusctl nps survey after-call --help' for usage.\n")
+	e.RunWith(clitest.RunOpts{TTY: true}, "nps", "survey", "after-call").
+		Expect(t, 3, "", "error: give a FILE of task events, or pipe them on stdin\nRun 'nimbusctl nps survey after-call --help' for usage.\n")
+	e.RunWith(clitest.RunOpts{Stdin: ""}, "nps", "survey", "after-call").Expect(t, 0, "", "")
+	if len(e.Emu.NPSSurveys()) != 0 {
+		t.Error("bad input sent surveys")
+	}
+}

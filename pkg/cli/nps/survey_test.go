@@ -1,0 +1,220 @@
+package nps_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nimbusctl/nimbusctl/pkg/cli/clitest"
+	"github.com/nimbusctl/nimbusctl/pkg/cli/nps"
+	"github.com/nimbusctl/nimbusctl/pkg/emulator"
+)
+
+func TestNpsSurveySend(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, unlimited())
+	e.Run("nps", "survey", "send", "--campaign", "Sales", "--phone", "12 34 56 78", "--first-name", "Ada", "--last-name", "Lovelace",
+		"--company", "Analytical AG", "--custom", `{"orderId":"42"}`, "--employee", emulator.NPSEmployeeSales, "--note", "bought a lot").
+		Expect(t, 0, "sent\t102\t+4512345678\tluca.rossi@contoso.com\t\t\n", "")
+	got := e.Emu.NPSSurveys()
+	if len(got) != 1 {
+		t.Fatalf("surveys %+v", got)
+	}
+	s := got[0]
+	want := map[string]any{"phoneNumber": "+4512345678", "firstName": "Ada", "lastName": "Lovelace", "company": map[string]any{"name": "Analytical AG"}}
+	if s.CampaignID != 102 || s.Endpoint != "respondent" || s.Custom != `{"orderId":"42"}` || s.Employee["email"] != emulator.NPSEmployeeSales || fmt.Sprint(s.Respondent) != fmt.Sprint(want) {
+		t.Errorf("sent %+v", s)
+	}
+
+	// E-mail respondents; the profile's default_country for national numbers; TTY table.
+	e.Run("nps", "survey", "send", "--campaign", "103", "--email", "alice@example.com", "-o", "json").Expect(t, 0, `{
+  "result": "sent",
+  "campaignId": "103",
+  "recipient": "alice@example.com"
+}
+`, "")
+	e.Setenv("NIMBUSCTL_DEFAULT_COUNTRY", "+41")
+	e.RunWith(clitest.RunOpts{TTY: true}, "nps", "survey", "send", "--campaign", "101", "--phone", "044 555 10 01").Expect(t, 0, lines(
+		"RESULT  CAMPAIGN  RECIPIENT     EMPLOYEE  RATING  DETAIL  ",
+		"sent    101       +41445551001                            ",
+	), "")
+	if n := len(e.Emu.NPSSurveys()); n != 3 {
+		t.Fatalf("%d surveys", n)
+	}
+
+	// Flags are checked before anything is sent.
+	bad := []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"--phone", "+4512345678"}, "--campaign is required (see nimbusctl nps campaigns list)"},
+		{[]string{"--campaign", "101"}, "give --phone or --email: who gets the survey"},
+		{[]string{"--campaign", "101", "--phone", "12"}, `--phone: "12" is not a valid E.164 number: 4 digits after the country code prefix, want 7 to 15`},
+		{[]string{"--campaign", "101", "--email", "alice"}, `--email: "alice" is not an e-mail address`},
+		{[]string{"--campaign", "101", "--phone", "+4512345678", "--custom", "orderId=42"}, "--custom must be a JSON object, e.g. {\"orderId\":\"42\"}: invalid character 'o' looking for beginning of value"},
+		{[]string{"--campaign", "101", "--phone", "+4512345678", "--employee", "anna"}, `--employee: "anna" is not an e-mail address`},
+		{[]string{"--campaign", "101", "--phone", "+4512345678", "--agent-rating", "11"}, "--agent-rating must be between 0 and 10, got 11"},
+		{[]string{"--campaign", "101", "--phone", "+4512345678", "--agent-rating", "-1"}, "--agent-rating must be between 0 and 10, got -1"},
+	}
+	e.Setenv("NIMBUSCTL_DEFAULT_COUNTRY", "")
+	for _, b := range bad {
+		args := append([]string{"nps", "survey", "send"}, b.args...)
+		e.Run(args...).Expect(t, 3, "", "error: "+b.msg+"\nRun 'nimbusctl nps survey send --help' for usage.\n")
+	}
+	e.Run("nps", "survey", "send", "--campaign", "999", "--phone", "+4512345678").
+		Expect(t, 6, "", "error: SendSurvey: 404 Not Found: Campaign not found.\n")
+	e.Run("nps", "survey", "send", "--campaign", "Nope", "--phone", "+4512345678").
+		Expect(t, 6, "", "error: no campaign named \"Nope\"\n")
+	if n := len(e.Emu.NPSSurveys()); n != 3 {
+		t.Errorf("a refused send was stored: %d surveys", n)
+	}
+}
+
+// The p-gap round trip on a terminal: nps.today holds the survey, the agent is asked and
+// answers 8, the survey goes out with the rating.
+func TestNpsPgapOnTTY(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	answers := &clitest.Answers{Inputs: []string{"8"}}
+	e.RunWith(clitest.RunOpts{TTY: true, Prompter: answers},
+		"nps", "survey", "send", "--campaign", "101", "--phone", "+41445551001", "--employee", emulator.NPSEmployeePgap, "--check-pgap").
+		Expect(t, 0, lines(
+			"RESULT  CAMPAIGN  RECIPIENT     EMPLOYEE                RATING  DETAIL  ",
+			"sent    101       +41445551001  anna.meier@contoso.com  8               ",
+		), "nps.today holds this survey: anna.meier@contoso.com is in a p-gap training period.\n")
+	if strings.Join(answers.Questions, "|") != nps.PgapQuestion || nps.PgapQuestion != "How satisfied do you think the customer is? (0-10)" {
+		t.Errorf("questions %q", answers.Questions)
+	}
+	got := e.Emu.NPSSurveys()
+	if e.Emu.NPSHeld() != 1 || len(got) != 1 || got[0].AgentRating == nil || *got[0].AgentRating != 8 || got[0].Endpoint != "respondents" {
+		t.Fatalf("held %d, sent %+v", e.Emu.NPSHeld(), got)
+	}
+}
+
+func TestNpsPgapReasksOnInvalidInput(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	answers := &clitest.Answers{Inputs: []string{"eleven", "11", " 0 "}}
+	e.RunWith(clitest.RunOpts{TTY: true, Prompter: answers},
+		"nps", "survey", "send", "--campaign", "101", "--phone", "+41445551001", "--employee", emulator.NPSEmployeePgap, "--check-pgap", "-o", "json").
+		Expect(t, 0, `{
+  "result": "sent",
+  "campaignId": "101",
+  "recipient": "+41445551001",
+  "employee": "anna.meier@contoso.com",
+  "agentRating": 0
+}
+`, "nps.today holds this survey: anna.meier@contoso.com is in a p-gap training period.\n"+
+			"Please answer with a whole number from 0 to 10.\nPlease answer with a whole number from 0 to 10.\n")
+	if len(answers.Questions) != 3 || *e.Emu.NPSSurveys()[0].AgentRating != 0 {
+		t.Errorf("questions %q surveys %+v", answers.Questions, e.Emu.NPSSurveys())
+	}
+	// Ctrl-D at the question: cancelled, nothing sent.
+	e.RunWith(clitest.RunOpts{TTY: true, Prompter: &clitest.Answers{}},
+		"nps", "survey", "send", "--campaign", "101", "--phone", "+41445551001", "--employee", emulator.NPSEmployeePgap, "--check-pgap").
+		Expect(t, 2, "", "nps.today holds this survey: anna.meier@contoso.com is in a p-gap training period.\ncancelled\n")
+	if len(e.Emu.NPSSurveys()) != 1 {
+		t.Error("a cancelled survey was sent")
+	}
+}
+
+// Off a terminal: the pending state as JSON on stdout, exit 8; the script asks and reruns
+// with --agent-rating.
+func TestNpsPgapWithoutTTY(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	args := []string{"nps", "survey", "send", "--campaign", "101", "--phone", "+41445551001", "--employee", emulator.NPSEmployeePgap, "--check-pgap"}
+	e.Run(args...).Expect(t, 8, `{
+  "result": "pgap",
+  "campaignId": "101",
+  "recipient": "+41445551001",
+  "employee": "anna.meier@contoso.com",
+  "detail": "held until the agent rates the call: rerun with --agent-rating 0-10"
+}
+`, "error: survey held: anna.meier@contoso.com is in a p-gap period on campaign 101; nothing was sent. Rerun with --agent-rating 0-10 (the agent's rating)\n")
+	if len(e.Emu.NPSSurveys()) != 0 || e.Emu.NPSHeld() != 1 {
+		t.Fatal("a held survey was sent")
+	}
+	// The pending state is JSON even when -o asks for a table; --jq still filters it.
+	e.Run(append(args, "--jq", ".result")...).Expect(t, 8, "pgap\n", "error: survey held: anna.meier@contoso.com is in a p-gap period on campaign 101; nothing was sent. Rerun with --agent-rating 0-10 (the agent's rating)\n")
+	e.Run(append(args, "--agent-rating", "6")...).Expect(t, 0, "sent\t101\t+41445551001\tanna.meier@contoso.com\t6\t\n", "")
+	got := e.Emu.NPSSurveys()
+	if len(got) != 1 || *got[0].AgentRating != 6 {
+		t.Fatalf("sent %+v", got)
+	}
+	// Without --check-pgap the survey goes out at once.
+	e.Run("nps", "survey", "send", "--campaign", "101", "--phone", "+41445551001", "--employee", emulator.NPSEmployeePgap).
+		Expect(t, 0, "sent\t101\t+41445551001\tanna.meier@contoso.com\t\t\n", "")
+}
+
+// A burst of sends against a tight per-key limit: nps.today answers 429, the client waits
+// Retry-After and tries again; every survey lands exactly once.
+func TestNpsBurstOver429SendsEachSurveyOnce(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) {
+		o.NPSTodayRateLimit = emulator.Rate{Count: 2, Per: time.Second}
+	}))
+	const n = 6
+	var wg sync.WaitGroup
+	results := make([]clitest.Result, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = e.Run("nps", "survey", "send", "--campaign", "101", "--phone", fmt.Sprintf("+451234560%d", i), "-o", "json", "--jq", ".result")
+		}()
+	}
+	wg.Wait()
+	for _, r := range results {
+		r.Expect(t, 0, "sent\n", "")
+	}
+	seen := map[string]int{}
+	for _, s := range e.Emu.NPSSurveys() {
+		seen[s.Respondent["phoneNumber"].(string)]++
+	}
+	if len(seen) != n {
+		t.Errorf("surveys %v", seen)
+	}
+	for p, c := range seen {
+		if c != 1 {
+			t.Errorf("%s surveyed %d times", p, c)
+		}
+	}
+	if e.Emu.Stats().RateLimited[emulator.ServiceNPSToday] == 0 {
+		t.Error("the burst was never throttled: the test proves nothing")
+	}
+}
+
+// The documented 10 calls/s per key: a client configured faster than that is throttled,
+// retries, and still sends each survey once.
+func TestNpsTenPerSecond(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	e.Setenv("NIMBUSCTL_NPSTODAY_RATE", "200/s")
+	var events []string
+	for i := range 25 {
+		events = append(events, fmt.Sprintf(`{"taskId":"T%02d","event":"Terminated","modality":"Audio","created":"2026-03-23T09:00:00Z","terminated":"2026-03-23T09:05:00Z","callerTelNumber":"+4520000%03d","serviceUPN":"sales@contoso.com","LastConnectedUserEmail":"luca.rossi@contoso.com"}`, i, i))
+	}
+	r := e.RunWith(clitest.RunOpts{Stdin: strings.Join(events, "\n")}, "nps", "survey", "after-call", "-o", "json", "--jq", "map(.result) | unique")
+	r.Expect(t, 0, `["sent"]`+"\n", "")
+	sent := e.Emu.NPSSurveys()
+	seen := map[string]bool{}
+	for _, s := range sent {
+		seen[s.Respondent["phoneNumber"].(string)] = true
+	}
+	if len(sent) != 25 || len(seen) != 25 {
+		t.Errorf("%d surveys to %d numbers, want 25 each", len(sent), len(seen))
+	}
+	if e.Emu.Stats().RateLimited[emulator.ServiceNPSToday] == 0 {
+		t.Error("never throttled at 200/s against 10/s")
+	}
+	noSecret(t, r, emulator.NPSTodayAPIKey)
+	var out []map[string]any
+	json.Unmarshal([]byte(e.MustRun("nps", "bi", "campaignmembers", "-o", "json").Stdout), &out)
+	if len(out) != 25 {
+		t.Errorf("bi campaignmembers: %d", len(out))
+	}
+}

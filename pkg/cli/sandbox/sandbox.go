@@ -17,6 +17,7 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/config"
 	"github.com/nimbusctl/nimbusctl/pkg/emulator"
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
+	"github.com/nimbusctl/nimbusctl/pkg/npstoday"
 )
 
 // Profile is the name of the profile the sandbox writes.
@@ -145,6 +146,10 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, o *options) error {
 		return err
 	}
 	if err := cfg.Save(); err != nil {
+		return err
+	}
+	// The emulated nps.today's API key, stored as `nps login --with-key` stores a key.
+	if _, err := npstoday.SaveKey(cfg.Dirs.Config, Profile, emulator.NPSTodayAPIKey); err != nil {
 		return err
 	}
 	// Tokens of an earlier sandbox mean nothing to this one.

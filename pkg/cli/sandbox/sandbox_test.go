@@ -1,0 +1,124 @@
+package sandbox_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nimbusctl/nimbusctl/pkg/auth"
+	"github.com/nimbusctl/nimbusctl/pkg/cli/clitest"
+	"github.com/nimbusctl/nimbusctl/pkg/emulator"
+)
+
+// sandboxEnv is a fresh environment with nothing pointing at clitest's own emulator: the
+// sandbox profile is all there is.
+func sandboxEnv(t *testing.T) *clitest.Env {
+	e := clitest.New(t, clitest.NoLogin())
+	for _, k := range []string{"NIMBUSCTL_ENDPOINT", "NIMBUSCTL_CA_FILE", "NIMBUSCTL_ODATA_URL", "NIMBUSCTL_NPSTODAY_URL", "NPSTODAY_API_KEY"} {
+		e.Setenv(k, "")
+	}
+	return e
+}
+
+// start runs `nimbusctl sandbox` in the background and waits for its ready file.
+func start(t *testing.T, e *clitest.Env, ready string) (url string, stop func() clitest.Result) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan clitest.Result, 1)
+	go func() { done <- e.RunWith(clitest.RunOpts{Ctx: ctx}, "sandbox", "--port", "0", "--ready-file", ready) }()
+	for {
+		if b, err := os.ReadFile(ready); err == nil && strings.HasSuffix(string(b), "\n") {
+			url = strings.TrimSpace(string(b))
+			break
+		}
+		select {
+		case r := <-done:
+			cancel()
+			t.Fatalf("sandbox ended early: exit %d\n%s", r.Code, r.Stderr)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	return url, func() clitest.Result { cancel(); return <-done }
+}
+
+func TestSandboxWritesAProfileServesItAndStopsCleanly(t *testing.T) {
+	t.Parallel()
+	e := sandboxEnv(t)
+	ready := filepath.Join(e.Home, "sandbox.ready")
+	url, stop := start(t, e, ready)
+
+	e.Run("--profile", "sandbox", "config", "get", "endpoint").Expect(t, 0, url+"/nimbus\n", "")
+	e.Run("--profile", "sandbox", "config", "get", "authority").Expect(t, 0, url+"/entra\n", "")
+	e.Run("--profile", "sandbox", "config", "get", "client_id").Expect(t, 0, emulator.PublicClientID+"\n", "")
+	cfgDir := e.Getenv("NIMBUSCTL_CONFIG_DIR")
+	for _, f := range []string{"sandbox-ca.pem", "sandbox-client-secret", "sandbox-client-cert.pem"} {
+		if st, err := os.Stat(filepath.Join(cfgDir, f)); err != nil || st.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v %v", f, st, err)
+		}
+	}
+
+	r := e.Run("--profile", "sandbox", "auth", "login")
+	if r.Code != 0 || !strings.HasPrefix(r.Stderr, "To sign in, open "+url+"/entra/devicelogin and enter the code ") {
+		t.Fatalf("login: %d %q", r.Code, r.Stderr)
+	}
+	r = e.Run("--profile", "sandbox", "api", "GET", "/v2/AddressBooks")
+	if r.Code != 0 || !strings.Contains(r.Stdout, emulator.BookCustomersName) {
+		t.Fatalf("api: %d %q %q", r.Code, r.Stdout, r.Stderr)
+	}
+
+	// The CI-style credentials it wrote work too.
+	secret, err := os.ReadFile(filepath.Join(cfgDir, "sandbox-client-secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Setenv("NIMBUSCTL_CLIENT_ID", emulator.ConfidentialClientID)
+	e.Setenv("NIMBUSCTL_CLIENT_SECRET", string(secret))
+	if r := e.Run("--profile", "sandbox", "api", "GET", "/v2/AddressBooks"); r.Code != 0 {
+		t.Fatalf("client secret: %d %q", r.Code, r.Stderr)
+	}
+	e.Setenv("NIMBUSCTL_CLIENT_SECRET", "")
+	e.Setenv("NIMBUSCTL_CLIENT_CERTIFICATE", filepath.Join(cfgDir, "sandbox-client-cert.pem"))
+	if r := e.Run("--profile", "sandbox", "api", "GET", "/v2/AddressBooks"); r.Code != 0 {
+		t.Fatalf("client certificate: %d %q", r.Code, r.Stderr)
+	}
+	e.Setenv("NIMBUSCTL_CLIENT_CERTIFICATE", "")
+	e.Setenv("NIMBUSCTL_CLIENT_ID", "")
+
+	res := stop()
+	cfgPath := filepath.Join(cfgDir, "config.yaml")
+	want := "Sandbox running at " + url + " (seed 1). Ctrl-C stops it.\n" +
+		"Profile \"sandbox\" written to " + cfgPath + "; CA certificate " + filepath.Join(cfgDir, "sandbox-ca.pem") + ".\n" +
+		"Try (device codes are approved automatically, as admin@contoso.com):\n" +
+		"  nimbusctl --profile sandbox auth login\n" +
+		"  nimbusctl --profile sandbox addressbook list\n" +
+		"CI-style: NIMBUSCTL_CLIENT_ID=" + emulator.ConfidentialClientID + " NIMBUSCTL_CLIENT_SECRET=\"$(cat " + filepath.Join(cfgDir, "sandbox-client-secret") + ")\" nimbusctl --profile sandbox auth status\n" +
+		"Sandbox stopped.\n"
+	res.Expect(t, 0, "", want)
+	if _, err := os.Stat(ready); !os.IsNotExist(err) {
+		t.Errorf("ready file left behind: %v", err)
+	}
+	if strings.Contains(res.Stderr, string(secret)) {
+		t.Error("the sandbox printed its client secret")
+	}
+
+	// A restart makes a new emulator: the old tokens mean nothing, so the cache is cleared.
+	cache := auth.CachePath(e.Getenv("NIMBUSCTL_CACHE_DIR"), "sandbox")
+	if _, err := os.Stat(cache); err != nil {
+		t.Fatal(err)
+	}
+	_, stop = start(t, e, ready)
+	e.Run("--profile", "sandbox", "auth", "status").Expect(t, 4, "", "error: not logged in (profile sandbox): "+auth.Fix+"\n")
+	stop()
+}
+
+func TestSandboxFlags(t *testing.T) {
+	t.Parallel()
+	e := sandboxEnv(t)
+	e.Run("sandbox", "--fault-rate", "1.5").Expect(t, 3, "", "error: --fault-rate must be between 0 and 1, got 1.5\nRun 'nimbusctl sandbox --help' for usage.\n")
+	e.Run("sandbox", "--port", "70000").Expect(t, 3, "", "error: --port must be between 0 and 65535, got 70000\nRun 'nimbusctl sandbox --help' for usage.\n")
+	e.Run("sandbox", "--rate-limit", "lots").Expect(t, 3, "", "error: --rate-limit must be N/PERIOD, e.g. 100/60s or 10/s, got \"lots\"\nRun 'nimbusctl sandbox --help' for usage.\n")
+	e.Run("sandbox", "--latency", "-1s").Expect(t, 3, "", "error: --latency must not be negative, got -1s\nRun 'nimbusctl sandbox --help' for usage.\n")
+}

@@ -332,3 +332,26 @@ func TestModelsKeepUnknownFields(t *testing.T) {
 		t.Errorf("%s", wh)
 	}
 }
+
+// docs/nps.md lists every route of the table, marked as the table marks it.
+func TestDocsListEveryRoute(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "nps.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range npstoday.Routes {
+		mark := "| provisional |"
+		if r.Confirmed {
+			mark = "| confirmed |"
+		}
+		found := false
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.Contains(line, "`"+r.Method+" "+r.Path) && strings.Contains(line, "| "+r.Op+" ") && strings.Contains(line, mark) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("docs/nps.md has no table line for %s %s (%s) marked %q", r.Method, r.Path, r.Op, mark)
+		}
+	}
+}

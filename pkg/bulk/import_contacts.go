@@ -68,6 +68,9 @@ func (ci *ContactImport) Run(ctx context.Context) (Summary, error) {
 	if ci.Total != nil {
 		ci.Total(total)
 	}
+	if ci.ValidateOnly || (invalid > 0 && !ci.SkipInvalid) {
+		ci.Recorder.SetRows(total)
+	}
 	if ci.ValidateOnly {
 		s, _ := ci.Recorder.Finish(false, false)
 		if invalid > 0 {
@@ -132,7 +135,7 @@ func (ci *ContactImport) Run(ctx context.Context) (Summary, error) {
 func (ci *ContactImport) validate(keys *keySet) (invalid, total int, err error) {
 	src, err := ci.Input.contacts(ci)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, fileErr(err)
 	}
 	defer src.Close()
 	for {
@@ -141,7 +144,7 @@ func (ci *ContactImport) validate(keys *keySet) (invalid, total int, err error) 
 			return invalid, total, nil
 		}
 		if err != nil {
-			return 0, 0, err
+			return 0, 0, fileErr(err)
 		}
 		total++
 		if len(errs) == 0 {

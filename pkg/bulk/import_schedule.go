@@ -65,7 +65,7 @@ func (si *ScheduleImport) Run(ctx context.Context) (Summary, error) {
 	now := si.Now()
 	b, closeSrc, err := si.open(ctx, now)
 	if err != nil {
-		return Summary{}, err
+		return Summary{}, err // file problems come as FileError, lookups as API errors
 	}
 	closeSrc()
 
@@ -130,6 +130,7 @@ func (si *ScheduleImport) Run(ctx context.Context) (Summary, error) {
 		}
 	}
 	if si.ValidateOnly || (invalid > 0 && !si.SkipInvalid) {
+		si.Recorder.SetRows(total)
 		s, _ := si.Recorder.Finish(false, false)
 		if invalid > 0 {
 			return s, &ErrInvalidRows{N: invalid}
@@ -202,17 +203,17 @@ func (si *ScheduleImport) ledgerHas(key string) (LedgerEntry, bool) {
 func (si *ScheduleImport) open(ctx context.Context, now time.Time) (*ScheduleBuilder, func(), error) {
 	rc, err := si.Input.Open()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fileErr(err)
 	}
 	r, err := NewReader(rc, si.Input.Name, si.Input.ReadOptions)
 	if err != nil {
 		rc.Close()
-		return nil, nil, err
+		return nil, nil, fileErr(err)
 	}
 	m, err := ScheduleSchema.Resolve(r.Header, si.Maps, "", "referenceId")
 	if err != nil {
 		rc.Close()
-		return nil, nil, err
+		return nil, nil, fileErr(err)
 	}
 	if si.Warn != nil && len(m.Ignored) > 0 {
 		si.Warn(fmt.Sprintf("ignoring column(s) %s (use --map \"column=field\" to import them)", quoteList(m.Ignored)))
@@ -248,12 +249,12 @@ func (si *ScheduleImport) open(ctx context.Context, now time.Time) (*ScheduleBui
 func (si *ScheduleImport) each(b *ScheduleBuilder, fn func(line int, r ScheduleRow, errs []*RowError) error) error {
 	rc, err := si.Input.Open()
 	if err != nil {
-		return err
+		return fileErr(err)
 	}
 	defer rc.Close()
 	r, err := NewReader(rc, si.Input.Name, si.Input.ReadOptions)
 	if err != nil {
-		return err
+		return fileErr(err)
 	}
 	for {
 		row, err := r.Read()
@@ -267,7 +268,7 @@ func (si *ScheduleImport) each(b *ScheduleBuilder, fn func(line int, r ScheduleR
 			continue
 		}
 		if err != nil {
-			return err
+			return fileErr(err)
 		}
 		sr, errs := b.Build(row)
 		if err := fn(row.Line, sr, errs); err != nil {

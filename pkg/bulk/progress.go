@@ -41,6 +41,13 @@ func NewProgress(ios *output.IOStreams, total int, label string) *Progress {
 	return p
 }
 
+// SetTotal sets the number of items, once it is known.
+func (p *Progress) SetTotal(n int) {
+	p.mu.Lock()
+	p.total = n
+	p.mu.Unlock()
+}
+
 // Tick sets the number of items done and redraws when it is time.
 func (p *Progress) Tick(done int) {
 	p.mu.Lock()

@@ -143,6 +143,24 @@ func allEmpty(cells []string) bool {
 	return true
 }
 
+// FileError is a problem with the input file as a whole (unreadable, not CSV, no key column):
+// invalid input, reported before anything is sent.
+type FileError struct{ Err error }
+
+func (e *FileError) Error() string { return e.Err.Error() }
+func (e *FileError) Unwrap() error { return e.Err }
+
+func fileErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var fe *FileError
+	if errors.As(err, &fe) {
+		return err
+	}
+	return &FileError{err}
+}
+
 // RowError is a problem with one row (or one cell) of an input file.
 type RowError struct {
 	File   string

@@ -171,6 +171,14 @@ func (r *Recorder) Add(res Result) {
 	}
 }
 
+// SetRows sets the number of rows read, for runs that stop after validation (the other
+// rows got no result).
+func (r *Recorder) SetRows(n int) {
+	r.mu.Lock()
+	r.sum.Rows = n
+	r.mu.Unlock()
+}
+
 // Finish closes the report and returns the summary.
 func (r *Recorder) Finish(dryRun, cancelled bool) (Summary, error) {
 	r.mu.Lock()

@@ -216,10 +216,11 @@ func (b *ScheduleBuilder) phone(cell string) (string, error) {
 
 // destination normalizes phone numbers to E.164 and keeps SIP/UPN destinations as written.
 func (b *ScheduleBuilder) destination(cell string) (string, error) {
-	if strings.ContainsAny(cell, "@:") {
-		return cell, nil
+	d, err := phone.Destination(cell, b.DefaultCountry)
+	if err != nil {
+		return "", fmt.Errorf("bad phone number: %v (or give a SIP address or UPN)", err)
 	}
-	return b.phone(cell)
+	return d, nil
 }
 
 func (b *ScheduleBuilder) seconds(cell string, col, lo, hi int, bad func(int, string, ...any)) *int {

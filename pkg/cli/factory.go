@@ -15,6 +15,7 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
 	"github.com/nimbusctl/nimbusctl/pkg/npstoday"
+	"github.com/nimbusctl/nimbusctl/pkg/odata"
 	"github.com/nimbusctl/nimbusctl/pkg/output"
 )
 
@@ -95,6 +96,19 @@ func NewFactory(ios *output.IOStreams, build cmdutil.BuildInfo, getenv func(stri
 		}
 		return nimbus.New(h), nil
 	})
+	f.OData = memo(func() (*odata.Client, error) {
+		h, err := f.HTTP("odata")
+		if err != nil {
+			return nil, err
+		}
+		p, err := f.Profile()
+		if err != nil {
+			return nil, err
+		}
+		c := odata.New(h)
+		c.Tenant, c.Scopes = p.Get("tenant"), p.List("odata_scopes") // for the consent hint of a 401/403
+		return c, nil
+	})
 	f.NPS = memo(func() (*npstoday.Client, error) {
 		h, err := f.HTTP("npstoday")
 		if err != nil {
@@ -128,6 +142,13 @@ func newServiceClient(f *cmdutil.Factory, service string) (*httpx.Client, error)
 			return nil, err
 		}
 		cfg.Auth = auth.BearerFunc(src, auth.ResourceNimbus)
+	case "odata":
+		cfg.BaseURL = p.ODataURL()
+		src, err := f.Tokens()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Auth = auth.BearerFunc(src, auth.ResourceOData)
 	case "npstoday":
 		cfg.BaseURL = p.Get("npstoday_url")
 		if cfg.Auth, cfg.Secrets, err = npsAuth(f, p); err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/cli/api"
 	authcmd "github.com/nimbusctl/nimbusctl/pkg/cli/auth"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
+	"github.com/nimbusctl/nimbusctl/pkg/cli/codes"
 	configcmd "github.com/nimbusctl/nimbusctl/pkg/cli/config"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/contact"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/doctor"
@@ -24,6 +25,7 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/cli/nps"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/sandbox"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/schedule"
+	"github.com/nimbusctl/nimbusctl/pkg/cli/sessions"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/task"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/trigger"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/version"
@@ -81,6 +83,12 @@ func printError(f *cmdutil.Factory, cmd *cobra.Command, err error, code int) {
 		return
 	}
 	fmt.Fprintf(w, "error: %s\n", err)
+	// An error that knows what to do about itself (the OData feed's admin consent) says so.
+	var hinted interface{ Hint() string }
+	if errors.As(err, &hinted) && hinted.Hint() != "" {
+		fmt.Fprintln(w, hinted.Hint())
+		return
+	}
 	var flagErr *cmdutil.FlagError
 	var apiErr *httpx.APIError
 	switch {
@@ -165,6 +173,8 @@ contact center uses. Try it without any account: run 'nimbusctl sandbox' and use
 		externaltask.NewCmdExternalTask(f),
 		task.NewCmdTask(f),
 		trigger.NewCmdTrigger(f),
+		codes.NewCmdCodes(f),
+		sessions.NewCmdSessions(f),
 		nps.NewCmdNPS(f),
 	)
 	add("setup",

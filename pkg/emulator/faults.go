@@ -87,7 +87,7 @@ func (f *faultInjector) draw(svc string) (FaultKind, bool) {
 	defer f.mu.Unlock()
 	if q := f.queued[svc]; len(q) > 0 {
 		f.queued[svc] = q[1:]
-		return q[0], true
+		return q[0], q[0] != "" // "" lets one request through, to aim at a later one
 	}
 	if f.rate <= 0 || f.rng.Float64() >= f.rate {
 		return "", false
@@ -96,7 +96,8 @@ func (f *faultInjector) draw(svc string) (FaultKind, bool) {
 }
 
 // InjectFaults makes the next requests to service svc fail with the given kinds, one per
-// request, in order, before any random fault. Tests use it to stage an exact failure.
+// request, in order, before any random fault; an empty kind lets that request through. Tests
+// use it to stage an exact failure.
 func (e *Emulator) InjectFaults(svc string, kinds ...FaultKind) {
 	e.faults.mu.Lock()
 	defer e.faults.mu.Unlock()

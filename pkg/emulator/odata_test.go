@@ -212,7 +212,9 @@ func TestODataRejectsWhatARealServiceWould(t *testing.T) {
 		"/Services?$filter=" + url.QueryEscape("Name eq 'x'"):                              "on ServiceSessions only",
 	} {
 		r := odataGet(t, e, tok, path).expect(t, 400)
-		var body struct{ Error struct{ Code, Message string } }
+		var body struct {
+			Error struct{ Code, Message string }
+		}
 		r.json(t, &body)
 		if !strings.Contains(body.Error.Message, msg) {
 			t.Errorf("%s: %q does not say %q", path, body.Error.Message, msg)

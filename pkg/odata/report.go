@@ -123,6 +123,8 @@ func contains(list []string, s string) bool {
 type Matrix struct {
 	By       string      `json:"by"`
 	Kind     Kind        `json:"kind"`
+	From     time.Time   `json:"from"` // the window [From, To), set by the caller
+	To       time.Time   `json:"to"`
 	Codes    []string    `json:"codes"` // the columns: most used first, then by name
 	Sessions int         `json:"sessions"`
 	Rows     []MatrixRow `json:"rows"`

@@ -67,3 +67,29 @@ func IsE164(s string) bool {
 	}
 	return true
 }
+
+// IsAddress reports whether a call destination is an address rather than a phone number: a
+// UPN or SIP address (name@domain, sip:...) or another URI-like id (scheme:...), but not tel:.
+func IsAddress(s string) bool {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, "@") {
+		return true
+	}
+	scheme, _, ok := strings.Cut(s, ":")
+	return ok && scheme != "" && !strings.EqualFold(scheme, "tel") && strings.IndexFunc(scheme, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+	}) < 0
+}
+
+// Destination normalizes a call destination: addresses (UPN, SIP, other URIs) are kept as
+// given, phone numbers (with or without tel:) become E.164.
+func Destination(s, defaultCountry string) (string, error) {
+	s = strings.TrimSpace(s)
+	if IsAddress(s) {
+		return s, nil
+	}
+	if len(s) > 4 && strings.EqualFold(s[:4], "tel:") {
+		s = s[4:]
+	}
+	return Normalize(s, defaultCountry)
+}

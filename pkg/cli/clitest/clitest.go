@@ -75,6 +75,7 @@ func New(t testing.TB, opts ...Option) *Env {
 		"NIMBUSCTL_CACHE_DIR":  filepath.Join(home, "cache"),
 		"NIMBUSCTL_STATE_DIR":  filepath.Join(home, "state"),
 		"NIMBUSCTL_ENDPOINT":   emu.NimbusURL(),
+		"NIMBUSCTL_ODATA_URL":  emu.ODataURL(),
 		"NIMBUSCTL_CA_FILE":    ca,
 		"HOME":                 home,
 	}}
@@ -88,6 +89,7 @@ func New(t testing.TB, opts ...Option) *Env {
 	}
 	if !s.noLogin {
 		e.vars["NIMBUSCTL_TOKEN"] = emu.IssueToken(emulator.DefaultUser, emulator.NimbusAudience, time.Hour)
+		e.vars["NIMBUSCTL_ODATA_TOKEN"] = emu.IssueToken(emulator.DefaultUser, emulator.ODataAudience, time.Hour)
 	}
 	return e
 }

@@ -157,3 +157,6 @@ func statusExit(status int) int {
 	}
 	return ExitFailure
 }
+
+// SilentCancel exits 2 without printing: the command already said what was cancelled.
+var SilentCancel error = &ExitError{Code: ExitCancelled, Err: SilentError}

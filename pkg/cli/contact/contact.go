@@ -26,7 +26,7 @@ book. ` + shared.BookArgHelp,
   $ nimbusctl contact update Customers CUST-0042 --company "Analytical Engines"
   $ nimbusctl contact remove Customers CUST-0042`,
 	}
-	cmd.AddCommand(newCmdList(f), newCmdGet(f), newCmdAdd(f), newCmdUpdate(f), newCmdRemove(f))
+	cmd.AddCommand(newCmdList(f), newCmdGet(f), newCmdAdd(f), newCmdUpdate(f), newCmdRemove(f), newCmdImport(f), newCmdExport(f))
 	return cmd
 }
 

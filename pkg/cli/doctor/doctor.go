@@ -39,6 +39,7 @@ var Checks = []Check{
 	{Name: "config", Run: checkConfig},
 	{Name: "credential", Run: checkCredential},
 	{Name: "nimbus", Run: checkNimbus},
+	{Name: "odata", Run: checkOData},
 	{Name: "npstoday", Run: checkNPSToday},
 }
 

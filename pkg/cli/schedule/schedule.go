@@ -31,7 +31,7 @@ can no longer be changed or removed.`,
 	}
 	cmd.AddCommand(
 		newCmdList(f), newCmdCreate(f), newCmdUpdate(f), newCmdRemove(f),
-		newCmdServices(f), newCmdPriorities(f), newCmdEvents(f),
+		newCmdServices(f), newCmdPriorities(f), newCmdEvents(f), newCmdImport(f),
 	)
 	return cmd
 }

@@ -9,37 +9,21 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/phone"
 )
 
-// IsAddress reports whether a destination is an address rather than a phone number: a UPN
-// or SIP address (name@domain, sip:...) or another URI-like id (scheme:...), but not tel:.
-func IsAddress(s string) bool {
-	s = strings.TrimSpace(s)
-	if strings.Contains(s, "@") {
-		return true
-	}
-	scheme, _, ok := strings.Cut(s, ":")
-	return ok && scheme != "" && !strings.EqualFold(scheme, "tel") && strings.IndexFunc(scheme, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
-	}) < 0
-}
+// IsAddress reports whether a destination is a UPN, SIP address or other URI-like id.
+func IsAddress(s string) bool { return phone.IsAddress(s) }
 
 // NormalizeDestination turns a phone-number destination into E.164, using the profile's
 // default_country for numbers without a country code; SIP addresses, UPNs and other
-// URI-like ids are kept as given. Anything else must be a valid phone number. flag names the
-// flag in errors.
+// URI-like ids are kept as given. flag names the flag in errors.
 func NormalizeDestination(f *cmdutil.Factory, flag, dest string) (string, error) {
-	dest = strings.TrimSpace(dest)
 	if IsAddress(dest) {
-		return dest, nil
+		return strings.TrimSpace(dest), nil
 	}
 	p, err := f.Profile()
 	if err != nil {
 		return "", err
 	}
-	number := dest
-	if len(number) > 4 && strings.EqualFold(number[:4], "tel:") {
-		number = number[4:]
-	}
-	e164, err := phone.Normalize(number, p.Get("default_country"))
+	e164, err := phone.Destination(dest, p.Get("default_country"))
 	if err != nil {
 		return "", cmdutil.FlagErrorf("--%s: %v (or give a SIP address or UPN)", flag, err)
 	}

@@ -1,0 +1,139 @@
+package contact_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/nimbusctl/nimbusctl/pkg/cli/clitest"
+	"github.com/nimbusctl/nimbusctl/pkg/emulator"
+)
+
+func write(t *testing.T, e *clitest.Env, name, content string) string {
+	t.Helper()
+	p := filepath.Join(e.Home, name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func testdata(name string) string { return filepath.Join("..", "..", "..", "testdata", "contacts", name) }
+
+// timing hides the run's figures in the summary line, which vary from run to run.
+var timing = regexp.MustCompile(`\(\d+ requests in [0-9.]+s, [0-9.]+/s, \d+ throttled\)`)
+
+func TestImportAddsThenChangesNothing(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	file := testdata("crm-excel-bom-semicolon.csv")
+	r := e.Run("contact", "import", "Partners", file, "--report", filepath.Join(e.Home, "r.csv"))
+	if r.Code != 0 || r.Stdout != "" || timing.ReplaceAllString(r.Stderr, "(T)") != "✓ 3 rows: 3 added (T)\n" {
+		t.Fatalf("first run: %d %q %q", r.Code, r.Stdout, r.Stderr)
+	}
+	report, _ := os.ReadFile(filepath.Join(e.Home, "r.csv"))
+	if !strings.HasPrefix(string(report), "line,key,action,status,error\n") || strings.Count(string(report), ",add,ok,") != 3 {
+		t.Errorf("report:\n%s", report)
+	}
+	if got := stored(t, e, emulator.BookPartners, "C-1001"); got != `{"company":"Analytical Engines","customFields":[{"name":"Tier","value":"gold"},{"name":"Account Manager","value":"Zoe"}],"emailAddresses":["ada@example.com","ada.l@example.org"],"externalId":"C-1001","firstName":"Ada","lastName":"Lovelace","mobilePhones":["+442079460001"]}` {
+		t.Errorf("stored %s", got)
+	}
+	r = e.Run("contact", "import", "Partners", file, "-o", "json", "--jq", "[.added, .unchanged, .requests]")
+	r.Expect(t, 0, "[0,3,1]\n", "") // the run itself reads the book once and sends nothing
+}
+
+func TestImportDryRunShowsThePlan(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	file := write(t, e, "c.csv", "externalId,firstName\nCUST-0001,Alicia\nNEW-1,Neo\n")
+	e.Run("contact", "import", "Customers", file, "--dry-run", "--prune").
+		Expect(t, 0, "add\t1\nupdate\t1\nremove\t2\ninvalid\t0\n", "dry run: nothing was sent\n")
+	r := e.MustRun("contact", "import", "Customers", file, "--dry-run", "--prune", "-o", "json", "--jq", `.results[] | "\(.line // "-") \(.key) \(.action) \(.status)"`)
+	if r.Stdout != "2 CUST-0001 update planned\n3 NEW-1 add planned\n- CUST-0002 remove planned\n- CUST-0003 remove planned\n" {
+		t.Errorf("plan rows:\n%s", r.Stdout)
+	}
+	if calls(e, "AddContact")+calls(e, "UpdateContact")+calls(e, "RemoveContacts") != 0 {
+		t.Error("a dry run sent something")
+	}
+}
+
+func TestImportInvalidRowsExit3NothingSent(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	r := e.Run("contact", "import", "Customers", testdata("invalid.csv"))
+	want := "invalid.csv:3: externalId: the external id is empty\n" +
+		"invalid.csv:4: emailAddresses: \"not-an-email\" is not an e-mail address\n" +
+		"invalid.csv:5: mobilePhones: bad phone number: \"call me maybe\" is not a phone number: unexpected 'c'\n" +
+		"invalid.csv:6: externalId: duplicate external id \"X-1\" (first on line 2)\n" +
+		"invalid.csv:7: 5 cells but the header has 4 columns\n" +
+		"error: 5 invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)\n"
+	r.Expect(t, 3, "", strings.ReplaceAll(want, "invalid.csv", testdata("invalid.csv")))
+	if calls(e, "AddContact") != 0 || calls(e, "GetContacts") != 0 {
+		t.Error("something was sent")
+	}
+	r = e.Run("contact", "import", "Customers", testdata("invalid.csv"), "--skip-invalid")
+	if r.Code != 0 || !strings.HasSuffix(timing.ReplaceAllString(r.Stderr, "(T)"), "✓ 6 rows: 1 added, 5 invalid (T)\n") {
+		t.Errorf("--skip-invalid: %d %q", r.Code, r.Stderr)
+	}
+}
+
+func TestImportValidateOnlyNeedsNoCredential(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.NoLogin())
+	e.Run("contact", "import", "Customers", testdata("outlook.csv"), "--validate-only", "--id-column", "E-mail Address").
+		Expect(t, 0, "valid\t3\ninvalid\t0\n", "! ignoring column(s) \"Middle Name\", \"Title\", \"Suffix\", \"Nickname\", \"Given Yomi\", \"Surname Yomi\", \"Car Phone\", \"Other Phone\", \"Pager\", \"Business Fax\", \"Home Fax\", \"Other Fax\", \"Callback\", \"Radio Phone\", \"Telex\", \"TTY/TDD Phone\", \"Office Location\", \"Manager's Name\", \"Assistant's Name\", \"Assistant's Phone\", \"Company Yomi\", \"Personal Web Page\", \"Spouse\", \"Schools\", \"Hobby\", \"Location\", \"Web Page\", \"Birthday\", \"Anniversary\", \"Notes\" (use --map \"column=field\" to import them)\n")
+}
+
+func TestImportFileProblemsExit3(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	noID := write(t, e, "noid.csv", "First Name,Last Name\nA,B\n")
+	e.Run("contact", "import", "Customers", noID).
+		Expect(t, 3, "", "error: "+noID+": no column holds the external id: name one externalId (or External ID, ID, Customer ID), or pick one with --id-column (e.g. --id-column \"E-mail Address\")\n")
+	e.Run("contact", "import", "Customers", filepath.Join(e.Home, "missing.csv")).
+		Expect(t, 3, "", "error: cannot read "+filepath.Join(e.Home, "missing.csv")+": stat "+filepath.Join(e.Home, "missing.csv")+": no such file or directory\nRun 'nimbusctl contact import --help' for usage.\n")
+	e.Run("contact", "import", "Customers", noID, "--concurrency", "0").
+		Expect(t, 3, "", "error: --concurrency must be between 1 and 64, got 0\nRun 'nimbusctl contact import --help' for usage.\n")
+	e.Run("contact", "import", "Customers", noID, "--rate", "fast").
+		Expect(t, 3, "", "error: --rate: invalid rate \"fast\": want N/DURATION (e.g. 100/60s, 50/s) or auto\nRun 'nimbusctl contact import --help' for usage.\n")
+}
+
+func TestImportForbiddenBook(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	file := write(t, e, "c.csv", "externalId\nX\n")
+	e.Run("contact", "import", emulator.BookBoard, file).
+		Expect(t, 5, "", "error: reading the address book: GetContacts: 403 Forbidden: Forbidden. No access to Addressbook.\n")
+}
+
+func TestImportFromStdinWithMap(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	r := e.RunWith(clitest.RunOpts{Stdin: "Kundennr;Name;Notiz\nK-1;Muster;x\n"},
+		"contact", "import", "Customers", "-", "--map", "Kundennr=externalId", "--map", "Name=lastName", "--map", "Notiz=-")
+	if r.Code != 0 || timing.ReplaceAllString(r.Stderr, "(T)") != "✓ 1 row: 1 added (T)\n" {
+		t.Fatalf("%d %q", r.Code, r.Stderr)
+	}
+	if got := stored(t, e, emulator.BookCustomers, "K-1"); got != `{"externalId":"K-1","lastName":"Muster"}` {
+		t.Errorf("stored %s", got)
+	}
+}
+
+func TestExportRoundTrip(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	r := e.MustRun("contact", "export", "Customers")
+	if !strings.HasPrefix(r.Stdout, "externalId,firstName,lastName,displayName,initials,company,department,jobTitle,userPrincipalName,imAddresses,emailAddresses,businessPhones,mobilePhones,homePhones,address1.street,") {
+		t.Fatalf("header:\n%s", r.Stdout)
+	}
+	file := write(t, e, "export.csv", r.Stdout)
+	e.Run("contact", "import", "Customers", file, "--prune", "-o", "json", "--jq", "[.unchanged, .added, .updated, .removed]").Expect(t, 0, "[3,0,0,0]\n", "")
+	j := e.MustRun("contact", "export", "Customers", "-o", "json")
+	jfile := write(t, e, "export.json", j.Stdout)
+	e.Run("contact", "import", "Customers", jfile, "--prune", "-o", "json", "--jq", "[.unchanged, .added, .updated, .removed]").Expect(t, 0, "[3,0,0,0]\n", "")
+	e.Run("contact", "export", "Customers", "-o", "yaml").
+		Expect(t, 3, "", "error: export writes csv or json (-o json), not yaml\nRun 'nimbusctl contact export --help' for usage.\n")
+	e.Run("contact", "export", emulator.BookBoard).Expect(t, 5, "", "error: GetContacts: 403 Forbidden: Forbidden. No access to Addressbook.\n")
+}

@@ -1,0 +1,34 @@
+package doctor
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
+)
+
+// checkOData reads the reporting feed's service document and $metadata: which entity sets it
+// offers, and where the codes are (the set and the codes' type are discovered, not known).
+func checkOData(ctx context.Context, f *cmdutil.Factory) (string, error) {
+	c, err := f.OData()
+	if err != nil {
+		return "", err
+	}
+	entries, err := c.ServiceDocument(ctx)
+	if err != nil {
+		return "", err
+	}
+	var sets []string
+	for _, e := range entries {
+		if e.Kind == "EntitySet" {
+			sets = append(sets, e.Name)
+		}
+	}
+	detail := fmt.Sprintf("%d entity sets at %s: %s", len(sets), c.BaseURL(), strings.Join(sets, ", "))
+	s, err := c.Schema(ctx)
+	if err != nil {
+		return "", err
+	}
+	return detail + fmt.Sprintf("; codes in %s (%s)", s.Set, s.CodesType()), nil
+}

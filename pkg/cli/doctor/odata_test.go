@@ -1,0 +1,46 @@
+package doctor_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/nimbusctl/nimbusctl/pkg/cli/clitest"
+	"github.com/nimbusctl/nimbusctl/pkg/emulator"
+)
+
+func odataCheck(t *testing.T, checks []result) result {
+	t.Helper()
+	for _, c := range checks {
+		if c.Check == "odata" {
+			return c
+		}
+	}
+	t.Fatalf("no odata check in %+v", checks)
+	return result{}
+}
+
+func TestDoctorReportsTheODataFeedsEntitySets(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) {
+		o.OData = emulator.ODataOptions{CodesEncoding: emulator.ODataCodesDelimited, SessionSet: "Sessions"}
+	}))
+	checks, r := run(t, e)
+	c := odataCheck(t, checks)
+	want := "6 entity sets at " + e.Emu.ODataURL() + ": Sessions, Services, Users, Callers, Outcomes, OrganizationUnits; codes in Sessions (Edm.String)"
+	if r.Code != 0 || c.Status != "ok" || c.Detail != want {
+		t.Errorf("exit %d, odata check %+v\nwant detail %s", r.Code, c, want)
+	}
+}
+
+func TestDoctorODataForbiddenShowsTheConsentHint(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Deny = []string{emulator.ServiceOData} }))
+	checks, r := run(t, e)
+	c := odataCheck(t, checks)
+	if r.Code != 5 || c.Status != "failed" || !strings.HasPrefix(c.Detail, "OData service document: 403 Forbidden") {
+		t.Fatalf("exit %d, odata check %+v", r.Code, c)
+	}
+	if !strings.Contains(r.Stderr, "first: OData service document: 403 Forbidden") || !strings.Contains(r.Stderr, "adminconsent?client_id=898a7352-9216-4ca8-a485-7d8f3903f598") {
+		t.Errorf("stderr: %s", r.Stderr)
+	}
+}

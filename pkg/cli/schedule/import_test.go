@@ -1,0 +1,108 @@
+package schedule_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/nimbusctl/nimbusctl/pkg/cli/clitest"
+	"github.com/nimbusctl/nimbusctl/pkg/emulator"
+)
+
+var timing = regexp.MustCompile(`\(\d+ requests in [0-9.]+s, [0-9.]+/s, \d+ throttled\)`)
+
+func file(t *testing.T, e *clitest.Env, content string) string {
+	t.Helper()
+	p := filepath.Join(e.Home, "calls.csv")
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const callsCSV = "ReferenceId;Phone Number;Due;First Name;Last Name;ctx.ticket\n" +
+	"CB-1;044 555 10 01;2030-03-01 09:00;Anna;Muster;T-1\n" +
+	"CB-2;+41 79 555 10 02;2030-03-01T10:00:00+01:00;Ben;Keller;T-2\n" +
+	"CB-3;sip:carla@example.com;+2h;Carla;Rossi;T-3\n"
+
+func TestScheduleImportTwiceSchedulesOnce(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true }))
+	e.Setenv("NIMBUSCTL_DEFAULT_COUNTRY", "+41") // national numbers in the file are Swiss
+	f := file(t, e, callsCSV)
+	args := []string{"schedule", "import", f, "--service", emulator.ServiceSupport, "--tz", "Europe/Zurich"}
+	r := e.Run(args...)
+	if r.Code != 0 || r.Stdout != "" || timing.ReplaceAllString(r.Stderr, "(T)") != "✓ 3 rows: 3 created (T)\n" {
+		t.Fatalf("first: %d %q %q", r.Code, r.Stdout, r.Stderr)
+	}
+	byRef := map[string]map[string]any{}
+	for _, en := range e.Emu.SchedulerEntries(emulator.ServiceSupport) {
+		byRef[en["ReferenceId"].(string)] = en
+	}
+	if len(byRef) != 3 || byRef["CB-1"]["dueDateTimeUtc"] != "2030-03-01T08:00:00Z" || byRef["CB-1"]["destination"] != "+41445551001" ||
+		byRef["CB-2"]["dueDateTimeUtc"] != "2030-03-01T09:00:00Z" || byRef["CB-3"]["destination"] != "sip:carla@example.com" {
+		t.Errorf("entries %v", byRef)
+	}
+	r = e.Run(append(args, "-o", "json", "--jq", "[.created, .skipped, .failed]")...)
+	r.Expect(t, 0, "[0,3,0]\n", "")
+	if n := e.Emu.Stats().Operations["CreateSchedulerEntry"]; n != 3 {
+		t.Errorf("%d creates, want 3", n)
+	}
+	ledger, _ := filepath.Glob(filepath.Join(e.Home, "state", "ledger", "default", "*.jsonl"))
+	if len(ledger) == 0 {
+		t.Error("no ledger was written")
+	}
+}
+
+func TestScheduleImportDryRunAndValidation(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true }))
+	f := file(t, e, callsCSV)
+	e.Run("schedule", "import", f, "--service", emulator.ServiceSupport, "--dry-run").
+		Expect(t, 0, "create\t3\ninvalid\t0\n", "dry run: nothing was sent\n")
+	bad := file(t, e, "ReferenceId,service,destination,due\nX,vip@contoso.com,+41445550000,+1h\nY,support@contoso.com,,+1h\n")
+	e.Run("schedule", "import", bad).Expect(t, 3, "",
+		bad+":2: serviceUpn: \"vip@contoso.com\" is not a service you may schedule calls on (see 'nimbusctl schedule services')\n"+
+			bad+":3: destination: is empty\n"+
+			"error: 2 invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)\n")
+	e.Run("schedule", "import", bad, "--tz", "Mars/Olympus").
+		Expect(t, 3, "", "error: --tz: unknown time zone \"Mars/Olympus\": use an IANA name such as Europe/Zurich\nRun 'nimbusctl schedule import --help' for usage.\n")
+	e.Run("schedule", "import", bad, "--ledger", e.Home, "--no-ledger").
+		Expect(t, 3, "", "error: --ledger and --no-ledger: pick one\nRun 'nimbusctl schedule import --help' for usage.\n")
+	if e.Emu.Stats().Operations["CreateSchedulerEntry"] != 0 {
+		t.Error("something was scheduled")
+	}
+}
+
+func TestScheduleImportPartialFailureExit9(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true }))
+	// A 500 is not retried: first on the services lookup (nothing is sent), then on one create.
+	f := file(t, e, callsCSV)
+	e.Emu.InjectFaults(emulator.ServiceNimbus, emulator.FaultInternal)
+	r := e.Run("schedule", "import", f, "--service", emulator.ServiceSupport, "--report", filepath.Join(e.Home, "r.csv"), "--concurrency", "1")
+	if r.Code == 0 {
+		t.Fatalf("want a failure: %q", r.Stderr)
+	}
+	// The injected fault hits the first request (the services lookup): nothing is sent.
+	if r.Code != 10 || !strings.HasPrefix(r.Stderr, "error: reading your services: GetSchedulerEntryServices: 500 Internal Server Error") {
+		t.Fatalf("%d %q", r.Code, r.Stderr)
+	}
+	r = e.Run("schedule", "import", f, "--service", emulator.ServiceSupport, "--dry-run")
+	if r.Code != 0 {
+		t.Fatal(r.Stderr)
+	}
+	// Now fail one create: the lookups and the state read go first (3 requests), then creates.
+	e.Emu.InjectFaults(emulator.ServiceNimbus, "", "", "", emulator.FaultInternal)
+	r = e.Run("schedule", "import", f, "--service", emulator.ServiceSupport, "--report", filepath.Join(e.Home, "r.csv"), "--concurrency", "1")
+	if r.Code != 9 || !strings.Contains(r.Stderr, "error: 1 row(s) failed (see "+filepath.Join(e.Home, "r.csv")+"); run the same command again to retry them\n") {
+		t.Fatalf("%d %q", r.Code, r.Stderr)
+	}
+	report, _ := os.ReadFile(filepath.Join(e.Home, "r.csv"))
+	if !strings.Contains(string(report), ",create,failed,CreateSchedulerEntry: 500 Internal Server Error") {
+		t.Errorf("report:\n%s", report)
+	}
+	e.Run("schedule", "import", f, "--service", emulator.ServiceSupport, "-o", "json", "--jq", "[.created, .skipped]").Expect(t, 0, "[1,2]\n", "")
+}

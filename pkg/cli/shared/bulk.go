@@ -1,0 +1,227 @@
+package shared
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nimbusctl/nimbusctl/pkg/bulk"
+	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
+	"github.com/nimbusctl/nimbusctl/pkg/httpx"
+	"github.com/nimbusctl/nimbusctl/pkg/output"
+)
+
+// BulkFlags are the flags every import shares, with one meaning everywhere.
+type BulkFlags struct {
+	DryRun       bool
+	ValidateOnly bool
+	SkipInvalid  bool
+	Report       string
+	Rate         string
+	Concurrency  int
+	Maps         []string
+	Encoding     string
+	Delimiter    string
+
+	service string
+	maps    map[string]string
+}
+
+// AddBulkFlags registers the import flags; service names the API whose rate --rate sets.
+func AddBulkFlags(cmd *cobra.Command, service string) *BulkFlags {
+	b := &BulkFlags{service: service}
+	fl := cmd.Flags()
+	fl.BoolVar(&b.DryRun, "dry-run", false, "read the current state and show the plan; send nothing")
+	fl.BoolVar(&b.ValidateOnly, "validate-only", false, "only check the file (no API call at all)")
+	fl.BoolVar(&b.SkipInvalid, "skip-invalid", false, "apply the valid rows even when some are invalid (they are reported)")
+	fl.StringVar(&b.Report, "report", "", "write one row per input line (line,key,action,status,error) to this CSV `file`")
+	fl.StringVar(&b.Rate, "rate", "auto", "call rate: auto (find the service's limit, from the profile's rate) or N/PERIOD, e.g. 50/s, 100/60s")
+	fl.IntVar(&b.Concurrency, "concurrency", 8, "requests in flight at once (1-64); the rate limit applies to all of them together")
+	fl.StringArrayVar(&b.Maps, "map", nil, "map a column to a field: `\"CSV column=field\"` (field \"-\" skips the column; repeatable)")
+	fl.StringVar(&b.Encoding, "encoding", "auto", "file encoding: auto, utf-8 or windows-1252")
+	fl.StringVar(&b.Delimiter, "delimiter", "", "cell separator: , ; or tab (default: sniffed from the header line)")
+	return b
+}
+
+// Check validates the flags before anything is read, and sets the run's rate.
+func (b *BulkFlags) Check(f *cmdutil.Factory) error {
+	if err := cmdutil.IntInRange("concurrency", b.Concurrency, 1, 64); err != nil {
+		return err
+	}
+	if _, err := httpx.ParseRate(b.Rate, httpx.Rate{Count: 1, Per: 1}); err != nil {
+		return cmdutil.FlagErrorf("--rate: %v", err)
+	}
+	if err := cmdutil.MutuallyExclusive("--dry-run and --validate-only: pick one", b.DryRun, b.ValidateOnly); err != nil {
+		return err
+	}
+	maps, err := bulk.ParseMaps(b.Maps)
+	if err != nil {
+		return cmdutil.FlagErrorWrap(err)
+	}
+	b.maps = maps
+	switch strings.ToLower(b.Encoding) {
+	case "auto", "utf-8", "utf8", "windows-1252", "cp1252", "latin1":
+	default:
+		return cmdutil.FlagErrorf("--encoding must be auto, utf-8 or windows-1252, got %q", b.Encoding)
+	}
+	switch b.Delimiter {
+	case "", ",", ";", "tab", "\t":
+	default:
+		return cmdutil.FlagErrorf("--delimiter must be , ; or tab, got %q", b.Delimiter)
+	}
+	if f.RateOverride == nil {
+		f.RateOverride = map[string]string{}
+	}
+	f.RateOverride[b.service] = b.Rate
+	return nil
+}
+
+// MapsParsed is --map, parsed by Check.
+func (b *BulkFlags) MapsParsed() map[string]string { return b.maps }
+
+// ReadOptions is how the file is read.
+func (b *BulkFlags) ReadOptions() bulk.ReadOptions {
+	o := bulk.ReadOptions{Encoding: b.Encoding}
+	switch b.Delimiter {
+	case ",":
+		o.Comma = ','
+	case ";":
+		o.Comma = ';'
+	case "tab", "\t":
+		o.Comma = '\t'
+	}
+	return o
+}
+
+// Run is one import's plumbing: the report file, the recorder with progress, and the end.
+type Run struct {
+	f        *cmdutil.Factory
+	flags    *BulkFlags
+	report   *os.File
+	progress *bulk.Progress
+	Recorder *bulk.Recorder
+}
+
+// StartRun opens the report and builds the recorder. limiter feeds the request figures.
+func (b *BulkFlags) StartRun(f *cmdutil.Factory, file string, limiter *httpx.Limiter) (*Run, error) {
+	r := &Run{f: f, flags: b}
+	var report io.Writer
+	if b.Report != "" {
+		rf, err := os.Create(b.Report)
+		if err != nil {
+			return nil, cmdutil.FlagErrorf("--report: %v", err)
+		}
+		r.report, report = rf, rf
+	}
+	if !b.ValidateOnly {
+		r.progress = bulk.NewProgress(f.IO, 0, "rows")
+	}
+	keep := b.DryRun && f.Machine()
+	r.Recorder = bulk.NewRecorder(file, report, keep, r.progress, limiter)
+	return r, nil
+}
+
+// Problem prints one invalid row to stderr as soon as it is found.
+func (r *Run) Problem(err error) { fmt.Fprintln(r.f.IO.ErrOut, err) }
+
+// Warn prints a note to stderr.
+func (r *Run) Warn(msg string) { r.f.IO.Warnf("%s", msg) }
+
+// Total tells the progress how many rows there are.
+func (r *Run) Total(n int) {
+	if r.progress != nil {
+		r.progress.SetTotal(n)
+	}
+}
+
+// Finish prints the summary and turns the outcome into the documented exit code: 3 for
+// invalid rows (nothing sent), 2 when cancelled, 9 when some rows failed.
+func (r *Run) Finish(s bulk.Summary, err error) error {
+	if r.report != nil {
+		if cerr := r.report.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}
+	var inv *bulk.ErrInvalidRows
+	var fileErr *bulk.FileError
+	if errors.As(err, &fileErr) {
+		return &cmdutil.InvalidInputError{Msg: err.Error()}
+	}
+	if err != nil && !errors.As(err, &inv) {
+		return err
+	}
+	if inv == nil || r.flags.ValidateOnly { // an aborted run did nothing: no summary
+		if perr := r.print(s); perr != nil {
+			return perr
+		}
+	}
+	switch {
+	case inv != nil:
+		return &cmdutil.InvalidInputError{Msg: inv.Error()}
+	case s.Cancelled:
+		r.f.IO.Infof("cancelled: %d of %d rows done; run the same command again to finish (only what is left is applied)", s.Rows-s.NotAttempted, s.Rows)
+		return cmdutil.SilentCancel
+	case s.Failed > 0:
+		hint := "see the messages above"
+		if r.flags.Report != "" {
+			hint = "see " + r.flags.Report
+		}
+		return &cmdutil.PartialError{Msg: fmt.Sprintf("%d row(s) failed (%s); run the same command again to retry them", s.Failed, hint)}
+	}
+	return nil
+}
+
+func (r *Run) print(s bulk.Summary) error {
+	f := r.f
+	if f.Machine() {
+		return f.Printer().Print(s, output.Cols("ROWS=rows", "INVALID=invalid", "ADDED=added", "UPDATED=updated",
+			"UNCHANGED=unchanged", "REMOVED=removed", "CREATED=created", "SKIPPED=skipped", "FAILED=failed"))
+	}
+	if s.DryRun || r.flags.ValidateOnly {
+		type count struct {
+			Action string `json:"action"`
+			Count  int    `json:"count"`
+		}
+		var rows []count
+		for _, c := range []count{{"add", s.Added}, {"update", s.Updated}, {"unchanged", s.Unchanged}, {"remove", s.Removed},
+			{"create", s.Created}, {"skip", s.Skipped}, {"invalid", s.Invalid}} {
+			if c.Count > 0 || c.Action == "invalid" {
+				rows = append(rows, c)
+			}
+		}
+		if r.flags.ValidateOnly {
+			rows = []count{{"valid", s.Rows - s.Invalid}, {"invalid", s.Invalid}}
+		}
+		if err := f.Printer().Print(rows, output.Cols("ACTION=action", "COUNT=count")); err != nil {
+			return err
+		}
+		if s.DryRun {
+			f.IO.Infof("dry run: nothing was sent")
+		}
+		return nil
+	}
+	var parts []string
+	for _, c := range []struct {
+		n    int
+		what string
+	}{{s.Added, "added"}, {s.Updated, "updated"}, {s.Created, "created"}, {s.Removed, "removed"}, {s.Unchanged, "unchanged"},
+		{s.Skipped, "skipped (already done)"}, {s.Invalid, "invalid"}, {s.Failed, "failed"}} {
+		if c.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", c.n, c.what))
+		}
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "nothing to do")
+	}
+	icon := f.IO.Styles().SuccessIcon()
+	if s.Failed > 0 {
+		icon = f.IO.Styles().FailureIcon()
+	}
+	fmt.Fprintf(f.IO.ErrOut, "%s %s: %s (%d requests in %.1fs, %.1f/s, %d throttled)\n",
+		icon, Plural(s.Rows, "row", "rows"), strings.Join(parts, ", "), s.Requests, s.Seconds, s.RatePerSec, s.Throttled)
+	return nil
+}

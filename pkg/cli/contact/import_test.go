@@ -20,7 +20,9 @@ func write(t *testing.T, e *clitest.Env, name, content string) string {
 	return p
 }
 
-func testdata(name string) string { return filepath.Join("..", "..", "..", "testdata", "contacts", name) }
+func testdata(name string) string {
+	return filepath.Join("..", "..", "..", "testdata", "contacts", name)
+}
 
 // timing hides the run's figures in the summary line, which vary from run to run.
 var timing = regexp.MustCompile(`\(\d+ requests in [0-9.]+s, [0-9.]+/s, \d+ throttled\)`)

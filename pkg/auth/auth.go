@@ -11,6 +11,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -33,6 +34,23 @@ type Token struct {
 	Account     string    // UPN, when there is a user
 	Tenant      string    // tenant id, when known
 }
+
+// String never shows the token itself, so a token that reaches a log or a test failure
+// message stays secret.
+func (t Token) String() string {
+	secret := ""
+	if t.AccessToken != "" {
+		secret = "[redacted]"
+	}
+	exp := "unknown"
+	if !t.ExpiresOn.IsZero() {
+		exp = t.ExpiresOn.UTC().Format(time.RFC3339)
+	}
+	return fmt.Sprintf("{AccessToken:%s ExpiresOn:%s Source:%s Account:%s Tenant:%s}", secret, exp, t.Source, t.Account, t.Tenant)
+}
+
+// GoString is String, for %#v.
+func (t Token) GoString() string { return "auth.Token" + t.String() }
 
 // Source hands out tokens for a resource, refreshing them silently when it can.
 type Source interface {

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -98,4 +99,14 @@ func TestExportIsAtomicPrivateAndReleasesTheLock(t *testing.T) {
 		t.Fatalf("after release: %v", err)
 	}
 	c.Release()
+}
+
+func TestTokenNeverPrintsItsSecret(t *testing.T) {
+	t.Parallel()
+	tok := Token{AccessToken: "eyJhbGciOi.secret-value.sig", Source: SourceDeviceCode, Account: "a@b.c"}
+	for _, s := range []string{fmt.Sprint(tok), fmt.Sprintf("%v %+v %#v %s", tok, tok, tok, tok), fmt.Sprintf("%v", []Token{tok})} {
+		if strings.Contains(s, "secret-value") || !strings.Contains(s, "[redacted]") {
+			t.Errorf("%q", s)
+		}
+	}
 }

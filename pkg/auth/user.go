@@ -23,6 +23,7 @@ type UserLogin struct {
 	app   public.Client
 	cache *FileCache
 	mu    sync.Mutex
+	acct  *public.Account // the account picked once; forgotten when it stops working
 
 	// Prompt, when set, lets Token sign in with a device code when silent acquisition fails.
 	// The CLI sets it only when a person is at a terminal; without it Token never starts a
@@ -89,8 +90,10 @@ func (u *UserLogin) Token(ctx context.Context, res Resource) (Token, error) {
 		r, err = u.app.AcquireTokenSilent(ctx, scopes, public.WithSilentAccount(acct))
 		u.cache.Release()
 		if err == nil {
+			u.acct = &acct
 			return tokenOf(r), nil
 		}
+		u.acct = nil
 		if e := ctxErr(ctx, err); e != nil {
 			return Token{}, e
 		}
@@ -206,6 +209,7 @@ func (u *UserLogin) Logout(ctx context.Context, all bool) ([]string, error) {
 	} else if len(accts) > 1 || u.set.Username != "" {
 		return nil, err
 	}
+	u.acct = nil
 	var removed []string
 	for _, a := range targets {
 		err := u.app.RemoveAccount(ctx, a)
@@ -218,8 +222,12 @@ func (u *UserLogin) Logout(ctx context.Context, all bool) ([]string, error) {
 	return removed, nil
 }
 
-// account picks the account of the profile from the cache.
+// account picks the account of the profile from the cache (once per UserLogin while it works:
+// a bulk run asks for a token before every call).
 func (u *UserLogin) account(ctx context.Context) (public.Account, error) {
+	if u.acct != nil {
+		return *u.acct, nil
+	}
 	accts, err := u.app.Accounts(ctx)
 	u.cache.Release()
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -17,8 +18,22 @@ import (
 	"time"
 )
 
+// answer is a decoded Entra answer; printed (in a failure message) without its tokens.
+type answer map[string]any
+
+func (a answer) String() string {
+	out := map[string]any{}
+	for k, v := range a {
+		if strings.Contains(k, "token") || k == "device_code" {
+			v = "[redacted]"
+		}
+		out[k] = v
+	}
+	return fmt.Sprint(out)
+}
+
 // entraCall posts a form to the emulator's Entra part and decodes the JSON answer.
-func entraCall(t *testing.T, e *Emulator, path string, form url.Values) (int, map[string]any) {
+func entraCall(t *testing.T, e *Emulator, path string, form url.Values) (int, answer) {
 	t.Helper()
 	var resp *http.Response
 	var err error
@@ -32,9 +47,9 @@ func entraCall(t *testing.T, e *Emulator, path string, form url.Values) (int, ma
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	var out map[string]any
+	var out answer
 	if err := json.Unmarshal(body, &out); err != nil {
-		t.Fatalf("%s: not JSON: %s", path, body)
+		t.Fatalf("%s: not JSON (%d bytes)", path, len(body))
 	}
 	return resp.StatusCode, out
 }
@@ -43,7 +58,7 @@ func jwtClaims(t *testing.T, tok string) map[string]any {
 	t.Helper()
 	parts := strings.Split(tok, ".")
 	if len(parts) != 3 {
-		t.Fatalf("not a JWT: %q", tok)
+		t.Fatalf("not a JWT (%d parts)", len(parts))
 	}
 	var c map[string]any
 	if err := decodeSegment(parts[1], &c); err != nil {
@@ -71,7 +86,7 @@ func TestEntraDiscovery(t *testing.T) {
 }
 
 // deviceLogin runs the device flow by hand and returns the token answer.
-func deviceLogin(t *testing.T, e *Emulator, scope string) map[string]any {
+func deviceLogin(t *testing.T, e *Emulator, scope string) answer {
 	t.Helper()
 	code, dc := entraCall(t, e, "/"+TenantID+"/oauth2/v2.0/devicecode", url.Values{"client_id": {PublicClientID}, "scope": {scope + " openid profile offline_access"}})
 	if code != 200 || dc["device_code"] == "" || dc["verification_uri"] != e.EntraURL()+"/devicelogin" || dc["expires_in"] != float64(900) {

@@ -1,0 +1,144 @@
+package cli_test
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nimbusctl/nimbusctl/pkg/cli"
+	"github.com/nimbusctl/nimbusctl/pkg/cli/clitest"
+	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
+	"github.com/nimbusctl/nimbusctl/pkg/emulator"
+)
+
+// TestMain lets the test binary act as nimbusctl itself, so crash tests can run the real
+// program in a child process and kill it, without a separate build.
+func TestMain(m *testing.M) {
+	if os.Getenv("NIMBUSCTL_TEST_AS_MAIN") == "1" {
+		os.Exit(cli.Main(cmdutil.BuildInfo{Version: "0.0.0-test"}))
+	}
+	os.Exit(m.Run())
+}
+
+// startCLI runs `nimbusctl args...` as a child process in the environment of e.
+func startCLI(t *testing.T, e *clitest.Env, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "NIMBUSCTL_TEST_AS_MAIN=1")
+	for _, k := range []string{"NIMBUSCTL_CONFIG_DIR", "NIMBUSCTL_CACHE_DIR", "NIMBUSCTL_STATE_DIR", "NIMBUSCTL_ENDPOINT", "NIMBUSCTL_CA_FILE", "NIMBUSCTL_TOKEN", "HOME"} {
+		cmd.Env = append(cmd.Env, k+"="+e.Getenv(k))
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd
+}
+
+// killWhen SIGKILLs the child once cond holds (polling the emulator), and fails if the child
+// finished first.
+func killWhen(t *testing.T, cmd *exec.Cmd, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("the import never got far enough")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatalf("kill: %v (the import ended before it could be killed: make it longer)", err)
+	}
+	err := cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != -1 {
+		t.Fatalf("the child was not killed by the signal: %v", err)
+	}
+	// A request the dead process had already sent may still be running on the server; a
+	// restart takes at least that long.
+	time.Sleep(300 * time.Millisecond)
+}
+
+func TestKilledContactImportResumes(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("SIGKILL semantics")
+	}
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true; o.Latency = 5 * time.Millisecond }))
+	const rows = 400
+	var b strings.Builder
+	b.WriteString("externalId,firstName,lastName,mobilePhones\n")
+	for i := 1; i <= rows; i++ {
+		fmt.Fprintf(&b, "K-%04d,First%d,Last,+4179555%04d\n", i, i, i)
+	}
+	file := filepath.Join(e.Home, "contacts.csv")
+	os.WriteFile(file, []byte(b.String()), 0o600)
+
+	child := startCLI(t, e, "contact", "import", emulator.BookCustomers, file, "--rate", "150/s", "--concurrency", "4")
+	killWhen(t, child, func() bool { return e.Emu.Stats().Operations["AddContact"] >= rows/3 })
+	before := len(e.Emu.Contacts(emulator.BookCustomers))
+	if before == 0 || before >= rows {
+		t.Fatalf("killed with %d of %d contacts in: not mid-import", before, rows)
+	}
+
+	r := e.Run("contact", "import", emulator.BookCustomers, file, "--rate", "500/s", "-o", "json", "--jq", "[.added, .unchanged, .failed]")
+	if r.Code != 0 || r.Stdout != fmt.Sprintf("[%d,%d,0]\n", rows-before, before) {
+		t.Fatalf("rerun after the kill: exit %d, %s %s", r.Code, r.Stdout, r.Stderr)
+	}
+	got := e.Emu.Contacts(emulator.BookCustomers)
+	if len(got) != rows {
+		t.Fatalf("book has %d contacts, want %d", len(got), rows)
+	}
+	seen := map[string]bool{}
+	for _, c := range got {
+		id := c["externalId"].(string)
+		if seen[id] || c["firstName"] != "First"+strings.TrimLeft(id[2:], "0") {
+			t.Fatalf("contact %v duplicated or wrong", c)
+		}
+		seen[id] = true
+	}
+	r = e.Run("contact", "import", emulator.BookCustomers, file, "-o", "json", "--jq", ".unchanged")
+	r.Expect(t, 0, fmt.Sprintf("%d\n", rows), "")
+}
+
+func TestKilledScheduleImportNeverCallsTwice(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("SIGKILL semantics")
+	}
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true; o.Latency = 5 * time.Millisecond }))
+	const rows = 300
+	var b strings.Builder
+	b.WriteString("ReferenceId,destination,due\n")
+	for i := 1; i <= rows; i++ {
+		fmt.Fprintf(&b, "R-%04d,+4144555%04d,2030-01-01T10:00:00Z\n", i, i)
+	}
+	file := filepath.Join(e.Home, "calls.csv")
+	os.WriteFile(file, []byte(b.String()), 0o600)
+	args := []string{"schedule", "import", file, "--service", emulator.ServiceSupport, "--rate", "150/s", "--concurrency", "4"}
+
+	child := startCLI(t, e, args...)
+	killWhen(t, child, func() bool { return e.Emu.Stats().Operations["CreateSchedulerEntry"] >= rows/3 })
+	before := len(e.Emu.SchedulerEntries(emulator.ServiceSupport))
+
+	r := e.Run(append(args, "-o", "json", "--jq", "[.created, .skipped, .failed]")...)
+	if r.Code != 0 || r.Stdout != fmt.Sprintf("[%d,%d,0]\n", rows-before, before) {
+		t.Fatalf("rerun: exit %d %s %s", r.Code, r.Stdout, r.Stderr)
+	}
+	count := map[string]int{}
+	for _, en := range e.Emu.SchedulerEntries(emulator.ServiceSupport) {
+		count[en["ReferenceId"].(string)]++
+	}
+	if len(count) != rows {
+		t.Fatalf("%d distinct calls, want %d", len(count), rows)
+	}
+	for ref, n := range count {
+		if n != 1 {
+			t.Fatalf("%s scheduled %d times", ref, n)
+		}
+	}
+}

@@ -193,12 +193,12 @@ func TestCodesReportByDayWeekAndUser(t *testing.T) {
 	r = e.Run(append([]string{"codes", "report", "--by", "week", "-o", "json", "--jq", "[.rows[].sessions] | add"}, window(e)...)...)
 	r.Expect(t, 0, "360\n", "")
 	r = e.Run(append([]string{"codes", "report", "--by", "week", "-o", "json", "--jq", ".rows | length"}, window(e)...)...)
-	_, w0 := from.ISOWeek()
-	_, w1 := from.AddDate(0, 0, 59).ISOWeek()
-	weeks := (w1-w0+53)%53 + 1
-	if r.Code != 0 || r.Stdout != fmt.Sprintf("%d\n", weeks) && r.Stdout != fmt.Sprintf("%d\n", weeks-1) {
-		t.Errorf("weeks: %q, want about %d", r.Stdout, weeks)
+	weeks := map[string]bool{} // the ISO weeks of the 60 days
+	for d := 0; d < 60; d++ {
+		y, w := from.AddDate(0, 0, d).ISOWeek()
+		weeks[fmt.Sprintf("%d-%d", y, w)] = true
 	}
+	r.Expect(t, 0, fmt.Sprintf("%d\n", len(weeks)), "")
 
 	r = e.Run(append([]string{"codes", "report", "--by", "user", "--kind", "secondary", "-o", "csv"}, window(e)...)...)
 	// Users by (i/3)%4, none for the 45 hung-up sessions; secondary codes only when answered.

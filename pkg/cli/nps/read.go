@@ -3,6 +3,7 @@ package nps
 import (
 	"encoding/json"
 	"errors"
+	"net/url"
 	"strings"
 	"time"
 
@@ -258,6 +259,9 @@ Prints the subscription id that 'webhooks delete' takes.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if target == "" {
 				return cmdutil.FlagErrorf("--url is required")
+			}
+			if u, err := url.Parse(target); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				return cmdutil.FlagErrorf("--url: %q is not an absolute https:// URL", target)
 			}
 			if campaign != "" && !npstoday.ID(campaign).Numeric() {
 				return cmdutil.FlagErrorf("--campaign: %q is not a campaign id (a number; see nimbusctl nps campaigns list)", campaign)

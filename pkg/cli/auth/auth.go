@@ -131,12 +131,17 @@ func runLogin(cmd *cobra.Command, f *cmdutil.Factory, tenant, clientID string, r
 	if err := set("client_id", clientID); err != nil {
 		return err
 	}
-	// With several accounts in the cache, make the new one the profile's.
-	if accts, err := u.Accounts(cmd.Context()); err == nil && len(accts) > 1 && !strings.EqualFold(s.Username, tok.Account) {
+	// The account just signed in becomes the profile's when another one was named, or when the
+	// cache now holds several (commands would not know which to use).
+	if accts, err := u.Accounts(cmd.Context()); err == nil && (len(accts) > 1 || s.Username != "") && !strings.EqualFold(s.Username, tok.Account) {
 		if err := set("username", tok.Account); err != nil {
 			return err
 		}
-		f.IO.Infof("Profile %s now uses %s (key username); the token cache holds %d accounts.", s.Profile, tok.Account, len(accts))
+		note := "."
+		if len(accts) > 1 {
+			note = fmt.Sprintf("; the token cache holds %d accounts.", len(accts))
+		}
+		f.IO.Infof("Profile %s now uses %s (key username)%s", s.Profile, tok.Account, note)
 	}
 	if changed {
 		if err := cfg.Save(); err != nil {

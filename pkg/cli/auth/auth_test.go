@@ -190,7 +190,6 @@ func TestLoginForODataAndSeveralAccounts(t *testing.T) {
 	e := clitest.New(t, clitest.WithEntra())
 	e.Run("auth", "login", "--resource", "odata").Expect(t, 0, "", prompt(e, 0, "15m"))
 	// Signing in a second account (the terminal's user is the agent now) picks it for the profile.
-	home := e.Getenv("NIMBUSCTL_CONFIG_DIR")
 	agent := clitest.New(t, clitest.WithEntra(), clitest.WithEmulator(func(o *emulator.Options) { o.DeviceUser = emulator.AgentUser }))
 	for _, k := range []string{"NIMBUSCTL_CONFIG_DIR", "NIMBUSCTL_CACHE_DIR"} {
 		agent.Setenv(k, e.Getenv(k))
@@ -200,9 +199,11 @@ func TestLoginForODataAndSeveralAccounts(t *testing.T) {
 	if rows := statusRows(t, agent.Run("auth", "status", "-o", "json")); rows["nimbus"].Account != emulator.AgentUser {
 		t.Errorf("status %+v", rows)
 	}
-	_ = home
 	agent.Run("auth", "logout", "--all").Expect(t, 0, "", "")
 	agent.Run("auth", "status").Expect(t, 4, "", "error: not logged in as agent@contoso.com (profile default, key username): "+auth.Fix+"\n")
+	// Signing in as someone else than the profile's username makes them the profile's account.
+	e.Run("auth", "login").Expect(t, 0, "", prompt(e, 1, "15m")+"Profile default now uses admin@contoso.com (key username).\n")
+	e.Run("config", "get", "username").Expect(t, 0, emulator.DefaultUser+"\n", "")
 }
 
 func TestCtrlCCancelsTheWait(t *testing.T) {

@@ -116,6 +116,11 @@ func runAfterCall(cmd *cobra.Command, f *cmdutil.Factory, o *afterCallOptions, n
 		f: f, c: c, s: &sender{f: f, c: c}, country: cc, min: time.Duration(minSecs) * time.Second,
 		overrides: overrides, checkPgap: o.checkPgap, seen: map[string]bool{}, campaigns: map[string]string{},
 	}
+	for _, kv := range overrides { // names are looked up before anything is sent
+		if _, err := r.resolve(ctx, kv.Value); err != nil {
+			return err
+		}
+	}
 	outcomes := make([]Outcome, 0, len(events))
 	var fatal error
 	for _, ev := range events {
@@ -329,8 +334,12 @@ func (r *afterCall) resolve(ctx context.Context, ref string) (string, error) {
 		return id, nil
 	}
 	cp, err := r.c.FindCampaign(ctx, ref)
-	if err != nil {
+	var nf *npstoday.NotFoundError
+	if errors.As(err, &nf) {
 		return "", cmdutil.FlagErrorf("--campaign-map: %v", err)
+	}
+	if err != nil {
+		return "", clientError(err)
 	}
 	r.campaigns[ref] = string(cp.ID)
 	return string(cp.ID), nil

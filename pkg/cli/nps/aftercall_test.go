@@ -232,6 +232,8 @@ func TestNpsAfterCallBadInput(t *testing.T) {
 		Expect(t, 3, "", "error: --min-duration: \"soon\" is not a duration in whole seconds (e.g. 90, 90s, 2m)\nRun 'nimbusctl nps survey after-call --help' for usage.\n")
 	e.Run("nps", "survey", "after-call", "--campaign-map", "support").
 		Expect(t, 3, "", "error: --campaign-map: \"support\" is not NAME=VALUE\nRun 'nimbusctl nps survey after-call --help' for usage.\n")
+	e.RunWith(clitest.RunOpts{Stdin: pgapEvents}, "nps", "survey", "after-call", "--campaign-map", "support@contoso.com=Nope").
+		Expect(t, 3, "", "error: --campaign-map: no campaign named \"Nope\"\nRun 'nimbusctl nps survey after-call --help' for usage.\n")
 	e.RunWith(clitest.RunOpts{TTY: true}, "nps", "survey", "after-call").
 		Expect(t, 3, "", "error: give a FILE of task events, or pipe them on stdin\nRun 'nimbusctl nps survey after-call --help' for usage.\n")
 	e.RunWith(clitest.RunOpts{Stdin: ""}, "nps", "survey", "after-call").Expect(t, 0, "", "")

@@ -41,7 +41,7 @@ clean:
 # contact, schedule a call and list it, then stop the sandbox. Any failing step fails the demo.
 define DEMO_SCRIPT
 set -euo pipefail
-bin="$$PWD/$(BIN)"
+bin="$(BIN)"; case "$$bin" in /*) ;; *) bin="$$PWD/$$bin" ;; esac
 for v in $$(compgen -e | grep -E '^(NIMBUSCTL_|NPSTODAY_)' || true); do unset "$$v"; done
 tmp="$$(mktemp -d)"
 export NIMBUSCTL_CONFIG_DIR="$$tmp/config" NIMBUSCTL_CACHE_DIR="$$tmp/cache" NIMBUSCTL_STATE_DIR="$$tmp/state"

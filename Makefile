@@ -30,6 +30,7 @@ docs: ## regenerate docs/reference from the command tree
 
 bench: build ## package benchmarks, then whole-command figures against the sandbox
 	$(GO) test -run '^$$' -bench . -benchmem ./pkg/...
+	$(GO) run ./cmd/nimbusctl-bench -bin $(BIN)
 
 clean:
 	rm -rf bin

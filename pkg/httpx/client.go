@@ -387,7 +387,10 @@ type cancelOnClose struct {
 	cancel context.CancelFunc
 }
 
+// Close drains what is left of the body (a JSON decoder stops before the final newline)
+// so the connection goes back to the pool instead of a new TLS handshake per request.
 func (c *cancelOnClose) Close() error {
+	io.Copy(io.Discard, io.LimitReader(c.ReadCloser, 64<<10))
 	err := c.ReadCloser.Close()
 	c.cancel()
 	return err

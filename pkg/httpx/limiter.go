@@ -95,13 +95,48 @@ type Limiter struct {
 	auto        bool
 	slowStart   bool
 	floor       rate.Limit
-	lastChange  time.Time
+	lastChange  time.Time // last rate change (increases wait a step after it)
+	lastCut     time.Time // last cut: concurrent 429s of one overshoot count once
 	pausedUntil time.Time
 	now         func() time.Time
 	sleep       func(context.Context, time.Duration) error
 
 	throttled atomic.Int64 // 429 answers seen
 	requests  atomic.Int64 // requests sent
+
+	// Recent successes in 250ms buckets (auto mode): what the server actually accepted.
+	okBuckets [8]int
+	okStart   time.Time // start of okBuckets[0]'s window
+}
+
+const okBucket = 250 * time.Millisecond
+
+// noteOK counts one success in the sliding window of the last two seconds.
+func (l *Limiter) noteOK(now time.Time) {
+	l.rollTo(now)
+	l.okBuckets[len(l.okBuckets)-1]++
+}
+
+// rollTo shifts the window so its last bucket covers now.
+func (l *Limiter) rollTo(now time.Time) {
+	if l.okStart.IsZero() {
+		l.okStart = now.Add(-okBucket * time.Duration(len(l.okBuckets)-1))
+	}
+	for now.Sub(l.okStart) >= okBucket*time.Duration(len(l.okBuckets)) {
+		copy(l.okBuckets[:], l.okBuckets[1:])
+		l.okBuckets[len(l.okBuckets)-1] = 0
+		l.okStart = l.okStart.Add(okBucket)
+	}
+}
+
+// accepted is the rate the server accepted over the window, in calls per second.
+func (l *Limiter) accepted(now time.Time) float64 {
+	l.rollTo(now)
+	n := 0
+	for _, c := range l.okBuckets {
+		n += c
+	}
+	return float64(n) / (okBucket * time.Duration(len(l.okBuckets))).Seconds()
 }
 
 // NewLimiter builds a limiter for r. A zero rate means unlimited.
@@ -201,22 +236,24 @@ func (l *Limiter) Observe(status int, retryAfter time.Duration) {
 		if until := now.Add(retryAfter); until.After(l.pausedUntil) {
 			l.pausedUntil = until
 		}
-		if l.auto {
+		if l.auto && now.Sub(l.lastCut) > 200*time.Millisecond {
+			// Back off to what the server accepted lately (its real capacity, once we have been
+			// over it for a moment), and never by more than half or less than a tenth.
 			cur := l.lim.Limit()
 			next := cur * 0.9
-			if l.slowStart {
-				next = cur * 0.75 // slow start overshot by up to 2x
-				l.slowStart = false
+			if acc := rate.Limit(l.accepted(now)); acc > 0 && acc < next {
+				next = max(acc, cur/2)
 			}
-			if now.Sub(l.lastChange) > 200*time.Millisecond || next < cur {
-				l.set(max(next, l.floor), now)
-			}
+			l.slowStart = false
+			l.set(max(next, l.floor), now)
+			l.lastCut = now
 		}
 		return
 	}
 	if !l.auto || status >= 400 {
 		return
 	}
+	l.noteOK(now)
 	step := time.Second
 	factor := rate.Limit(1.02)
 	if l.slowStart {

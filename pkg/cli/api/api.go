@@ -31,19 +31,20 @@ type Options struct {
 
 var methods = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"}
 
-// Services lists the services `api` can call (others add theirs).
-var Services = []string{"nimbus"}
+// Services lists the services `api` can call: the connector API, and the reporting OData feed
+// (relative to the profile's odata_url). nps.today has its own `nps api`.
+var Services = []string{"nimbus", "odata"}
 
 // NewCmdAPI builds `nimbusctl api`.
 func NewCmdAPI(f *cmdutil.Factory) *cobra.Command {
 	opts := &Options{}
 	cmd := &cobra.Command{
 		Use:   "api <method> <path>",
-		Short: "Make a raw request to the Nimbus connector API",
+		Short: "Make a raw request to the Nimbus connector API (or the OData feed)",
 		Long: `Sends one request through the same pipeline as every command: your credential, the
 rate limit, retries on 429/5xx (a POST only where it provably did not land), the same
 errors and exit codes, and --debug tracing. The path is relative to the profile's
-endpoint, e.g. /v2/AddressBooks.
+endpoint, e.g. /v2/AddressBooks; with --service odata, to its odata_url, e.g. /$metadata.
 
 Parameters: -F key=value adds a typed parameter (true, false, null and numbers are sent as
 such; @file reads the value from a file), -f key=value a string. Nested keys work:

@@ -86,3 +86,12 @@ func TestAPIInputFromStdin(t *testing.T) {
 	r := e.RunWith(clitest.RunOpts{Stdin: body}, "api", "POST", "/v1/scheduler-entries", "--input", "-", "--jq", ".ReferenceId")
 	r.Expect(t, 0, "ref-1\n", "")
 }
+
+func TestAPIReachesTheODataFeed(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	r := e.MustRun("api", "GET", "/", "--service", "odata", "--jq", `.value | map(.name) | index("Services") != null`)
+	if r.Stdout != "true\n" {
+		t.Errorf("service document: %q %q", r.Stdout, r.Stderr)
+	}
+}

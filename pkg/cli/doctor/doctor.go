@@ -113,7 +113,7 @@ func checkCredential(ctx context.Context, f *cmdutil.Factory) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	t, err := src.Token(ctx, auth.ResourceNimbus)
+	t, err := src.Token(auth.WithoutPrompt(ctx), auth.ResourceNimbus) // diagnose, never sign in
 	if err != nil {
 		return "", err
 	}

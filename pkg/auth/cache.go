@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
+
+	"github.com/nimbusctl/nimbusctl/pkg/filelock"
 )
 
 // FileCache persists MSAL's token cache to one file: mode 0600 in a 0700 folder, replaced
@@ -29,7 +31,7 @@ type FileCache struct {
 	lockTimeout time.Duration
 
 	mu   sync.Mutex
-	held *fileLock
+	held *filelock.Lock
 }
 
 // DefaultLockTimeout bounds the wait for another process's lock (a refresh takes at most a
@@ -87,7 +89,7 @@ func (c *FileCache) Release() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.held != nil {
-		c.held.unlock()
+		c.held.Unlock()
 		c.held = nil
 	}
 }
@@ -166,42 +168,7 @@ func writeFileAtomic(path string, b []byte) error {
 	return nil
 }
 
-// fileLock is an exclusive lock on a lock file, held by this process.
-type fileLock struct{ f *os.File }
-
-// lockFile takes the exclusive lock on path, waiting up to timeout (and no longer than ctx)
-// while another process holds it.
-func lockFile(ctx context.Context, path string, timeout time.Duration) (*fileLock, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("opening the token cache lock: %w", err)
-	}
-	deadline := time.Now().Add(timeout)
-	wait := 2 * time.Millisecond
-	for {
-		ok, err := tryLock(f)
-		if err != nil {
-			f.Close()
-			return nil, fmt.Errorf("locking the token cache: %w", err)
-		}
-		if ok {
-			return &fileLock{f: f}, nil
-		}
-		if time.Now().After(deadline) {
-			f.Close()
-			return nil, fmt.Errorf("the token cache is locked by another nimbusctl process (waited %s for %s)", timeout, path)
-		}
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return nil, ctx.Err()
-		case <-time.After(wait):
-		}
-		wait = min(wait*2, 50*time.Millisecond)
-	}
-}
-
-func (l *fileLock) unlock() {
-	_ = unlock(l.f)
-	l.f.Close()
+// lockFile takes the cache's cross-process lock (see pkg/filelock).
+func lockFile(ctx context.Context, path string, timeout time.Duration) (*filelock.Lock, error) {
+	return filelock.Acquire(ctx, path, timeout, "the token cache")
 }

@@ -1,6 +1,7 @@
 package schedule
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/bulk"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/shared"
+	"github.com/nimbusctl/nimbusctl/pkg/filelock"
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
 )
@@ -17,6 +19,7 @@ import (
 func newCmdImport(f *cmdutil.Factory) *cobra.Command {
 	var service, tz, ledgerDir string
 	var update, allowPast, noLedger bool
+	var wait time.Duration
 	cmd := &cobra.Command{
 		Use:   "import <file>",
 		Short: "Schedule one outbound call per row of a CSV file, never the same call twice",
@@ -53,6 +56,7 @@ Exit codes: 0 done, 3 invalid rows (nothing sent), 9 some rows failed, 2 cancell
 	cmd.Flags().BoolVar(&allowPast, "allow-past", false, "schedule new rows whose due time has passed (they start at once)")
 	cmd.Flags().StringVar(&ledgerDir, "ledger", "", "`folder` of the ledger of scheduled calls (default: the state folder, per profile)")
 	cmd.Flags().BoolVar(&noLedger, "no-ledger", false, "do not use the ledger: only the calls Nimbus still lists are recognized")
+	cmd.Flags().DurationVar(&wait, "wait", 5*time.Minute, "how long to wait for another schedule import of this profile to finish (they take turns)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if err := bf.Check(f); err != nil {
 			return err
@@ -87,6 +91,18 @@ Exit codes: 0 done, 3 invalid rows (nothing sent), 9 some rows failed, 2 cancell
 			SkipInvalid: bf.SkipInvalid, DryRun: bf.DryRun, ValidateOnly: bf.ValidateOnly, Workers: bf.Concurrency,
 		}
 		var lim *httpx.Limiter
+		if !bf.ValidateOnly && !bf.DryRun {
+			// Overlapping runs (a slow cron job and the next one) would both see a call as
+			// missing and both schedule it: they take turns instead.
+			if err := os.MkdirAll(cfg.Dirs.State, 0o700); err != nil {
+				return err
+			}
+			lock, err := filelock.Acquire(cmd.Context(), filepath.Join(cfg.Dirs.State, "schedule-"+p.Name+".lock"), wait, "scheduling for profile "+p.Name)
+			if err != nil {
+				return &cmdutil.ExitError{Code: cmdutil.ExitUnavailable, Err: err}
+			}
+			defer lock.Unlock()
+		}
 		if !bf.ValidateOnly {
 			c, err := f.Nimbus()
 			if err != nil {

@@ -1,11 +1,15 @@
 package schedule_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/nimbusctl/nimbusctl/pkg/cli/clitest"
 	"github.com/nimbusctl/nimbusctl/pkg/emulator"
@@ -105,4 +109,35 @@ func TestScheduleImportPartialFailureExit9(t *testing.T) {
 		t.Errorf("report:\n%s", report)
 	}
 	e.Run("schedule", "import", f, "--service", emulator.ServiceSupport, "-o", "json", "--jq", "[.created, .skipped]").Expect(t, 0, "[1,2]\n", "")
+}
+
+// TestOverlappingRunsTakeTurns: a slow cron run still going when the next one starts must not
+// let both see the calls as missing.
+func TestOverlappingRunsTakeTurns(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true; o.Latency = 20 * time.Millisecond }))
+	var b strings.Builder
+	b.WriteString("ReferenceId,destination,due\n")
+	for i := 1; i <= 30; i++ {
+		fmt.Fprintf(&b, "O-%02d,+4144555%04d,2030-01-01T10:00:00Z\n", i, i)
+	}
+	f := file(t, e, b.String())
+	var wg sync.WaitGroup
+	results := make([]clitest.Result, 2)
+	for i := range results {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			results[i] = e.Run("schedule", "import", f, "--service", emulator.ServiceSupport, "--concurrency", "2", "-o", "json", "--jq", "[.created, .skipped]")
+		}(i)
+	}
+	wg.Wait()
+	outs := []string{results[0].Stdout, results[1].Stdout}
+	sort.Strings(outs)
+	if results[0].Code != 0 || results[1].Code != 0 || strings.Join(outs, "") != "[0,30]\n[30,0]\n" {
+		t.Fatalf("runs: %+v", results)
+	}
+	if n := e.Emu.Stats().Operations["CreateSchedulerEntry"]; n != 30 {
+		t.Errorf("%d creates, want 30", n)
+	}
 }

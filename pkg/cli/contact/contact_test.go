@@ -236,9 +236,10 @@ func TestUpdateMerges(t *testing.T) {
 func TestUpdateReplace(t *testing.T) {
 	t.Parallel()
 	e := clitest.New(t)
+	e.Setenv("NIMBUSCTL_DEFAULT_COUNTRY", "+41") // a national number becomes Swiss E.164
 	e.Run("contact", "update", "Customers", emulator.ContactBruno, "--replace", "--display-name", "B. Keller", "--mobile", "079 555 20 02").
-		Expect(t, 0, "CUST-0002\tB. Keller\t\t\t079 555 20 02\n", "")
-	if got := stored(t, e, emulator.BookCustomers, emulator.ContactBruno); got != `{"displayName":"B. Keller","externalId":"CUST-0002","mobilePhones":["079 555 20 02"]}` {
+		Expect(t, 0, "CUST-0002\tB. Keller\t\t\t+41795552002\n", "")
+	if got := stored(t, e, emulator.BookCustomers, emulator.ContactBruno); got != `{"displayName":"B. Keller","externalId":"CUST-0002","mobilePhones":["+41795552002"]}` {
 		t.Errorf("stored %s", got)
 	}
 	if n := calls(e, "GetContacts"); n != 0 {
@@ -314,4 +315,18 @@ func TestCompletesAddressBooks(t *testing.T) {
 	e.Setenv("NIMBUSCTL_TOKEN", "")
 	e.Run("__complete", "contact", "list", "").Expect(t, 0, ":1\n",
 		"Completion ended with directive: ShellCompDirectiveError\n")
+}
+
+func TestPhoneFlagsAreStoredAsE164(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	e.Run("contact", "add", "Customers", "--external-id", "P-1", "--mobile", "+41 79 555 12 34", "--home-phone", "0041 44 555 00 00", "--jq", ".mobilePhones[0], .homePhones[0]").
+		Expect(t, 0, "+41795551234\n+41445550000\n", "")
+	e.Run("contact", "add", "Customers", "--external-id", "P-2", "--business-phone", "ext. 12").
+		Expect(t, 3, "", "error: --business-phone: \"ext. 12\" is not a phone number: unexpected 'e' (or pass --keep-phone-format)\nRun 'nimbusctl contact add --help' for usage.\n")
+	e.Run("contact", "add", "Customers", "--external-id", "P-3", "--business-phone", "ext. 12", "--keep-phone-format", "--jq", ".businessPhones[0]").
+		Expect(t, 0, "ext. 12\n", "")
+	if calls(e, "AddContact") != 2 {
+		t.Errorf("%d adds, want 2 (the invalid one sends nothing)", calls(e, "AddContact"))
+	}
 }

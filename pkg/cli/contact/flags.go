@@ -7,6 +7,7 @@ import (
 
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
+	"github.com/nimbusctl/nimbusctl/pkg/phone"
 )
 
 // scalarField is one string flag and the ContactWriteDto field it sets.
@@ -30,14 +31,15 @@ var scalarFields = []scalarField{
 type listField struct {
 	flag, usage string
 	set         func(*nimbus.Contact, []string)
+	phone       bool // stored as E.164, like `contact import` does
 }
 
 var listFields = []listField{
-	{"email", "e-mail `address` (emailAddresses, repeatable)", func(c *nimbus.Contact, v []string) { c.EmailAddresses = v }},
-	{"mobile", "mobile phone `number` (mobilePhones, repeatable)", func(c *nimbus.Contact, v []string) { c.MobilePhones = v }},
-	{"business-phone", "business phone `number` (businessPhones, repeatable)", func(c *nimbus.Contact, v []string) { c.BusinessPhones = v }},
-	{"home-phone", "home phone `number` (homePhones, repeatable)", func(c *nimbus.Contact, v []string) { c.HomePhones = v }},
-	{"im", "IM `address` (imAddresses, repeatable)", func(c *nimbus.Contact, v []string) { c.IMAddresses = v }},
+	{"email", "e-mail `address` (emailAddresses, repeatable)", func(c *nimbus.Contact, v []string) { c.EmailAddresses = v }, false},
+	{"mobile", "mobile phone `number` (mobilePhones, repeatable)", func(c *nimbus.Contact, v []string) { c.MobilePhones = v }, true},
+	{"business-phone", "business phone `number` (businessPhones, repeatable)", func(c *nimbus.Contact, v []string) { c.BusinessPhones = v }, true},
+	{"home-phone", "home phone `number` (homePhones, repeatable)", func(c *nimbus.Contact, v []string) { c.HomePhones = v }, true},
+	{"im", "IM `address` (imAddresses, repeatable)", func(c *nimbus.Contact, v []string) { c.IMAddresses = v }, false},
 }
 
 // addressKeys are the parts --address takes, as the API names them.
@@ -51,6 +53,7 @@ type fieldFlags struct {
 	addresses []string
 	custom    []string
 	fromJSON  string
+	keepPhone bool
 
 	parsedAddresses []nimbus.Address
 	parsedCustom    []nimbus.CustomField
@@ -68,6 +71,7 @@ func addFieldFlags(cmd *cobra.Command) *fieldFlags {
 	fl.StringArrayVar(&ff.addresses, "address", nil,
 		"postal address as `street=..,city=..`: keys street, city, postalCode, state, country (addresses, repeatable)")
 	fl.StringArrayVar(&ff.custom, "field", nil, "custom field `name=value` (customFields, repeatable)")
+	fl.BoolVar(&ff.keepPhone, "keep-phone-format", false, "store phone numbers as written instead of E.164")
 	fl.StringVar(&ff.fromJSON, "from-json", "", "read the contact from a JSON `file` ('-' for stdin), with the API's field names; flags given as well override its fields")
 	return ff
 }
@@ -93,8 +97,25 @@ func (ff *fieldFlags) names() []string {
 	return append(out, "address", "field")
 }
 
-// parse checks --address and --field; call it before any API call.
-func (ff *fieldFlags) parse() error {
+// parse checks --address and --field and turns phone numbers into E.164 (national numbers get
+// defaultCountry), unless --keep-phone-format; call it before any API call.
+func (ff *fieldFlags) parse(defaultCountry string) error {
+	for _, l := range listFields {
+		if !l.phone || ff.keepPhone {
+			continue
+		}
+		vals := *ff.lists[l.flag]
+		for i, v := range vals {
+			if strings.TrimSpace(v) == "" {
+				continue // an empty value clears the list
+			}
+			n, err := phone.Normalize(v, defaultCountry)
+			if err != nil {
+				return cmdutil.FlagErrorf("--%s: %v (or pass --keep-phone-format)", l.flag, err)
+			}
+			vals[i] = n
+		}
+	}
 	ff.parsedAddresses = nil
 	for _, a := range ff.addresses {
 		addr, err := parseAddress(a)

@@ -37,7 +37,11 @@ required and must not exist in the address book yet (use 'contact update' for th
 		ValidArgsFunction: shared.CompleteBooks(f),
 		Annotations:       shared.Operations(nimbus.OpGetAddressBooks, nimbus.OpAddContact),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := ff.parse(); err != nil {
+			p, err := f.Profile()
+			if err != nil {
+				return err
+			}
+			if err := ff.parse(p.Get("default_country")); err != nil {
 				return err
 			}
 			var ct nimbus.Contact
@@ -112,7 +116,11 @@ With --replace the contact becomes exactly what is given, and every other field 
 			if !ff.changed() {
 				return cmdutil.FlagErrorf("nothing to update: give the fields to change (e.g. --company, --email) or --from-json")
 			}
-			if err := ff.parse(); err != nil {
+			p, err := f.Profile()
+			if err != nil {
+				return err
+			}
+			if err := ff.parse(p.Get("default_country")); err != nil {
 				return err
 			}
 			var body *shared.JSONBody

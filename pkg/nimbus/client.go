@@ -7,7 +7,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 )
@@ -93,25 +92,7 @@ func (c *Client) do(ctx context.Context, k call, out any) (*httpx.Response, erro
 	}, out)
 }
 
-// expand fills {placeholders} left to right with path-escaped values.
-func expand(tmpl string, params []string) string {
-	var b strings.Builder
-	i := 0
-	for {
-		open := strings.IndexByte(tmpl, '{')
-		if open < 0 {
-			b.WriteString(tmpl)
-			return b.String()
-		}
-		end := strings.IndexByte(tmpl[open:], '}')
-		b.WriteString(tmpl[:open])
-		if i < len(params) {
-			b.WriteString(url.PathEscape(params[i]))
-		}
-		i++
-		tmpl = tmpl[open+end+1:]
-	}
-}
+func expand(tmpl string, params []string) string { return httpx.ExpandPath(tmpl, params...) }
 
 // deleted treats a 404 on a retried delete as done: the first attempt removed it and its
 // answer was lost.

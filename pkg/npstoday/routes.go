@@ -2,8 +2,9 @@ package npstoday
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
+
+	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 )
 
 // Route is one nps.today endpoint. Confirmed routes come from public material (the certified
@@ -74,47 +75,11 @@ var Routes = []Route{
 }
 
 // Expand fills the template's {placeholders} left to right, each path-escaped once.
-func (r Route) Expand(params ...string) string {
-	var b strings.Builder
-	tmpl := r.Path
-	i := 0
-	for {
-		open := strings.IndexByte(tmpl, '{')
-		if open < 0 {
-			b.WriteString(tmpl)
-			return b.String()
-		}
-		end := strings.IndexByte(tmpl[open:], '}')
-		b.WriteString(tmpl[:open])
-		if i < len(params) {
-			b.WriteString(url.PathEscape(params[i]))
-		}
-		i++
-		tmpl = tmpl[open+end+1:]
-	}
-}
+func (r Route) Expand(params ...string) string { return httpx.ExpandPath(r.Path, params...) }
 
 // Match reports whether a concrete method and path (no query) fit the route.
 func (r Route) Match(method, path string) bool {
-	if !strings.EqualFold(method, r.Method) {
-		return false
-	}
-	ts, ps := strings.Split(strings.Trim(r.Path, "/"), "/"), strings.Split(strings.Trim(path, "/"), "/")
-	if len(ts) != len(ps) {
-		return false
-	}
-	for i := range ts {
-		if strings.HasPrefix(ts[i], "{") {
-			if ps[i] == "" {
-				return false
-			}
-			continue
-		}
-		if !strings.EqualFold(ts[i], ps[i]) {
-			return false
-		}
-	}
-	return true
+	return strings.EqualFold(method, r.Method) && httpx.MatchPath(r.Path, path)
 }
 
 // FindRoute names a raw call (`nps api`): the first route that matches, literal routes

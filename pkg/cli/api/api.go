@@ -159,27 +159,11 @@ func PrintAnswer(f *cmdutil.Factory, answer []byte) error {
 // operationName finds the swagger operation a raw call matches, for clearer errors.
 func operationName(method, path string) string {
 	for _, op := range nimbus.Operations {
-		if op.Method == method && matchTemplate(op.Path, path) {
+		if op.Method == method && httpx.MatchPath(op.Path, path) {
 			return op.ID
 		}
 	}
 	return method + " " + path
-}
-
-func matchTemplate(tmpl, path string) bool {
-	ts, ps := strings.Split(strings.Trim(tmpl, "/"), "/"), strings.Split(strings.Trim(path, "/"), "/")
-	if len(ts) != len(ps) {
-		return false
-	}
-	for i := range ts {
-		if strings.HasPrefix(ts[i], "{") {
-			continue
-		}
-		if !strings.EqualFold(ts[i], ps[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 func hasBody(method string) bool {

@@ -112,14 +112,9 @@ changes.
 ` + shared.BookArgHelp,
 		Example: `  $ nimbusctl contact export Customers > customers.csv
   $ nimbusctl contact export Customers -o json | jq length`,
-		Args:        cmdutil.ExactArgs(1, "an address book"),
-		Annotations: shared.Operations(nimbus.OpGetAddressBooks, nimbus.OpGetContacts),
-		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-			if len(args) == 0 {
-				return shared.CompleteBooks(f)(cmd, args, toComplete)
-			}
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		},
+		Args:              cmdutil.ExactArgs(1, "an address book"),
+		Annotations:       shared.Operations(nimbus.OpGetAddressBooks, nimbus.OpGetContacts),
+		ValidArgsFunction: shared.CompleteBooks(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			format := "csv"
 			switch {

@@ -1,6 +1,7 @@
 package bulk
 
 import (
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -68,4 +69,21 @@ func FuzzContactRow(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestKeySetFindsDuplicatesAndGrows(t *testing.T) {
+	k := newKeySet(0) // forced to grow several times
+	for i := 0; i < 5000; i++ {
+		if k.add(fmt.Sprintf("id-%d", i), i+2) {
+			t.Fatalf("id-%d reported as a duplicate", i)
+		}
+	}
+	if !k.add("id-42", 9000) || k.isFirst("id-42", 9000) || !k.isFirst("id-42", 44) || !k.has("id-4999") || k.has("id-5000") {
+		t.Fatal("membership is wrong")
+	}
+	k.noteFirst("id-42", 44)
+	k.noteFirst("id-42", 9000)
+	if k.firstLine("id-42") != 44 {
+		t.Errorf("first line = %d", k.firstLine("id-42"))
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"io"
 	"net/http"
 	"sync"
@@ -60,7 +59,7 @@ func (ci *ContactImport) Run(ctx context.Context) (Summary, error) {
 		ci.RemoveBatch = 100
 	}
 	// Pass 1: validate every row before anything is sent.
-	keys := newKeySet()
+	keys := newKeySet(ci.Input.estimateRows())
 	invalid, total, err := ci.validate(keys)
 	if err != nil {
 		return Summary{}, err
@@ -138,31 +137,62 @@ func (ci *ContactImport) validate(keys *keySet) (invalid, total int, err error) 
 		return 0, 0, fileErr(err)
 	}
 	defer src.Close()
+	var dups []dupRow
 	for {
 		line, c, errs, err := src.Next()
 		if err == io.EOF {
-			return invalid, total, nil
+			break
 		}
 		if err != nil {
 			return 0, 0, fileErr(err)
 		}
 		total++
-		if len(errs) == 0 {
-			if first, dup := keys.add(c.ExternalID, line); dup {
-				errs = append(errs, &RowError{File: ci.Input.Name, Line: line, Column: src.KeyColumn(),
-					Msg: fmt.Sprintf("duplicate external id %q (first on line %d)", c.ExternalID, first)})
-			}
+		if len(errs) == 0 && keys.add(c.ExternalID, line) {
+			dups = append(dups, dupRow{line, c.ExternalID}) // reported below, with the first line
+			invalid++
+			continue
 		}
 		if len(errs) > 0 {
 			invalid++
-			for _, e := range errs {
-				if ci.Problem != nil {
-					ci.Problem(e)
-				}
-			}
-			ci.Recorder.Add(Result{Line: line, Key: c.ExternalID, Action: ActionInvalid, Status: StatusInvalid, Error: joinErrs(errs)})
+			ci.invalid(line, c.ExternalID, errs)
 		}
 	}
+	if len(dups) == 0 {
+		return invalid, total, nil
+	}
+	// Duplicates are rare: find where each duplicated key first appears with one more look at
+	// the file, instead of remembering every key's line.
+	again, err := ci.Input.contacts(ci)
+	if err != nil {
+		return 0, 0, fileErr(err)
+	}
+	defer again.Close()
+	for {
+		line, c, errs, err := again.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return 0, 0, fileErr(err)
+		}
+		if len(errs) == 0 {
+			keys.noteFirst(c.ExternalID, line)
+		}
+	}
+	for _, d := range dups {
+		ci.invalid(d.line, d.key, []*RowError{{File: ci.Input.Name, Line: d.line, Column: src.KeyColumn(),
+			Msg: fmt.Sprintf("duplicate external id %q (first on line %d)", d.key, keys.firstLine(d.key))}})
+	}
+	return invalid, total, nil
+}
+
+func (ci *ContactImport) invalid(line int, key string, errs []*RowError) {
+	for _, e := range errs {
+		if ci.Problem != nil {
+			ci.Problem(e)
+		}
+	}
+	ci.Recorder.Add(Result{Line: line, Key: key, Action: ActionInvalid, Status: StatusInvalid, Error: joinErrs(errs)})
 }
 
 func joinErrs(errs []*RowError) string {
@@ -352,36 +382,4 @@ func okOrPlanned(dry bool) string {
 		return StatusPlanned
 	}
 	return StatusOK
-}
-
-// keySet remembers each row key and its first line, in constant space per key: a 64-bit hash,
-// not the key itself, so a million-row file fits in a few tens of MB.
-type keySet struct {
-	seed  maphash.Seed
-	first map[uint64]int32
-}
-
-func newKeySet() *keySet { return &keySet{seed: maphash.MakeSeed(), first: map[uint64]int32{}} }
-
-func (k *keySet) hash(key string) uint64 { return maphash.String(k.seed, key) }
-
-// add records key at line; when it was seen before it returns the first line and true.
-func (k *keySet) add(key string, line int) (int, bool) {
-	h := k.hash(key)
-	if first, ok := k.first[h]; ok {
-		return int(first), true
-	}
-	k.first[h] = int32(line)
-	return 0, false
-}
-
-func (k *keySet) has(key string) bool {
-	_, ok := k.first[k.hash(key)]
-	return ok
-}
-
-// isFirst reports whether line is where key first appeared (later lines are duplicates).
-func (k *keySet) isFirst(key string, line int) bool {
-	first, ok := k.first[k.hash(key)]
-	return ok && int(first) == line
 }

@@ -165,7 +165,7 @@ func TestInvalidRowsStopEverything(t *testing.T) {
 	if w.emu.Stats().Operations["AddContact"] != 0 || len(w.emu.Contacts(emulator.BookCustomers)) != 0 {
 		t.Fatal("something was sent despite invalid rows")
 	}
-	if len(problems) != 5 || problems[3] != `in.csv:6: externalId: duplicate external id "X-1" (first on line 2)` {
+	if len(problems) != 5 || problems[4] != `in.csv:6: externalId: duplicate external id "X-1" (first on line 2)` {
 		t.Errorf("problems:\n%s", strings.Join(problems, "\n"))
 	}
 	if !strings.Contains(report, "3,,invalid,invalid,externalId: the external id is empty\n") {

@@ -70,18 +70,19 @@ func (si *ScheduleImport) Run(ctx context.Context) (Summary, error) {
 	closeSrc()
 
 	// Pass 1: validate, and learn which services and days the file touches.
-	keys := newKeySet()
+	keys := newKeySet(si.Input.estimateRows())
 	services := map[string]string{} // lower -> as written
 	days := map[string]bool{}
 	var past []pastRow
+	var dups []ScheduleRow
+	var dupLines []int
 	invalid, total := 0, 0
 	err = si.each(b, func(line int, r ScheduleRow, errs []*RowError) error {
 		total++
-		if len(errs) == 0 {
-			if first, dup := keys.add(r.Key(), line); dup {
-				errs = append(errs, &RowError{File: b.File, Line: line, Column: "referenceId",
-					Msg: fmt.Sprintf("duplicate call %q on %s (first on line %d)", r.Entry.ReferenceID, r.Entry.ServiceUPN, first)})
-			}
+		if len(errs) == 0 && keys.add(r.Key(), line) {
+			dups, dupLines = append(dups, r), append(dupLines, line) // reported below
+			invalid++
+			return nil
 		}
 		if len(errs) > 0 {
 			invalid++
@@ -97,6 +98,20 @@ func (si *ScheduleImport) Run(ctx context.Context) (Summary, error) {
 	})
 	if err != nil {
 		return Summary{}, err
+	}
+	if len(dups) > 0 { // one more look at the file finds where each repeated call first appears
+		if err := si.each(b, func(line int, r ScheduleRow, errs []*RowError) error {
+			if len(errs) == 0 {
+				keys.noteFirst(r.Key(), line)
+			}
+			return nil
+		}); err != nil {
+			return Summary{}, err
+		}
+		for i, r := range dups {
+			si.invalid(dupLines[i], r.Entry.ReferenceID, []*RowError{{File: b.File, Line: dupLines[i], Column: "referenceId",
+				Msg: fmt.Sprintf("duplicate call %q on %s (first on line %d)", r.Entry.ReferenceID, r.Entry.ServiceUPN, keys.firstLine(r.Key()))}})
+		}
 	}
 	if si.Total != nil {
 		si.Total(total)

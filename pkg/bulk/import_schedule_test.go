@@ -147,9 +147,9 @@ func TestScheduleImportValidation(t *testing.T) {
 		`in.csv:5: due: invalid due time "yesterday": use RFC 3339 (2026-12-01T09:30:00+01:00), a local time (2026-12-01 09:30, zone from --tz) or a relative time (+2h, +1d)`,
 		`in.csv:6: maxAttempts: must be a whole number from 1 to 10, got "11"`,
 		`in.csv:7: priority: unknown priority "Asap" (see 'nimbusctl schedule priorities')`,
-		`in.csv:8: referenceId: duplicate call "A" on support@contoso.com (first on line 2)`,
 		`in.csv:10: attemptTimeout: must be between 30s and 86400s, got 5s`,
 		`in.csv:10: service: is empty`,
+		`in.csv:8: referenceId: duplicate call "A" on support@contoso.com (first on line 2)`,
 		`in.csv:9: due: the due time 2020-01-01T09:00:00Z has passed; the call would start at once (pass --allow-past to schedule it anyway)`,
 	}
 	if strings.Join(problems, "\n") != strings.Join(want, "\n") {

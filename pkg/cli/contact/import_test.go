@@ -68,8 +68,9 @@ func TestImportInvalidRowsExit3NothingSent(t *testing.T) {
 	want := "invalid.csv:3: externalId: the external id is empty\n" +
 		"invalid.csv:4: emailAddresses: \"not-an-email\" is not an e-mail address\n" +
 		"invalid.csv:5: mobilePhones: bad phone number: \"call me maybe\" is not a phone number: unexpected 'c'\n" +
-		"invalid.csv:6: externalId: duplicate external id \"X-1\" (first on line 2)\n" +
 		"invalid.csv:7: 5 cells but the header has 4 columns\n" +
+		"invalid.csv:6: externalId: duplicate external id \"X-1\" (first on line 2)\n" + // once its first line is known
+
 		"error: 5 invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)\n"
 	r.Expect(t, 3, "", strings.ReplaceAll(want, "invalid.csv", testdata("invalid.csv")))
 	if calls(e, "AddContact") != 0 || calls(e, "GetContacts") != 0 {

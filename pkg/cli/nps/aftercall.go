@@ -12,7 +12,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nimbusctl/nimbusctl/pkg/bulk"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
+	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
 	"github.com/nimbusctl/nimbusctl/pkg/npstoday"
 	"github.com/nimbusctl/nimbusctl/pkg/output"
@@ -26,8 +28,9 @@ const (
 	SkipTooShort   = "too-short"    // under --min-duration: likely voicemail
 	SkipAnonymous  = "anonymous"    // no caller number or address
 	SkipUnmapped   = "unmapped-queue"
-	SkipNoAgent    = "no-agent"  // nobody took the call
-	SkipDuplicate  = "duplicate" // the same task twice in the input
+	SkipNoAgent    = "no-agent"         // nobody took the call
+	SkipDuplicate  = "duplicate"        // the same task twice in the input
+	SkipSurveyed   = "already-surveyed" // an earlier run surveyed the task (or nps.today held it, or its answer was lost)
 )
 
 var afterCallCols = output.Cols("TASK=taskId", "RESULT=result", "CAMPAIGN=campaignId", "RECIPIENT=recipient", "EMPLOYEE=employee", "RATING=agentRating", "DETAIL=detail")
@@ -36,6 +39,9 @@ type afterCallOptions struct {
 	minDuration string
 	campaignMap []string
 	checkPgap   bool
+	ledger      string
+	noLedger    bool
+	wait        time.Duration
 }
 
 func newCmdAfterCall(f *cmdutil.Factory) *cobra.Command {
@@ -53,6 +59,12 @@ took the call (LastConnectedUserEmail, else LastConnectedUserUPN).
 Skipped, with the reason: events that are not a call end (no terminated time, or not an
 Audio call), calls shorter than --min-duration (likely voicemail), anonymous callers,
 queues without a campaign, calls no agent took, and a task seen twice.
+
+Each task is surveyed once, also across runs: a ledger in the state folder (per profile)
+remembers the tasks surveyed, held for a p-gap rating, or whose send got no answer (it may
+have gone out), and a later run reports them as skipped:already-surveyed — so cron can feed
+a growing log again and again. Overlapping runs take turns (--wait). --no-ledger goes
+without it.
 
 P-gap: when nps.today holds a survey, the agent is asked for a rating on a terminal and
 the survey is sent again; without a terminal the event's result is pgap.
@@ -80,6 +92,9 @@ terminal), 9 when some sends failed.`,
 	cmd.Flags().StringVar(&o.minDuration, "min-duration", "60s", "skip calls shorter than this (created to terminated), e.g. 45s, 2m")
 	cmd.Flags().StringArrayVar(&o.campaignMap, "campaign-map", nil, "`SERVICE=CAMPAIGN`: survey the calls of a service (UPN, id or name) in this campaign, over the IVR map (repeatable)")
 	cmd.Flags().BoolVar(&o.checkPgap, "check-pgap", true, "let nps.today hold surveys of employees in a p-gap period (--check-pgap=false sends at once)")
+	cmd.Flags().StringVar(&o.ledger, "ledger", "", "`folder` of the ledger of surveyed tasks (default: the state folder, per profile)")
+	cmd.Flags().BoolVar(&o.noLedger, "no-ledger", false, "do not use the ledger: a task is recognized only within one input")
+	cmd.Flags().DurationVar(&o.wait, "wait", 5*time.Minute, "how long to wait for another run on the same ledger to finish (they take turns)")
 	return cmd
 }
 
@@ -90,6 +105,9 @@ func runAfterCall(cmd *cobra.Command, f *cmdutil.Factory, o *afterCallOptions, n
 	}
 	overrides, err := cmdutil.ParseKeyValues("campaign-map", o.campaignMap)
 	if err != nil {
+		return err
+	}
+	if err := cmdutil.MutuallyExclusive("--ledger and --no-ledger: pick one", o.ledger != "", o.noLedger); err != nil {
 		return err
 	}
 	if name == "-" && f.IO.IsStdinTTY() {
@@ -121,9 +139,27 @@ func runAfterCall(cmd *cobra.Command, f *cmdutil.Factory, o *afterCallOptions, n
 			return err
 		}
 	}
+	if !o.noLedger && len(events) > 0 {
+		dir := o.ledger
+		if dir == "" {
+			if dir, err = ledgerDir(f, "after-call"); err != nil {
+				return err
+			}
+		}
+		l, release, err := openLedger(cmd, f, dir, o.wait, false)
+		if err != nil {
+			return err
+		}
+		defer release()
+		r.ledger = l
+	}
 	outcomes := make([]Outcome, 0, len(events))
 	var fatal error
 	for _, ev := range events {
+		if err := ctx.Err(); err != nil {
+			fatal = err // a send in flight was finished; no new one starts
+			break
+		}
 		out, err := r.handle(ctx, ev)
 		if out.Result != "" {
 			outcomes = append(outcomes, out)
@@ -223,6 +259,40 @@ type afterCall struct {
 	ivrErr    error
 	campaigns map[string]string // --campaign-map value -> campaign id
 	seen      map[string]bool
+	ledger    *bulk.SurveyLedger // nil: --no-ledger
+}
+
+// taskKey is a task's key in the ledger.
+func taskKey(taskID string) string { return bulk.SurveyKey("task", taskID) }
+
+// already reports a task an earlier run handled: surveyed, held for a p-gap rating, or sent
+// without an answer. A task whose send failed outright is not: it is sent again.
+func (r *afterCall) already(ev nimbus.TaskEventData) (Outcome, bool) {
+	if r.ledger == nil || ev.TaskID == "" || r.seen[ev.TaskID] {
+		return Outcome{}, false
+	}
+	e, ok := r.ledger.Get(taskKey(ev.TaskID))
+	if !ok {
+		return Outcome{}, false
+	}
+	at := e.At.Format("2006-01-02 15:04 MST")
+	switch {
+	case e.State == bulk.SurveySent:
+		return skipped(ev, SkipSurveyed, "surveyed on %s (campaign %s)", at, e.Campaign), true
+	case e.State == bulk.SurveyPending:
+		return skipped(ev, SkipSurveyed, "held since %s for the agent's p-gap rating (campaign %s): send it with nimbusctl nps survey send --agent-rating 0-10", at, e.Campaign), true
+	case e.State.Unsettled():
+		return skipped(ev, SkipSurveyed, "the send of %s (campaign %s) got no answer: it may have gone out, so it is not sent again", at, e.Campaign), true
+	}
+	return Outcome{}, false
+}
+
+// record writes a task's survey to the ledger.
+func (r *afterCall) record(ev nimbus.TaskEventData, campaign string, state bulk.SurveyState) error {
+	if r.ledger == nil || ev.TaskID == "" {
+		return nil
+	}
+	return r.ledger.Record(bulk.SurveyEntry{Key: taskKey(ev.TaskID), State: state, Campaign: campaign, Task: ev.TaskID})
 }
 
 func skipped(ev nimbus.TaskEventData, reason, format string, a ...any) Outcome {
@@ -245,6 +315,9 @@ func (r *afterCall) handle(ctx context.Context, ev nimbus.TaskEventData) (Outcom
 			m = "none"
 		}
 		return skipped(ev, SkipNotCallEnd, "modality %s, not an Audio call", m), nil
+	}
+	if out, ok := r.already(ev); ok {
+		return out, nil
 	}
 	created, err1 := parseEventTime(ev.Created)
 	ended, err2 := parseEventTime(ev.Terminated)
@@ -291,7 +364,34 @@ func (r *afterCall) handle(ctx context.Context, ev nimbus.TaskEventData) (Outcom
 	}
 	out := Outcome{TaskID: ev.TaskID, CampaignID: campaign, Recipient: recipient(req), Employee: agent}
 	intro := fmt.Sprintf("Call from %s with %s on %s (task %s): nps.today holds the survey for %s's p-gap rating.", out.Recipient, agent, queue, ev.TaskID, agent)
-	if err := r.s.send(ctx, &out, req, r.checkPgap, intro); err != nil {
+	if err := r.record(ev, campaign, bulk.SurveySending); err != nil {
+		err = fmt.Errorf("not sent: writing the ledger failed: %w", err)
+		out.Result, out.Detail = ResultFailed, err.Error()
+		return out, err
+	}
+	// A send that has started is finished even on Ctrl-C, so that its outcome reaches the
+	// ledger (the loop starts no new one).
+	err = r.s.send(context.WithoutCancel(ctx), &out, req, r.checkPgap, intro)
+	state := bulk.SurveyFailed
+	switch {
+	case err == nil && out.Result == ResultPgap, errors.Is(err, cmdutil.ErrCancelled):
+		state = bulk.SurveyPending // held; the agent did not rate it here
+	case err == nil:
+		state = bulk.SurveySent
+	case httpx.IsAmbiguous(err):
+		state = bulk.SurveyUnknown
+		if r.ledger != nil {
+			err = fmt.Errorf("%w: the survey may have gone out (nps.today offers no read-back to check), so no rerun sends it again", err)
+		}
+	}
+	if lerr := r.record(ev, campaign, state); lerr != nil && err == nil {
+		if state == bulk.SurveySent {
+			err = fmt.Errorf("sent, but writing the ledger failed (%v): a rerun takes it as unsettled and does not send it again", lerr)
+		} else {
+			err = fmt.Errorf("held, but writing the ledger failed: %w", lerr)
+		}
+	}
+	if err != nil {
 		if errors.Is(err, cmdutil.ErrCancelled) {
 			return Outcome{}, err
 		}

@@ -1,6 +1,8 @@
 package nps_test
 
 import (
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -85,7 +87,7 @@ func TestNpsAfterCallJSONAndTable(t *testing.T) {
   }
 ]
 `, "")
-	r := e.RunWith(clitest.RunOpts{TTY: true}, "nps", "survey", "after-call", file)
+	r := e.RunWith(clitest.RunOpts{TTY: true}, "nps", "survey", "after-call", file, "--no-ledger")
 	if r.Code != 0 || r.Stderr != "" || !strings.HasPrefix(r.Stdout, "TASK        RESULT                  CAMPAIGN  RECIPIENT     EMPLOYEE           RATING  DETAIL") ||
 		!strings.Contains(r.Stdout, "T-sent      sent                    101       +41445551001  agent@contoso.com") {
 		t.Errorf("table: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
@@ -147,8 +149,8 @@ func TestNpsAfterCallPgapWithoutTTY(t *testing.T) {
 	// The script's rerun for the held one.
 	e.Run("nps", "survey", "send", "--campaign", "101", "--phone", "+41445551001", "--employee", emulator.NPSEmployeePgap, "--agent-rating", "9").
 		Expect(t, 0, "sent\t101\t+41445551001\tanna.meier@contoso.com\t9\t\n", "")
-	// --check-pgap=false sends at once.
-	e.Run("nps", "survey", "after-call", file, "--check-pgap=false", "-o", "json", "--jq", "map(.result)").Expect(t, 0, `["sent","sent"]`+"\n", "")
+	// --check-pgap=false sends at once (without the ledger, which remembers both tasks).
+	e.Run("nps", "survey", "after-call", file, "--check-pgap=false", "--no-ledger", "-o", "json", "--jq", "map(.result)").Expect(t, 0, `["sent","sent"]`+"\n", "")
 }
 
 const pgapEvents = `{"taskId":"T-anna","modality":"Audio","created":"2026-03-23T09:00:00Z","terminated":"2026-03-23T09:04:00Z","callerTelNumber":"+41445551001","serviceUPN":"support@contoso.com","LastConnectedUserEmail":"anna.meier@contoso.com"}
@@ -239,5 +241,79 @@ func TestNpsAfterCallBadInput(t *testing.T) {
 	e.RunWith(clitest.RunOpts{Stdin: ""}, "nps", "survey", "after-call").Expect(t, 0, "", "")
 	if len(e.Emu.NPSSurveys()) != 0 {
 		t.Error("bad input sent surveys")
+	}
+}
+
+// stamp hides the time of an earlier run in ledger details.
+var stamp = regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d UTC`)
+
+// The same events twice (cron over a growing log): the second run sends nothing and says
+// why; only the event that is new gets a survey.
+func TestNpsAfterCallTwiceSurveysOnce(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	file := writeFile(t, e, "events.json", mixedEvents+"\n"+pgapEvents)
+	first := lines(
+		"T-sent\tsent\t101\t+41445551001\tagent@contoso.com\t\t",
+		"T-short\tskipped:too-short\t\t\t\t\tcall lasted 42s, under --min-duration 1m0s",
+		"T-anon\tskipped:anonymous\t\t\t\t\tanonymous caller",
+		"T-unmapped\tskipped:unmapped-queue\t\t\t\t\tno campaign for queue \"vip@contoso.com\" in the IVR map or --campaign-map",
+		"T-live\tskipped:not-call-end\t\t\t\t\tno terminated time (event Connected)",
+		"T-chat\tskipped:not-call-end\t\t\t\t\tmodality InstantMessaging, not an Audio call",
+		"T-anna\tpgap\t101\t+41445551001\tanna.meier@contoso.com\t\theld until the agent rates the call: rerun with --agent-rating 0-10",
+		"T-alex\tsent\t101\t+41315552002\tagent@contoso.com\t\t",
+	)
+	pending := "error: 1 survey(s) held until the agent rates the call: send each with nimbusctl nps survey send --campaign ID --phone NUMBER --employee EMAIL --agent-rating 0-10\n"
+	e.Run("nps", "survey", "after-call", file).Expect(t, 8, first, pending)
+
+	again := lines(
+		"T-sent\tskipped:already-surveyed\t\t\t\t\tsurveyed on <T> (campaign 101)",
+		"T-short\tskipped:too-short\t\t\t\t\tcall lasted 42s, under --min-duration 1m0s",
+		"T-anon\tskipped:anonymous\t\t\t\t\tanonymous caller",
+		"T-unmapped\tskipped:unmapped-queue\t\t\t\t\tno campaign for queue \"vip@contoso.com\" in the IVR map or --campaign-map",
+		"T-live\tskipped:not-call-end\t\t\t\t\tno terminated time (event Connected)",
+		"T-chat\tskipped:not-call-end\t\t\t\t\tmodality InstantMessaging, not an Audio call",
+		"T-anna\tskipped:already-surveyed\t\t\t\t\theld since <T> for the agent's p-gap rating (campaign 101): send it with nimbusctl nps survey send --agent-rating 0-10",
+		"T-alex\tskipped:already-surveyed\t\t\t\t\tsurveyed on <T> (campaign 101)",
+	)
+	r := e.Run("nps", "survey", "after-call", file)
+	r.Stdout = stamp.ReplaceAllString(r.Stdout, "<T>")
+	r.Expect(t, 0, again, "")
+	if len(e.Emu.NPSSurveys()) != 2 || e.Emu.NPSHeld() != 1 {
+		t.Fatalf("sent %d held %d after the rerun, want 2 and 1", len(e.Emu.NPSSurveys()), e.Emu.NPSHeld())
+	}
+
+	// The log grew by one call: only that one is surveyed.
+	grown := writeFile(t, e, "events-later.json", mixedEvents+"\n"+pgapEvents+
+		`{"taskId":"T-new","modality":"Audio","created":"2026-03-23T10:00:00Z","terminated":"2026-03-23T10:04:00Z","callerTelNumber":"+4930555000","serviceUPN":"sales@contoso.com","LastConnectedUserEmail":"luca.rossi@contoso.com"}`+"\n")
+	e.Run("nps", "survey", "after-call", grown, "-o", "json", "--jq", `map(select(.result | startswith("skipped:already") | not) | [.taskId, .result]) | tojson`).
+		Expect(t, 0, `[["T-short","skipped:too-short"],["T-anon","skipped:anonymous"],["T-unmapped","skipped:unmapped-queue"],["T-live","skipped:not-call-end"],["T-chat","skipped:not-call-end"],["T-new","sent"]]`+"\n", "")
+	if n := len(e.Emu.NPSSurveys()); n != 3 {
+		t.Errorf("%d surveys, want 3", n)
+	}
+	if l, _ := filepath.Glob(filepath.Join(e.Home, "state", "nps", "default", "after-call", "*.jsonl")); len(l) == 0 {
+		t.Error("no ledger was written")
+	}
+	// --no-ledger opts out: the tasks are surveyed again.
+	e.Run("nps", "survey", "after-call", file, "--no-ledger", "--check-pgap=false", "-o", "json", "--jq", `map(select(.result == "sent")) | length`).Expect(t, 0, "3\n", "")
+	e.Run("nps", "survey", "after-call", file, "--ledger", e.Home, "--no-ledger").
+		Expect(t, 3, "", "error: --ledger and --no-ledger: pick one\nRun 'nimbusctl nps survey after-call --help' for usage.\n")
+}
+
+// A send whose answer was lost (504 after nps.today acted) fails, and the rerun does not
+// send it again: it may have gone out.
+func TestNpsAfterCallLostAnswerIsNotResent(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	file := writeFile(t, e, "events.json", strings.SplitAfter(pgapEvents, "\n")[1])
+	e.Emu.InjectFaults(emulator.ServiceNPSToday, "", emulator.FaultTimeoutAfter) // the IVR map, then the send
+	e.Run("nps", "survey", "after-call", file).Expect(t, 9,
+		"T-alex\tfailed\t101\t+41315552002\tagent@contoso.com\t\tSendSurveyCheckPgap: 504 Gateway Timeout: The request timed-out. (the request may have been applied; not retried): the survey may have gone out (nps.today offers no read-back to check), so no rerun sends it again\n",
+		"error: 1 of 1 events failed; the others were handled\n")
+	r := e.Run("nps", "survey", "after-call", file)
+	r.Stdout = stamp.ReplaceAllString(r.Stdout, "<T>")
+	r.Expect(t, 0, "T-alex\tskipped:already-surveyed\t\t\t\t\tthe send of <T> (campaign 101) got no answer: it may have gone out, so it is not sent again\n", "")
+	if n := len(e.Emu.NPSSurveys()); n != 1 {
+		t.Errorf("%d surveys, want 1", n)
 	}
 }

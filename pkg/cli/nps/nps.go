@@ -27,8 +27,9 @@ func NewCmdNPS(f *cmdutil.Factory) *cobra.Command {
 		Short: "Send nps.today surveys (p-gap, after-call) and read ratings",
 		Long: `Drives the nps.today endpoints a contact center uses: send a survey after a call (with
 the p-gap hold, where the agent rates the call first), survey every finished call of a
-batch of Nimbus task events, read an agent's rating and responses, look a caller up by
-phone number, and manage campaigns' webhooks.
+batch of Nimbus task events or every respondent of a CSV file (never anyone twice), read
+an agent's rating and responses, look a caller up by phone number, and manage campaigns'
+webhooks.
 
 The API key comes from NPSTODAY_API_KEY, or from the profile's key file written by
 'nimbusctl nps login --with-key' (stdin). Calls are paced at the profile's npstoday_rate
@@ -40,6 +41,7 @@ and docs/nps.md. 'nimbusctl nps api' reaches any path when a guess is wrong.`,
 		Example: `  $ nimbusctl nps login --with-key < npstoday.key
   $ nimbusctl nps survey send --campaign 101 --phone "+45 12 34 56 78" --employee anna@contoso.com --check-pgap
   $ nimbusctl nps survey after-call events.json
+  $ nimbusctl nps respondent import customers.csv --campaign 101 --report report.csv
   $ nimbusctl nps employee analytics anna@contoso.com --days 30`,
 		Args: cmdutil.NoArgs,
 	}
@@ -49,6 +51,7 @@ and docs/nps.md. 'nimbusctl nps api' reaches any path when a guess is wrong.`,
 		newCmdStatus(f),
 		newCmdCampaigns(f),
 		newCmdSurvey(f),
+		newCmdRespondent(f),
 		newCmdEmployee(f),
 		newCmdIVRMap(f),
 		newCmdResponses(f),

@@ -140,7 +140,16 @@ func (r *Run) Total(n int) {
 
 // Finish prints the summary and turns the outcome into the documented exit code: 3 for
 // invalid rows (nothing sent), 2 when cancelled, 9 when some rows failed.
-func (r *Run) Finish(s bulk.Summary, err error) error {
+func (r *Run) Finish(s bulk.Summary, err error) error { return r.finish(s, nil, err) }
+
+// FinishSurveys is Finish for the nps.today respondent import: the summary also counts the
+// surveys sent and those nps.today holds for the agent's p-gap rating, and when some are held
+// and none failed the exit code is 8 (pending).
+func (r *Run) FinishSurveys(s bulk.RespondentSummary, err error) error {
+	return r.finish(s.Summary, &s, err)
+}
+
+func (r *Run) finish(s bulk.Summary, sv *bulk.RespondentSummary, err error) error {
 	if r.report != nil {
 		if cerr := r.report.Close(); cerr != nil && err == nil {
 			err = cerr
@@ -155,7 +164,7 @@ func (r *Run) Finish(s bulk.Summary, err error) error {
 		return err
 	}
 	if inv == nil || r.flags.ValidateOnly { // an aborted run did nothing: no summary
-		if perr := r.print(s); perr != nil {
+		if perr := r.print(s, sv); perr != nil {
 			return perr
 		}
 	}
@@ -171,12 +180,17 @@ func (r *Run) Finish(s bulk.Summary, err error) error {
 			hint = "see " + r.flags.Report
 		}
 		return &cmdutil.PartialError{Msg: fmt.Sprintf("%d row(s) failed (%s); run the same command again to retry them", s.Failed, hint)}
+	case sv != nil && sv.Pending > 0 && !s.DryRun:
+		return &cmdutil.PendingError{Msg: fmt.Sprintf("%d survey(s) held until the agent rates the call (p-gap); nothing was sent to them: give those rows the agent's rating (0-10) and run the same command again", sv.Pending)}
 	}
 	return nil
 }
 
-func (r *Run) print(s bulk.Summary) error {
+func (r *Run) print(s bulk.Summary, sv *bulk.RespondentSummary) error {
 	f := r.f
+	if f.Machine() && sv != nil {
+		return f.Printer().Print(sv, output.Cols("ROWS=rows", "INVALID=invalid", "SENT=sent", "PENDING=pending", "SKIPPED=skipped", "FAILED=failed"))
+	}
 	if f.Machine() {
 		return f.Printer().Print(s, output.Cols("ROWS=rows", "INVALID=invalid", "ADDED=added", "UPDATED=updated",
 			"UNCHANGED=unchanged", "REMOVED=removed", "CREATED=created", "SKIPPED=skipped", "FAILED=failed"))
@@ -187,8 +201,12 @@ func (r *Run) print(s bulk.Summary) error {
 			Count  int    `json:"count"`
 		}
 		var rows []count
-		for _, c := range []count{{"add", s.Added}, {"update", s.Updated}, {"unchanged", s.Unchanged}, {"remove", s.Removed},
-			{"create", s.Created}, {"skip", s.Skipped}, {"invalid", s.Invalid}} {
+		counts := []count{{"add", s.Added}, {"update", s.Updated}, {"unchanged", s.Unchanged}, {"remove", s.Removed},
+			{"create", s.Created}, {"skip", s.Skipped}, {"invalid", s.Invalid}}
+		if sv != nil {
+			counts = append([]count{{"send", sv.Sent}, {"pending", sv.Pending}}, counts...)
+		}
+		for _, c := range counts {
 			if c.Count > 0 || c.Action == "invalid" {
 				rows = append(rows, c)
 			}
@@ -204,12 +222,17 @@ func (r *Run) print(s bulk.Summary) error {
 		}
 		return nil
 	}
-	var parts []string
-	for _, c := range []struct {
+	type tally struct {
 		n    int
 		what string
-	}{{s.Added, "added"}, {s.Updated, "updated"}, {s.Created, "created"}, {s.Removed, "removed"}, {s.Unchanged, "unchanged"},
-		{s.Skipped, "skipped (already done)"}, {s.Invalid, "invalid"}, {s.Failed, "failed"}} {
+	}
+	tallies := []tally{{s.Added, "added"}, {s.Updated, "updated"}, {s.Created, "created"}, {s.Removed, "removed"}, {s.Unchanged, "unchanged"},
+		{s.Skipped, "skipped (already done)"}, {s.Invalid, "invalid"}, {s.Failed, "failed"}}
+	if sv != nil {
+		tallies = append([]tally{{sv.Sent, "sent"}, {sv.Pending, "pending (p-gap)"}}, tallies...)
+	}
+	var parts []string
+	for _, c := range tallies {
 		if c.n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", c.n, c.what))
 		}
@@ -220,6 +243,8 @@ func (r *Run) print(s bulk.Summary) error {
 	icon := f.IO.Styles().SuccessIcon()
 	if s.Failed > 0 {
 		icon = f.IO.Styles().FailureIcon()
+	} else if sv != nil && sv.Pending > 0 {
+		icon = f.IO.Styles().WarningIcon()
 	}
 	fmt.Fprintf(f.IO.ErrOut, "%s %s: %s (%d requests in %.1fs, %.1f/s, %d throttled)\n",
 		icon, Plural(s.Rows, "row", "rows"), strings.Join(parts, ", "), s.Requests, s.Seconds, s.RatePerSec, s.Throttled)

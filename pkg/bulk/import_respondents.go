@@ -1,0 +1,350 @@
+package bulk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/nimbusctl/nimbusctl/pkg/httpx"
+	"github.com/nimbusctl/nimbusctl/pkg/npstoday"
+)
+
+// The respondent import's action and its own status.
+const (
+	ActionSend    = "send"    // send one survey
+	StatusPending = "pending" // nps.today holds the survey for the agent's p-gap rating: nothing sent yet
+)
+
+// RespondentSummary is the summary of a respondent import: the common counts plus the
+// surveys.
+type RespondentSummary struct {
+	Summary
+	Sent      int `json:"sent"`      // surveys sent (planned, with --dry-run)
+	Pending   int `json:"pending"`   // held for the agent's p-gap rating
+	Unsettled int `json:"unsettled"` // skipped: an earlier send got no answer and may have gone out
+}
+
+// RespondentImport sends one nps.today survey per row of a file. Every row is checked first
+// (campaigns against the live list); nothing is sent while a row is invalid unless
+// SkipInvalid. A send is a side effect nobody can take back — a customer gets an e-mail or
+// SMS — so each row's survey goes through the ledger: written "sending" before the request
+// and its outcome after, so that a rerun skips what was sent, and never resends blindly what
+// may have gone out (an answer lost in transit, or a crash mid-request) unless ResendUnknown.
+type RespondentImport struct {
+	Client *npstoday.Client
+	Input  Input
+
+	Maps           map[string]string // --map
+	Campaign       string            // --campaign (id or name): rows without a campaign
+	DefaultCountry string            // numbers without a country code (default +45, as nps.today)
+	CheckPgap      bool              // rows with an employee go to the p-gap aware endpoint
+	ResendUnknown  bool              // send rows whose earlier send may have gone out
+
+	SkipInvalid  bool
+	DryRun       bool
+	ValidateOnly bool
+	Workers      int
+	Ledger       *SurveyLedger // nil: no ledger (--no-ledger)
+
+	Recorder *Recorder
+	Problem  func(error)  // invalid rows as they are found; rows that failed or are held, as they end
+	Warn     func(string) // notes: ignored columns, unsettled rows
+	Total    func(int)
+
+	file                     string
+	mu                       sync.Mutex
+	sent, pending, unsettled int
+}
+
+// Run executes the import.
+func (ri *RespondentImport) Run(ctx context.Context) (RespondentSummary, error) {
+	if ri.Workers < 1 {
+		ri.Workers = 4
+	}
+	if ri.DefaultCountry == "" {
+		ri.DefaultCountry = "+45"
+	}
+	b, err := ri.open(ctx)
+	if err != nil {
+		return RespondentSummary{}, err // file problems come as FileError, the lookups as API errors
+	}
+
+	// Pass 1: validate every row before anything is sent.
+	keys := newRespondentKeys()
+	invalid, total := 0, 0
+	err = ri.each(b, func(line int, r RespondentRow, errs []*RowError) error {
+		total++
+		if len(errs) == 0 {
+			if first, dup := keys.add(r, line); dup {
+				errs = append(errs, &RowError{File: b.File, Line: line, Column: b.whoColumn(r),
+					Msg: fmt.Sprintf("duplicate respondent %q in campaign %s (first on line %d)", strings.TrimPrefix(r.Who, "ext:"), r.Campaign, first)})
+			}
+		}
+		if len(errs) > 0 {
+			invalid++
+			for _, e := range errs {
+				ri.problem(e)
+			}
+			ri.add(Result{Line: line, Key: r.Display(), Action: ActionInvalid, Status: StatusInvalid, Error: joinErrs(errs)})
+		}
+		return nil
+	})
+	if err != nil {
+		return RespondentSummary{}, err
+	}
+	if ri.Total != nil {
+		ri.Total(total)
+	}
+	if ri.ValidateOnly || (invalid > 0 && !ri.SkipInvalid) {
+		ri.Recorder.SetRows(total)
+		s, _ := ri.Recorder.Finish(false, false)
+		if invalid > 0 {
+			return ri.summary(s), &ErrInvalidRows{N: invalid}
+		}
+		return ri.summary(s), nil
+	}
+
+	// Pass 2: plan each row against the ledger and send through the pool.
+	tasks := make(chan Task, ri.Workers*2)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		Pool(ctx, ri.Workers, tasks, ri.done)
+	}()
+	planErr := ri.each(b, func(line int, r RespondentRow, errs []*RowError) error {
+		if len(errs) > 0 || !keys.isFirst(r, line) {
+			return nil // invalid: reported by the validation pass
+		}
+		t, ok := ri.plan(line, r)
+		if !ok {
+			return nil // recorded already
+		}
+		if ri.DryRun {
+			ri.add(Result{Line: t.Line, Key: t.Key, Action: t.Action, Status: StatusPlanned})
+			return nil
+		}
+		select {
+		case tasks <- t:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	})
+	close(tasks)
+	wg.Wait()
+	if ri.unsettled > 0 && ri.Warn != nil {
+		ri.Warn(fmt.Sprintf("%d row(s) not sent: an earlier send got no answer and may have gone out (see the report); check them in app.nps.today, then --resend-unknown sends them", ri.unsettled))
+	}
+	s, err := ri.Recorder.Finish(ri.DryRun, ctx.Err() != nil)
+	if planErr != nil && ctx.Err() == nil {
+		return ri.summary(s), planErr
+	}
+	return ri.summary(s), err
+}
+
+func (ri *RespondentImport) summary(s Summary) RespondentSummary {
+	ri.mu.Lock()
+	defer ri.mu.Unlock()
+	return RespondentSummary{Summary: s, Sent: ri.sent, Pending: ri.pending, Unsettled: ri.unsettled}
+}
+
+func (ri *RespondentImport) problem(err error) {
+	if ri.Problem != nil {
+		ri.Problem(err)
+	}
+}
+
+// add records a result and counts the surveys.
+func (ri *RespondentImport) add(r Result) {
+	ri.mu.Lock()
+	switch {
+	case r.Action == ActionSend && (r.Status == StatusOK || r.Status == StatusPlanned):
+		ri.sent++
+	case r.Status == StatusPending:
+		ri.pending++
+	}
+	ri.mu.Unlock()
+	ri.Recorder.Add(r)
+}
+
+// done records a task's outcome; failed and held rows are also shown as they end.
+func (ri *RespondentImport) done(t Task, err error) {
+	res := resultOf(t, err)
+	var held *heldError
+	if errors.As(err, &held) {
+		res.Status = StatusPending
+	}
+	ri.add(res)
+	if res.Status == StatusFailed || res.Status == StatusPending {
+		ri.problem(&RowError{File: ri.file, Line: t.Line, Msg: res.Status + ": " + res.Error})
+	}
+}
+
+// heldError is nps.today's {"pgap": true}: the survey waits for the agent's rating.
+type heldError struct{ employee string }
+
+func (e *heldError) Error() string {
+	return fmt.Sprintf("held until %s rates the call (p-gap): put the agent's rating (0-10) in the agentRating column and run again", e.employee)
+}
+
+// plan decides one row against the ledger. It returns false when the row needs no request
+// (recorded already).
+func (ri *RespondentImport) plan(line int, r RespondentRow) (Task, bool) {
+	key := r.Display()
+	status := okOrPlanned(ri.DryRun)
+	checkPgap := ri.CheckPgap && r.Request.Employee != nil
+	if ri.Ledger != nil {
+		if e, ok := ri.Ledger.Get(r.Identity); ok {
+			at := e.At.Format("2006-01-02 15:04 MST")
+			switch {
+			case e.State == SurveySent:
+				ri.add(Result{Line: line, Key: key, Action: ActionSkip, Status: status, Error: "surveyed on " + at})
+				return Task{}, false
+			case e.State == SurveyPending && r.Request.AgentRating == nil && checkPgap:
+				// Held before and still without a rating: asking nps.today again would only hold
+				// it again.
+				res := Result{Line: line, Key: key, Action: ActionSend, Status: StatusPending,
+					Error: fmt.Sprintf("held since %s: %v", at, &heldError{r.Request.Employee.Email})}
+				ri.add(res)
+				ri.problem(&RowError{File: ri.file, Line: line, Msg: res.Status + ": " + res.Error})
+				return Task{}, false
+			case e.State.Unsettled() && !ri.ResendUnknown:
+				ri.mu.Lock()
+				ri.unsettled++
+				ri.mu.Unlock()
+				ri.add(Result{Line: line, Key: key, Action: ActionSkip, Status: status,
+					Error: fmt.Sprintf("the send of %s got no answer: it may have gone out, so it is not sent again (--resend-unknown sends it)", at)})
+				return Task{}, false
+			}
+		}
+	}
+	req, campaign, identity := r.Request, r.Campaign, r.Identity
+	return Task{Line: line, Key: key, Action: ActionSend, Run: func(ctx context.Context) error {
+		return ri.send(ctx, campaign, identity, req, checkPgap)
+	}}, true
+}
+
+func (ri *RespondentImport) record(identity, campaign string, state SurveyState) error {
+	if ri.Ledger == nil {
+		return nil
+	}
+	return ri.Ledger.Record(SurveyEntry{Key: identity, State: state, Campaign: campaign})
+}
+
+// send sends one survey and writes its outcome to the ledger.
+func (ri *RespondentImport) send(ctx context.Context, campaign, identity string, req npstoday.SurveyRequest, checkPgap bool) error {
+	if err := ri.record(identity, campaign, SurveySending); err != nil {
+		return fmt.Errorf("not sent: writing the ledger failed: %w", err)
+	}
+	// A request that has started is finished even when the run is cancelled: its outcome must
+	// reach the ledger, or a rerun could not tell whether it went out.
+	res, err := ri.Client.SendSurvey(context.WithoutCancel(ctx), campaign, req, npstoday.SendOptions{CheckPgap: checkPgap})
+	switch {
+	case httpx.IsAmbiguous(err):
+		if ri.Ledger == nil {
+			return fmt.Errorf("%w: the survey may have gone out (nps.today offers no read-back to check); without a ledger a rerun sends it again", err)
+		}
+		ri.record(identity, campaign, SurveyUnknown) // if this fails too, "sending" means the same
+		return fmt.Errorf("%w: the survey may have gone out (nps.today offers no read-back to check), so no rerun sends it again; check it in app.nps.today, then --resend-unknown sends it", err)
+	case err != nil:
+		if lerr := ri.record(identity, campaign, SurveyFailed); lerr != nil {
+			return fmt.Errorf("%w (and writing the ledger failed: %v)", err, lerr)
+		}
+		return err
+	case res.Pgap && req.AgentRating != nil:
+		ri.record(identity, campaign, SurveyFailed)
+		return fmt.Errorf("nps.today held the survey again although it carried the agent's rating (field %q, unconfirmed): nothing was sent; see docs/nps.md", npstoday.FieldAgentRating)
+	case res.Pgap:
+		if lerr := ri.record(identity, campaign, SurveyPending); lerr != nil {
+			return fmt.Errorf("held for a p-gap rating, and writing the ledger failed: %w", lerr)
+		}
+		return &heldError{req.Employee.Email}
+	}
+	if err := ri.record(identity, campaign, SurveySent); err != nil {
+		return fmt.Errorf("sent, but writing the ledger failed (%v): a rerun takes it as unsettled and does not send it again", err)
+	}
+	return nil
+}
+
+// open reads the header and the lookups the rows are checked against.
+func (ri *RespondentImport) open(ctx context.Context) (*RespondentBuilder, error) {
+	rc, err := ri.Input.Open()
+	if err != nil {
+		return nil, fileErr(err)
+	}
+	defer rc.Close()
+	r, err := NewReader(rc, ri.Input.Name, ri.Input.ReadOptions)
+	if err != nil {
+		return nil, fileErr(err)
+	}
+	m, err := RespondentSchema.Resolve(r.Header, ri.Maps, "", "externalId")
+	if err != nil {
+		return nil, fileErr(err)
+	}
+	if err := checkRespondentMapping(r.Name, m, ri.Campaign != ""); err != nil {
+		return nil, fileErr(err)
+	}
+	if ri.Warn != nil && len(m.Ignored) > 0 {
+		ri.Warn(fmt.Sprintf("ignoring column(s) %s (use --map \"column=field\" to import them)", quoteList(m.Ignored)))
+	}
+	ri.file = r.Name
+	b := &RespondentBuilder{File: r.Name, Map: m, DefaultCountry: ri.DefaultCountry}
+	if !ri.ValidateOnly {
+		list, err := ri.Client.Campaigns(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("reading the campaigns: %w", err)
+		}
+		b.campaigns = newCampaignIndex(list)
+		if m.Has("queue") {
+			ivr, err := ri.Client.IVRMap(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("reading the IVR map for the queue column: %w (its path is provisional: give the rows a campaign instead)", err)
+			}
+			b.ivr, b.ivrRead = ivr, true
+		}
+	}
+	if ri.Campaign != "" {
+		id, msg := b.campaigns.resolve(strings.TrimSpace(ri.Campaign))
+		if msg != "" {
+			return nil, &FileError{fmt.Errorf("--campaign: %s", msg)}
+		}
+		b.Campaign = id
+	}
+	return b, nil
+}
+
+// each reads the file from the start and builds every row.
+func (ri *RespondentImport) each(b *RespondentBuilder, fn func(line int, r RespondentRow, errs []*RowError) error) error {
+	rc, err := ri.Input.Open()
+	if err != nil {
+		return fileErr(err)
+	}
+	defer rc.Close()
+	r, err := NewReader(rc, ri.Input.Name, ri.Input.ReadOptions)
+	if err != nil {
+		return fileErr(err)
+	}
+	for {
+		row, err := r.Read()
+		if err == io.EOF {
+			return nil
+		}
+		if re, ok := err.(*RowError); ok {
+			if err := fn(row.Line, RespondentRow{}, []*RowError{re}); err != nil {
+				return err
+			}
+			continue
+		}
+		if err != nil {
+			return fileErr(err)
+		}
+		rr, errs := b.Build(row)
+		if err := fn(row.Line, rr, errs); err != nil {
+			return err
+		}
+	}
+}

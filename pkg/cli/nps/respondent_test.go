@@ -1,0 +1,190 @@
+package nps_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/nimbusctl/nimbusctl/pkg/cli/clitest"
+	"github.com/nimbusctl/nimbusctl/pkg/emulator"
+)
+
+// timing hides the run's figures in the summary line, which vary from run to run.
+var timing = regexp.MustCompile(`\(\d+ requests in [0-9.]+s, [0-9.]+/s, \d+ throttled\)`)
+
+// sample is the committed example: an Excel export (BOM, semicolons, CRLF) with German
+// headers, a JSON column and a custom.<name> column.
+var sample = filepath.Join("..", "..", "..", "testdata", "nps", "respondents.csv")
+
+// expectRun checks a bulk run whose summary line carries timings.
+func expectRun(t *testing.T, r clitest.Result, code int, stdout, stderr string) {
+	t.Helper()
+	got := timing.ReplaceAllString(r.Stderr, "(T)")
+	if r.Code != code || r.Stdout != stdout || got != stderr {
+		t.Fatalf("exit %d, want %d\n--- stdout\n%s--- want stdout\n%s--- stderr\n%s--- want stderr\n%s", r.Code, code, r.Stdout, stdout, got, stderr)
+	}
+}
+
+func TestNpsRespondentImportTwiceSurveysOnce(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, unlimited())
+	report := filepath.Join(e.Home, "report.csv")
+	expectRun(t, e.Run("nps", "respondent", "import", sample, "--report", report, "--concurrency", "1"), 0, "", "✓ 4 rows: 4 sent (T)\n")
+	b, _ := os.ReadFile(report)
+	if string(b) != "line,key,action,status,error\n2,101/K-1001,send,ok,\n3,102/K-1002,send,ok,\n4,103/K-1003,send,ok,\n5,101/K-1004,send,ok,\n" {
+		t.Errorf("report:\n%s", b)
+	}
+	got := e.Emu.NPSSurveys()
+	if len(got) != 4 || got[0].Respondent["phoneNumber"] != "+41445551001" || got[0].Custom != `{"channel":"phone","orderId":"O-1"}` ||
+		got[0].Employee["email"] != emulator.NPSEmployeeAgent || got[3].Respondent["phoneNumber"] != "+4512345678" {
+		t.Fatalf("surveys %+v", got)
+	}
+	// The rerun sends nothing: the ledger in the state folder remembers every row.
+	e.Run("nps", "respondent", "import", sample, "-o", "json", "--jq", "[.sent, .skipped, .failed, .requests]").Expect(t, 0, "[0,4,0,1]\n", "")
+	e.Run("nps", "respondent", "import", sample, "--dry-run").Expect(t, 0, "skip\t4\ninvalid\t0\n", "dry run: nothing was sent\n")
+	expectRun(t, e.Run("nps", "respondent", "import", sample), 0, "", "✓ 4 rows: 4 skipped (already done) (T)\n")
+	if n := len(e.Emu.NPSSurveys()); n != 4 {
+		t.Errorf("%d surveys, want 4", n)
+	}
+	if l, _ := filepath.Glob(filepath.Join(e.Home, "state", "nps", "default", "respondents", "*.jsonl")); len(l) == 0 {
+		t.Error("no ledger was written")
+	}
+	// Without the ledger every row goes out again: that is what --no-ledger means.
+	expectRun(t, e.Run("nps", "respondent", "import", sample, "--no-ledger"), 0, "", "✓ 4 rows: 4 sent (T)\n")
+}
+
+func TestNpsRespondentImportDryRunAndValidateOnly(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	e.Run("nps", "respondent", "import", sample, "--dry-run").Expect(t, 0, "send\t4\ninvalid\t0\n", "dry run: nothing was sent\n")
+	e.Run("nps", "respondent", "import", sample, "--dry-run", "-o", "json", "--jq", `.results[] | "\(.line) \(.key) \(.action) \(.status)"`).
+		Expect(t, 0, "2 101/K-1001 send planned\n3 102/K-1002 send planned\n4 103/K-1003 send planned\n5 101/K-1004 send planned\n", "")
+	file := writeFile(t, e, "r.csv", "E-mail,Vorname,Notes on the call\nalice@example.com,Alice,x\n")
+	e.Setenv("NPSTODAY_API_KEY", "") // --validate-only calls nothing, so it needs no key
+	e.Run("nps", "respondent", "import", file, "--campaign", "Nope", "--validate-only").
+		Expect(t, 0, "valid\t1\ninvalid\t0\n", "! ignoring column(s) \"Notes on the call\" (use --map \"column=field\" to import them)\n")
+	if n := len(e.Emu.NPSSurveys()); n != 0 {
+		t.Errorf("%d surveys", n)
+	}
+}
+
+func TestNpsRespondentImportInvalidRowsExit3(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	file := writeFile(t, e, "r.csv", "campaign;email;mobile;agent rating;agent\n"+
+		"101;alice@example.com;;;\n"+
+		"Nope;bob@example.com;;;\n"+
+		"101;;;;\n"+
+		"103;carl@example.com;0800;;\n"+
+		"101;dora@example.com;;12;agent@contoso.com\n"+
+		"101;ALICE@example.com;;;\n")
+	e.Run("nps", "respondent", "import", file).Expect(t, 3, "",
+		file+":3: campaign: unknown campaign \"Nope\" (see 'nimbusctl nps campaigns list')\n"+
+			file+":4: email: no e-mail address and no phone number: the survey goes to one of them\n"+
+			file+":5: mobile: bad phone number: \"0800\" is not a valid E.164 number: 5 digits after the country code prefix, want 7 to 15\n"+
+			file+":6: agent rating: must be a whole number from 0 to 10, got \"12\"\n"+
+			file+":7: email: duplicate respondent \"alice@example.com\" in campaign 101 (first on line 2)\n"+
+			"error: 5 invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)\n")
+	if n := len(e.Emu.NPSSurveys()); n != 0 {
+		t.Fatalf("%d surveys sent despite invalid rows", n)
+	}
+	r := e.Run("nps", "respondent", "import", file, "--skip-invalid")
+	if r.Code != 0 || !strings.HasSuffix(timing.ReplaceAllString(r.Stderr, "(T)"), "✓ 6 rows: 1 sent, 5 invalid (T)\n") {
+		t.Errorf("--skip-invalid: %d %q", r.Code, r.Stderr)
+	}
+
+	noContact := writeFile(t, e, "n.csv", "campaign,first name\n101,Ada\n")
+	e.Run("nps", "respondent", "import", noContact).Expect(t, 3, "",
+		"error: "+noContact+": no column holds an e-mail address or a phone number: name one email (or E-mail, Email Address) or phone (or Mobile, Phone Number), or use --map \"column=email\"\n")
+	noCampaign := writeFile(t, e, "c.csv", "email\nada@example.com\n")
+	e.Run("nps", "respondent", "import", noCampaign).Expect(t, 3, "",
+		"error: "+noCampaign+": no campaign: add a campaign column (id or name) or pass --campaign ID\n")
+	e.Run("nps", "respondent", "import", noCampaign, "--campaign", "Nope").Expect(t, 3, "",
+		"error: --campaign: unknown campaign \"Nope\" (see 'nimbusctl nps campaigns list')\n")
+	e.Run("nps", "respondent", "import", noCampaign, "--ledger", e.Home, "--no-ledger").
+		Expect(t, 3, "", "error: --ledger and --no-ledger: pick one\nRun 'nimbusctl nps respondent import --help' for usage.\n")
+	e.Run("nps", "respondent", "import", noCampaign, "--resend-unknown", "--no-ledger").
+		Expect(t, 3, "", "error: --resend-unknown needs the ledger: drop --no-ledger\nRun 'nimbusctl nps respondent import --help' for usage.\n")
+	e.Run("nps", "respondent", "import", noCampaign, "--rate", "fast").
+		Expect(t, 3, "", "error: --rate: invalid rate \"fast\": want N/DURATION (e.g. 100/60s, 50/s) or auto\nRun 'nimbusctl nps respondent import --help' for usage.\n")
+	e.Run("nps", "respondent", "import").
+		Expect(t, 3, "", "error: nimbusctl nps respondent import takes a CSV file (got 0 argument(s))\nRun 'nimbusctl nps respondent import --help' for usage.\n")
+}
+
+// One send fails (nps.today answered 500 before doing anything): the others go out, exit 9;
+// the rerun sends only the failed row.
+func TestNpsRespondentImportPartialFailureExit9(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	file := writeFile(t, e, "r.csv", "campaign,email\n103,ada@example.com\n103,ben@example.com\n")
+	e.Emu.InjectFaults(emulator.ServiceNPSToday, "", emulator.FaultInternal) // the campaigns list passes, the first send fails
+	expectRun(t, e.Run("nps", "respondent", "import", file, "--concurrency", "1"), 9, "",
+		file+":2: failed: SendSurvey: 500 Internal Server Error: Internal Server Error.\n"+
+			"X 2 rows: 1 sent, 1 failed (T)\n"+
+			"error: 1 row(s) failed (see the messages above); run the same command again to retry them\n")
+	expectRun(t, e.Run("nps", "respondent", "import", file), 0, "", "✓ 2 rows: 1 sent, 1 skipped (already done) (T)\n")
+	if n := len(e.Emu.NPSSurveys()); n != 2 {
+		t.Errorf("%d surveys, want 2", n)
+	}
+}
+
+// An answer lost after nps.today acted (504): the row fails and is never sent again by a
+// rerun; --resend-unknown sends it after a person checked.
+func TestNpsRespondentImportLostAnswer(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	file := writeFile(t, e, "r.csv", "campaign,email\n103,ada@example.com\n")
+	e.Emu.InjectFaults(emulator.ServiceNPSToday, "", emulator.FaultTimeoutAfter)
+	expectRun(t, e.Run("nps", "respondent", "import", file), 9, "",
+		file+":2: failed: SendSurvey: 504 Gateway Timeout: The request timed-out. (the request may have been applied; not retried): "+
+			"the survey may have gone out (nps.today offers no read-back to check), so no rerun sends it again; check it in app.nps.today, then --resend-unknown sends it\n"+
+			"X 1 row: 1 failed (T)\n"+
+			"error: 1 row(s) failed (see the messages above); run the same command again to retry them\n")
+	expectRun(t, e.Run("nps", "respondent", "import", file), 0, "",
+		"! 1 row(s) not sent: an earlier send got no answer and may have gone out (see the report); check them in app.nps.today, then --resend-unknown sends them\n"+
+			"✓ 1 row: 1 skipped (already done) (T)\n")
+	if n := len(e.Emu.NPSSurveys()); n != 1 {
+		t.Fatalf("%d surveys, want 1", n)
+	}
+	expectRun(t, e.Run("nps", "respondent", "import", file, "--resend-unknown"), 0, "", "✓ 1 row: 1 sent (T)\n")
+}
+
+// P-gap: a held survey makes the row pending and the exit 8 (9 when a row also failed); the
+// rerun asks nps.today nothing for it until the row has the agent's rating.
+func TestNpsRespondentImportPendingExit8(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	file := writeFile(t, e, "r.csv", "campaign,phone,employee\n101,+41445551001,anna.meier@contoso.com\n101,+41315552002,agent@contoso.com\n")
+	held := file + ":2: pending: held until anna.meier@contoso.com rates the call (p-gap): put the agent's rating (0-10) in the agentRating column and run again\n"
+	e.Emu.InjectFaults(emulator.ServiceNPSToday, "", "", emulator.FaultInternal) // the second send fails
+	expectRun(t, e.Run("nps", "respondent", "import", file, "--concurrency", "1"), 9, "",
+		held+
+			file+":3: failed: SendSurveyCheckPgap: 500 Internal Server Error: Internal Server Error.\n"+
+			"X 2 rows: 1 pending (p-gap), 1 failed (T)\n"+
+			"error: 1 row(s) failed (see the messages above); run the same command again to retry them\n")
+	r := e.Run("nps", "respondent", "import", file, "--concurrency", "1")
+	r.Stderr = regexp.MustCompile(`held since \d{4}-\d\d-\d\d \d\d:\d\d UTC`).ReplaceAllString(r.Stderr, "held since <T>")
+	expectRun(t, r, 8, "",
+		file+":2: pending: held since <T>: held until anna.meier@contoso.com rates the call (p-gap): put the agent's rating (0-10) in the agentRating column and run again\n"+
+			"! 2 rows: 1 sent, 1 pending (p-gap) (T)\n"+
+			"error: 1 survey(s) held until the agent rates the call (p-gap); nothing was sent to them: give those rows the agent's rating (0-10) and run the same command again\n")
+	if e.Emu.NPSHeld() != 1 || len(e.Emu.NPSSurveys()) != 1 {
+		t.Fatalf("held %d sent %d", e.Emu.NPSHeld(), len(e.Emu.NPSSurveys()))
+	}
+	rated := writeFile(t, e, "r.csv", "campaign,phone,employee,Agent Rating\n101,+41445551001,anna.meier@contoso.com,9\n101,+41315552002,agent@contoso.com,\n")
+	e.Run("nps", "respondent", "import", rated, "-o", "json", "--jq", "[.sent, .pending, .skipped]").Expect(t, 0, "[1,0,1]\n", "")
+	got := e.Emu.NPSSurveys()
+	if len(got) != 2 || got[1].AgentRating == nil || *got[1].AgentRating != 9 {
+		t.Fatalf("surveys %+v", got)
+	}
+	// Without a terminal or a ledger, a fresh file of held rows: exit 8 as well.
+	e2 := clitest.New(t)
+	only := writeFile(t, e2, "p.csv", "campaign,phone,employee\n101,+41445551001,anna.meier@contoso.com\n")
+	expectRun(t, e2.Run("nps", "respondent", "import", only, "--no-ledger"), 8, "",
+		only+":2: pending: held until anna.meier@contoso.com rates the call (p-gap): put the agent's rating (0-10) in the agentRating column and run again\n"+
+			"! 1 row: 1 pending (p-gap) (T)\n"+
+			"error: 1 survey(s) held until the agent rates the call (p-gap); nothing was sent to them: give those rows the agent's rating (0-10) and run the same command again\n")
+	expectRun(t, e2.Run("nps", "respondent", "import", only, "--check-pgap=false"), 0, "", "✓ 1 row: 1 sent (T)\n")
+}

@@ -69,7 +69,12 @@ func TestScheduleImportNeverCallsTwice(t *testing.T) {
 	if err != nil || s.Created != 10 || s.Failed != 0 {
 		t.Fatalf("first run: %+v %v", s, err)
 	}
-	e := w.emu.SchedulerEntries(emulator.ServiceSupport)[0]
+	var e map[string]any // CB-001, whatever order the workers stored the calls in
+	for _, en := range w.emu.SchedulerEntries(emulator.ServiceSupport) {
+		if en["ReferenceId"] == "CB-001" {
+			e = en
+		}
+	}
 	if e["destination"] != "+41445550001" || e["customer"].(map[string]any)["lastName"] != "Nr1" ||
 		e["customCallContextParameters"].([]any)[0].(map[string]any)["value"] != "O-1" {
 		t.Errorf("stored entry %v", e)

@@ -41,7 +41,7 @@ var ExitCodes = []struct {
 	{ExitForbidden, "forbidden", "the API answered 403: your Nimbus role or the service/address book does not allow it"},
 	{ExitNotFound, "not found", "the API answered 404: unknown id"},
 	{ExitRejected, "rejected", "the API answered 400 (or another 4xx): it refused the request as sent"},
-	{ExitPending, "pending", "nps.today wants the agent's p-gap rating before it sends the survey; rerun with --agent-rating"},
+	{ExitPending, "pending", "nps.today holds a survey until the agent's p-gap rating is given; rerun with --agent-rating (or a rating column)"},
 	{ExitPartial, "partial", "a bulk run where some rows failed and the rest were applied (see --report)"},
 	{ExitUnavailable, "unavailable", "gave up after retries: 429 throttling, 5xx, timeout or network failure"},
 }

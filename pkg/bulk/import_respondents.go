@@ -59,6 +59,13 @@ type RespondentImport struct {
 	sent, pending, unsettled int
 }
 
+func (ri *RespondentImport) invalid(line int, r RespondentRow, errs []*RowError) {
+	for _, e := range errs {
+		ri.problem(e)
+	}
+	ri.add(Result{Line: line, Key: r.Display(), Action: ActionInvalid, Status: StatusInvalid, Error: joinErrs(errs)})
+}
+
 // Run executes the import.
 func (ri *RespondentImport) Run(ctx context.Context) (RespondentSummary, error) {
 	if ri.Workers < 1 {
@@ -73,27 +80,39 @@ func (ri *RespondentImport) Run(ctx context.Context) (RespondentSummary, error) 
 	}
 
 	// Pass 1: validate every row before anything is sent.
-	keys := newRespondentKeys()
+	keys := newKeySet(ri.Input.estimateRows())
+	var dups []RespondentRow
+	var dupLines []int
 	invalid, total := 0, 0
 	err = ri.each(b, func(line int, r RespondentRow, errs []*RowError) error {
 		total++
-		if len(errs) == 0 {
-			if first, dup := keys.add(r, line); dup {
-				errs = append(errs, &RowError{File: b.File, Line: line, Column: b.whoColumn(r),
-					Msg: fmt.Sprintf("duplicate respondent %q in campaign %s (first on line %d)", strings.TrimPrefix(r.Who, "ext:"), r.Campaign, first)})
-			}
+		if len(errs) == 0 && keys.add(r.dupKey(), line) {
+			dups, dupLines = append(dups, r), append(dupLines, line) // reported below
+			invalid++
+			return nil
 		}
 		if len(errs) > 0 {
 			invalid++
-			for _, e := range errs {
-				ri.problem(e)
-			}
-			ri.add(Result{Line: line, Key: r.Display(), Action: ActionInvalid, Status: StatusInvalid, Error: joinErrs(errs)})
+			ri.invalid(line, r, errs)
 		}
 		return nil
 	})
 	if err != nil {
 		return RespondentSummary{}, err
+	}
+	if len(dups) > 0 { // one more look at the file finds where each repeated respondent starts
+		if err := ri.each(b, func(line int, r RespondentRow, errs []*RowError) error {
+			if len(errs) == 0 {
+				keys.noteFirst(r.dupKey(), line)
+			}
+			return nil
+		}); err != nil {
+			return RespondentSummary{}, err
+		}
+		for i, r := range dups {
+			ri.invalid(dupLines[i], r, []*RowError{{File: b.File, Line: dupLines[i], Column: b.whoColumn(r),
+				Msg: fmt.Sprintf("duplicate respondent %q in campaign %s (first on line %d)", strings.TrimPrefix(r.Who, "ext:"), r.Campaign, keys.firstLine(r.dupKey()))}})
+		}
 	}
 	if ri.Total != nil {
 		ri.Total(total)
@@ -116,7 +135,7 @@ func (ri *RespondentImport) Run(ctx context.Context) (RespondentSummary, error) 
 		Pool(ctx, ri.Workers, tasks, ri.done)
 	}()
 	planErr := ri.each(b, func(line int, r RespondentRow, errs []*RowError) error {
-		if len(errs) > 0 || !keys.isFirst(r, line) {
+		if len(errs) > 0 || !keys.isFirst(r.dupKey(), line) {
 			return nil // invalid: reported by the validation pass
 		}
 		t, ok := ri.plan(line, r)

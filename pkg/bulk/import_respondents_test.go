@@ -212,10 +212,10 @@ func TestRespondentImportValidation(t *testing.T) {
 		`in.csv:9: agent rating: an agent rating needs the employee (the agent who rates the call) in the employee column`,
 		`in.csv:10: custom: must be a JSON object, e.g. {"orderId":"42"}: invalid character 'o' looking for beginning of object key string`,
 		`in.csv:11: custom: must be a JSON object, e.g. {"orderId":"42"}: json: cannot unmarshal array into Go value of type map[string]interface {}`,
-		`in.csv:12: email: duplicate respondent "alice@example.com" in campaign 101 (first on line 2)`,
-		`in.csv:15: external id: duplicate respondent "K-1" in campaign 101 (first on line 14)`,
 		`in.csv:16: agent: "anna" is not an e-mail address (the agent the survey is about)`,
 		`in.csv:18: 10 cells but the header has 8 columns`,
+		`in.csv:12: email: duplicate respondent "alice@example.com" in campaign 101 (first on line 2)`,
+		`in.csv:15: external id: duplicate respondent "K-1" in campaign 101 (first on line 14)`,
 	}
 	if strings.Join(r.problems, "\n") != strings.Join(want, "\n") {
 		t.Errorf("problems\n%s\nwant\n%s", strings.Join(r.problems, "\n"), strings.Join(want, "\n"))

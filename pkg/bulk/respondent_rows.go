@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"hash/maphash"
 	"strconv"
 	"strings"
 
@@ -248,36 +247,8 @@ func (b *RespondentBuilder) Build(row Row) (RespondentRow, []*RowError) {
 	return out, errs
 }
 
-// respondentKeys finds a respondent twice in one campaign of a file, keeping an 8-byte hash
-// and the first line per row rather than the keys themselves.
-type respondentKeys struct {
-	seed  maphash.Seed
-	first map[uint64]int32
-}
-
-func newRespondentKeys() *respondentKeys {
-	return &respondentKeys{seed: maphash.MakeSeed(), first: map[uint64]int32{}}
-}
-
-func (k *respondentKeys) key(r RespondentRow) uint64 {
-	return maphash.String(k.seed, r.Campaign+"\x00"+r.Who)
-}
-
-// add records the row at line; when its respondent was seen before it returns that line.
-func (k *respondentKeys) add(r RespondentRow, line int) (int, bool) {
-	h := k.key(r)
-	if first, ok := k.first[h]; ok {
-		return int(first), true
-	}
-	k.first[h] = int32(line)
-	return 0, false
-}
-
-// isFirst reports whether line is where the row's respondent first appeared.
-func (k *respondentKeys) isFirst(r RespondentRow, line int) bool {
-	first, ok := k.first[k.key(r)]
-	return ok && int(first) == line
-}
+// dupKey is what makes two rows the same respondent in a file: campaign and respondent.
+func (r RespondentRow) dupKey() string { return r.Campaign + "\x00" + r.Who }
 
 // whoColumn is the header of the column the row's respondent key comes from.
 func (b *RespondentBuilder) whoColumn(r RespondentRow) string {

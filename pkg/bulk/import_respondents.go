@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"sync"
 
@@ -338,32 +337,5 @@ func (ri *RespondentImport) open(ctx context.Context) (*RespondentBuilder, error
 
 // each reads the file from the start and builds every row.
 func (ri *RespondentImport) each(b *RespondentBuilder, fn func(line int, r RespondentRow, errs []*RowError) error) error {
-	rc, err := ri.Input.Open()
-	if err != nil {
-		return fileErr(err)
-	}
-	defer rc.Close()
-	r, err := NewReader(rc, ri.Input.Name, ri.Input.ReadOptions)
-	if err != nil {
-		return fileErr(err)
-	}
-	for {
-		row, err := r.Read()
-		if err == io.EOF {
-			return nil
-		}
-		if re, ok := err.(*RowError); ok {
-			if err := fn(row.Line, RespondentRow{}, []*RowError{re}); err != nil {
-				return err
-			}
-			continue
-		}
-		if err != nil {
-			return fileErr(err)
-		}
-		rr, errs := b.Build(row)
-		if err := fn(row.Line, rr, errs); err != nil {
-			return err
-		}
-	}
+	return eachRow(ri.Input, b.Build, fn)
 }

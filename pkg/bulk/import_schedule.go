@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 	"sync"
@@ -262,34 +261,7 @@ func (si *ScheduleImport) open(ctx context.Context, now time.Time) (*ScheduleBui
 
 // each reads the file from the start and builds every row.
 func (si *ScheduleImport) each(b *ScheduleBuilder, fn func(line int, r ScheduleRow, errs []*RowError) error) error {
-	rc, err := si.Input.Open()
-	if err != nil {
-		return fileErr(err)
-	}
-	defer rc.Close()
-	r, err := NewReader(rc, si.Input.Name, si.Input.ReadOptions)
-	if err != nil {
-		return fileErr(err)
-	}
-	for {
-		row, err := r.Read()
-		if err == io.EOF {
-			return nil
-		}
-		if re, ok := err.(*RowError); ok {
-			if err := fn(row.Line, ScheduleRow{}, []*RowError{re}); err != nil {
-				return err
-			}
-			continue
-		}
-		if err != nil {
-			return fileErr(err)
-		}
-		sr, errs := b.Build(row)
-		if err := fn(row.Line, sr, errs); err != nil {
-			return err
-		}
-	}
+	return eachRow(si.Input, b.Build, fn)
 }
 
 func (si *ScheduleImport) readState(ctx context.Context, services map[string]string, state map[string]nimbus.SchedulerEntry) error {

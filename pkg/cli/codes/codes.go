@@ -70,21 +70,9 @@ were defined but never applied cannot be seen: the feed only holds sessions.`,
 }
 
 func runList(ctx context.Context, f *cmdutil.Factory, opts *listOptions) error {
-	from, to, loc, err := opts.window.Resolve(f.Now())
+	c, q, loc, err := feed.Query(ctx, f, &opts.window, opts.service, odata.CodeFields)
 	if err != nil {
 		return err
-	}
-	c, err := f.OData()
-	if err != nil {
-		return err
-	}
-	q := odata.SessionQuery{From: from, To: to, Fields: odata.CodeFields}
-	if opts.service != "" {
-		m, err := feed.ResolveService(ctx, c, opts.service)
-		if err != nil {
-			return err
-		}
-		q.ServiceIDs = []string{m.ID}
 	}
 	tally := odata.NewTally()
 	prog := feed.StartProgress(f.IO, "sessions")
@@ -101,7 +89,7 @@ func runList(ctx context.Context, f *cmdutil.Factory, opts *listOptions) error {
 		return err
 	}
 	if f.IO.IsStdoutTTY() {
-		f.IO.Infof("%d sessions (%d without a code), %s", tally.Sessions, tally.Sessions-tally.Coded, feed.FormatWindow(from, to, loc))
+		f.IO.Infof("%d sessions (%d without a code), %s", tally.Sessions, tally.Sessions-tally.Coded, feed.FormatWindow(q.From, q.To, loc))
 	}
 	return nil
 }
@@ -146,31 +134,19 @@ named).`,
 }
 
 func runReport(ctx context.Context, f *cmdutil.Factory, opts *reportOptions) error {
-	from, to, loc, err := opts.window.Resolve(f.Now())
+	c, q, loc, err := feed.Query(ctx, f, &opts.window, opts.service, odata.CodeFields)
 	if err != nil {
 		return err
-	}
-	c, err := f.OData()
-	if err != nil {
-		return err
-	}
-	q := odata.SessionQuery{From: from, To: to, Fields: odata.CodeFields}
-	if opts.service != "" {
-		m, err := feed.ResolveService(ctx, c, opts.service)
-		if err != nil {
-			return err
-		}
-		q.ServiceIDs = []string{m.ID}
 	}
 	var b *odata.MatrixBuilder
 	kind := odata.Kind(opts.kind)
 	switch opts.by {
 	case "day":
 		b = odata.NewMatrix(opts.by, kind, odata.GroupByDay(loc))
-		b.Fill(odata.Days(from, to, loc))
+		b.Fill(odata.Days(q.From, q.To, loc))
 	case "week":
 		b = odata.NewMatrix(opts.by, kind, odata.GroupByWeek(loc))
-		b.Fill(odata.Weeks(from, to, loc))
+		b.Fill(odata.Weeks(q.From, q.To, loc))
 	case "user":
 		members, err := feed.Labels(ctx, f, c, true)
 		if err != nil {
@@ -201,16 +177,16 @@ func runReport(ctx context.Context, f *cmdutil.Factory, opts *reportOptions) err
 		return err
 	}
 	m := b.Matrix()
-	m.From, m.To = from, to
+	m.From, m.To = q.From, q.To
 	switch {
 	case f.Machine() && f.OutputFormat() == output.FormatCSV && f.Flags.JQ == "":
 		return writeMatrix(f.IO, m, ',')
 	case f.Machine():
 		return f.Printer().Print(m, nil)
 	case f.IO.IsStdoutTTY():
-		title := fmt.Sprintf("Codes by %s, %s, %d sessions", m.By, feed.FormatWindow(from, to, loc), m.Sessions)
+		title := fmt.Sprintf("Codes by %s, %s, %d sessions", m.By, feed.FormatWindow(q.From, q.To, loc), m.Sessions)
 		if kind != odata.KindAll {
-			title = fmt.Sprintf("%s codes by %s, %s, %d sessions", capitalize(string(kind)), m.By, feed.FormatWindow(from, to, loc), m.Sessions)
+			title = fmt.Sprintf("%s codes by %s, %s, %d sessions", capitalize(string(kind)), m.By, feed.FormatWindow(q.From, q.To, loc), m.Sessions)
 		}
 		return drawChart(f.IO, m, title)
 	}

@@ -70,21 +70,9 @@ func runList(ctx context.Context, f *cmdutil.Factory, opts *listOptions) error {
 	if err := cmdutil.IntInRange("limit", opts.limit, 1, maxLimit); err != nil {
 		return err
 	}
-	from, to, _, err := opts.window.Resolve(f.Now())
+	c, q, _, err := feed.Query(ctx, f, &opts.window, opts.service, nil)
 	if err != nil {
 		return err
-	}
-	c, err := f.OData()
-	if err != nil {
-		return err
-	}
-	q := odata.SessionQuery{From: from, To: to}
-	if opts.service != "" {
-		m, err := feed.ResolveService(ctx, c, opts.service)
-		if err != nil {
-			return err
-		}
-		q.ServiceIDs = []string{m.ID}
 	}
 	if opts.code == "" {
 		q.Top = opts.limit + 1 // one more tells whether there are more

@@ -114,6 +114,28 @@ func zoneName(loc *time.Location) string {
 	return loc.String()
 }
 
+// Query turns the window flags and --service into a session query, with the feed's client.
+// fields nil reads every field the feed has.
+func Query(ctx context.Context, f *cmdutil.Factory, w *Window, service string, fields []odata.Field) (*odata.Client, odata.SessionQuery, *time.Location, error) {
+	from, to, loc, err := w.Resolve(f.Now())
+	if err != nil {
+		return nil, odata.SessionQuery{}, nil, err
+	}
+	c, err := f.OData()
+	if err != nil {
+		return nil, odata.SessionQuery{}, nil, err
+	}
+	q := odata.SessionQuery{From: from, To: to, Fields: fields}
+	if service != "" {
+		m, err := ResolveService(ctx, c, service)
+		if err != nil {
+			return nil, odata.SessionQuery{}, nil, err
+		}
+		q.ServiceIDs = []string{m.ID}
+	}
+	return c, q, loc, nil
+}
+
 // ResolveService finds the service a --service value names: its UPN, its name (both
 // case-insensitive) or its id, in the feed's Services set. A feed without that set takes an
 // id only.

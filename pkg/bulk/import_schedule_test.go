@@ -64,7 +64,10 @@ func refsOnServer(w *world) map[string]int {
 func TestScheduleImportNeverCallsTwice(t *testing.T) {
 	w := newWorld(t, emulator.Options{Seed: 1, Empty: true})
 	ledger := filepath.Join(t.TempDir(), "ledger")
-	in := fileInput(t, callsCSV(10, "+2h"))
+	// An absolute due: a relative one ("+2h") would, rightly, move every call on --update
+	// below whenever the runs straddle a second.
+	const due = "2030-01-02 09:00"
+	in := fileInput(t, callsCSV(10, due))
 	s, _, err := w.schedule(t, in, ledger, nil)
 	if err != nil || s.Created != 10 || s.Failed != 0 {
 		t.Fatalf("first run: %+v %v", s, err)
@@ -79,8 +82,7 @@ func TestScheduleImportNeverCallsTwice(t *testing.T) {
 		e["customCallContextParameters"].([]any)[0].(map[string]any)["value"] != "O-1" {
 		t.Errorf("stored entry %v", e)
 	}
-	// The cron job runs again an hour later: "+2h" now means a different due time, but the
-	// ReferenceIds are the same: nothing is scheduled again.
+	// The cron job runs again: the ReferenceIds are the same, so nothing is scheduled again.
 	s, _, err = w.schedule(t, in, ledger, nil)
 	if err != nil || s.Skipped != 10 || s.Created != 0 {
 		t.Fatalf("second run: %+v %v", s, err)
@@ -100,8 +102,8 @@ func TestScheduleImportNeverCallsTwice(t *testing.T) {
 		t.Errorf("report:\n%s", report)
 	}
 	// --update changes what differs.
-	s, _, err = w.schedule(t, fileInput(t, strings.Replace(callsCSV(10, "+2h"), "Nr2;", "Changed;", 1)), ledger, func(si *bulk.ScheduleImport) { si.Update = true })
-	// One row changed; the vanished call is skipped (ledger); "+2h" lands on the same second.
+	s, _, err = w.schedule(t, fileInput(t, strings.Replace(callsCSV(10, due), "Nr2;", "Changed;", 1)), ledger, func(si *bulk.ScheduleImport) { si.Update = true })
+	// One row changed; the vanished call is skipped (ledger).
 	if err != nil || s.Updated != 1 || s.Unchanged != 8 || s.Skipped != 1 || s.Failed != 0 {
 		t.Fatalf("--update: %+v %v", s, err)
 	}
@@ -121,7 +123,14 @@ func TestScheduleImportDerivesReferences(t *testing.T) {
 		}
 	}
 	entries := w.emu.SchedulerEntries(emulator.ServiceSupport)
-	if len(entries) != 2 || entries[0]["dueDateTimeUtc"] != "2030-01-02T08:00:00Z" || !strings.HasPrefix(entries[0]["ReferenceId"].(string), "nimbusctl-") {
+	due := map[string]any{} // by destination: the workers store in any order
+	for _, e := range entries {
+		due[e["destination"].(string)] = e["dueDateTimeUtc"]
+		if !strings.HasPrefix(e["ReferenceId"].(string), "nimbusctl-") {
+			t.Errorf("entry %v: no derived ReferenceId", e)
+		}
+	}
+	if len(entries) != 2 || due["+41445550001"] != "2030-01-02T08:00:00Z" || due["+41445550002"] != "2030-01-02T09:00:00Z" {
 		t.Errorf("entries %v", entries)
 	}
 }

@@ -41,7 +41,7 @@ func startCLI(t *testing.T, e *clitest.Env, args ...string) *exec.Cmd {
 
 // killWhen SIGKILLs the child once cond holds (polling the emulator), and fails if the child
 // finished first.
-func killWhen(t *testing.T, cmd *exec.Cmd, cond func() bool) {
+func killWhen(t *testing.T, e *clitest.Env, cmd *exec.Cmd, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for !cond() {
@@ -58,9 +58,10 @@ func killWhen(t *testing.T, cmd *exec.Cmd, cond func() bool) {
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != -1 {
 		t.Fatalf("the child was not killed by the signal: %v", err)
 	}
-	// A request the dead process had already sent may still be running on the server; a
-	// restart takes at least that long.
-	time.Sleep(300 * time.Millisecond)
+	// A request the dead process had already sent may still be applied on the server.
+	if !e.Emu.WaitIdle(30 * time.Second) {
+		t.Fatal("the emulator still handles the dead process's requests after 30s")
+	}
 }
 
 func TestKilledContactImportResumes(t *testing.T) {
@@ -79,7 +80,7 @@ func TestKilledContactImportResumes(t *testing.T) {
 	os.WriteFile(file, []byte(b.String()), 0o600)
 
 	child := startCLI(t, e, "contact", "import", emulator.BookCustomers, file, "--rate", "150/s", "--concurrency", "4")
-	killWhen(t, child, func() bool { return e.Emu.Stats().Operations["AddContact"] >= rows/3 })
+	killWhen(t, e, child, func() bool { return e.Emu.Stats().Operations["AddContact"] >= rows/3 })
 	before := len(e.Emu.Contacts(emulator.BookCustomers))
 	if before == 0 || before >= rows {
 		t.Fatalf("killed with %d of %d contacts in: not mid-import", before, rows)
@@ -122,7 +123,7 @@ func TestKilledScheduleImportNeverCallsTwice(t *testing.T) {
 	args := []string{"schedule", "import", file, "--service", emulator.ServiceSupport, "--rate", "150/s", "--concurrency", "4"}
 
 	child := startCLI(t, e, args...)
-	killWhen(t, child, func() bool { return e.Emu.Stats().Operations["CreateSchedulerEntry"] >= rows/3 })
+	killWhen(t, e, child, func() bool { return e.Emu.Stats().Operations["CreateSchedulerEntry"] >= rows/3 })
 	before := len(e.Emu.SchedulerEntries(emulator.ServiceSupport))
 
 	r := e.Run(append(args, "-o", "json", "--jq", "[.created, .skipped, .failed]")...)

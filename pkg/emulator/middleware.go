@@ -21,6 +21,7 @@ func (e *Emulator) middleware(svc string, namer func(*http.Request) string, limi
 			op = namer(r)
 		}
 		e.stats.request(svc, op)
+		defer e.stats.done()
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {
 			e.logf("%s %s %s %s -> %d (%s)", svc, opOrDash(op), r.Method, r.RequestURI, rec.status(), time.Since(start).Round(time.Millisecond))

@@ -3,6 +3,7 @@ package emulator
 import (
 	"maps"
 	"sync"
+	"time"
 )
 
 // Stats are counters since Start. Every request is counted when it arrives, including those
@@ -24,8 +25,9 @@ func (s Stats) TotalRateLimited() int {
 }
 
 type statsCounter struct {
-	mu sync.Mutex
-	s  Stats
+	mu       sync.Mutex
+	s        Stats
+	inFlight int // requests whose handler has not returned yet
 }
 
 func newStatsCounter() *statsCounter {
@@ -40,10 +42,17 @@ func newStatsCounter() *statsCounter {
 func (c *statsCounter) request(svc, op string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.inFlight++
 	c.s.Requests[svc]++
 	if op != "" {
 		c.s.Operations[op]++
 	}
+}
+
+func (c *statsCounter) done() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.inFlight--
 }
 
 func (c *statsCounter) rateLimited(svc string) {
@@ -67,5 +76,24 @@ func (e *Emulator) Stats() Stats {
 		Operations:  maps.Clone(e.stats.s.Operations),
 		RateLimited: maps.Clone(e.stats.s.RateLimited),
 		Faults:      maps.Clone(e.stats.s.Faults),
+	}
+}
+
+// WaitIdle waits until no request is being handled, or the timeout passes, and says whether
+// it got there. Tests that kill a client call it before looking at the state: a request the
+// dead process sent may still be applied after the process is gone.
+func (e *Emulator) WaitIdle(timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		e.stats.mu.Lock()
+		n := e.stats.inFlight
+		e.stats.mu.Unlock()
+		if n == 0 {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(2 * time.Millisecond)
 	}
 }

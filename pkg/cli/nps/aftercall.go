@@ -41,6 +41,7 @@ type afterCallOptions struct {
 	checkPgap   bool
 	ledger      string
 	noLedger    bool
+	resend      bool
 	wait        time.Duration
 }
 
@@ -64,7 +65,8 @@ Each task is surveyed once, also across runs: a ledger in the state folder (per 
 remembers the tasks surveyed, held for a p-gap rating, or whose send got no answer (it may
 have gone out), and a later run reports them as skipped:already-surveyed — so cron can feed
 a growing log again and again. Overlapping runs take turns (--wait). --no-ledger goes
-without it.
+without it. A send that got no answer is not repeated: check in app.nps.today whether it
+arrived, and if not, --resend-unknown sends it again.
 
 P-gap: when nps.today holds a survey, the agent is asked for a rating on a terminal and
 the survey is sent again; without a terminal the event's result is pgap.
@@ -94,6 +96,7 @@ terminal), 9 when some sends failed.`,
 	cmd.Flags().BoolVar(&o.checkPgap, "check-pgap", true, "let nps.today hold surveys of employees in a p-gap period (--check-pgap=false sends at once)")
 	cmd.Flags().StringVar(&o.ledger, "ledger", "", "`folder` of the ledger of surveyed tasks (default: the state folder, per profile)")
 	cmd.Flags().BoolVar(&o.noLedger, "no-ledger", false, "do not use the ledger: a task is recognized only within one input")
+	cmd.Flags().BoolVar(&o.resend, "resend-unknown", false, "send again the tasks whose earlier send got no answer (check app.nps.today first)")
 	cmd.Flags().DurationVar(&o.wait, "wait", 5*time.Minute, "how long to wait for another run on the same ledger to finish (they take turns)")
 	return cmd
 }
@@ -108,6 +111,9 @@ func runAfterCall(cmd *cobra.Command, f *cmdutil.Factory, o *afterCallOptions, n
 		return err
 	}
 	if err := cmdutil.MutuallyExclusive("--ledger and --no-ledger: pick one", o.ledger != "", o.noLedger); err != nil {
+		return err
+	}
+	if err := cmdutil.MutuallyExclusive("--resend-unknown needs the ledger: drop --no-ledger", o.resend, o.noLedger); err != nil {
 		return err
 	}
 	if name == "-" && f.IO.IsStdinTTY() {
@@ -132,7 +138,7 @@ func runAfterCall(cmd *cobra.Command, f *cmdutil.Factory, o *afterCallOptions, n
 	ctx := cmd.Context()
 	r := &afterCall{
 		f: f, c: c, s: &sender{f: f, c: c}, country: cc, min: time.Duration(minSecs) * time.Second,
-		overrides: overrides, checkPgap: o.checkPgap, seen: map[string]bool{}, campaigns: map[string]string{},
+		overrides: overrides, checkPgap: o.checkPgap, resend: o.resend, seen: map[string]bool{}, campaigns: map[string]string{},
 	}
 	for _, kv := range overrides { // names are looked up before anything is sent
 		if _, err := r.resolve(ctx, kv.Value); err != nil {
@@ -253,6 +259,7 @@ type afterCall struct {
 	min       time.Duration
 	overrides []cmdutil.KeyValue
 	checkPgap bool
+	resend    bool // --resend-unknown
 
 	ivr       []npstoday.IVRMapping
 	ivrLoaded bool
@@ -266,7 +273,8 @@ type afterCall struct {
 func taskKey(taskID string) string { return bulk.SurveyKey("task", taskID) }
 
 // already reports a task an earlier run handled: surveyed, held for a p-gap rating, or sent
-// without an answer. A task whose send failed outright is not: it is sent again.
+// without an answer (unless --resend-unknown). A task whose send failed outright is not: it
+// is sent again.
 func (r *afterCall) already(ev nimbus.TaskEventData) (Outcome, bool) {
 	if r.ledger == nil || ev.TaskID == "" || r.seen[ev.TaskID] {
 		return Outcome{}, false
@@ -281,8 +289,8 @@ func (r *afterCall) already(ev nimbus.TaskEventData) (Outcome, bool) {
 		return skipped(ev, SkipSurveyed, "surveyed on %s (campaign %s)", at, e.Campaign), true
 	case e.State == bulk.SurveyPending:
 		return skipped(ev, SkipSurveyed, "held since %s for the agent's p-gap rating (campaign %s): send it with nimbusctl nps survey send --agent-rating 0-10", at, e.Campaign), true
-	case e.State.Unsettled():
-		return skipped(ev, SkipSurveyed, "the send of %s (campaign %s) got no answer: it may have gone out, so it is not sent again", at, e.Campaign), true
+	case e.State.Unsettled() && !r.resend:
+		return skipped(ev, SkipSurveyed, "the send of %s (campaign %s) got no answer: it may have gone out, so it is not sent again (--resend-unknown sends it)", at, e.Campaign), true
 	}
 	return Outcome{}, false
 }
@@ -381,7 +389,7 @@ func (r *afterCall) handle(ctx context.Context, ev nimbus.TaskEventData) (Outcom
 	case httpx.IsAmbiguous(err):
 		state = bulk.SurveyUnknown
 		if r.ledger != nil {
-			err = fmt.Errorf("%w: the survey may have gone out (nps.today offers no read-back to check), so no rerun sends it again", err)
+			err = fmt.Errorf("%w: the survey may have gone out (nps.today offers no read-back to check), so no rerun sends it again; check it in app.nps.today, then --resend-unknown sends it", err)
 		}
 	}
 	if lerr := r.record(ev, campaign, state); lerr != nil && err == nil {

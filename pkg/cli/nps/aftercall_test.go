@@ -301,19 +301,30 @@ func TestNpsAfterCallTwiceSurveysOnce(t *testing.T) {
 }
 
 // A send whose answer was lost (504 after nps.today acted) fails, and the rerun does not
-// send it again: it may have gone out.
+// send it again: it may have gone out. Once the admin has checked, --resend-unknown does.
 func TestNpsAfterCallLostAnswerIsNotResent(t *testing.T) {
 	t.Parallel()
 	e := clitest.New(t)
 	file := writeFile(t, e, "events.json", strings.SplitAfter(pgapEvents, "\n")[1])
 	e.Emu.InjectFaults(emulator.ServiceNPSToday, "", emulator.FaultTimeoutAfter) // the IVR map, then the send
 	e.Run("nps", "survey", "after-call", file).Expect(t, 9,
-		"T-alex\tfailed\t101\t+41315552002\tagent@contoso.com\t\tSendSurveyCheckPgap: 504 Gateway Timeout: The request timed-out. (the request may have been applied; not retried): the survey may have gone out (nps.today offers no read-back to check), so no rerun sends it again\n",
+		"T-alex\tfailed\t101\t+41315552002\tagent@contoso.com\t\tSendSurveyCheckPgap: 504 Gateway Timeout: The request timed-out. (the request may have been applied; not retried): the survey may have gone out (nps.today offers no read-back to check), so no rerun sends it again; check it in app.nps.today, then --resend-unknown sends it\n",
 		"error: 1 of 1 events failed; the others were handled\n")
 	r := e.Run("nps", "survey", "after-call", file)
 	r.Stdout = stamp.ReplaceAllString(r.Stdout, "<T>")
-	r.Expect(t, 0, "T-alex\tskipped:already-surveyed\t\t\t\t\tthe send of <T> (campaign 101) got no answer: it may have gone out, so it is not sent again\n", "")
+	r.Expect(t, 0, "T-alex\tskipped:already-surveyed\t\t\t\t\tthe send of <T> (campaign 101) got no answer: it may have gone out, so it is not sent again (--resend-unknown sends it)\n", "")
 	if n := len(e.Emu.NPSSurveys()); n != 1 {
 		t.Errorf("%d surveys, want 1", n)
 	}
+	// The admin looked in app.nps.today and found nothing: --resend-unknown sends it (the
+	// emulator did receive the first one, so it now holds two), and the ledger settles.
+	e.Run("nps", "survey", "after-call", file, "--resend-unknown").Expect(t, 0, "T-alex\tsent\t101\t+41315552002\tagent@contoso.com\t\t\n", "")
+	r = e.Run("nps", "survey", "after-call", file, "--resend-unknown")
+	r.Stdout = stamp.ReplaceAllString(r.Stdout, "<T>")
+	r.Expect(t, 0, "T-alex\tskipped:already-surveyed\t\t\t\t\tsurveyed on <T> (campaign 101)\n", "")
+	if n := len(e.Emu.NPSSurveys()); n != 2 {
+		t.Errorf("%d surveys, want 2", n)
+	}
+	e.Run("nps", "survey", "after-call", file, "--resend-unknown", "--no-ledger").
+		Expect(t, 3, "", "error: --resend-unknown needs the ledger: drop --no-ledger\nRun 'nimbusctl nps survey after-call --help' for usage.\n")
 }

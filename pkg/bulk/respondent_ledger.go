@@ -140,13 +140,6 @@ func (l *SurveyLedger) Get(key string) (SurveyEntry, bool) {
 	return SurveyEntry{Key: key, State: r.state, At: time.Unix(r.at, 0).UTC(), Campaign: r.campaign, Task: r.task}, true
 }
 
-// Len is the number of surveys the ledger knows.
-func (l *SurveyLedger) Len() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.entries)
-}
-
 // Record appends an entry, durably (fsync), before the caller goes on. At is set to now.
 func (l *SurveyLedger) Record(e SurveyEntry) error {
 	k, ok := parseSurveyKey(e.Key)

@@ -70,7 +70,7 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 }
 
 func printError(f *cmdutil.Factory, cmd *cobra.Command, err error, code int) {
-	if errors.Is(err, cmdutil.SilentError) {
+	if errors.Is(err, cmdutil.ErrSilent) {
 		return
 	}
 	w := f.IO.ErrOut

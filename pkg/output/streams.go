@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"strconv"
-	"strings"
 
 	"golang.org/x/term"
 )
@@ -117,14 +116,4 @@ func (s *IOStreams) OpenUserFile(name string) (io.ReadCloser, error) {
 		return io.NopCloser(s.In), nil
 	}
 	return os.Open(name)
-}
-
-// IsCI reports whether the process runs under a CI system (used to keep output plain).
-func IsCI() bool {
-	for _, k := range []string{"CI", "BUILD_NUMBER", "RUN_ID"} {
-		if v := os.Getenv(k); v != "" && !strings.EqualFold(v, "false") {
-			return true
-		}
-	}
-	return false
 }

@@ -78,8 +78,8 @@ func InvalidInputf(format string, a ...any) error {
 // ErrCancelled is Ctrl-C or a declined prompt: exit 2.
 var ErrCancelled = errors.New("cancelled")
 
-// SilentError exits 1 without printing: the command already said why.
-var SilentError = errors.New("silent error")
+// ErrSilent exits 1 without printing: the command already said why.
+var ErrSilent = errors.New("silent error")
 
 // AuthError means there is no usable credential: exit 4.
 type AuthError struct{ Msg string }
@@ -159,4 +159,4 @@ func statusExit(status int) int {
 }
 
 // SilentCancel exits 2 without printing: the command already said what was cancelled.
-var SilentCancel error = &ExitError{Code: ExitCancelled, Err: SilentError}
+var SilentCancel error = &ExitError{Code: ExitCancelled, Err: ErrSilent}

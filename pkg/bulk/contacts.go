@@ -111,7 +111,7 @@ func (b *ContactBuilder) Build(row Row) (nimbus.Contact, []*RowError) {
 					if !b.KeepPhones {
 						n, err := phone.Normalize(v, b.DefaultCountry)
 						if err != nil {
-							bad(i, "bad phone number: %v", err)
+							bad(i, "%v", err)
 							continue
 						}
 						v = n

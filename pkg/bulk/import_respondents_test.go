@@ -207,7 +207,7 @@ func TestRespondentImportValidation(t *testing.T) {
 		`in.csv:4: campaign: unknown campaign "999" (see 'nimbusctl nps campaigns list')`,
 		`in.csv:5: email: no e-mail address and no phone number: the survey goes to one of them`,
 		`in.csv:6: email: "dora@" is not an e-mail address`,
-		`in.csv:7: phone: bad phone number: "call me" is not a phone number: unexpected 'c'`,
+		`in.csv:7: phone: "call me" is not a phone number: unexpected 'c'`,
 		`in.csv:8: agent rating: must be a whole number from 0 to 10, got "11"`,
 		`in.csv:9: agent rating: an agent rating needs the employee (the agent who rates the call) in the employee column`,
 		`in.csv:10: custom: must be a JSON object, e.g. {"orderId":"42"}: invalid character 'o' looking for beginning of object key string`,

@@ -157,7 +157,7 @@ func TestScheduleImportValidation(t *testing.T) {
 	}
 	want := []string{
 		`in.csv:3: serviceUpn: "vip@contoso.com" is not a service you may schedule calls on (see 'nimbusctl schedule services')`,
-		`in.csv:4: destination: bad phone number: "not a number" is not a phone number: unexpected 'n' (or give a SIP address or UPN)`,
+		`in.csv:4: destination: "not a number" is not a phone number: unexpected 'n' (or give a SIP address or UPN)`,
 		`in.csv:5: due: invalid due time "yesterday": use RFC 3339 (2026-12-01T09:30:00+01:00), a local time (2026-12-01 09:30, zone from --tz) or a relative time (+2h, +1d)`,
 		`in.csv:6: maxAttempts: must be a whole number from 1 to 10, got "11"`,
 		`in.csv:7: priority: unknown priority "Asap" (see 'nimbusctl schedule priorities')`,

@@ -221,7 +221,7 @@ func TestInvalidRowsAreAllReported(t *testing.T) {
 	want := []string{
 		"invalid.csv:3: externalId: the external id is empty",
 		`invalid.csv:4: emailAddresses: "not-an-email" is not an e-mail address`,
-		`invalid.csv:5: mobilePhones: bad phone number: "call me maybe" is not a phone number: unexpected 'c'`,
+		`invalid.csv:5: mobilePhones: "call me maybe" is not a phone number: unexpected 'c'`,
 		"invalid.csv:7: 5 cells but the header has 4 columns",
 	}
 	if !reflect.DeepEqual(msgs, want) {

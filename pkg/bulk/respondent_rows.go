@@ -140,7 +140,7 @@ func (b *RespondentBuilder) Build(row Row) (RespondentRow, []*RowError) {
 		case f == "phone":
 			n, err := phone.Normalize(cell, b.DefaultCountry)
 			if err != nil {
-				bad(i, "bad phone number: %v", err)
+				bad(i, "%v", err)
 				continue
 			}
 			req.Respondent.PhoneNumber = n

@@ -207,18 +207,14 @@ func DeriveReference(service, destination, due string) string {
 }
 
 func (b *ScheduleBuilder) phone(cell string) (string, error) {
-	n, err := phone.Normalize(cell, b.DefaultCountry)
-	if err != nil {
-		return "", fmt.Errorf("bad phone number: %v", err)
-	}
-	return n, nil
+	return phone.Normalize(cell, b.DefaultCountry)
 }
 
 // destination normalizes phone numbers to E.164 and keeps SIP/UPN destinations as written.
 func (b *ScheduleBuilder) destination(cell string) (string, error) {
 	d, err := phone.Destination(cell, b.DefaultCountry)
 	if err != nil {
-		return "", fmt.Errorf("bad phone number: %v (or give a SIP address or UPN)", err)
+		return "", fmt.Errorf("%v (or give a SIP address or UPN)", err)
 	}
 	return d, nil
 }

@@ -67,7 +67,7 @@ func TestImportInvalidRowsExit3NothingSent(t *testing.T) {
 	r := e.Run("contact", "import", "Customers", testdata("invalid.csv"))
 	want := "invalid.csv:3: externalId: the external id is empty\n" +
 		"invalid.csv:4: emailAddresses: \"not-an-email\" is not an e-mail address\n" +
-		"invalid.csv:5: mobilePhones: bad phone number: \"call me maybe\" is not a phone number: unexpected 'c'\n" +
+		"invalid.csv:5: mobilePhones: \"call me maybe\" is not a phone number: unexpected 'c'\n" +
 		"invalid.csv:7: 5 cells but the header has 4 columns\n" +
 		"invalid.csv:6: externalId: duplicate external id \"X-1\" (first on line 2)\n" + // once its first line is known
 

@@ -83,7 +83,7 @@ func TestNpsRespondentImportInvalidRowsExit3(t *testing.T) {
 	e.Run("nps", "respondent", "import", file).Expect(t, 3, "",
 		file+":3: campaign: unknown campaign \"Nope\" (see 'nimbusctl nps campaigns list')\n"+
 			file+":4: email: no e-mail address and no phone number: the survey goes to one of them\n"+
-			file+":5: mobile: bad phone number: \"0800\" is not a valid E.164 number: 5 digits after the country code prefix, want 7 to 15\n"+
+			file+":5: mobile: \"0800\" is not a valid E.164 number: 5 digits after the country code prefix, want 7 to 15\n"+
 			file+":6: agent rating: must be a whole number from 0 to 10, got \"12\"\n"+
 			file+":7: email: duplicate respondent \"alice@example.com\" in campaign 101 (first on line 2)\n"+
 			"error: 5 invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)\n")

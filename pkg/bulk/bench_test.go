@@ -6,7 +6,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/nimbusctl/nimbusctl/pkg/bulk"
 	"github.com/nimbusctl/nimbusctl/pkg/emulator"
@@ -73,4 +75,38 @@ func BenchmarkPlan100k(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkLedgerLoad measures what a schedule import pays for reading the whole ledger: 90
+// days of 10,000 calls each, of which the file names one day's worth.
+func BenchmarkLedgerLoad(b *testing.B) {
+	const days, perDay = 90, 10_000
+	dir := b.TempDir()
+	l, err := bulk.OpenLedger(dir, time.Now())
+	if err != nil {
+		b.Fatal(err)
+	}
+	due := time.Now().Add(-time.Duration(days-1) * 24 * time.Hour)
+	for d := 0; d < days; d++ {
+		f, err := os.Create(filepath.Join(dir, due.Add(time.Duration(d)*24*time.Hour).UTC().Format("2006-01-02")+".jsonl"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := 0; i < perDay; i++ {
+			fmt.Fprintf(f, `{"service":"support@contoso.com","referenceId":"R-%02d-%05d","schedulerEntryId":"e5c4b3a2-0001-4f1e-8d2c-3b4a5f6e7d01","due":"2030-01-01T10:00:00Z","scheduledAt":"2029-12-31T10:00:00Z"}`+"\n", d, i)
+		}
+		f.Close()
+	}
+	want := func(key string) bool { return strings.HasPrefix(key, "support@contoso.com\x00R-42-") }
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		l, _ = bulk.OpenLedger(dir, time.Now())
+		if err := l.Load(want); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, ok := l.Has("support@contoso.com", "R-42-00042"); !ok {
+		b.Fatal("R-42-00042 not loaded")
+	}
+	b.ReportMetric(float64(days*perDay*b.N)/b.Elapsed().Seconds(), "entries/s")
 }

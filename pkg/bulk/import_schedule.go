@@ -68,10 +68,9 @@ func (si *ScheduleImport) Run(ctx context.Context) (Summary, error) {
 	}
 	closeSrc()
 
-	// Pass 1: validate, and learn which services and days the file touches.
+	// Pass 1: validate, and learn which services the file touches.
 	keys := newKeySet(si.Input.estimateRows())
 	services := map[string]string{} // lower -> as written
-	days := map[string]bool{}
 	var past []pastRow
 	var dups []ScheduleRow
 	var dupLines []int
@@ -89,7 +88,6 @@ func (si *ScheduleImport) Run(ctx context.Context) (Summary, error) {
 			return nil
 		}
 		services[strings.ToLower(r.Entry.ServiceUPN)] = r.Entry.ServiceUPN
-		days[day(r.Due)] = true
 		if !r.Due.After(now) {
 			past = append(past, pastRow{line, r.Key(), r.Due})
 		}
@@ -116,14 +114,15 @@ func (si *ScheduleImport) Run(ctx context.Context) (Summary, error) {
 		si.Total(total)
 	}
 
-	// The current state: every call of the services the file names, and the ledger's days.
+	// The current state: every call of the services the file names, and the ledger's record
+	// of the file's calls.
 	state := map[string]nimbus.SchedulerEntry{}
 	if !si.ValidateOnly {
 		if err := si.readState(ctx, services, state); err != nil {
 			return Summary{}, err
 		}
 		if si.Ledger != nil {
-			if err := si.Ledger.Load(days); err != nil {
+			if err := si.Ledger.Load(keys.has); err != nil {
 				return Summary{}, err
 			}
 		}

@@ -101,6 +101,12 @@ func TestScheduleImportNeverCallsTwice(t *testing.T) {
 	if !strings.Contains(report, "no longer listed: not scheduled again") {
 		t.Errorf("report:\n%s", report)
 	}
+	// The CRM moved every callback to the next day: the vanished call (ledger of the old day)
+	// is still recognized.
+	s, report, err = w.schedule(t, fileInput(t, callsCSV(10, "2030-01-03 09:00")), ledger, nil)
+	if err != nil || s.Skipped != 10 || s.Created != 0 || !strings.Contains(report, "no longer listed: not scheduled again") {
+		t.Fatalf("due moved to another day: %+v %v\n%s", s, err, report)
+	}
 	// --update changes what differs.
 	s, _, err = w.schedule(t, fileInput(t, strings.Replace(callsCSV(10, due), "Nr2;", "Changed;", 1)), ledger, func(si *bulk.ScheduleImport) { si.Update = true })
 	// One row changed; the vanished call is skipped (ledger).

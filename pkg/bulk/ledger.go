@@ -14,16 +14,16 @@ import (
 
 // Ledger remembers the calls this machine scheduled, so that a call is never scheduled twice,
 // even after Nimbus stops listing it (once it has run, or if someone removed it). It is a
-// folder of append-only JSON-lines files, one per UTC day of the calls' due time: an import
-// loads only the days its rows fall on, and days older than Keep are deleted. Appending a
-// short line is atomic, so two cron jobs can share it.
+// folder of append-only JSON-lines files, one per UTC day of the calls' due time, so that
+// days older than Keep can be deleted whole. An import reads every day but keeps only the
+// calls its file names: a row whose due time moved to another day is still recognized.
+// Appending a short line is atomic, so two cron jobs can share it.
 type Ledger struct {
 	Dir  string
 	Keep time.Duration // days older than this are deleted (default 90 days)
 
-	mu     sync.Mutex
-	loaded map[string]bool // day -> loaded
-	calls  map[string]LedgerEntry
+	mu    sync.Mutex
+	calls map[string]LedgerEntry
 }
 
 // LedgerEntry is one scheduled call.
@@ -42,7 +42,7 @@ func OpenLedger(dir string, now time.Time) (*Ledger, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	l := &Ledger{Dir: dir, Keep: 90 * 24 * time.Hour, loaded: map[string]bool{}, calls: map[string]LedgerEntry{}}
+	l := &Ledger{Dir: dir, Keep: 90 * 24 * time.Hour, calls: map[string]LedgerEntry{}}
 	names, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
 	sort.Strings(names)
 	cutoff := now.Add(-l.Keep).UTC().Format("2006-01-02")
@@ -56,33 +56,50 @@ func OpenLedger(dir string, now time.Time) (*Ledger, error) {
 
 func day(due time.Time) string { return due.UTC().Format("2006-01-02") }
 
-// Load reads the days a run needs.
-func (l *Ledger) Load(days map[string]bool) error {
+// Load reads, from every day, the calls for which want (given "service\x00ReferenceId",
+// the service in lower case) is true: memory grows with the file being imported, not with
+// the ledger.
+func (l *Ledger) Load(want func(key string) bool) error {
+	names, err := filepath.Glob(filepath.Join(l.Dir, "*.jsonl"))
+	if err != nil {
+		return err
+	}
+	sort.Strings(names) // later days win, as later lines do
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for d := range days {
-		if l.loaded[d] {
-			continue
-		}
-		l.loaded[d] = true
-		f, err := os.Open(filepath.Join(l.Dir, d+".jsonl"))
-		if os.IsNotExist(err) {
-			continue
-		}
-		if err != nil {
+	for _, name := range names {
+		if err := l.loadDay(name, want); err != nil {
 			return err
 		}
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			var e LedgerEntry
-			if json.Unmarshal(sc.Bytes(), &e) == nil && e.ReferenceID != "" { // a torn last line is skipped
-				l.calls[e.key()] = e
-			}
+	}
+	return nil
+}
+
+func (l *Ledger) loadDay(name string, want func(string) bool) error {
+	f, err := os.Open(name)
+	if os.IsNotExist(err) { // expired by another run meanwhile
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var id struct { // the key first: most lines are not wanted, and need no more
+			Service     string `json:"service"`
+			ReferenceID string `json:"referenceId"`
 		}
-		f.Close()
-		if err := sc.Err(); err != nil {
-			return fmt.Errorf("reading the ledger %s: %w", f.Name(), err)
+		if json.Unmarshal(sc.Bytes(), &id) != nil || id.ReferenceID == "" { // a torn last line is skipped
+			continue
 		}
+		e := LedgerEntry{Service: id.Service, ReferenceID: id.ReferenceID}
+		if want(e.key()) && json.Unmarshal(sc.Bytes(), &e) == nil {
+			l.calls[e.key()] = e
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("reading the ledger %s: %w", name, err)
 	}
 	return nil
 }

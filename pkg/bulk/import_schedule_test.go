@@ -128,6 +128,12 @@ func TestScheduleImportDerivesReferences(t *testing.T) {
 			t.Fatalf("run %d: %+v", run, s)
 		}
 	}
+	// Without a ReferenceId a relative due time would give a new identity on every run.
+	rel := fileInput(t, "destination,due\n+41445550003,+2h\n")
+	s, report, err := w.schedule(t, rel, "", func(si *bulk.ScheduleImport) { si.Service = emulator.ServiceSupport })
+	if s.Invalid != 1 || s.Created != 0 || err == nil || !strings.Contains(report, "2,,invalid,invalid,\"due: a relative due time needs a ReferenceId") {
+		t.Errorf("relative due without ReferenceId: %+v %v\n%s", s, err, report)
+	}
 	entries := w.emu.SchedulerEntries(emulator.ServiceSupport)
 	due := map[string]any{} // by destination: the workers store in any order
 	for _, e := range entries {

@@ -77,6 +77,7 @@ func (b *ScheduleBuilder) Build(row Row) (ScheduleRow, []*RowError) {
 	}
 	col := map[string]int{}
 	cust := &nimbus.Customer{}
+	relative := false // the due time was written as +2h
 	for i, t := range b.Map.Targets {
 		cell := row.Cells[i]
 		if t.Field == "" {
@@ -127,6 +128,7 @@ func (b *ScheduleBuilder) Build(row Row) (ScheduleRow, []*RowError) {
 			}
 			out.Due = t
 			e.DueDateTimeUTC = nimbus.FormatDue(t)
+			relative = strings.HasPrefix(strings.TrimSpace(cell), "+")
 		case f == "priority":
 			if b.Priorities == nil {
 				e.DistributionPriority = cell
@@ -179,6 +181,12 @@ func (b *ScheduleBuilder) Build(row Row) (ScheduleRow, []*RowError) {
 		missing("due", "")
 	}
 	if e.ReferenceID == "" && len(errs) == 0 {
+		if relative {
+			// The derived identity includes the due time, which a relative one changes on every
+			// run: each rerun would schedule the call again.
+			bad(col["due"], "a relative due time needs a ReferenceId: without one, every run would make it a new call and ring the customer again (add a ReferenceId column, or write the due time out)")
+			return out, errs
+		}
 		e.ReferenceID = DeriveReference(e.ServiceUPN, e.Destination, e.DueDateTimeUTC)
 		out.Derived = true
 	}

@@ -88,12 +88,18 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 func newCmdCreate(f *cmdutil.Factory) *cobra.Command {
 	var ef *entryFlags
 	var fromJSON string
+	var allowDuplicate bool
 	cmd := &cobra.Command{
 		Use:   "create --service <upn> --destination <number> --due <time>",
 		Short: "Schedule an outbound call",
 		Long: `Schedules a call from a service to a destination at a due time and prints the new entry,
 with its id. --service, --destination and --due are required (or the same fields in
 --from-json, a SchedulerEntryWriteData with the API's field names; flags override it).
+
+With --reference-id, the service's calls are read first, and a call already listed with
+that reference id is not scheduled again (exit 7; --allow-duplicate schedules it anyway):
+a script or cron job that runs twice does not ring the customer twice. Files of calls go
+through 'nimbusctl schedule import', which also remembers the calls that already ran.
 
 ` + entryHelp,
 		Example: `  $ nimbusctl schedule create --service support@contoso.com --destination "+41 44 555 12 34" --due +2h
@@ -103,7 +109,7 @@ with its id. --service, --destination and --due are required (or the same fields
       --context Reason="Invoice question"
   $ nimbusctl schedule create --from-json call.json -o json --jq .schedulerEntryId`,
 		Args:        cmdutil.NoArgs,
-		Annotations: shared.Operations(nimbus.OpGetDistributionPriorities, nimbus.OpCreateSchedulerEntry),
+		Annotations: shared.Operations(nimbus.OpGetDistributionPriorities, nimbus.OpGetSchedulerEntries, nimbus.OpCreateSchedulerEntry),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var w nimbus.SchedulerEntryWrite
 			if fromJSON != "" {
@@ -138,6 +144,11 @@ with its id. --service, --destination and --due are required (or the same fields
 			if err := ef.resolvePriority(cmd.Context(), c, &w); err != nil {
 				return err
 			}
+			if w.ReferenceID != "" && !allowDuplicate {
+				if err := refuseDuplicate(cmd.Context(), c, w); err != nil {
+					return err
+				}
+			}
 			ef.warnPast(f)
 			created, err := c.CreateSchedulerEntry(cmd.Context(), w)
 			if err != nil {
@@ -153,7 +164,24 @@ with its id. --service, --destination and --due are required (or the same fields
 	ef = addEntryFlags(cmd, f)
 	serviceFlag(cmd, f, &ef.service, "`UPN` of the service that calls (serviceUpn, required)")
 	cmd.Flags().StringVar(&fromJSON, "from-json", "", shared.FromJSONUsage)
+	cmd.Flags().BoolVar(&allowDuplicate, "allow-duplicate", false, "schedule the call even when the service lists one with the same --reference-id")
 	return cmd
+}
+
+// refuseDuplicate fails when the service already lists a call with w's ReferenceId.
+func refuseDuplicate(ctx context.Context, c *nimbus.Client, w nimbus.SchedulerEntryWrite) error {
+	entries, err := c.GetSchedulerEntries(ctx, w.ServiceUPN)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.ReferenceID == w.ReferenceID {
+			return &cmdutil.ExitError{Code: cmdutil.ExitRejected, Err: fmt.Errorf(
+				"%s already lists a call with reference id %q (entry %s, due %s): not scheduled again; change it with 'nimbusctl schedule update %s --service %s', or pass --allow-duplicate",
+				w.ServiceUPN, w.ReferenceID, e.SchedulerEntryID, e.DueDateTimeUTC, e.SchedulerEntryID, w.ServiceUPN)}
+		}
+	}
+	return nil
 }
 
 func newCmdUpdate(f *cmdutil.Factory) *cobra.Command {

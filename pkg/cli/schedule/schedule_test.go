@@ -180,6 +180,34 @@ func TestCreateChecksPriorityAndPermissions(t *testing.T) {
 		Expect(t, 0, "4\n", "")
 }
 
+// A reference id the service already lists is not scheduled again, so a script that runs
+// twice rings the customer once.
+func TestCreateRefusesADuplicateReference(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	args := []string{"schedule", "create", "--service", emulator.ServiceSupport, "--destination", "+41445551234", "--due", "2030-01-01T09:00:00Z", "--reference-id", "ticket-4711"}
+	e.Run(append(args, "-o", "json", "--jq", ".ReferenceId")...).Expect(t, 0, "ticket-4711\n", "")
+	id := lastEntry(t, e, emulator.ServiceSupport)["schedulerEntryId"].(string)
+	e.Run(args...).Expect(t, 7, "", "error: support@contoso.com already lists a call with reference id \"ticket-4711\" (entry "+id+
+		", due 2030-01-01T09:00:00Z): not scheduled again; change it with 'nimbusctl schedule update "+id+" --service support@contoso.com', or pass --allow-duplicate\n")
+	// The check is per service: sales@ may have its own ticket-4711.
+	e.Run("schedule", "create", "--service", emulator.ServiceSales, "--destination", "+41445551234", "--due", "2030-01-01T09:00:00Z", "--reference-id", "ticket-4711", "-o", "json", "--jq", ".serviceUpn").
+		Expect(t, 0, "sales@contoso.com\n", "")
+	e.Run(append(args, "--allow-duplicate", "-o", "json", "--jq", ".ReferenceId")...).Expect(t, 0, "ticket-4711\n", "")
+	if n := calls(e, "CreateSchedulerEntry"); n != 3 {
+		t.Errorf("CreateSchedulerEntry called %d times, want 3", n)
+	}
+	n := 0
+	for _, en := range e.Emu.SchedulerEntries(emulator.ServiceSupport) {
+		if en["ReferenceId"] == "ticket-4711" {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d entries with ticket-4711 on support@, want 2 (one, then one forced)", n)
+	}
+}
+
 func TestList(t *testing.T) {
 	t.Parallel()
 	e := clitest.New(t)

@@ -49,7 +49,9 @@ endpoint, e.g. /v2/AddressBooks; with --service odata, to its odata_url, e.g. /$
 Parameters: -F key=value adds a typed parameter (true, false, null and numbers are sent as
 such; @file reads the value from a file), -f key=value a string. Nested keys work:
 -f 'customer[firstName]=Ada' and -f 'services[]=a@x'. For GET and DELETE they go into the
-query string, otherwise into a JSON body. --input sends a file as the body instead.
+query string (a[]=x repeats the parameter; the connector's array parameters want one
+comma-separated value: -f externalIds=C-1,C-2), otherwise into a JSON body. --input sends a
+file as the body instead.
 
 The answer is printed as JSON (or -o yaml|table|csv), and --jq filters it.`,
 		Example: `  $ nimbusctl api GET /v2/AddressBooks --jq '.[].name'

@@ -3,6 +3,7 @@ package bulk_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -144,6 +145,36 @@ func TestScheduleImportDerivesReferences(t *testing.T) {
 	}
 	if len(entries) != 2 || due["+41445550001"] != "2030-01-02T08:00:00Z" || due["+41445550002"] != "2030-01-02T09:00:00Z" {
 		t.Errorf("entries %v", entries)
+	}
+}
+
+// Every kind of customer column reaches the entry: customer.* fields (phones normalized),
+// tel.<name> extra numbers, field.<name> custom fields and ctx.<name> context parameters.
+func TestScheduleImportCustomerColumns(t *testing.T) {
+	w := newWorld(t, emulator.Options{Seed: 1, Empty: true})
+	csv := "ReferenceId;destination;due;First Name;Company;Customer Phone;customer.UPN;tel.Office;tel.Home;field.tier;ctx.ticket\r\n" +
+		"K-1;+41445550001;2030-01-02 09:00;Anna;Muster AG;044 555 00 01;anna@muster.example;044 555 00 02;;gold;T-42\r\n" +
+		"K-2;+41445550003;2030-01-02 09:00;Ben;;;;office?;;;\r\n"
+	s, report, err := w.schedule(t, fileInput(t, csv), "", func(si *bulk.ScheduleImport) { si.Service = emulator.ServiceSupport })
+	if s.Invalid != 1 || !strings.Contains(report, `3,K-2,invalid,invalid,"tel.Office: ""office?"" is not a phone number: unexpected 'o'"`) {
+		t.Fatalf("%+v %v\n%s", s, err, report)
+	}
+	s, _, err = w.schedule(t, fileInput(t, csv), "", func(si *bulk.ScheduleImport) { si.Service = emulator.ServiceSupport; si.SkipInvalid = true })
+	if err != nil || s.Created != 1 || s.Invalid != 1 { // skipped as asked: not a failure
+		t.Fatalf("--skip-invalid: %+v %v", s, err)
+	}
+	entries := w.emu.SchedulerEntries(emulator.ServiceSupport)
+	if len(entries) != 1 {
+		t.Fatalf("entries %v", entries)
+	}
+	got, _ := json.Marshal(entries[0]["customer"])
+	want := `{"UPN":"anna@muster.example","company":"Muster AG","customFields":[{"name":"tier","value":"gold"}],"firstName":"Anna",` +
+		`"primaryTelNumber":"+41445550001","telNumbers":[{"name":"Office","value":"+41445550002"}]}`
+	if string(got) != want {
+		t.Errorf("customer\n%s\nwant\n%s", got, want)
+	}
+	if ctx, _ := json.Marshal(entries[0]["customCallContextParameters"]); string(ctx) != `[{"name":"ticket","value":"T-42"}]` {
+		t.Errorf("context %s", ctx)
 	}
 }
 

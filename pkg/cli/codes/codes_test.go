@@ -259,6 +259,25 @@ func TestCodesReportDrawsABarChartOnATerminal(t *testing.T) {
 	}
 }
 
+// --kind primary counts primary codes only, and the chart's title says so.
+func TestCodesReportChartOfOneKind(t *testing.T) {
+	t.Parallel()
+	e := env(t, emulator.ODataOptions{})
+	from, to := e.Emu.ODataWindow()
+	args := append([]string{"codes", "report", "--by", "service", "--kind", "primary"}, window(e)...)
+	sessions := strings.TrimSpace(e.MustRun(append(args, "-o", "json", "--jq", ".sessions")...).Stdout)
+	r := e.RunWith(clitest.RunOpts{TTY: true}, args...)
+	title := fmt.Sprintf("Primary codes by service, %s 00:00 → %s 00:00 UTC, %s sessions\n", from.Format(time.DateOnly), to.Format(time.DateOnly), sessions)
+	if r.Code != 0 || !strings.HasPrefix(r.Stdout, title) || !strings.Contains(r.Stdout, "  Sale  ") {
+		t.Fatalf("exit %d\n--- stdout\n%s--- want title\n%s", r.Code, r.Stdout, title)
+	}
+	for _, secondary := range []string{"Upsell", "Newsletter", "Complaint"} {
+		if strings.Contains(r.Stdout, secondary) {
+			t.Errorf("secondary code %s in the primary chart:\n%s", secondary, r.Stdout)
+		}
+	}
+}
+
 func TestCodesListTableOnATerminal(t *testing.T) {
 	t.Parallel()
 	e := env(t, emulator.ODataOptions{})

@@ -299,7 +299,7 @@ func (c *Client) IVRMap(ctx context.Context) ([]IVRMapping, error) {
 				if json.Unmarshal(obj[q], &id) == nil {
 					m.CampaignID = id
 				} else if err := json.Unmarshal(obj[q], &m); err != nil {
-					return nil, fmt.Errorf("%s: unexpected answer for queue %q: %w", RouteIVRMap.Op, q, err)
+					return nil, fmt.Errorf("%s: unexpected answer for queue %q: %s is neither a campaign id nor a mapping object", RouteIVRMap.Op, q, abbreviate(obj[q]))
 				}
 				if m.QueueID == "" {
 					m.QueueID = q
@@ -475,4 +475,13 @@ func sortedKeys(m map[string]json.RawMessage) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// abbreviate shows a JSON value in an error, cut at 60 bytes.
+func abbreviate(raw json.RawMessage) string {
+	s := string(bytes.TrimSpace(raw))
+	if len(s) > 60 {
+		s = s[:57] + "..."
+	}
+	return s
 }

@@ -18,7 +18,7 @@ import (
 func TestAnswerShapes(t *testing.T) {
 	answers := map[string]string{
 		npstoday.RouteListCampaigns.Path: `{"data":[{"id":101,"name":"Support after-call"}],"total":1}`,
-		npstoday.RouteIVRMap.Path:    `{"sales@contoso.com":{"campaignId":"102","campaignName":"Sales"},"support@contoso.com":101}`,
+		npstoday.RouteIVRMap.Path:        `{"sales@contoso.com":{"campaignId":"102","campaignName":"Sales"},"support@contoso.com":101}`,
 	}
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, ok := answers[r.URL.Path]

@@ -61,9 +61,19 @@ type result struct {
 	body   []byte
 }
 
-// do sends body as is when it is a string, JSON-encoded otherwise (nil: no body).
 func (c *caller) do(method, path string, body any) result {
 	c.t.Helper()
+	auth := ""
+	if c.token != "" {
+		auth = "Bearer " + c.token
+	}
+	return send(c.t, c.e, method, c.e.NimbusURL()+path, auth, body)
+}
+
+// send makes one request: body as is when it is a string, JSON-encoded otherwise (nil: no
+// body), with auth as the Authorization header unless empty.
+func send(t testing.TB, e *Emulator, method, url, auth string, body any) result {
+	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -72,28 +82,28 @@ func (c *caller) do(method, path string, body any) result {
 	default:
 		raw, err := json.Marshal(b)
 		if err != nil {
-			c.t.Fatal(err)
+			t.Fatal(err)
 		}
 		rd = bytes.NewReader(raw)
 	}
-	req, err := http.NewRequest(method, c.e.NimbusURL()+path, rd)
+	req, err := http.NewRequest(method, url, rd)
 	if err != nil {
-		c.t.Fatal(err)
+		t.Fatal(err)
 	}
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
 	}
-	resp, err := c.e.HTTPClient().Do(req)
+	resp, err := e.HTTPClient().Do(req)
 	if err != nil {
-		c.t.Fatal(err)
+		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		c.t.Fatal(err)
+		t.Fatal(err)
 	}
 	return result{status: resp.StatusCode, header: resp.Header, body: raw}
 }

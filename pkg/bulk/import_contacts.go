@@ -132,58 +132,52 @@ func (ci *ContactImport) Run(ctx context.Context) (Summary, error) {
 }
 
 func (ci *ContactImport) validate(keys *keySet) (invalid, total int, err error) {
-	src, err := ci.Input.contacts(ci)
-	if err != nil {
-		return 0, 0, fileErr(err)
-	}
-	defer src.Close()
-	var dups []dupRow
-	for {
-		line, c, errs, err := src.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return 0, 0, fileErr(err)
-		}
+	dups := newDuplicates(keys, func(c nimbus.Contact) string { return c.ExternalID })
+	column, err := ci.eachContact(func(line int, c nimbus.Contact, errs []*RowError) error {
 		total++
-		if len(errs) == 0 && keys.add(c.ExternalID, line) {
-			dups = append(dups, dupRow{line, c.ExternalID}) // reported below, with the first line
-			invalid++
-			continue
+		if len(errs) == 0 && dups.check(line, c) {
+			invalid++ // reported below
+			return nil
 		}
 		if len(errs) > 0 {
 			invalid++
 			ci.invalid(line, c.ExternalID, errs)
 		}
-	}
-	if len(dups) == 0 {
-		return invalid, total, nil
-	}
-	// Duplicates are rare: find where each duplicated key first appears with one more look at
-	// the file, instead of remembering every key's line.
-	again, err := ci.Input.contacts(ci)
+		return nil
+	})
 	if err != nil {
-		return 0, 0, fileErr(err)
+		return 0, 0, err
 	}
-	defer again.Close()
+	rescan := func(fn func(int, nimbus.Contact, []*RowError) error) error {
+		_, err := ci.eachContact(fn)
+		return err
+	}
+	err = dups.report(rescan, func(line int, c nimbus.Contact, first int) {
+		ci.invalid(line, c.ExternalID, []*RowError{{File: ci.Input.Name, Line: line, Column: column,
+			Msg: fmt.Sprintf("duplicate external id %q (first on line %d)", c.ExternalID, first)}})
+	})
+	return invalid, total, err
+}
+
+// eachContact reads the file's contacts in order; column is the column holding the key.
+func (ci *ContactImport) eachContact(fn func(line int, c nimbus.Contact, errs []*RowError) error) (column string, err error) {
+	src, err := ci.Input.contacts(ci)
+	if err != nil {
+		return "", fileErr(err)
+	}
+	defer src.Close()
 	for {
-		line, c, errs, err := again.Next()
+		line, c, errs, err := src.Next()
 		if err == io.EOF {
-			break
+			return src.KeyColumn(), nil
 		}
 		if err != nil {
-			return 0, 0, fileErr(err)
+			return "", fileErr(err)
 		}
-		if len(errs) == 0 {
-			keys.noteFirst(c.ExternalID, line)
+		if err := fn(line, c, errs); err != nil {
+			return "", err
 		}
 	}
-	for _, d := range dups {
-		ci.invalid(d.line, d.key, []*RowError{{File: ci.Input.Name, Line: d.line, Column: src.KeyColumn(),
-			Msg: fmt.Sprintf("duplicate external id %q (first on line %d)", d.key, keys.firstLine(d.key))}})
-	}
-	return invalid, total, nil
 }
 
 func (ci *ContactImport) invalid(line int, key string, errs []*RowError) {

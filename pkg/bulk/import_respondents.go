@@ -80,14 +80,12 @@ func (ri *RespondentImport) Run(ctx context.Context) (RespondentSummary, error) 
 
 	// Pass 1: validate every row before anything is sent.
 	keys := newKeySet(ri.Input.estimateRows())
-	var dups []RespondentRow
-	var dupLines []int
+	dups := newDuplicates(keys, RespondentRow.dupKey)
 	invalid, total := 0, 0
 	err = ri.each(b, func(line int, r RespondentRow, errs []*RowError) error {
 		total++
-		if len(errs) == 0 && keys.add(r.dupKey(), line) {
-			dups, dupLines = append(dups, r), append(dupLines, line) // reported below
-			invalid++
+		if len(errs) == 0 && dups.check(line, r) {
+			invalid++ // reported below
 			return nil
 		}
 		if len(errs) > 0 {
@@ -99,19 +97,12 @@ func (ri *RespondentImport) Run(ctx context.Context) (RespondentSummary, error) 
 	if err != nil {
 		return RespondentSummary{}, err
 	}
-	if len(dups) > 0 { // one more look at the file finds where each repeated respondent starts
-		if err := ri.each(b, func(line int, r RespondentRow, errs []*RowError) error {
-			if len(errs) == 0 {
-				keys.noteFirst(r.dupKey(), line)
-			}
-			return nil
-		}); err != nil {
-			return RespondentSummary{}, err
-		}
-		for i, r := range dups {
-			ri.invalid(dupLines[i], r, []*RowError{{File: b.File, Line: dupLines[i], Column: b.whoColumn(r),
-				Msg: fmt.Sprintf("duplicate respondent %q in campaign %s (first on line %d)", strings.TrimPrefix(r.Who, "ext:"), r.Campaign, keys.firstLine(r.dupKey()))}})
-		}
+	rescan := func(fn func(int, RespondentRow, []*RowError) error) error { return ri.each(b, fn) }
+	if err := dups.report(rescan, func(line int, r RespondentRow, first int) {
+		ri.invalid(line, r, []*RowError{{File: b.File, Line: line, Column: b.whoColumn(r),
+			Msg: fmt.Sprintf("duplicate respondent %q in campaign %s (first on line %d)", strings.TrimPrefix(r.Who, "ext:"), r.Campaign, first)}})
+	}); err != nil {
+		return RespondentSummary{}, err
 	}
 	if ri.Total != nil {
 		ri.Total(total)

@@ -72,14 +72,12 @@ func (si *ScheduleImport) Run(ctx context.Context) (Summary, error) {
 	keys := newKeySet(si.Input.estimateRows())
 	services := map[string]string{} // lower -> as written
 	var past []pastRow
-	var dups []ScheduleRow
-	var dupLines []int
+	dups := newDuplicates(keys, ScheduleRow.Key)
 	invalid, total := 0, 0
 	err = si.each(b, func(line int, r ScheduleRow, errs []*RowError) error {
 		total++
-		if len(errs) == 0 && keys.add(r.Key(), line) {
-			dups, dupLines = append(dups, r), append(dupLines, line) // reported below
-			invalid++
+		if len(errs) == 0 && dups.check(line, r) {
+			invalid++ // reported below
 			return nil
 		}
 		if len(errs) > 0 {
@@ -96,19 +94,12 @@ func (si *ScheduleImport) Run(ctx context.Context) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
-	if len(dups) > 0 { // one more look at the file finds where each repeated call first appears
-		if err := si.each(b, func(line int, r ScheduleRow, errs []*RowError) error {
-			if len(errs) == 0 {
-				keys.noteFirst(r.Key(), line)
-			}
-			return nil
-		}); err != nil {
-			return Summary{}, err
-		}
-		for i, r := range dups {
-			si.invalid(dupLines[i], r.Entry.ReferenceID, []*RowError{{File: b.File, Line: dupLines[i], Column: "referenceId",
-				Msg: fmt.Sprintf("duplicate call %q on %s (first on line %d)", r.Entry.ReferenceID, r.Entry.ServiceUPN, keys.firstLine(r.Key()))}})
-		}
+	rescan := func(fn func(int, ScheduleRow, []*RowError) error) error { return si.each(b, fn) }
+	if err := dups.report(rescan, func(line int, r ScheduleRow, first int) {
+		si.invalid(line, r.Entry.ReferenceID, []*RowError{{File: b.File, Line: line, Column: "referenceId",
+			Msg: fmt.Sprintf("duplicate call %q on %s (first on line %d)", r.Entry.ReferenceID, r.Entry.ServiceUPN, first)}})
+	}); err != nil {
+		return Summary{}, err
 	}
 	if si.Total != nil {
 		si.Total(total)

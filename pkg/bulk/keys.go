@@ -20,9 +20,48 @@ type keySet struct {
 	first map[uint64]int // key hash -> first line, for repeated keys (filled by noteFirst)
 }
 
-type dupRow struct {
-	line int
-	key  string
+// duplicates holds the rows of a validation pass whose key an earlier row had, until the
+// pass is over and report can say where each key first appeared.
+type duplicates[R any] struct {
+	keys  *keySet
+	key   func(R) string
+	rows  []R
+	lines []int
+}
+
+func newDuplicates[R any](keys *keySet, key func(R) string) *duplicates[R] {
+	return &duplicates[R]{keys: keys, key: key}
+}
+
+// check records a valid row's key and reports whether the row repeats an earlier one (it is
+// then held for report, not processed).
+func (d *duplicates[R]) check(line int, r R) bool {
+	if !d.keys.add(d.key(r), line) {
+		return false
+	}
+	d.rows, d.lines = append(d.rows, r), append(d.lines, line)
+	return true
+}
+
+// report calls fn for each duplicate with the line its key first appeared on. Duplicates are
+// rare: rather than remember every key's line, it takes one more look at the file (rescan
+// feeds every row again, in file order), and only when there are any.
+func (d *duplicates[R]) report(rescan func(func(line int, r R, errs []*RowError) error) error, fn func(line int, r R, first int)) error {
+	if len(d.rows) == 0 {
+		return nil
+	}
+	if err := rescan(func(line int, r R, errs []*RowError) error {
+		if len(errs) == 0 {
+			d.keys.noteFirst(d.key(r), line)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for i, r := range d.rows {
+		fn(d.lines[i], r, d.keys.firstLine(d.key(r)))
+	}
+	return nil
 }
 
 // newKeySet sizes the set for about hint keys, so it does not grow (and copy) on the way.

@@ -34,9 +34,7 @@ var taskCols = output.Cols("ID=id", "SERVICE=serviceUPN", "MODALITY=modality", "
 
 func newCmdAdd(f *cmdutil.Factory) *cobra.Command {
 	var service, identifier, priority, fromJSON string
-	var customer *shared.CustomerFlags
-	var params *shared.ContextFlags
-	var users *shared.PreferredUserFlags
+	var tf *shared.TaskFlags
 	cmd := &cobra.Command{
 		Use:   "add --service <upn>",
 		Short: "Queue an external task on a service",
@@ -75,22 +73,11 @@ customer (anonymous when empty).
 			if changed("priority") && strings.TrimSpace(priority) == "" {
 				return cmdutil.FlagErrorf("--priority must not be empty: see 'nimbusctl external-task priorities'")
 			}
-			for _, p := range []interface{ Parse() error }{customer, params, users} {
-				if err := p.Parse(); err != nil {
-					return err
-				}
+			if err := tf.Apply(&t.Customer, &t.CustomContextParameters, &t.PreferredUsers); err != nil {
+				return err
 			}
 			if changed("customer-identifier") {
 				t.CustomerIdentifier = identifier
-			}
-			if customer.Changed() {
-				t.Customer = customer.Apply(t.Customer)
-			}
-			if params.Changed() {
-				t.CustomContextParameters = params.Value
-			}
-			if users.Changed() {
-				t.PreferredUsers = users.Value
 			}
 			if err := t.Validate(); err != nil {
 				return shared.Invalid(err)
@@ -124,9 +111,7 @@ customer (anonymous when empty).
 	fl.StringVar(&identifier, "customer-identifier", "", "your reporting `id` for the customer (customerIdentifier)")
 	fl.StringVar(&priority, "priority", "", "distribution `priority`, by name or value (distributionPriority)")
 	fl.StringVar(&fromJSON, "from-json", "", shared.FromJSONUsage)
-	params = shared.AddContextFlags(cmd)
-	users = shared.AddPreferredUserFlags(cmd, f)
-	customer = shared.AddCustomerFlags(cmd)
+	tf = shared.AddTaskFlags(cmd, f)
 	shared.CompleteFlag(cmd, "service", shared.CompleteStrings(f, (*nimbus.Client).GetExternalTasksServices))
 	shared.CompleteFlag(cmd, "priority", shared.CompleteNameValues(f, (*nimbus.Client).GetExternalTasksDistributionPriorities))
 	return cmd

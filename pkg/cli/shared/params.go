@@ -116,3 +116,42 @@ func ParsePreferredUser(s string) (nimbus.PreferredUser, error) {
 	u.Priority = n
 	return u, nil
 }
+
+// TaskFlags are the task fields external-task add and task update both take: the customer
+// flags, --context and --preferred-user.
+type TaskFlags struct {
+	Customer *CustomerFlags
+	Context  *ContextFlags
+	Users    *PreferredUserFlags
+}
+
+// AddTaskFlags registers the customer flags, --context and --preferred-user on cmd.
+func AddTaskFlags(cmd *cobra.Command, f *cmdutil.Factory) *TaskFlags {
+	return &TaskFlags{Context: AddContextFlags(cmd), Users: AddPreferredUserFlags(cmd, f), Customer: AddCustomerFlags(cmd)}
+}
+
+// Changed reports whether any of them was given.
+func (t *TaskFlags) Changed() bool {
+	return t.Customer.Changed() || t.Context.Changed() || t.Users.Changed()
+}
+
+// Apply checks the flags and sets the fields that were given: the customer merged into
+// *customer, the context parameters and preferred users replacing theirs. Call it before any
+// API call.
+func (t *TaskFlags) Apply(customer **nimbus.Customer, params *[]nimbus.ContextParameter, users *[]nimbus.PreferredUser) error {
+	for _, p := range []interface{ Parse() error }{t.Customer, t.Context, t.Users} {
+		if err := p.Parse(); err != nil {
+			return err
+		}
+	}
+	if t.Customer.Changed() {
+		*customer = t.Customer.Apply(*customer)
+	}
+	if t.Context.Changed() {
+		*params = t.Context.Value
+	}
+	if t.Users.Changed() {
+		*users = t.Users.Value
+	}
+	return nil
+}

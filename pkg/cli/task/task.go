@@ -36,9 +36,7 @@ a task trigger's event (taskId) or from 'nimbusctl external-task add'.`,
 
 func newCmdUpdate(f *cmdutil.Factory) *cobra.Command {
 	var fromJSON string
-	var customer *shared.CustomerFlags
-	var params *shared.ContextFlags
-	var users *shared.PreferredUserFlags
+	var tf *shared.TaskFlags
 	cmd := &cobra.Command{
 		Use:   "update <task-id>",
 		Short: "Change the customer, context parameters or preferred users of a task in progress",
@@ -58,7 +56,7 @@ body with the API's field names; flags override its fields.
 			if id == "" {
 				return cmdutil.FlagErrorf("the task id must not be empty")
 			}
-			if fromJSON == "" && !customer.Changed() && !params.Changed() && !users.Changed() {
+			if fromJSON == "" && !tf.Changed() {
 				return cmdutil.FlagErrorf("nothing to update: give customer flags, --context, --preferred-user or --from-json")
 			}
 			var info nimbus.TaskInformation
@@ -71,19 +69,8 @@ body with the API's field names; flags override its fields.
 					return err
 				}
 			}
-			for _, p := range []interface{ Parse() error }{customer, params, users} {
-				if err := p.Parse(); err != nil {
-					return err
-				}
-			}
-			if customer.Changed() {
-				info.Customer = customer.Apply(info.Customer)
-			}
-			if params.Changed() {
-				info.CustomContextParameters = params.Value
-			}
-			if users.Changed() {
-				info.PreferredUsers = users.Value
+			if err := tf.Apply(&info.Customer, &info.CustomContextParameters, &info.PreferredUsers); err != nil {
+				return err
 			}
 			if err := info.Validate(); err != nil {
 				return shared.Invalid(err)
@@ -100,9 +87,7 @@ body with the API's field names; flags override its fields.
 		},
 	}
 	cmd.Flags().StringVar(&fromJSON, "from-json", "", shared.FromJSONUsage)
-	params = shared.AddContextFlags(cmd)
-	users = shared.AddPreferredUserFlags(cmd, f)
-	customer = shared.AddCustomerFlags(cmd)
+	tf = shared.AddTaskFlags(cmd, f)
 	return cmd
 }
 

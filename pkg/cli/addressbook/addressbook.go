@@ -69,11 +69,7 @@ you are asked to confirm; without one (scripts, cron) pass --yes.
 				// Fail before any call: nobody can answer the question.
 				return cmdutil.ConfirmDestructive(f, false, "clear address book "+args[0])
 			}
-			c, err := f.Nimbus()
-			if err != nil {
-				return err
-			}
-			book, err := shared.ResolveBook(cmd.Context(), c, args[0])
+			c, book, err := shared.NimbusBook(cmd.Context(), f, args[0])
 			if err != nil {
 				return err
 			}

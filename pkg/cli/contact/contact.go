@@ -96,11 +96,7 @@ then home); -o json and -o yaml give the contacts exactly as the API returns the
 					return cmdutil.FlagErrorf("--external-id must not be empty")
 				}
 			}
-			c, err := f.Nimbus()
-			if err != nil {
-				return err
-			}
-			book, err := shared.ResolveBook(cmd.Context(), c, args[0])
+			c, book, err := shared.NimbusBook(cmd.Context(), f, args[0])
 			if err != nil {
 				return err
 			}
@@ -132,11 +128,7 @@ external id.
 			if strings.TrimSpace(args[1]) == "" {
 				return cmdutil.FlagErrorf("the external id must not be empty")
 			}
-			c, err := f.Nimbus()
-			if err != nil {
-				return err
-			}
-			book, err := shared.ResolveBook(cmd.Context(), c, args[0])
+			c, book, err := shared.NimbusBook(cmd.Context(), f, args[0])
 			if err != nil {
 				return err
 			}

@@ -79,11 +79,7 @@ see --report), 2 cancelled.
 		}
 		var lim *httpx.Limiter
 		if !bf.ValidateOnly {
-			c, err := f.Nimbus()
-			if err != nil {
-				return err
-			}
-			book, err := shared.ResolveBook(cmd.Context(), c, args[0])
+			c, book, err := shared.NimbusBook(cmd.Context(), f, args[0])
 			if err != nil {
 				return err
 			}
@@ -125,11 +121,7 @@ changes.
 			case f.OutputFormat() == output.FormatYAML:
 				return cmdutil.FlagErrorf("export writes csv or json (-o json), not yaml")
 			}
-			c, err := f.Nimbus()
-			if err != nil {
-				return err
-			}
-			book, err := shared.ResolveBook(cmd.Context(), c, args[0])
+			c, book, err := shared.NimbusBook(cmd.Context(), f, args[0])
 			if err != nil {
 				return err
 			}

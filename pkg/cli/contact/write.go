@@ -64,11 +64,7 @@ required and must not exist in the address book yet (use 'contact update' for th
 			if err := ct.Validate(); err != nil {
 				return shared.Invalid(err)
 			}
-			c, err := f.Nimbus()
-			if err != nil {
-				return err
-			}
-			book, err := shared.ResolveBook(cmd.Context(), c, args[0])
+			c, book, err := shared.NimbusBook(cmd.Context(), f, args[0])
 			if err != nil {
 				return err
 			}
@@ -139,11 +135,7 @@ With --replace the contact becomes exactly what is given, and every other field 
 					return body.Errorf("externalId %q differs from the external id argument %q (the external id cannot be changed)", probe.ExternalID, id)
 				}
 			}
-			c, err := f.Nimbus()
-			if err != nil {
-				return err
-			}
-			book, err := shared.ResolveBook(cmd.Context(), c, args[0])
+			c, book, err := shared.NimbusBook(cmd.Context(), f, args[0])
 			if err != nil {
 				return err
 			}
@@ -204,11 +196,7 @@ address book does not hold are ignored by the API. To remove every contact, use
 					return cmdutil.FlagErrorf("an external id must not be empty")
 				}
 			}
-			c, err := f.Nimbus()
-			if err != nil {
-				return err
-			}
-			book, err := shared.ResolveBook(cmd.Context(), c, args[0])
+			c, book, err := shared.NimbusBook(cmd.Context(), f, args[0])
 			if err != nil {
 				return err
 			}

@@ -93,3 +93,14 @@ func bookCandidates(books []nimbus.AddressBook) []string {
 	}
 	return out
 }
+
+// NimbusBook returns the Nimbus client and the address book arg names (id or name): how
+// every command on one book starts.
+func NimbusBook(ctx context.Context, f *cmdutil.Factory, arg string) (*nimbus.Client, nimbus.AddressBook, error) {
+	c, err := f.Nimbus()
+	if err != nil {
+		return nil, nimbus.AddressBook{}, err
+	}
+	book, err := ResolveBook(ctx, c, arg)
+	return c, book, err
+}

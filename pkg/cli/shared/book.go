@@ -16,9 +16,9 @@ a name is looked up among the address books you may use.`
 
 var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
-// ResolveBook turns a BOOK argument (id or name) into the address book, reading the list of
+// resolveBook turns a BOOK argument (id or name) into the address book, reading the list of
 // the user's address books (GetAddressBooks).
-func ResolveBook(ctx context.Context, c *nimbus.Client, arg string) (nimbus.AddressBook, error) {
+func resolveBook(ctx context.Context, c *nimbus.Client, arg string) (nimbus.AddressBook, error) {
 	if strings.TrimSpace(arg) == "" {
 		return nimbus.AddressBook{}, cmdutil.FlagErrorf("the address book must not be empty: give its id or name")
 	}
@@ -101,6 +101,6 @@ func NimbusBook(ctx context.Context, f *cmdutil.Factory, arg string) (*nimbus.Cl
 	if err != nil {
 		return nil, nimbus.AddressBook{}, err
 	}
-	book, err := ResolveBook(ctx, c, arg)
+	book, err := resolveBook(ctx, c, arg)
 	return c, book, err
 }

@@ -28,9 +28,11 @@ fmt:
 docs: ## regenerate docs/reference from the command tree
 	$(GO) run ./cmd/nimbusctl gen-docs --dir docs/reference
 
+# BENCH_FLAGS picks the whole-command figures, e.g. BENCH_FLAGS='-imports 1k-50/s -validate-rows 0'
+# (go run ./cmd/nimbusctl-bench -h lists them). All of them take about ten minutes.
 bench: build ## package benchmarks, then whole-command figures against the sandbox
 	$(GO) test -run '^$$' -bench . -benchmem ./pkg/...
-	$(GO) run ./cmd/nimbusctl-bench -bin $(BIN)
+	$(GO) run ./cmd/nimbusctl-bench -bin $(BIN) $(BENCH_FLAGS)
 
 clean:
 	rm -rf bin

@@ -103,6 +103,34 @@ func TestBucketRefills(t *testing.T) {
 	}
 }
 
+// TestWindowLimit: a fixed window takes Count calls at any speed, then refuses until the
+// window's end (that is the Retry-After), then starts a new window at the next call.
+func TestWindowLimit(t *testing.T) {
+	b := newBucket(Rate{Count: 3, Per: time.Minute, Window: true})
+	t0 := time.Unix(1000, 0)
+	for i := 0; i < 3; i++ {
+		if ok, _ := b.take(t0.Add(time.Duration(i) * time.Second)); !ok {
+			t.Fatalf("call %d of the window refused", i+1)
+		}
+	}
+	ok, wait := b.take(t0.Add(20 * time.Second))
+	if ok || wait != 40*time.Second {
+		t.Fatalf("full window: %v %v, want refused for the 40s left", ok, wait)
+	}
+	// Unlike a bucket, nothing comes back before the window ends.
+	if ok, _ := b.take(t0.Add(59 * time.Second)); ok {
+		t.Fatal("a call accepted before the window ended")
+	}
+	for i := 0; i < 3; i++ {
+		if ok, _ := b.take(t0.Add(90 * time.Second)); !ok {
+			t.Fatalf("call %d of the next window refused", i+1)
+		}
+	}
+	if ok, wait := b.take(t0.Add(100 * time.Second)); ok || wait != 50*time.Second {
+		t.Fatalf("second window: %v %v, want refused for 50s (it began at 90s)", ok, wait)
+	}
+}
+
 func TestFaultInjectionIsSeeded(t *testing.T) {
 	run := func() ([]int, Stats) {
 		e := start(t, Options{Seed: 42, FaultRate: 0.5})

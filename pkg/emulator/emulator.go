@@ -85,10 +85,13 @@ type Options struct {
 	NPSTodayRateLimit Rate
 }
 
-// Rate is "Count calls per Per, in bursts of up to Count".
+// Rate is "Count calls per Per, in bursts of up to Count": a token bucket, or with Window a
+// fixed window (Count calls, then 429 until Per has passed since the window's first call),
+// as the connector's "100 calls per 60 s per connection" reads.
 type Rate struct {
-	Count int
-	Per   time.Duration
+	Count  int
+	Per    time.Duration
+	Window bool
 }
 
 func (r Rate) enabled() bool { return r.Count > 0 && r.Per > 0 }

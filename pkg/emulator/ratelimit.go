@@ -5,13 +5,16 @@ import (
 	"time"
 )
 
-// bucket is a token bucket: it holds up to Count tokens and refills Count per Per. A nil
-// bucket lets everything through.
+// bucket enforces a Rate. As a token bucket (the default) it holds up to Count tokens and
+// refills Count per Per. With Rate.Window it is a fixed window: Count calls in each Per,
+// counted from the first call of the window, all refused until the window ends. A nil bucket
+// lets everything through.
 type bucket struct {
 	mu     sync.Mutex
 	rate   Rate
 	tokens float64
-	last   time.Time
+	last   time.Time // token bucket: last refill; window: start of the current window
+	used   int       // window: calls accepted in the current window
 }
 
 func newBucket(r Rate) *bucket {
@@ -21,13 +24,16 @@ func newBucket(r Rate) *bucket {
 	return &bucket{rate: r, tokens: float64(r.Count)}
 }
 
-// take spends one token; when there is none it says how long until the next one.
+// take spends one call; when there is none left it says how long until the next one.
 func (b *bucket) take(now time.Time) (bool, time.Duration) {
 	if b == nil {
 		return true, 0
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.rate.Window {
+		return b.takeWindow(now)
+	}
 	perToken := b.rate.Per / time.Duration(b.rate.Count)
 	if !b.last.IsZero() {
 		b.tokens += float64(now.Sub(b.last)) / float64(perToken)
@@ -39,4 +45,15 @@ func (b *bucket) take(now time.Time) (bool, time.Duration) {
 		return true, 0
 	}
 	return false, time.Duration((1 - b.tokens) * float64(perToken))
+}
+
+func (b *bucket) takeWindow(now time.Time) (bool, time.Duration) {
+	if b.last.IsZero() || now.Sub(b.last) >= b.rate.Per {
+		b.last, b.used = now, 0
+	}
+	if b.used < b.rate.Count {
+		b.used++
+		return true, 0
+	}
+	return false, b.last.Add(b.rate.Per).Sub(now)
 }

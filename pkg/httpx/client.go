@@ -31,6 +31,10 @@ type Retry struct {
 	BaseDelay   time.Duration // first backoff step (default 500ms), doubled each time, with jitter
 	MaxDelay    time.Duration // cap of one backoff step (default 30s)
 	MaxWait     time.Duration // longest Retry-After we accept before giving up (default 2m)
+	// MaxThrottle is how long one request may wait in all on 429s that say when to come back
+	// (default 10m). Those waits are not failed attempts: a throttled run slows down, it does
+	// not lose rows.
+	MaxThrottle time.Duration
 }
 
 func (r Retry) withDefaults() Retry {
@@ -45,6 +49,9 @@ func (r Retry) withDefaults() Retry {
 	}
 	if r.MaxWait <= 0 {
 		r.MaxWait = 2 * time.Minute
+	}
+	if r.MaxThrottle <= 0 {
+		r.MaxThrottle = 10 * time.Minute
 	}
 	return r
 }
@@ -277,12 +284,15 @@ func (c *Client) send(ctx context.Context, r *Request) (*http.Response, int, err
 	}
 	idem := c.idempotent(r)
 	pol := c.cfg.Retry
+	// attempt counts every request sent; the throttled ones (a 429 that says when to come back)
+	// are not failed attempts and use only the throttle budget, pol.MaxThrottle.
+	throttles, throttled := 0, time.Duration(0)
 	for attempt := 1; ; attempt++ {
 		if err := c.cfg.Limiter.Wait(ctx); err != nil {
 			return nil, attempt - 1, err
 		}
 		hr, wrote, elapsed, err := c.attempt(ctx, r, u, body)
-		last := attempt >= pol.MaxAttempts
+		last := attempt-throttles >= pol.MaxAttempts
 		var authErr errAuth
 		if errors.As(err, &authErr) {
 			return nil, attempt, authErr.err
@@ -298,7 +308,7 @@ func (c *Client) send(ctx context.Context, r *Request) (*http.Response, int, err
 			if last {
 				return nil, attempt, netErr
 			}
-			if err := c.backoff(ctx, attempt, 0); err != nil {
+			if err := c.backoff(ctx, attempt-throttles, 0); err != nil {
 				return nil, attempt, err
 			}
 			continue
@@ -310,6 +320,17 @@ func (c *Client) send(ctx context.Context, r *Request) (*http.Response, int, err
 			return hr, attempt, nil
 		}
 		apiErr := c.apiError(r, u, hr, attempt)
+		if hr.StatusCode == http.StatusTooManyRequests && retryAfter > 0 {
+			if retryAfter > pol.MaxWait || throttled+retryAfter > pol.MaxThrottle {
+				apiErr.Throttled = throttled
+				return nil, attempt, apiErr
+			}
+			throttles, throttled = throttles+1, throttled+retryAfter
+			if err := c.throttle(ctx, retryAfter); err != nil {
+				return nil, attempt, err
+			}
+			continue
+		}
 		retryable := false
 		switch hr.StatusCode {
 		case http.StatusTooManyRequests, http.StatusServiceUnavailable:
@@ -323,7 +344,7 @@ func (c *Client) send(ctx context.Context, r *Request) (*http.Response, int, err
 		if !retryable || last || retryAfter > pol.MaxWait {
 			return nil, attempt, apiErr
 		}
-		if err := c.backoff(ctx, attempt, retryAfter); err != nil {
+		if err := c.backoff(ctx, attempt-throttles, retryAfter); err != nil {
 			return nil, attempt, err
 		}
 	}
@@ -434,6 +455,14 @@ func (c *Client) backoff(ctx context.Context, attempt int, retryAfter time.Durat
 	}
 	if c.cfg.Trace != nil {
 		fmt.Fprintf(c.cfg.Trace, "* retrying in %s (attempt %d of %d)\n", d.Round(time.Millisecond), attempt+1, c.cfg.Retry.MaxAttempts)
+	}
+	return c.cfg.Sleep(ctx, d)
+}
+
+// throttle waits out a 429's Retry-After before the request is sent again.
+func (c *Client) throttle(ctx context.Context, d time.Duration) error {
+	if c.cfg.Trace != nil {
+		fmt.Fprintf(c.cfg.Trace, "* throttled: sending again in %s (not counted as an attempt)\n", d.Round(time.Millisecond))
 	}
 	return c.cfg.Sleep(ctx, d)
 }

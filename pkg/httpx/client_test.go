@@ -175,6 +175,59 @@ func TestRetryAfterBeyondMaxWaitGivesUp(t *testing.T) {
 	}
 }
 
+// TestThrottlingIsNotAFailedAttempt: a 429 that says when to come back is waited out without
+// using the retry budget, however often it comes (up to MaxThrottle in all).
+func TestThrottlingIsNotAFailedAttempt(t *testing.T) {
+	h, calls := scripted(429, 429, 429, 429, 429, 429, 429, 503)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	c, ns := newTestClient(t, srv.URL, func(c *Config) { c.Retry.MaxAttempts = 2 })
+	resp, err := c.Do(context.Background(), &Request{Op: "AddContact", Method: "POST", Path: "/c", Body: []byte(`{}`)}, nil)
+	if err != nil {
+		t.Fatalf("seven 429s and a 503 with two attempts allowed: %v", err)
+	}
+	if resp.Attempts != 9 || calls.Load() != 9 {
+		t.Errorf("attempts=%d calls=%d, want 9 requests sent", resp.Attempts, calls.Load())
+	}
+	var throttled time.Duration
+	for _, w := range ns.waits[:7] {
+		throttled += w
+	}
+	if throttled != 14*time.Second {
+		t.Errorf("waits %v: want the server's 2s seven times", ns.waits)
+	}
+}
+
+func TestThrottledTooLongGivesUp(t *testing.T) {
+	h, calls := scripted(429, 429, 429, 429)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	c, ns := newTestClient(t, srv.URL, func(c *Config) { c.Retry.MaxThrottle = 5 * time.Second })
+	_, err := c.Do(context.Background(), &Request{Op: "AddContact", Method: "POST", Path: "/c", Body: []byte(`{}`)}, nil)
+	if StatusOf(err) != 429 || calls.Load() != 3 || len(ns.waits) != 2 {
+		t.Fatalf("err=%v calls=%d waits=%v: two 2s waits fit in 5s, a third does not", err, calls.Load(), ns.waits)
+	}
+	want := "AddContact: 429 Too Many Requests: scripted failure (after 3 attempts, throttled for 4s)"
+	if err.Error() != want {
+		t.Errorf("message\n got %q\nwant %q", err.Error(), want)
+	}
+}
+
+// A 429 without Retry-After says nothing about when to come back: it is an attempt like a 503.
+func Test429WithoutRetryAfterUsesTheBudget(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.WriteHeader(429)
+	}))
+	defer srv.Close()
+	c, _ := newTestClient(t, srv.URL, func(c *Config) { c.Retry.MaxAttempts = 3 })
+	_, err := c.Do(context.Background(), &Request{Op: "X", Method: "GET", Path: "/"}, nil)
+	if StatusOf(err) != 429 || calls.Load() != 3 {
+		t.Fatalf("err=%v calls=%d, want 3 attempts", err, calls.Load())
+	}
+}
+
 func TestConnectionRefusedPOSTIsRetriedBecauseNothingWasSent(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -18,7 +18,8 @@ type APIError struct {
 	Status    int
 	Message   string // the server's own message, when it gave one
 	RequestID string
-	Attempts  int
+	Attempts  int           // requests sent, throttled ones included
+	Throttled time.Duration // time waited on 429s before giving up on one, if that is why
 }
 
 func (e *APIError) Error() string {
@@ -32,7 +33,10 @@ func (e *APIError) Error() string {
 	if e.Message != "" && !strings.EqualFold(e.Message, http.StatusText(e.Status)) {
 		b.WriteString(": " + e.Message)
 	}
-	if e.Attempts > 1 {
+	switch {
+	case e.Throttled > 0:
+		fmt.Fprintf(&b, " (after %d attempts, throttled for %s)", e.Attempts, e.Throttled.Round(time.Second))
+	case e.Attempts > 1:
 		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
 	}
 	if e.RequestID != "" {

@@ -86,17 +86,20 @@ func ParseRate(s string, def Rate) (Rate, error) {
 }
 
 // Limiter paces the calls to one service, shared by every request and worker of a process.
-// Fixed mode is a token bucket. Auto mode starts from the configured rate, doubles it while the
-// server accepts (slow start), and after the first 429 raises it gently and cuts it on each 429
-// (AIMD). In both modes a 429's Retry-After pauses every caller, not only the one that got it.
+// Fixed mode is a token bucket. Auto mode starts from the configured rate and doubles it
+// every two successes (slow start) until the first 429 halves it. Each later 429 sets it to
+// the server's capacity as seen since the last pause: the calls it accepted over that time
+// plus the Retry-After. That measure is right for a token bucket and for a fixed window
+// alike (N calls, then a wait to the window's end, is N per window). Between 429s the rate
+// grows gently (+2% a second). In both modes a 429's Retry-After pauses every caller, not
+// only the one that got it.
 type Limiter struct {
 	mu          sync.Mutex
 	lim         *rate.Limiter
 	auto        bool
 	slowStart   bool
 	floor       rate.Limit
-	lastChange  time.Time // last rate change (increases wait a step after it)
-	lastCut     time.Time // last cut: concurrent 429s of one overshoot count once
+	lastChange  time.Time // last rate change: growth waits a second after it
 	pausedUntil time.Time
 	now         func() time.Time
 	sleep       func(context.Context, time.Duration) error
@@ -104,40 +107,18 @@ type Limiter struct {
 	throttled atomic.Int64 // 429 answers seen
 	requests  atomic.Int64 // requests sent
 
-	// Recent successes in 250ms buckets (auto mode): what the server actually accepted.
-	okBuckets [8]int
-	okStart   time.Time // start of okBuckets[0]'s window
+	// Auto mode's measure of the server: successes since the last pause ended (or since the
+	// limiter got busy after an idle spell).
+	since    time.Time
+	accepted int
+	lastSent time.Time
 }
 
-const okBucket = 250 * time.Millisecond
-
-// noteOK counts one success in the sliding window of the last two seconds.
-func (l *Limiter) noteOK(now time.Time) {
-	l.rollTo(now)
-	l.okBuckets[len(l.okBuckets)-1]++
-}
-
-// rollTo shifts the window so its last bucket covers now.
-func (l *Limiter) rollTo(now time.Time) {
-	if l.okStart.IsZero() {
-		l.okStart = now.Add(-okBucket * time.Duration(len(l.okBuckets)-1))
-	}
-	for now.Sub(l.okStart) >= okBucket*time.Duration(len(l.okBuckets)) {
-		copy(l.okBuckets[:], l.okBuckets[1:])
-		l.okBuckets[len(l.okBuckets)-1] = 0
-		l.okStart = l.okStart.Add(okBucket)
-	}
-}
-
-// accepted is the rate the server accepted over the window, in calls per second.
-func (l *Limiter) accepted(now time.Time) float64 {
-	l.rollTo(now)
-	n := 0
-	for _, c := range l.okBuckets {
-		n += c
-	}
-	return float64(n) / (okBucket * time.Duration(len(l.okBuckets))).Seconds()
-}
+const (
+	idleReset   = 2 * time.Second // an idle spell this long starts the measure afresh
+	minMeasured = 4               // successes needed to measure the server at a 429
+	probeHold   = 4 * time.Second // how long a measured rate holds before growth resumes
+)
 
 // NewLimiter builds a limiter for r. A zero rate means unlimited.
 func NewLimiter(r Rate) *Limiter {
@@ -167,30 +148,63 @@ func burstFor(r Rate) int {
 	return b
 }
 
-// Wait blocks until the caller may send one request.
+// Wait blocks until the caller may send one request: after any pause, and at its turn. A
+// pause that began while it waited for its turn (another caller's 429) is waited out too,
+// rather than sending into it.
 func (l *Limiter) Wait(ctx context.Context) error {
 	if l == nil {
 		return nil
 	}
 	for {
-		l.mu.Lock()
-		d := l.pausedUntil.Sub(l.now())
-		l.mu.Unlock()
-		if d <= 0 {
+		if err := l.waitPause(ctx); err != nil {
+			return err
+		}
+		now := l.now()
+		r := l.lim.ReserveN(now, 1)
+		if d := r.DelayFrom(now); d > 0 {
+			if err := l.sleep(ctx, d); err != nil {
+				r.CancelAt(l.now())
+				return err
+			}
+		}
+		if l.pausedFor() <= 0 {
 			break
 		}
+	}
+	l.requests.Add(1)
+	l.mu.Lock()
+	now := l.now()
+	if gap := now.Sub(l.lastSent); gap > idleReset && gap > 3*l.interval() && now.After(l.pausedUntil) {
+		l.since, l.accepted = now, 0 // an idle spell says nothing of the server's capacity
+	}
+	l.lastSent = now
+	l.mu.Unlock()
+	return nil
+}
+
+// interval is the time between two calls at the current rate.
+func (l *Limiter) interval() time.Duration {
+	r := l.lim.Limit()
+	if r == rate.Inf || r <= 0 {
+		return 0
+	}
+	return time.Duration(float64(time.Second) / float64(r))
+}
+
+func (l *Limiter) waitPause(ctx context.Context) error {
+	for d := l.pausedFor(); d > 0; d = l.pausedFor() {
 		if err := l.sleep(ctx, d); err != nil {
 			return err
 		}
 	}
-	if err := l.lim.Wait(ctx); err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return err
-	}
-	l.requests.Add(1)
-	return nil
+	return ctx.Err()
+}
+
+// pausedFor is how long the current pause lasts still.
+func (l *Limiter) pausedFor() time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.pausedUntil.Sub(l.now())
 }
 
 // Throttled is the number of 429 answers seen so far.
@@ -233,41 +247,74 @@ func (l *Limiter) Observe(status int, retryAfter time.Duration) {
 		if retryAfter <= 0 {
 			retryAfter = time.Second
 		}
+		// 429s that arrive during a pause are the same overshoot: they move the pause's end
+		// if they say so, but the rate was set by the first.
+		overshoot := !now.Before(l.pausedUntil)
+		restart := false
+		if l.auto && overshoot {
+			restart = l.cut(now, retryAfter)
+		}
 		if until := now.Add(retryAfter); until.After(l.pausedUntil) {
 			l.pausedUntil = until
-		}
-		if l.auto && now.Sub(l.lastCut) > 200*time.Millisecond {
-			// Back off to what the server accepted lately (its real capacity, once we have been
-			// over it for a moment), and never by more than half or less than a tenth.
-			cur := l.lim.Limit()
-			next := cur * 0.9
-			if acc := rate.Limit(l.accepted(now)); acc > 0 && acc < next {
-				next = max(acc, cur/2)
+			if restart || l.accepted == 0 {
+				l.since = until // the measure starts when the pause ends
 			}
-			l.slowStart = false
-			l.set(max(next, l.floor), now)
-			l.lastCut = now
 		}
 		return
 	}
 	if !l.auto || status >= 400 {
 		return
 	}
-	l.noteOK(now)
-	step := time.Second
-	factor := rate.Limit(1.02)
-	if l.slowStart {
-		step, factor = 250*time.Millisecond, 2
+	l.accepted++
+	if l.lim.TokensAt(now) >= 1 {
+		return // callers do not use the rate up: raising it would prove nothing
 	}
-	if now.Sub(l.lastChange) >= step {
-		l.set(l.lim.Limit()*factor, now)
+	if l.slowStart {
+		// Double every two successes, or jump to twice what the server has accepted so far
+		// (an initial burst answered quickly shows a fast server).
+		next := l.lim.Limit() * math.Sqrt2
+		if el := now.Sub(l.since); el > 0 {
+			next = max(next, rate.Limit(2*float64(l.accepted)/el.Seconds()))
+		}
+		l.setRate(next, now)
+	} else if now.Sub(l.lastChange) >= time.Second {
+		l.setRate(l.lim.Limit()*1.02, now)
 	}
 }
 
-func (l *Limiter) set(r rate.Limit, now time.Time) {
+// cut lowers the rate at a 429 (the first of an overshoot), and reports whether the measure
+// of the server starts afresh at the pause's end.
+//
+// The calls accepted since the measure began show the server's rate: over that time plus
+// the pause it asks for, they are its rate, and that rate over the pause is what it allows
+// at once (a window of N calls per W shows as N at once, N/W on average; a token bucket as
+// its refill rate and size). Slow start sent below the server's rate at first, so its
+// successes say little: it halves, and the next overshoot, at full speed, measures. With too
+// few calls to tell, it halves too, and the measure goes on over the next pause. The rate
+// never goes below one call per Retry-After: the server has just promised that much.
+func (l *Limiter) cut(now time.Time, retryAfter time.Duration) (restart bool) {
+	cur := l.lim.Limit()
+	low := min(cur, max(l.floor, rate.Limit(1/retryAfter.Seconds())))
+	if l.accepted < minMeasured || l.slowStart {
+		restart = l.slowStart
+		l.slowStart = false
+		l.setRate(max(cur/2, low), now)
+	} else {
+		capacity := rate.Limit(float64(l.accepted) / (now.Sub(l.since) + retryAfter).Seconds())
+		l.setRate(max(min(capacity, cur), low), now)
+		burst := int(float64(capacity) * retryAfter.Seconds())
+		l.lim.SetBurstAt(now, max(1, min(burst, l.accepted)))
+		l.lastChange = now.Add(retryAfter + probeHold) // hold the measured rate a while before probing above it
+		restart = true
+	}
+	if restart {
+		l.accepted = 0
+	}
+	return restart
+}
+
+func (l *Limiter) setRate(r rate.Limit, now time.Time) {
 	l.lim.SetLimitAt(now, r)
-	b := int(math.Ceil(float64(r) / 10))
-	l.lim.SetBurstAt(now, max(1, min(b, 10)))
 	l.lastChange = now
 }
 

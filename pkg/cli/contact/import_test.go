@@ -1,11 +1,13 @@
 package contact_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nimbusctl/nimbusctl/pkg/cli/clitest"
 	"github.com/nimbusctl/nimbusctl/pkg/emulator"
@@ -25,6 +27,9 @@ func testdata(name string) string {
 }
 
 // timing hides the run's figures in the summary line, which vary from run to run.
+// progress lines come every 5 seconds when stderr is not a terminal.
+var progress = regexp.MustCompile(`(?m)^progress: .*\n`)
+
 var timing = regexp.MustCompile(`\(\d+ requests in [0-9.]+s, [0-9.]+/s, \d+ throttled\)`)
 
 func TestImportAddsThenChangesNothing(t *testing.T) {
@@ -44,6 +49,37 @@ func TestImportAddsThenChangesNothing(t *testing.T) {
 	}
 	r = e.Run("contact", "import", "Partners", file, "-o", "json", "--jq", "[.added, .unchanged, .requests]")
 	r.Expect(t, 0, "[0,3,1]\n", "") // the run itself reads the book once and sends nothing
+}
+
+// TestImportThroughAWindowLimitFailsNoRow: the connector's limit is a window ("100 calls per
+// 60 s per connection"; here 4 per second, so the test is short). Each 429 says when the
+// window ends; waiting for it is not a failed attempt, so even with no retries at all
+// (max_retries 0) every row lands.
+func TestImportThroughAWindowLimitFailsNoRow(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) {
+		o.Empty = true
+		o.RateLimit = emulator.Rate{Count: 4, Per: time.Second, Window: true}
+	}))
+	e.Setenv("NIMBUSCTL_MAX_RETRIES", "0")
+	var csv strings.Builder
+	csv.WriteString("externalId,firstName\n")
+	for i := 1; i <= 10; i++ {
+		fmt.Fprintf(&csv, "W-%02d,Row%d\n", i, i)
+	}
+	file := write(t, e, "w.csv", csv.String())
+	r := e.Run("contact", "import", "Customers", file)
+	r.Stderr = progress.ReplaceAllString(r.Stderr, "") // a slow machine may take long enough for some
+	if r.Code != 0 || r.Stdout != "" || timing.ReplaceAllString(r.Stderr, "(T)") != "✓ 10 rows: 10 added (T)\n" {
+		t.Fatalf("import: %d %q %q", r.Code, r.Stdout, r.Stderr)
+	}
+	t.Logf("summary: %s", r.Stderr)
+	if n := e.Emu.Stats().RateLimited[emulator.ServiceNimbus]; n == 0 {
+		t.Fatal("the server throttled nothing: the test did not reach the window's limit")
+	}
+	if n := len(e.Emu.Contacts(emulator.BookCustomers)); n != 10 {
+		t.Fatalf("book has %d contacts, want 10", n)
+	}
 }
 
 func TestImportDryRunShowsThePlan(t *testing.T) {

@@ -52,6 +52,7 @@ type options struct {
 	latency   time.Duration
 	faultRate float64
 	rateLimit string
+	rateKind  string
 	seed      int64
 	readyFile string
 }
@@ -78,7 +79,8 @@ to the file's content (or NIMBUSCTL_CLIENT_CERTIFICATE to the certificate's path
 		Example: `  $ nimbusctl sandbox &
   $ nimbusctl --profile sandbox auth login
   $ nimbusctl --profile sandbox addressbook list
-  $ nimbusctl sandbox --port 0 --ready-file /tmp/sandbox.ready --latency 200ms --fault-rate 0.05 --rate-limit 100/60s`,
+  $ nimbusctl sandbox --port 0 --ready-file /tmp/sandbox.ready --latency 200ms --fault-rate 0.05 --rate-limit 100/60s
+  $ nimbusctl sandbox --rate-limit 100/60s --rate-limit-kind window`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return run(cmd, f, o)
@@ -89,6 +91,7 @@ to the file's content (or NIMBUSCTL_CLIENT_CERTIFICATE to the certificate's path
 	fl.DurationVar(&o.latency, "latency", 0, "delay added to every request (e.g. 200ms)")
 	fl.Float64Var(&o.faultRate, "fault-rate", 0, "share of Nimbus requests answered 500/502/503/504, from 0 to 1")
 	fl.StringVar(&o.rateLimit, "rate-limit", "", "throttle each service to N/PERIOD (e.g. 100/60s), answering 429 with Retry-After")
+	fl.StringVar(&o.rateKind, "rate-limit-kind", "bucket", "how --rate-limit counts: bucket (N at once, refilled evenly) or window (N, then 429 until the PERIOD ends)")
 	fl.Int64Var(&o.seed, "seed", 1, "seed of the injected faults and generated ids, to replay a run")
 	fl.StringVar(&o.readyFile, "ready-file", "", "write the URL to this file once listening (removed on exit)")
 	return cmd
@@ -111,6 +114,13 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, o *options) error {
 			return cmdutil.FlagErrorf("--rate-limit must be N/PERIOD, e.g. 100/60s or 10/s, got %q", o.rateLimit)
 		}
 		limit = emulator.Rate{Count: r.Count, Per: r.Per}
+	}
+	switch o.rateKind {
+	case "bucket":
+	case "window":
+		limit.Window = true
+	default:
+		return cmdutil.FlagErrorf("--rate-limit-kind must be bucket or window, got %q", o.rateKind)
 	}
 	cfg, err := f.Config()
 	if err != nil {

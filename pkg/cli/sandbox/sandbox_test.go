@@ -4,6 +4,8 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -24,11 +26,12 @@ func sandboxEnv(t *testing.T) *clitest.Env {
 }
 
 // start runs `nimbusctl sandbox` in the background and waits for its ready file.
-func start(t *testing.T, e *clitest.Env, ready string) (url string, stop func() clitest.Result) {
+func start(t *testing.T, e *clitest.Env, ready string, flags ...string) (url string, stop func() clitest.Result) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan clitest.Result, 1)
-	go func() { done <- e.RunWith(clitest.RunOpts{Ctx: ctx}, "sandbox", "--port", "0", "--ready-file", ready) }()
+	args := append([]string{"sandbox", "--port", "0", "--ready-file", ready}, flags...)
+	go func() { done <- e.RunWith(clitest.RunOpts{Ctx: ctx}, args...) }()
 	for {
 		if b, err := os.ReadFile(ready); err == nil && strings.HasSuffix(string(b), "\n") {
 			url = strings.TrimSpace(string(b))
@@ -121,4 +124,30 @@ func TestSandboxFlags(t *testing.T) {
 	e.Run("sandbox", "--port", "70000").Expect(t, 3, "", "error: --port must be between 0 and 65535, got 70000\nRun 'nimbusctl sandbox --help' for usage.\n")
 	e.Run("sandbox", "--rate-limit", "lots").Expect(t, 3, "", "error: --rate-limit must be N/PERIOD, e.g. 100/60s or 10/s, got \"lots\"\nRun 'nimbusctl sandbox --help' for usage.\n")
 	e.Run("sandbox", "--latency", "-1s").Expect(t, 3, "", "error: --latency must not be negative, got -1s\nRun 'nimbusctl sandbox --help' for usage.\n")
+	e.Run("sandbox", "--rate-limit", "5/s", "--rate-limit-kind", "sliding").Expect(t, 3, "", "error: --rate-limit-kind must be bucket or window, got \"sliding\"\nRun 'nimbusctl sandbox --help' for usage.\n")
+}
+
+// TestSandboxWindowLimit: with --rate-limit-kind window the sandbox refuses until the window
+// ends (a bucket of 2 an hour would give one call back after 30 minutes).
+func TestSandboxWindowLimit(t *testing.T) {
+	t.Parallel()
+	e := sandboxEnv(t)
+	_, stop := start(t, e, filepath.Join(e.Home, "sandbox.ready"), "--rate-limit", "2/1h", "--rate-limit-kind", "window")
+	defer stop()
+	if r := e.Run("--profile", "sandbox", "auth", "login"); r.Code != 0 {
+		t.Fatalf("login: %d %q", r.Code, r.Stderr)
+	}
+	for i := 0; i < 2; i++ {
+		if r := e.Run("--profile", "sandbox", "api", "GET", "/v2/AddressBooks"); r.Code != 0 {
+			t.Fatalf("call %d: %d %q", i+1, r.Code, r.Stderr)
+		}
+	}
+	r := e.Run("--profile", "sandbox", "api", "GET", "/v2/AddressBooks")
+	m := regexp.MustCompile(`^error: GetAddressBooks: 429 Too Many Requests: Rate limit exceeded. Try again in (\d+) seconds.\nThe service is busy or unreachable; nothing more was sent. Try again later.\n$`).FindStringSubmatch(r.Stderr)
+	if r.Code != 10 || m == nil {
+		t.Fatalf("third call: %d %q", r.Code, r.Stderr)
+	}
+	if secs, _ := strconv.Atoi(m[1]); secs <= 1800 {
+		t.Fatalf("Retry-After %ds: a window of an hour, just begun, has more than half an hour left", secs)
+	}
 }

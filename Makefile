@@ -6,7 +6,7 @@ COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null)
 DATE     ?= $(shell date -u +%Y-%m-%d)
 LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 
-.PHONY: all build test test-short bench docs demo vet fmt clean
+.PHONY: all build test test-short bench docs man completions demo vet fmt clean
 
 all: build
 
@@ -25,8 +25,14 @@ vet:
 fmt:
 	gofmt -l -w $$(git ls-files '*.go')
 
-docs: ## regenerate docs/reference from the command tree
-	$(GO) run ./cmd/nimbusctl gen-docs --dir docs/reference
+docs: ## regenerate docs/reference and docs/man from the command tree
+	$(GO) run ./cmd/gen-docs -markdown docs/reference -man docs/man
+
+man: ## regenerate the man pages (docs/man) from the command tree
+	$(GO) run ./cmd/gen-docs -man docs/man
+
+completions: ## write the bash, zsh, fish and PowerShell completions to completions/ (for packages)
+	$(GO) run ./cmd/gen-docs -completions completions
 
 # BENCH_FLAGS picks the whole-command figures, e.g. BENCH_FLAGS='-imports 1k-50/s -validate-rows 0'
 # (go run ./cmd/nimbusctl-bench -h lists them). All of them take about ten minutes.
@@ -35,7 +41,7 @@ bench: build ## package benchmarks, then whole-command figures against the sandb
 	$(GO) run ./cmd/nimbusctl-bench -bin $(BIN) $(BENCH_FLAGS)
 
 clean:
-	rm -rf bin
+	rm -rf bin completions dist
 
 # demo: the README's first command. It runs the main job against the sandbox from a fresh
 # clone, in a throwaway config/cache/state folder (your own profiles and tokens are never

@@ -8,22 +8,41 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
+
 	"github.com/nimbusctl/nimbusctl/pkg/cli"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
+	"github.com/nimbusctl/nimbusctl/pkg/cli/docgen"
 	"github.com/nimbusctl/nimbusctl/pkg/output"
 )
+
+// tree is a fresh command tree built from an empty environment, as cmd/gen-docs builds it.
+func tree() *cobra.Command {
+	ios, _, _, _ := output.Test()
+	return cli.NewRootCmd(cli.NewFactory(ios, cmdutil.BuildInfo{Version: "dev"}, func(string) string { return "" }))
+}
 
 // TestReferenceDocsAreCurrent fails when docs/reference no longer matches the command tree:
 // run `make docs` and commit the result.
 func TestReferenceDocsAreCurrent(t *testing.T) {
-	ios, _, _, _ := output.Test()
-	f := cli.NewFactory(ios, cmdutil.BuildInfo{Version: "dev"}, func(string) string { return "" })
-	want, err := cli.ReferenceDocs(cli.NewRootCmd(f))
+	checkGenerated(t, filepath.Join("..", "..", "docs", "reference"), "nimbusctl*.md", docgen.Markdown(tree()), "make docs")
+}
+
+// TestManPagesAreCurrent does the same for the man pages the packages install.
+func TestManPagesAreCurrent(t *testing.T) {
+	pages, err := docgen.Man(tree())
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join("..", "..", "docs", "reference")
-	have, _ := filepath.Glob(filepath.Join(dir, "nimbusctl*.md"))
+	if !strings.Contains(pages["nimbusctl-contact-import.1"], "nimbusctl contact import <book> <file> [flags]") {
+		t.Errorf("the synopsis lost its arguments:\n%s", pages["nimbusctl-contact-import.1"])
+	}
+	checkGenerated(t, filepath.Join("..", "..", "docs", "man"), "nimbusctl*.1", pages, "make man")
+}
+
+func checkGenerated(t *testing.T, dir, glob string, want map[string]string, fix string) {
+	t.Helper()
+	have, _ := filepath.Glob(filepath.Join(dir, glob))
 	var stale []string
 	for _, path := range have {
 		name := filepath.Base(path)
@@ -41,7 +60,7 @@ func TestReferenceDocsAreCurrent(t *testing.T) {
 	}
 	sort.Strings(stale)
 	for _, s := range stale {
-		t.Errorf("docs/reference/%s: run `make docs`", s)
+		t.Errorf("%s/%s: run `%s`", filepath.ToSlash(dir), s, fix)
 	}
 }
 

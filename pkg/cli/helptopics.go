@@ -44,9 +44,12 @@ Other variables:
   NIMBUSCTL_CLIENT_SECRET            client secret of your app registration (CI, cron)
   NIMBUSCTL_CLIENT_CERTIFICATE       PEM file with the app's certificate and key (CI, cron)
   NPSTODAY_API_KEY                   the nps.today API key
-  NIMBUSCTL_CONFIG_DIR               where config.yaml lives (default: $XDG_CONFIG_HOME/nimbusctl)
-  NIMBUSCTL_CACHE_DIR                where the token cache lives (default: $XDG_CACHE_HOME/nimbusctl)
-  NIMBUSCTL_STATE_DIR                where run ledgers live (default: $XDG_STATE_HOME/nimbusctl)
+  NIMBUSCTL_CONFIG_DIR               where config.yaml lives (default: $XDG_CONFIG_HOME/nimbusctl;
+                                     Windows: %AppData%\nimbusctl)
+  NIMBUSCTL_CACHE_DIR                where the token cache lives (default: $XDG_CACHE_HOME/nimbusctl;
+                                     Windows: %LocalAppData%\nimbusctl)
+  NIMBUSCTL_STATE_DIR                where run ledgers live (default: $XDG_STATE_HOME/nimbusctl;
+                                     Windows: %LocalAppData%\nimbusctl)
   NIMBUSCTL_DEBUG                    set to trace HTTP like --debug
   NIMBUSCTL_PROMPT_DISABLED          set to never prompt, even on a terminal
   NIMBUSCTL_FORCE_TTY                set to format output as for a terminal (a number sets the width)

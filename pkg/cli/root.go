@@ -188,7 +188,6 @@ contact center uses. Try it without any account: run 'nimbusctl sandbox' and use
 	root.SetHelpCommandGroupID("setup")
 	root.SetCompletionCommandGroupID("setup")
 	root.AddCommand(helpTopics()...)
-	root.AddCommand(newCmdGenDocs(f))
 	return root
 }
 

@@ -35,6 +35,14 @@ type Dirs struct {
 // then the OS defaults.
 func DefaultDirs(getenv Getenv) Dirs {
 	home, _ := os.UserHomeDir()
+	return dirsFor(runtime.GOOS, home, getenv)
+}
+
+// dirsFor is DefaultDirs on the OS goos, so that every OS's folders are tested anywhere. The
+// OS defaults are Go's os.UserConfigDir and os.UserCacheDir: on Windows the config roams
+// (%AppData%) and the token cache and run ledgers stay on the machine (%LocalAppData%); on
+// macOS they are under ~/Library; elsewhere ~/.config, ~/.cache and ~/.local/state.
+func dirsFor(goos, home string, getenv Getenv) Dirs {
 	pick := func(own, xdg, fallback string) string {
 		if v := getenv(own); v != "" {
 			return v
@@ -42,24 +50,29 @@ func DefaultDirs(getenv Getenv) Dirs {
 		if v := getenv(xdg); v != "" {
 			return filepath.Join(v, "nimbusctl")
 		}
+		return filepath.Join(fallback, "nimbusctl")
+	}
+	or := func(v, fallback string) string {
+		if v != "" {
+			return v
+		}
 		return fallback
 	}
-	cfg, err := os.UserConfigDir()
-	if err != nil {
-		cfg = filepath.Join(home, ".config")
-	}
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = filepath.Join(home, ".cache")
-	}
+	cfg, cache := filepath.Join(home, ".config"), filepath.Join(home, ".cache")
 	state := filepath.Join(home, ".local", "state")
-	if runtime.GOOS == "windows" {
+	switch goos {
+	case "windows":
+		cfg = or(getenv("AppData"), filepath.Join(home, "AppData", "Roaming"))
+		cache = or(getenv("LocalAppData"), filepath.Join(home, "AppData", "Local"))
 		state = cache
+	case "darwin", "ios":
+		cfg = filepath.Join(home, "Library", "Application Support")
+		cache = filepath.Join(home, "Library", "Caches")
 	}
 	return Dirs{
-		Config: pick("NIMBUSCTL_CONFIG_DIR", "XDG_CONFIG_HOME", filepath.Join(cfg, "nimbusctl")),
-		Cache:  pick("NIMBUSCTL_CACHE_DIR", "XDG_CACHE_HOME", filepath.Join(cache, "nimbusctl")),
-		State:  pick("NIMBUSCTL_STATE_DIR", "XDG_STATE_HOME", filepath.Join(state, "nimbusctl")),
+		Config: pick("NIMBUSCTL_CONFIG_DIR", "XDG_CONFIG_HOME", cfg),
+		Cache:  pick("NIMBUSCTL_CACHE_DIR", "XDG_CACHE_HOME", cache),
+		State:  pick("NIMBUSCTL_STATE_DIR", "XDG_STATE_HOME", state),
 	}
 }
 

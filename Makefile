@@ -45,7 +45,8 @@ clean:
 
 # demo: the README's first command. It runs the main job against the sandbox from a fresh
 # clone, in a throwaway config/cache/state folder (your own profiles and tokens are never
-# touched, and NIMBUSCTL_* variables of your shell are ignored): start the sandbox, sign in by
+# touched, and NIMBUSCTL_* variables of your shell are ignored; the tokens stay in that folder,
+# not in your keyring): start the sandbox, sign in by
 # device code (approved automatically), show the credential, list address books, add a
 # contact, schedule a call and list it, then stop the sandbox. Any failing step fails the demo.
 define DEMO_SCRIPT
@@ -54,6 +55,7 @@ bin="$(BIN)"; case "$$bin" in /*) ;; *) bin="$$PWD/$$bin" ;; esac
 for v in $$(compgen -e | grep -E '^(NIMBUSCTL_|NPSTODAY_)' || true); do unset "$$v"; done
 tmp="$$(mktemp -d)"
 export NIMBUSCTL_CONFIG_DIR="$$tmp/config" NIMBUSCTL_CACHE_DIR="$$tmp/cache" NIMBUSCTL_STATE_DIR="$$tmp/state"
+export NIMBUSCTL_TOKEN_STORAGE=file # a throwaway cache: leave no key behind in your keyring
 "$$bin" sandbox --port 0 --ready-file "$$tmp/sandbox.ready" 2>"$$tmp/sandbox.log" &
 pid=$$!
 trap 'kill "$$pid" 2>/dev/null || true; wait "$$pid" 2>/dev/null || true; rm -rf "$$tmp"' EXIT

@@ -163,7 +163,8 @@ func isolatedEnv(tmp string) []string {
 		}
 	}
 	return append(env, "NIMBUSCTL_CONFIG_DIR="+filepath.Join(tmp, "config"),
-		"NIMBUSCTL_CACHE_DIR="+filepath.Join(tmp, "cache"), "NIMBUSCTL_STATE_DIR="+filepath.Join(tmp, "state"))
+		"NIMBUSCTL_CACHE_DIR="+filepath.Join(tmp, "cache"), "NIMBUSCTL_STATE_DIR="+filepath.Join(tmp, "state"),
+		"NIMBUSCTL_TOKEN_STORAGE=file") // a throwaway cache: no key left in the user's keyring
 }
 
 func waitFile(path string, max time.Duration) error {

@@ -33,6 +33,8 @@ type Token struct {
 	Source      string    // "device code login", "client secret", "NIMBUSCTL_TOKEN", ...
 	Account     string    // UPN, when there is a user
 	Tenant      string    // tenant id, when known
+	Storage     Storage   // where a user's token cache is kept; empty for the other sources
+	StorageNote string    // why not in the keyring, when the profile wants it there
 }
 
 // String never shows the token itself, so a token that reaches a log or a test failure

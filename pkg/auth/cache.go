@@ -18,7 +18,10 @@ import (
 )
 
 // FileCache persists MSAL's token cache to one file: mode 0600 in a 0700 folder, replaced
-// atomically (temp file + rename), under a file lock.
+// atomically (temp file + rename), under a file lock. With StorageKeyring the file is
+// encrypted (path + ".enc") with a key kept in the OS keyring; where no keyring answers, it
+// falls back to the plain file. Whichever store holds the cache is read, so changing
+// token_storage keeps the sign-in: the next write moves it.
 //
 // The lock spans MSAL's read-modify-write: Replace takes it and keeps it, Export writes and
 // releases it. A silent acquisition that needs no write never calls Export, so the caller
@@ -29,18 +32,63 @@ import (
 type FileCache struct {
 	path        string
 	lockTimeout time.Duration
+	want        Storage
+	keyring     Keyring
 
 	mu   sync.Mutex
 	held *filelock.Lock
+
+	// The keyring is asked once per process (a bulk run reads the cache before every call).
+	keyDone  bool
+	key      []byte
+	keyErr   error
+	storage  Storage // where the cache was last read from or written to
+	fallback error   // why the keyring is not used, when it was wanted
 }
 
 // DefaultLockTimeout bounds the wait for another process's lock (a refresh takes at most a
 // request timeout, and a process that dies releases its lock).
 const DefaultLockTimeout = 2 * time.Minute
 
-// NewFileCache returns the cache kept in path.
+// NewFileCache returns the cache kept in the plain file path.
 func NewFileCache(path string) *FileCache {
-	return &FileCache{path: path, lockTimeout: DefaultLockTimeout}
+	return &FileCache{path: path, lockTimeout: DefaultLockTimeout, want: StorageFile}
+}
+
+// NewCache returns the cache of path kept as want says; k is the keyring (nil: SystemKeyring).
+func NewCache(path string, want Storage, k Keyring) *FileCache {
+	c := NewFileCache(path)
+	if want == StorageKeyring {
+		c.want = want
+		c.keyring = k
+		if k == nil {
+			c.keyring = SystemKeyring
+		}
+	}
+	return c
+}
+
+// RemoveCache deletes the token cache of path, plain or encrypted (its key stays in the
+// keyring for the next sign-in).
+func RemoveCache(path string) error {
+	for _, p := range []string{path, sealedPath(path)} {
+		if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+	}
+	return nil
+}
+
+func sealedPath(path string) string { return path + ".enc" }
+
+// Storage says where the cache was last read from or written to (before that: where it will
+// be), and why the keyring is not used when it was wanted. Like Replace and Export, the
+// caller serializes it.
+func (c *FileCache) Storage() (Storage, error) {
+	if c.storage == "" {
+		return c.want, nil
+	}
+	return c.storage, c.fallback
 }
 
 // Path is the cache file.
@@ -56,19 +104,114 @@ func (c *FileCache) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.Re
 	if err := c.acquire(ctx); err != nil {
 		return err
 	}
-	b, err := os.ReadFile(c.path)
-	if errors.Is(err, fs.ErrNotExist) || (err == nil && len(bytes.TrimSpace(b)) == 0) {
+	b, path, err := c.read()
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
 		// Forget what this process remembered: another process may have logged out.
 		_ = u.Unmarshal([]byte("{}"))
 		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("reading the token cache: %w", err)
-	}
 	if err := u.Unmarshal(b); err != nil {
-		return fmt.Errorf("the token cache %s is damaged (%v): delete it and run `nimbusctl auth login`", c.path, err)
+		return fmt.Errorf("the token cache %s is damaged (%v): delete it and run `nimbusctl auth login`", path, err)
+	}
+	if c.storage != c.want && c.canMove() {
+		// token_storage changed (or the keyring answers again): move the cache now.
+		if err := c.write(b); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// canMove reports whether the store the profile wants can take the cache.
+func (c *FileCache) canMove() bool {
+	if c.want != StorageKeyring {
+		return true
+	}
+	_, err := c.cacheKey(true)
+	c.fallback = err
+	return err == nil
+}
+
+// read returns the cache from the encrypted file or the plain one, preferring the store the
+// profile wants, with the file it came from; nothing when neither exists.
+func (c *FileCache) read() ([]byte, string, error) {
+	plain, err := readIfAny(c.path)
+	if err != nil {
+		return nil, c.path, err
+	}
+	sealed, err := readIfAny(sealedPath(c.path))
+	if err != nil {
+		return nil, sealedPath(c.path), err
+	}
+	if sealed != nil && (c.want == StorageKeyring || plain == nil) {
+		key, err := c.cacheKey(false)
+		if err == nil {
+			b, err := unseal(key, sealed)
+			if err != nil {
+				return nil, "", fmt.Errorf("the token cache %s is damaged (%v): delete it and run `nimbusctl auth login`", sealedPath(c.path), err)
+			}
+			c.storage = StorageKeyring
+			return b, sealedPath(c.path), nil
+		}
+		switch {
+		case plain != nil:
+		case errors.Is(err, ErrNoKey):
+			return nil, "", fmt.Errorf("the token cache %s is encrypted with a key the keyring no longer has: delete the file and run `nimbusctl auth login`", sealedPath(c.path))
+		default:
+			return nil, "", fmt.Errorf("the token cache %s is encrypted and the keyring does not answer (%v): unlock the keyring, or delete the file and run `nimbusctl auth login`", sealedPath(c.path), err)
+		}
+	}
+	c.storage = StorageFile
+	return plain, c.path, nil
+}
+
+func readIfAny(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the token cache: %w", err)
+	}
+	return b, nil
+}
+
+// cacheKey gets the cache's key from the keyring (once per process), making one when the
+// keyring has none and create is set. A keyring that does not answer is the fallback's reason.
+func (c *FileCache) cacheKey(create bool) ([]byte, error) {
+	if c.keyring == nil {
+		c.keyring = SystemKeyring // an encrypted cache read under token_storage file
+	}
+	if !c.keyDone || (create && errors.Is(c.keyErr, ErrNoKey)) {
+		c.key, c.keyErr = c.lookupKey(create)
+		c.keyDone = true
+	}
+	return c.key, c.keyErr
+}
+
+func (c *FileCache) lookupKey(create bool) ([]byte, error) {
+	user := "token cache " + c.path
+	if abs, err := filepath.Abs(c.path); err == nil {
+		user = "token cache " + abs
+	}
+	s, err := c.keyring.Get(keyringService, user)
+	if err == nil {
+		return decodeKey(s)
+	}
+	if !errors.Is(err, ErrNoKey) || !create {
+		return nil, err
+	}
+	key, err := newKey()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.keyring.Set(keyringService, user, encodeKey(key)); err != nil {
+		return nil, err
+	}
+	return key, nil
 }
 
 // Export writes MSAL's cache to the file atomically and releases the lock.
@@ -81,7 +224,41 @@ func (c *FileCache) Export(ctx context.Context, m cache.Marshaler, _ cache.Expor
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(c.path, b)
+	return c.write(b)
+}
+
+// write stores the cache where the profile wants it, or in the plain file when the keyring
+// does not answer.
+func (c *FileCache) write(b []byte) error {
+	// The cache goes to one store and leaves the other: a stale copy there could hold a
+	// refresh token that was rotated since.
+	if c.want == StorageKeyring {
+		key, err := c.cacheKey(true)
+		if err == nil {
+			sealed, err := seal(key, b)
+			if err != nil {
+				return err
+			}
+			if err := writeFileAtomic(sealedPath(c.path), sealed); err != nil {
+				return err
+			}
+			c.storage, c.fallback = StorageKeyring, nil
+			return removeIfAny(c.path)
+		}
+		c.fallback = err
+	}
+	if err := writeFileAtomic(c.path, b); err != nil {
+		return err
+	}
+	c.storage = StorageFile
+	return removeIfAny(sealedPath(c.path))
+}
+
+func removeIfAny(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("removing the old token cache: %w", err)
+	}
+	return nil
 }
 
 // Release drops the lock if this cache holds it.

@@ -22,6 +22,10 @@ type Settings struct {
 	// HTTPClient carries MSAL's own calls: the profile's transport (CA file), traced with
 	// --debug. Nil uses a default client.
 	HTTPClient *http.Client
+	// Storage is how the token cache is kept (profile key token_storage); empty is a plain file.
+	Storage Storage
+	// Keyring holds the cache's key with StorageKeyring; nil is SystemKeyring.
+	Keyring Keyring
 }
 
 // AuthorityURL is the authority MSAL is given: the host, then the tenant.

@@ -59,7 +59,7 @@ func NewUserLogin(s Settings) (*UserLogin, error) {
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	c := NewFileCache(s.CachePath())
+	c := NewCache(s.CachePath(), s.Storage, s.Keyring)
 	app, err := public.New(s.ClientID,
 		public.WithAuthority(s.AuthorityURL()),
 		public.WithCache(c),
@@ -72,8 +72,16 @@ func NewUserLogin(s Settings) (*UserLogin, error) {
 	return &UserLogin{set: s, app: app, cache: c}, nil
 }
 
-// CachePath is the token cache file of the profile.
+// CachePath is the token cache file of the profile (plain; encrypted, it has ".enc" added).
 func (u *UserLogin) CachePath() string { return u.cache.Path() }
+
+// Storage says where the token cache is kept, and why not in the keyring when the profile
+// wants it there and no keyring answered.
+func (u *UserLogin) Storage() (Storage, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.cache.Storage()
+}
 
 // Token returns a token for res: silently when the cache allows, else (with a Prompt, on a
 // terminal, and unless ctx says WithoutPrompt) through a device-code sign-in.
@@ -91,7 +99,9 @@ func (u *UserLogin) Token(ctx context.Context, res Resource) (Token, error) {
 		u.cache.Release()
 		if err == nil {
 			u.acct = &acct
-			return tokenOf(r), nil
+			tok := tokenOf(r)
+			tok.Storage, tok.StorageNote = u.storage()
+			return tok, nil
 		}
 		u.acct = nil
 		if e := ctxErr(ctx, err); e != nil {
@@ -172,7 +182,9 @@ func (u *UserLogin) deviceLogin(ctx context.Context, scopes []string, reason str
 		}
 		return Token{}, loginError(err, "", "the sign-in failed: %s", msg)
 	}
-	return tokenOf(r), nil
+	tok := tokenOf(r)
+	tok.Storage, tok.StorageNote = u.storage()
+	return tok, nil
 }
 
 // Accounts lists the accounts in the profile's cache.
@@ -257,6 +269,15 @@ func (u *UserLogin) pick(accts []public.Account) (public.Account, error) {
 	}
 	return public.Account{}, loginError(nil, "choose one with `nimbusctl config set username <account>`",
 		"profile %s has several accounts in its token cache (%s)", u.set.Profile, strings.Join(names, ", "))
+}
+
+// storage is Storage for a caller that holds u.mu.
+func (u *UserLogin) storage() (Storage, string) {
+	st, why := u.cache.Storage()
+	if why != nil {
+		return st, fmt.Sprintf("no OS keyring answered (%v): the token cache is the 0600 file %s", why, u.cache.Path())
+	}
+	return st, ""
 }
 
 func tokenOf(r public.AuthResult) Token {

@@ -87,6 +87,7 @@ var Keys = []Key{
 	{Name: "ca_file", Description: "extra CA certificates (PEM) to trust, e.g. the sandbox's"},
 	{Name: "default_country", Default: "+45", Description: "country code for phone numbers without one (nps.today's default is +45)", Check: checkCountry},
 	{Name: "username", Description: "account to use when the token cache holds several"},
+	{Name: "token_storage", Default: "keyring", Description: "where tokens are kept: keyring (an encrypted file whose key is in the OS keyring; a 0600 file where no keyring answers) or file (a 0600 file)", Check: checkStorage},
 }
 
 // FindKey looks a key up by name.
@@ -131,6 +132,14 @@ func checkScheme(s string) error {
 		return nil
 	}
 	return fmt.Errorf("invalid auth scheme %q: allowed: raw, bearer, basic", s)
+}
+
+func checkStorage(s string) error {
+	switch s {
+	case "keyring", "file":
+		return nil
+	}
+	return fmt.Errorf("invalid token storage %q: allowed: keyring, file", s)
 }
 
 func checkRate(s string) error {

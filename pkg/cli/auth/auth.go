@@ -18,9 +18,15 @@ func NewCmdAuth(f *cmdutil.Factory) *cobra.Command {
 		Use:   "auth <command>",
 		Short: "Sign in to Entra ID, show the credential in use, print tokens",
 		Long: `nimbusctl signs in to Entra ID with a device code (auth login) and keeps the tokens in a
-per-profile cache (msal-<profile>.json, mode 0600, in the cache folder). Every later command
-renews its token silently from that cache, so one login serves weeks of cron jobs; the OData
-feed's token comes from the same login.
+per-profile cache in the cache folder. Every later command renews its token silently from
+that cache, so one login serves weeks of cron jobs; the OData feed's token comes from the
+same login.
+
+The cache is encrypted (msal-<profile>.json.enc) with a key kept in the OS keyring: macOS
+Keychain, Windows Credential Manager, or the Secret Service on Linux. Where no keyring answers
+(a headless cron host), it is a plain file readable only by you (msal-<profile>.json, mode
+0600); auth login says so, and auth status always shows the storage. The profile key
+token_storage (keyring or file) chooses; changing it keeps the sign-in.
 
 Credentials, first match wins:
   NIMBUSCTL_TOKEN, NIMBUSCTL_ODATA_TOKEN  raw bearer tokens (scripts that get tokens elsewhere)
@@ -148,8 +154,11 @@ func runLogin(cmd *cobra.Command, f *cmdutil.Factory, tenant, clientID string, r
 			return err
 		}
 	}
+	if tok.StorageNote != "" {
+		f.IO.Warnf("%s", tok.StorageNote)
+	}
 	if f.IO.IsStdoutTTY() {
-		f.IO.Successf("Logged in as %s (profile %s)", tok.Account, s.Profile)
+		f.IO.Successf("Logged in as %s (profile %s; storage: %s)", tok.Account, s.Profile, tok.Storage)
 	}
 	warnOverrides(f)
 	return nil
@@ -172,6 +181,7 @@ type ResourceStatus struct {
 	Account   string `json:"account"`
 	Tenant    string `json:"tenant"`
 	Source    string `json:"source"`
+	Storage   string `json:"storage"`   // keyring | file for a signed-in user; empty otherwise
 	ExpiresOn string `json:"expiresOn"` // RFC 3339 UTC; empty when unknown (raw tokens)
 	Profile   string `json:"profile"`
 	ClientID  string `json:"clientId"`
@@ -183,7 +193,8 @@ func newCmdStatus(f *cmdutil.Factory) *cobra.Command {
 		Use:   "status",
 		Short: "Show the account, tenant, credential source and token expiry per resource",
 		Long: `Gets a token for each resource the way commands do (silently: status never signs in) and
-shows who it is for, where it comes from and when it expires. Exits 4 when there is no usable
+shows who it is for, where it comes from, where the token cache is kept (storage: keyring or
+file) and when it expires. Exits 4 when there is no usable
 credential for the connector API; a resource that is unavailable on its own (the OData feed
 without consent) is reported in its row.`,
 		Example: `  $ nimbusctl auth status
@@ -206,6 +217,7 @@ without consent) is reported in its row.`,
 				switch {
 				case err == nil:
 					row.Status, row.Account, row.Tenant, row.Source = "ok", tok.Account, tok.Tenant, tok.Source
+					row.Storage, row.Detail = string(tok.Storage), tok.StorageNote
 					if !tok.ExpiresOn.IsZero() {
 						row.ExpiresOn = tok.ExpiresOn.UTC().Format(time.RFC3339)
 					}
@@ -219,7 +231,7 @@ without consent) is reported in its row.`,
 				}
 				rows = append(rows, row)
 			}
-			return f.Printer().Print(rows, output.Cols("RESOURCE=resource", "STATUS=status", "ACCOUNT=account", "TENANT=tenant", "SOURCE=source", "EXPIRES=expiresOn", "DETAIL=detail"))
+			return f.Printer().Print(rows, output.Cols("RESOURCE=resource", "STATUS=status", "ACCOUNT=account", "TENANT=tenant", "SOURCE=source", "STORAGE=storage", "EXPIRES=expiresOn", "DETAIL=detail"))
 		},
 	}
 }

@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,9 +44,12 @@ func statusRows(t *testing.T, r clitest.Result) map[string]authcmd.ResourceStatu
 	return out
 }
 
+// TestLoginThenEveryCommandUsesTheCache, with the plain 0600 file (token_storage file, as where
+// no keyring answers).
 func TestLoginThenEveryCommandUsesTheCache(t *testing.T) {
 	t.Parallel()
 	e := clitest.New(t, clitest.WithEntra())
+	e.Setenv("NIMBUSCTL_TOKEN_STORAGE", "file")
 
 	r := e.Run("auth", "login")
 	r.Expect(t, 0, "", prompt(e, 0, "15m"))
@@ -73,6 +77,7 @@ func TestLoginThenEveryCommandUsesTheCache(t *testing.T) {
 		row := rows[res]
 		exp, err := time.Parse(time.RFC3339, row.ExpiresOn)
 		if row.Status != "ok" || row.Account != emulator.DefaultUser || row.Tenant != emulator.TenantID || row.Source != auth.SourceDeviceCode ||
+			row.Storage != "file" || row.Detail != "" ||
 			row.Profile != "default" || row.ClientID != emulator.PublicClientID || err != nil || time.Until(exp) < 50*time.Minute {
 			t.Errorf("%s: %+v", res, row)
 		}
@@ -335,6 +340,7 @@ func cacheSecrets(t *testing.T, e *clitest.Env) []string {
 func TestDebugTraceNeverShowsTokensOrSecrets(t *testing.T) {
 	t.Parallel()
 	e := clitest.New(t, clitest.WithEntra(), clitest.WithEmulator(func(o *emulator.Options) { o.AccessTokenTTL = 2 * time.Minute }))
+	e.Setenv("NIMBUSCTL_TOKEN_STORAGE", "file") // cacheSecrets reads the plain file
 	login := e.Run("--debug", "auth", "login")
 	before := cacheSecrets(t, e)
 	api := e.Run("--debug", "api", "GET", "/v2/AddressBooks") // refreshes: the rotated tokens cross the trace
@@ -358,4 +364,92 @@ func TestDebugTraceNeverShowsTokensOrSecrets(t *testing.T) {
 	if r.Code != 0 || !strings.Contains(r.Stderr, "client_secret=%5Bredacted%5D") || strings.Contains(r.Stderr, secret) || strings.Contains(r.Stderr, tok) {
 		t.Errorf("client secret trace leaks (exit %d)", r.Code)
 	}
+}
+
+// brokenKeyring is a keyring that does not answer, as on a cron host without Secret Service.
+type brokenKeyring struct{}
+
+func (brokenKeyring) Get(string, string) (string, error) {
+	return "", errors.New("no Secret Service on the session bus")
+}
+func (brokenKeyring) Set(string, string, string) error {
+	return errors.New("no Secret Service on the session bus")
+}
+
+// TestTokensInTheKeyring: by default the token cache is encrypted with a key in the OS keyring
+// (here go-keyring's mock); `auth status` says so; changing token_storage either way keeps the
+// sign-in (no new device code).
+func TestTokensInTheKeyring(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEntra())
+	e.Run("auth", "login").Expect(t, 0, "", prompt(e, 0, "15m"))
+	r := e.RunWith(clitest.RunOpts{TTY: true}, "auth", "login")
+	if r.Code != 0 || !strings.HasSuffix(r.Stderr, "✓ Logged in as admin@contoso.com (profile default; storage: keyring)\n") {
+		t.Fatalf("login on a terminal: %d %q", r.Code, r.Stderr)
+	}
+	plain := filepath.Join(e.Getenv("NIMBUSCTL_CACHE_DIR"), "msal-default.json")
+	enc, err := os.ReadFile(plain + ".enc")
+	if err != nil || fileExists(plain) {
+		t.Fatalf("encrypted cache: %v; plain file too: %v", err, fileExists(plain))
+	}
+	tok := strings.TrimSpace(e.MustRun("auth", "token").Stdout)
+	if strings.Contains(string(enc), tok) || strings.Contains(string(enc), emulator.DefaultUser) {
+		t.Fatal("the encrypted cache shows its tokens")
+	}
+	rows := statusRows(t, e.Run("auth", "status", "-o", "json"))
+	if rows["nimbus"].Storage != "keyring" || rows["odata"].Storage != "keyring" {
+		t.Fatalf("status %+v", rows)
+	}
+	r = e.Run("auth", "status")
+	if r.Code != 0 || !strings.HasPrefix(r.Stdout, "nimbus\tok\tadmin@contoso.com\t"+emulator.TenantID+"\tdevice code login\tkeyring\t") {
+		t.Fatalf("status table: %q", r.Stdout)
+	}
+
+	e.MustRun("config", "set", "token_storage", "file")
+	e.Run("api", "GET", "/v2/AddressBooks", "--jq", "length").Expect(t, 0, "2\n", "")
+	if !fileExists(plain) || fileExists(plain+".enc") {
+		t.Fatalf("token_storage file: plain %v, encrypted %v", fileExists(plain), fileExists(plain+".enc"))
+	}
+	if rows := statusRows(t, e.Run("auth", "status", "-o", "json")); rows["nimbus"].Storage != "file" {
+		t.Fatalf("status %+v", rows)
+	}
+	e.MustRun("config", "set", "token_storage", "keyring")
+	e.Run("api", "GET", "/v2/AddressBooks", "--jq", "length").Expect(t, 0, "2\n", "")
+	if fileExists(plain) || !fileExists(plain+".enc") {
+		t.Fatalf("token_storage keyring: plain %v, encrypted %v", fileExists(plain), fileExists(plain+".enc"))
+	}
+	if n := len(e.Emu.UserCodes()); n != 2 {
+		t.Errorf("%d device codes: moving the cache signed in again", n)
+	}
+	e.Run("config", "set", "token_storage", "vault").Expect(t, 3, "", "error: invalid token storage \"vault\": allowed: keyring, file\nRun 'nimbusctl config set --help' for usage.\n")
+}
+
+// TestNoKeyringFallsBackToTheFile: where no keyring answers, auth login says once that the
+// tokens are in the 0600 file; other commands are quiet; auth status always says it.
+func TestNoKeyringFallsBackToTheFile(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEntra())
+	e.Keyring = brokenKeyring{}
+	plain := filepath.Join(e.Getenv("NIMBUSCTL_CACHE_DIR"), "msal-default.json")
+	note := "no OS keyring answered (no Secret Service on the session bus): the token cache is the 0600 file " + plain
+	e.Run("auth", "login").Expect(t, 0, "", prompt(e, 0, "15m")+"! "+note+"\n")
+	if st, err := os.Stat(plain); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("plain cache: %v %v", st, err)
+	}
+	e.Run("api", "GET", "/v2/AddressBooks", "--jq", "length").Expect(t, 0, "2\n", "")
+	rows := statusRows(t, e.Run("auth", "status", "-o", "json"))
+	if rows["nimbus"].Storage != "file" || rows["nimbus"].Detail != note {
+		t.Fatalf("status %+v", rows)
+	}
+	// A keyring that answers again takes the cache over at the next command.
+	e.Keyring = auth.SystemKeyring
+	e.Run("api", "GET", "/v2/AddressBooks", "--jq", "length").Expect(t, 0, "2\n", "")
+	if rows := statusRows(t, e.Run("auth", "status", "-o", "json")); rows["nimbus"].Storage != "keyring" || fileExists(plain) {
+		t.Fatalf("status %+v, plain file left: %v", rows, fileExists(plain))
+	}
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

@@ -49,6 +49,8 @@ func Settings(f *cmdutil.Factory) (auth.Settings, error) {
 			auth.ResourceOData:  p.List("odata_scopes"),
 		},
 		HTTPClient: hc,
+		Storage:    auth.Storage(p.Get("token_storage")),
+		Keyring:    f.Keyring,
 	}, nil
 }
 

@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zalando/go-keyring"
+
+	"github.com/nimbusctl/nimbusctl/pkg/auth"
 	"github.com/nimbusctl/nimbusctl/pkg/cli"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
 	"github.com/nimbusctl/nimbusctl/pkg/emulator"
@@ -24,10 +27,16 @@ type Env struct {
 	T    testing.TB
 	Emu  *emulator.Emulator
 	Home string
+	// Keyring is the OS keyring the runs see: go-keyring's mock provider (one in-memory store
+	// for the whole test binary; each Env's cache folder names its own key), never the real
+	// one. A test sets another to play a keyring that fails.
+	Keyring auth.Keyring
 
 	mu   sync.Mutex
 	vars map[string]string
 }
+
+var mockKeyring sync.Once
 
 // Option adjusts an Env before the emulator starts.
 type Option func(*settings)
@@ -70,7 +79,8 @@ func New(t testing.TB, opts ...Option) *Env {
 	if err := os.WriteFile(ca, emu.CACertPEM(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	e := &Env{T: t, Emu: emu, Home: home, vars: map[string]string{
+	mockKeyring.Do(keyring.MockInit)
+	e := &Env{T: t, Emu: emu, Home: home, Keyring: auth.SystemKeyring, vars: map[string]string{
 		"NIMBUSCTL_CONFIG_DIR": filepath.Join(home, "config"),
 		"NIMBUSCTL_CACHE_DIR":  filepath.Join(home, "cache"),
 		"NIMBUSCTL_STATE_DIR":  filepath.Join(home, "state"),
@@ -140,6 +150,7 @@ func (e *Env) RunWith(o RunOpts, args ...string) Result {
 		ios.SetStderrTTY(true)
 	}
 	f := cli.NewFactory(ios, cmdutil.BuildInfo{Version: "0.0.0-test"}, e.Getenv)
+	f.Keyring = e.Keyring
 	if o.Prompter != nil {
 		f.Prompter = o.Prompter
 	}

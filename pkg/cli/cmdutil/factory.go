@@ -54,6 +54,8 @@ type Factory struct {
 	NPS       func() (*npstoday.Client, error)
 
 	Prompter Prompter
+	// Keyring keeps the token cache's key (profile key token_storage keyring).
+	Keyring auth.Keyring
 }
 
 // Printer builds the output printer from -o and --jq (both checked by the root already).

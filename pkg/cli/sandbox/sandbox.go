@@ -163,8 +163,7 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, o *options) error {
 		return err
 	}
 	// Tokens of an earlier sandbox mean nothing to this one.
-	stale := auth.CachePath(cfg.Dirs.Cache, Profile)
-	if err := os.Remove(stale); err != nil && !os.IsNotExist(err) {
+	if err := auth.RemoveCache(auth.CachePath(cfg.Dirs.Cache, Profile)); err != nil {
 		return err
 	}
 

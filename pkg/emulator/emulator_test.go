@@ -212,3 +212,20 @@ func strs(a []int) []string {
 	}
 	return out
 }
+
+// TestWaitIdleAfterSignIn: a finished Entra request is not in flight any more. (The sign-in
+// middleware counted requests in and never out, so WaitIdle timed out after any sign-in.)
+func TestWaitIdleAfterSignIn(t *testing.T) {
+	e := emutest.Start(t, emulator.Options{})
+	resp, err := e.HTTPClient().Get(e.EntraURL() + "/" + emulator.TenantID + "/v2.0/.well-known/openid-configuration")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("discovery: %d", resp.StatusCode)
+	}
+	if !e.WaitIdle(10 * time.Second) {
+		t.Fatal("WaitIdle: the sign-in request is still counted in flight")
+	}
+}

@@ -65,6 +65,7 @@ func (s *Server) signInMiddleware(svc string, namer func(*http.Request) string, 
 			op = namer(r)
 		}
 		s.stats.request(svc, op)
+		defer s.stats.done()
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {
 			s.Logf("%s %s %s %s -> %d (%s)", svc, opOrDash(op), r.Method, r.RequestURI, rec.status(), time.Since(start).Round(time.Millisecond))

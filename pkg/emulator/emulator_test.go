@@ -229,3 +229,17 @@ func TestWaitIdleAfterSignIn(t *testing.T) {
 		t.Fatal("WaitIdle: the sign-in request is still counted in flight")
 	}
 }
+
+// TestInjectFaultsLetsThroughOnSignIn: an empty kind lets that request through, on the sign-in
+// service as on the others.
+func TestInjectFaultsLetsThroughOnSignIn(t *testing.T) {
+	e := emutest.Start(t, emulator.Options{})
+	e.InjectFaults(emulator.ServiceEntra, "", emulator.FaultUnavailable)
+	discovery := e.EntraURL() + "/" + emulator.TenantID + "/v2.0/.well-known/openid-configuration"
+	for _, want := range []int{200, 503, 200} {
+		emutest.Send(t, e, "GET", discovery, "", nil).Expect(t, want)
+	}
+	if f := e.Stats().Faults; len(f) != 1 || f[emulator.FaultUnavailable] != 1 {
+		t.Fatalf("faults %v", f)
+	}
+}

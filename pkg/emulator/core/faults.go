@@ -86,9 +86,8 @@ func newFaultInjector(seed int64, rate float64, kinds []FaultKind) *faultInjecto
 func (f *faultInjector) draw(svc string) (FaultKind, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if q := f.queued[svc]; len(q) > 0 {
-		f.queued[svc] = q[1:]
-		return q[0], q[0] != "" // "" lets one request through, to aim at a later one
+	if k, staged := f.pop(svc); staged {
+		return k, k != ""
 	}
 	if f.rate <= 0 || f.rng.Float64() >= f.rate {
 		return "", false
@@ -112,13 +111,21 @@ func (s *Server) SetFaultRate(rate float64) {
 	s.faults.rate = min(max(rate, 0), 1)
 }
 
+// pop takes the next fault staged for svc with InjectFaults; "" lets one request through, to
+// aim at a later one. The caller holds f.mu.
+func (f *faultInjector) pop(svc string) (kind FaultKind, staged bool) {
+	q := f.queued[svc]
+	if len(q) == 0 {
+		return "", false
+	}
+	f.queued[svc] = q[1:]
+	return q[0], true
+}
+
 // queuedFault pops a fault staged with InjectFaults, without drawing a random one.
 func (s *Server) queuedFault(svc string) (FaultKind, bool) {
 	s.faults.mu.Lock()
 	defer s.faults.mu.Unlock()
-	if q := s.faults.queued[svc]; len(q) > 0 {
-		s.faults.queued[svc] = q[1:]
-		return q[0], true
-	}
-	return "", false
+	k, _ := s.faults.pop(svc)
+	return k, k != ""
 }

@@ -27,7 +27,8 @@ func (s *Server) middleware(svc string, namer func(*http.Request) string, limite
 			select {
 			case <-time.After(d):
 			case <-r.Context().Done():
-				return
+				// The client gave up: answer nothing (an empty 200 could still reach it).
+				panic(http.ErrAbortHandler)
 			}
 		}
 		if ok, wait := limiter.Take(time.Now()); !ok {
@@ -74,7 +75,8 @@ func (s *Server) signInMiddleware(svc string, namer func(*http.Request) string, 
 			select {
 			case <-time.After(d):
 			case <-r.Context().Done():
-				return
+				// The client gave up: answer nothing (an empty 200 could still reach it).
+				panic(http.ErrAbortHandler)
 			}
 		}
 		if kind, ok := s.queuedFault(svc); ok {

@@ -6,7 +6,7 @@ COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null)
 DATE     ?= $(shell date -u +%Y-%m-%d)
 LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 
-.PHONY: all build test test-short bench docs man completions demo vet fmt clean
+.PHONY: all build test test-short bench docs man completions release-snapshot demo vet fmt clean
 
 all: build
 
@@ -31,8 +31,8 @@ docs: ## regenerate docs/reference and docs/man from the command tree
 man: ## regenerate the man pages (docs/man) from the command tree
 	$(GO) run ./cmd/gen-docs -man docs/man
 
-completions: ## write the bash, zsh, fish and PowerShell completions to completions/ (for packages)
-	$(GO) run ./cmd/gen-docs -completions completions
+completions: ## write the bash, zsh, fish and PowerShell completions to build/completions (for packages)
+	$(GO) run ./cmd/gen-docs -completions build/completions
 
 # BENCH_FLAGS picks the whole-command figures, e.g. BENCH_FLAGS='-imports 1k-50/s -validate-rows 0'
 # (go run ./cmd/nimbusctl-bench -h lists them). All of them take about ten minutes.
@@ -40,8 +40,23 @@ bench: build ## package benchmarks, then whole-command figures against the sandb
 	$(GO) test -run '^$$' -bench . -benchmem ./pkg/...
 	$(GO) run ./cmd/nimbusctl-bench -bin $(BIN) $(BENCH_FLAGS)
 
+# release-snapshot: every release artifact into dist/ (archives, deb/rpm/apk, the Homebrew
+# cask, Scoop and winget manifests, SBOMs, checksums, the container image), publishing
+# nothing. Needs goreleaser v2.15+ and syft on PATH (both install with go install, see
+# docs/development.md); the image needs a Docker daemon with buildx, and is skipped without one.
+release-snapshot: ## build all release artifacts into dist/ without publishing
+	@command -v goreleaser >/dev/null || { echo "release-snapshot: goreleaser is not on PATH (see docs/development.md)" >&2; exit 1; }
+	@skip=""; \
+	if ! docker buildx version >/dev/null 2>&1 || ! docker info >/dev/null 2>&1; then \
+		echo "release-snapshot: no Docker daemon with buildx here: skipping the container image" >&2; skip="docker"; \
+	fi; \
+	if ! command -v syft >/dev/null; then \
+		echo "release-snapshot: syft is not on PATH: skipping the SBOMs" >&2; skip="$${skip:+$$skip,}sbom"; \
+	fi; \
+	set -x; goreleaser release --snapshot --clean $${skip:+--skip=$$skip}
+
 clean:
-	rm -rf bin completions dist
+	rm -rf bin build dist
 
 # demo: the README's first command. It runs the main job against the sandbox from a fresh
 # clone, in a throwaway config/cache/state folder (your own profiles and tokens are never

@@ -4,6 +4,8 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"flag"
 	"fmt"
 	"os"
@@ -21,14 +23,15 @@ func main() {
 	markdown := flag.String("markdown", "", "write the Markdown reference to this folder (docs/reference)")
 	man := flag.String("man", "", "write the man pages to this folder (docs/man)")
 	completions := flag.String("completions", "", "write the bash, zsh, fish and PowerShell completions to this folder")
+	gz := flag.Bool("gzip", false, "write the man pages gzipped (nimbusctl.1.gz), as packages install them")
 	flag.Parse()
-	if err := run(*markdown, *man, *completions); err != nil {
+	if err := run(*markdown, *man, *completions, *gz); err != nil {
 		fmt.Fprintln(os.Stderr, "gen-docs:", err)
 		os.Exit(1)
 	}
 }
 
-func run(markdown, man, completions string) error {
+func run(markdown, man, completions string, gz bool) error {
 	if markdown == "" && man == "" && completions == "" {
 		return fmt.Errorf("nothing to do: give -markdown, -man or -completions")
 	}
@@ -42,7 +45,14 @@ func run(markdown, man, completions string) error {
 		if err != nil {
 			return err
 		}
-		if err := write(man, "nimbusctl*.1", pages); err != nil {
+		glob := "nimbusctl*.1"
+		if gz {
+			if pages, err = gzipped(pages); err != nil {
+				return err
+			}
+			glob += ".gz"
+		}
+		if err := write(man, glob, pages); err != nil {
 			return err
 		}
 	}
@@ -83,4 +93,25 @@ func write(dir, glob string, files map[string]string) error {
 	}
 	fmt.Fprintf(os.Stderr, "wrote %d files to %s\n", len(files), dir)
 	return nil
+}
+
+// gzipped compresses each file and adds .gz to its name. The gzip header carries no name and
+// no time, so the same page always gives the same bytes.
+func gzipped(files map[string]string) (map[string]string, error) {
+	out := map[string]string{}
+	for name, body := range files {
+		var b bytes.Buffer
+		w, err := gzip.NewWriterLevel(&b, gzip.BestCompression)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := w.Write([]byte(body)); err != nil {
+			return nil, err
+		}
+		if err := w.Close(); err != nil {
+			return nil, err
+		}
+		out[name+".gz"] = b.String()
+	}
+	return out, nil
 }

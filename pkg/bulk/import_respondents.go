@@ -38,7 +38,7 @@ type RespondentImport struct {
 
 	Maps           map[string]string // --map
 	Campaign       string            // --campaign (id or name): rows without a campaign
-	DefaultCountry string            // numbers without a country code (default +45, as nps.today)
+	DefaultCountry string            // numbers without a country code ("" : none, such numbers are invalid)
 	CheckPgap      bool              // rows with an employee go to the p-gap aware endpoint
 	ResendUnknown  bool              // send rows whose earlier send may have gone out
 
@@ -69,9 +69,6 @@ func (ri *RespondentImport) invalid(line int, r RespondentRow, errs []*RowError)
 func (ri *RespondentImport) Run(ctx context.Context) (RespondentSummary, error) {
 	if ri.Workers < 1 {
 		ri.Workers = 4
-	}
-	if ri.DefaultCountry == "" {
-		ri.DefaultCountry = "+45"
 	}
 	b, err := ri.open(ctx)
 	if err != nil {
@@ -107,13 +104,14 @@ func (ri *RespondentImport) Run(ctx context.Context) (RespondentSummary, error) 
 	if ri.Total != nil {
 		ri.Total(total)
 	}
-	if ri.ValidateOnly || (invalid > 0 && !ri.SkipInvalid) {
+	stop := checkRows(total, invalid, ri.SkipInvalid)
+	if ri.ValidateOnly && invalid > 0 {
+		stop = &ErrInvalidRows{N: invalid}
+	}
+	if ri.ValidateOnly || stop != nil {
 		ri.Recorder.SetRows(total)
 		s, _ := ri.Recorder.Finish(false, false)
-		if invalid > 0 {
-			return ri.summary(s), &ErrInvalidRows{N: invalid}
-		}
-		return ri.summary(s), nil
+		return ri.summary(s), stop
 	}
 
 	// Pass 2: plan each row against the ledger and send through the pool.

@@ -133,13 +133,14 @@ func (si *ScheduleImport) Run(ctx context.Context) (Summary, error) {
 			}
 		}
 	}
-	if si.ValidateOnly || (invalid > 0 && !si.SkipInvalid) {
+	stop := checkRows(total, invalid, si.SkipInvalid)
+	if si.ValidateOnly && invalid > 0 {
+		stop = &ErrInvalidRows{N: invalid}
+	}
+	if si.ValidateOnly || stop != nil {
 		si.Recorder.SetRows(total)
 		s, _ := si.Recorder.Finish(false, false)
-		if invalid > 0 {
-			return s, &ErrInvalidRows{N: invalid}
-		}
-		return s, nil
+		return s, stop
 	}
 
 	// Pass 2: plan and apply.

@@ -47,7 +47,6 @@ type ContactImport struct {
 	Total   func(int)    // the row count, once the validation pass knows it
 }
 
-
 // Run executes the import. Errors before any write (bad file, invalid rows, a refused prune,
 // state read) are returned as such; failed rows are only counted in the summary.
 func (ci *ContactImport) Run(ctx context.Context) (Summary, error) {

@@ -377,7 +377,9 @@ func TestPruneRemovalLimit(t *testing.T) {
 		return func(n, size int) error { asked = append(asked, fmt.Sprintf("%d/%d", n, size)); return answer }
 	}
 	limit, _ := bulk.ParseRemoveLimit("20")
-	_, _, err = w.run(t, in, func(ci *bulk.ContactImport) { ci.Prune, ci.MaxRemove, ci.ConfirmRemove = true, limit, confirm(errors.New("declined")) })
+	_, _, err = w.run(t, in, func(ci *bulk.ContactImport) {
+		ci.Prune, ci.MaxRemove, ci.ConfirmRemove = true, limit, confirm(errors.New("declined"))
+	})
 	if err == nil || err.Error() != "declined" || len(w.emu.Contacts(emulator.BookCustomers)) != 100 {
 		t.Fatalf("declined: %v", err)
 	}

@@ -256,26 +256,21 @@ func joinErrs(errs []*RowError) string {
 func (ci *ContactImport) plan(ctx context.Context, keys *keySet, server map[string]json.RawMessage, stale []string, tasks chan<- Task, lost *lostAdds) error {
 	book := ci.Book
 	keepPhones := ci.DryRun && ci.Recorder.keepRows
-	// send hands a task to the pool; once the run is cancelled, the rows left are listed as
-	// not processed instead.
 	send := func(t Task, phones []PhoneNote) {
-		switch {
-		case ci.DryRun:
+		if ci.DryRun {
 			ci.Recorder.Add(Result{Line: t.Line, Key: t.Key, Action: t.Action, Status: StatusPlanned, Phones: phones})
-		case ctx.Err() != nil:
-			ci.Recorder.Add(notProcessed(t))
-		default:
-			select {
-			case tasks <- t:
-			case <-ctx.Done():
-				ci.Recorder.Add(notProcessed(t))
-			}
+			return
 		}
+		dispatch(ctx, tasks, t, ci.Recorder)
 	}
 	_, err := ci.eachContact(keepPhones, func(r contactRow, src contactSource) error {
 		file, line := r.c, r.line
 		if len(r.errs) > 0 || !keys.isFirst(file.ExternalID, line) {
 			return nil // invalid: reported by the validation pass
+		}
+		if ctx.Err() != nil { // cancelled: the rest of the file is listed, not planned
+			ci.Recorder.Add(notProcessed(Task{Line: line, Key: file.ExternalID}))
+			return nil
 		}
 		raw, exists := server[file.ExternalID]
 		if !exists {
@@ -295,12 +290,7 @@ func (ci *ContactImport) plan(ctx context.Context, keys *keySet, server map[stri
 		}
 		merged := src.Merge(cur, file)
 		if SameContact(merged, cur) {
-			t := Task{Line: line, Key: file.ExternalID, Action: ActionUnchanged}
-			if ctx.Err() != nil {
-				ci.Recorder.Add(notProcessed(t))
-			} else {
-				ci.Recorder.Add(Result{Line: line, Key: file.ExternalID, Action: ActionUnchanged, Status: okOrPlanned(ci.DryRun), Phones: r.phones})
-			}
+			ci.Recorder.Add(Result{Line: line, Key: file.ExternalID, Action: ActionUnchanged, Status: okOrPlanned(ci.DryRun), Phones: r.phones})
 			return nil
 		}
 		send(Task{Line: line, Key: file.ExternalID, Action: ActionUpdate, Run: func(ctx context.Context) error {

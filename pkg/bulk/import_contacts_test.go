@@ -8,10 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -423,5 +425,86 @@ func TestRemoveLimit(t *testing.T) {
 		if _, err := bulk.ParseRemoveLimit(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+// beforeAdd runs fn once, just before the first AddContact request goes out.
+type beforeAdd struct {
+	next http.RoundTripper
+	once sync.Once
+	fn   func()
+}
+
+func (b *beforeAdd) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/contacts") {
+		b.once.Do(b.fn)
+	}
+	return b.next.RoundTrip(r)
+}
+
+// An add that finds the contact there already (someone else added it after the book was
+// read) is counted as what the run did: unchanged when equal, updated when not.
+func TestAddThatFindsTheContactCountsWhatItDid(t *testing.T) {
+	for _, c := range []struct {
+		first  string
+		action string
+	}{{"First1", "unchanged"}, {"Other", "update"}} {
+		emu, err := emulator.Start(emulator.Options{Seed: 1, Empty: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(emu.Close)
+		tok := emu.IssueToken(emulator.DefaultUser, emulator.NimbusAudience, time.Hour)
+		rt := &beforeAdd{next: emu.HTTPClient().Transport, fn: func() {
+			emu.PutContacts(emulator.BookCustomers, []map[string]any{{"externalId": "C-0001", "firstName": c.first, "lastName": "Last",
+				"emailAddresses": []any{"c1@example.com"}, "mobilePhones": []any{"+41795550001"}, "customFields": []any{map[string]any{"name": "tier", "value": "gold"}}}})
+		}}
+		h, err := httpx.New(httpx.Config{Service: "nimbus", BaseURL: emu.NimbusURL(), Transport: rt,
+			Auth: func(context.Context) (string, error) { return "Bearer " + tok, nil }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := &world{emu: emu, c: nimbus.New(h)}
+		s, report, err := w.run(t, fileInput(t, csvOf(1, nil)), nil)
+		if err != nil || s.Added != 0 || !strings.Contains(report, "2,C-0001,"+c.action+",ok,") {
+			t.Errorf("%s: %+v %v\n%s", c.action, s, err, report)
+		}
+	}
+}
+
+// A cancelled run accounts for every row: what it did, and the rows it never got to as not
+// processed, in the summary and the report.
+func TestCancelledRunListsTheRowsItNeverProcessed(t *testing.T) {
+	w := newWorld(t, emulator.Options{Seed: 1, Empty: true, Latency: 5 * time.Millisecond})
+	const n = 200
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		for w.emu.Stats().Operations["AddContact"] < 20 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	var report bytes.Buffer
+	ci := &bulk.ContactImport{Client: w.c, Book: emulator.BookCustomers, Input: fileInput(t, csvOf(n, nil)), DefaultCountry: "+41", Workers: 2,
+		Recorder: bulk.NewRecorder("in.csv", &report, false, nil, w.lim)}
+	s, err := ci.Run(ctx)
+	if err != nil || !s.Cancelled || s.Rows != n || s.Added+s.Failed+s.NotAttempted != n || s.NotAttempted < n/2 {
+		t.Fatalf("%+v %v", s, err)
+	}
+	rows, _ := csv.NewReader(&report).ReadAll()
+	seen := map[string]bool{}
+	skipped := 0
+	for _, r := range rows[1:] {
+		seen[r[0]] = true
+		if r[3] == bulk.StatusSkipped {
+			skipped++
+			if r[4] != "not processed: the run was cancelled" {
+				t.Errorf("row %v", r)
+			}
+		}
+	}
+	if len(rows) != n+1 || len(seen) != n || skipped != s.NotAttempted {
+		t.Errorf("report: %d rows, %d lines, %d skipped; summary %+v", len(rows)-1, len(seen), skipped, s)
 	}
 }

@@ -126,6 +126,10 @@ func (ri *RespondentImport) Run(ctx context.Context) (RespondentSummary, error) 
 		if len(errs) > 0 || !keys.isFirst(r.dupKey(), line) {
 			return nil // invalid: reported by the validation pass
 		}
+		if ctx.Err() != nil { // cancelled: the rest of the file is listed, not planned
+			ri.add(notProcessed(Task{Line: line, Key: r.Display()}))
+			return nil
+		}
 		t, ok := ri.plan(line, r)
 		if !ok {
 			return nil // recorded already
@@ -134,12 +138,8 @@ func (ri *RespondentImport) Run(ctx context.Context) (RespondentSummary, error) 
 			ri.add(Result{Line: t.Line, Key: t.Key, Action: t.Action, Status: StatusPlanned})
 			return nil
 		}
-		select {
-		case tasks <- t:
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+		dispatch(ctx, tasks, t, ri.Recorder)
+		return nil
 	})
 	close(tasks)
 	wg.Wait()

@@ -160,6 +160,10 @@ func (si *ScheduleImport) Run(ctx context.Context) (Summary, error) {
 		if len(errs) > 0 || pastBad[line] || !keys.isFirst(r.Key(), line) {
 			return nil
 		}
+		if ctx.Err() != nil { // cancelled: the rest of the file is listed, not planned
+			si.Recorder.Add(notProcessed(Task{Line: line, Key: r.Entry.ReferenceID}))
+			return nil
+		}
 		t, ok := si.plan(line, r, state, b.Map, lost)
 		if !ok {
 			return nil // recorded already
@@ -168,12 +172,8 @@ func (si *ScheduleImport) Run(ctx context.Context) (Summary, error) {
 			si.Recorder.Add(Result{Line: t.Line, Key: t.Key, Action: t.Action, Status: StatusPlanned})
 			return nil
 		}
-		select {
-		case tasks <- t:
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+		dispatch(ctx, tasks, t, si.Recorder)
+		return nil
 	})
 	close(tasks)
 	wg.Wait()

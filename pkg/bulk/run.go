@@ -114,6 +114,19 @@ func Pool(ctx context.Context, workers int, tasks <-chan Task, done func(Task, e
 	wg.Wait()
 }
 
+// dispatch hands a task to the pool; once the run is cancelled the task is listed as not
+// processed instead, so that the summary and the report account for every row.
+func dispatch(ctx context.Context, tasks chan<- Task, t Task, rec *Recorder) {
+	if ctx.Err() == nil {
+		select {
+		case tasks <- t:
+			return
+		case <-ctx.Done():
+		}
+	}
+	rec.Add(notProcessed(t))
+}
+
 // Summary counts what a run did. It is printed at the end (and as JSON with -o json).
 type Summary struct {
 	File         string   `json:"file"`

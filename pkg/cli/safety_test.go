@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -66,5 +67,123 @@ func TestNationalNumbersNeverGetAGuessedCountry(t *testing.T) {
 	r = e.MustRun("contact", "import", "Customers", file, "--dry-run", "-o", "json", "--jq", `.results[] | [.line, .key, (.phones // [] | map("\(.column)=\(.input)=>\(.e164)"))]`, "--map", "mobile=mobilePhones")
 	if want := "[2,\"N-2\",[\"mobile=+41 79 555 11 22=>+41795551122\"]]\n[3,\"N-3\",[\"mobile=079 555 11 33=>+41795551133\"]]\n"; strings.ReplaceAll(r.Stdout, "\n  ", "") != want {
 		t.Errorf("dry-run phones:\n%s", r.Stdout)
+	}
+}
+
+// timing hides the run's figures in a summary line, which vary from run to run.
+var timing = regexp.MustCompile(`\(\d+ requests in [0-9.]+s, [0-9.]+/s, \d+ throttled\)`)
+
+func expectRun(t *testing.T, r clitest.Result, code int, stdout, stderr string) {
+	t.Helper()
+	clitest.Result{Code: r.Code, Stdout: r.Stdout, Stderr: timing.ReplaceAllString(r.Stderr, "(T)")}.Expect(t, code, stdout, stderr)
+}
+
+// putCustomers fills the Customers book of an empty emulator with K-001 .. K-<n>.
+func putCustomers(e *clitest.Env, n int) {
+	book := make([]map[string]any, n)
+	for i := range book {
+		book[i] = map[string]any{"externalId": fmt.Sprintf("K-%03d", i+1), "firstName": fmt.Sprint("First", i+1)}
+	}
+	e.Emu.PutContacts(emulator.BookCustomers, book)
+}
+
+// customersFile lists K-001 .. K-<n> as putCustomers stores them; bad(i) makes row i invalid.
+func customersFile(t *testing.T, e *clitest.Env, n int, bad func(i int) bool) string {
+	var b strings.Builder
+	b.WriteString("externalId,firstName,email\n")
+	for i := 1; i <= n; i++ {
+		email := ""
+		if bad != nil && bad(i) {
+			email = "not-an-email"
+		}
+		fmt.Fprintf(&b, "K-%03d,First%d,%s\n", i, i, email)
+	}
+	return writeFile(t, e, fmt.Sprintf("k%d.csv", n), b.String())
+}
+
+// Failure 1: a file holding only its header (a failed CRM export) pruned the whole book, with
+// exit 0 and no prompt.
+func TestPruneWithAnEmptyExportRemovesNothing(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true }))
+	putCustomers(e, 50)
+	empty := writeFile(t, e, "empty.csv", "externalId,firstName,email\n")
+	e.Run("contact", "import", "Customers", empty, "--prune").
+		Expect(t, 3, "", "error: the file has no rows, and --prune would remove every contact of the address book: nothing was sent (a failed export looks like this)\n")
+	e.Run("contact", "import", "Customers", empty, "--prune", "--max-remove", "100%", "--yes").
+		Expect(t, 3, "", "error: the file has no rows, and --prune would remove every contact of the address book: nothing was sent (a failed export looks like this)\n")
+
+	// An export cut off halfway: the plan is shown, nothing is sent.
+	half := customersFile(t, e, 25, nil)
+	e.Run("contact", "import", "Customers", half, "--prune").Expect(t, 3, "unchanged\t25\nremove\t25\ninvalid\t0\n",
+		"error: --prune would remove 25 of the 50 contacts of the address book, more than --max-remove 10% allows (5): nothing was sent. "+
+			"A file cut short (a failed or partial export) looks like this: check it. If these removals are meant, pass --max-remove 25 (or --max-remove 50%)\n")
+	if n := len(e.Emu.Contacts(emulator.BookCustomers)); n != 50 || e.Emu.Stats().Operations["RemoveContacts"] != 0 {
+		t.Fatalf("%d contacts left", n)
+	}
+	// Meant: allowed by --max-remove, and confirmed (--yes without a terminal).
+	e.Run("contact", "import", "Customers", half, "--prune", "--max-remove", "25").Expect(t, 3, "",
+		"error: refusing to remove 25 of the 50 contacts of address book Customers (more than 10%) without confirmation: pass --yes (no terminal to ask)\nRun 'nimbusctl contact import --help' for usage.\n")
+	ans := &clitest.Answers{Confirms: []bool{false}}
+	e.RunWith(clitest.RunOpts{TTY: true, Prompter: ans}, "contact", "import", "Customers", half, "--prune", "--max-remove", "50%").Expect(t, 2, "", "cancelled\n")
+	if len(ans.Questions) != 1 || ans.Questions[0] != "Really remove 25 of the 50 contacts of address book Customers (more than 10%)?" {
+		t.Errorf("asked %q", ans.Questions)
+	}
+	if n := len(e.Emu.Contacts(emulator.BookCustomers)); n != 50 {
+		t.Fatalf("%d contacts left after a refusal", n)
+	}
+	expectRun(t, e.Run("contact", "import", "Customers", half, "--prune", "--max-remove", "25", "--yes"), 0, "", "✓ 25 rows: 25 removed, 25 unchanged (T)\n")
+	if n := len(e.Emu.Contacts(emulator.BookCustomers)); n != 25 {
+		t.Fatalf("%d contacts left, want 25", n)
+	}
+	// Within the default share no question is asked; `addressbook clear` always asks.
+	expectRun(t, e.Run("contact", "import", "Customers", customersFile(t, e, 23, nil), "--prune"), 0, "", "✓ 23 rows: 2 removed, 23 unchanged (T)\n")
+	e.Run("addressbook", "clear", "Customers").Expect(t, 3, "",
+		"error: refusing to clear address book Customers without confirmation: pass --yes (no terminal to ask)\nRun 'nimbusctl addressbook clear --help' for usage.\n")
+	if n := len(e.Emu.Contacts(emulator.BookCustomers)); n != 23 {
+		t.Fatalf("%d contacts left, want 23", n)
+	}
+}
+
+// Failure 2: --skip-invalid --prune removed the contacts whose rows were in the file but
+// invalid: one typo deleted that customer.
+func TestPruneKeepsTheContactOfAnInvalidRow(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true }))
+	putCustomers(e, 20)
+	file := customersFile(t, e, 20, func(i int) bool { return i == 7 })
+	expectRun(t, e.Run("contact", "import", "Customers", file, "--prune", "--skip-invalid"), 9, "",
+		file+":8: email: \"not-an-email\" is not an e-mail address\n"+
+			"! 20 rows: 19 unchanged, 1 invalid (T)\n"+
+			"error: 1 invalid row(s) were skipped (see the messages above); fix them and run the same command again\n")
+	if storedContact(e, emulator.BookCustomers, "K-007") == nil || len(e.Emu.Contacts(emulator.BookCustomers)) != 20 {
+		t.Fatal("the contact of the invalid row was removed")
+	}
+}
+
+// Failure 7: --skip-invalid printed ✓ and exited 0 even when every row was invalid, so a
+// crontab that alerts on a non-zero exit never heard of a wholly broken export.
+func TestSkipInvalidNeverLooksLikeSuccess(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true }))
+	broken := customersFile(t, e, 3, func(int) bool { return true })
+	e.Run("contact", "import", "Customers", broken, "--skip-invalid").Expect(t, 3, "",
+		broken+":2: email: \"not-an-email\" is not an e-mail address\n"+
+			broken+":3: email: \"not-an-email\" is not an e-mail address\n"+
+			broken+":4: email: \"not-an-email\" is not an e-mail address\n"+
+			"error: every row is invalid (3); nothing was sent\n")
+	calls := writeFile(t, e, "calls.csv", "ReferenceId,destination,due\nR-1,not a number,2030-01-01T10:00:00Z\n")
+	e.Run("schedule", "import", calls, "--service", emulator.ServiceSupport, "--skip-invalid").Expect(t, 3, "",
+		calls+":2: destination: \"not a number\" is not a phone number (or give a SIP address or UPN)\n"+
+			"error: every row is invalid (1); nothing was sent\n")
+
+	some := customersFile(t, e, 3, func(i int) bool { return i == 2 })
+	report := filepath.Join(e.Home, "report.csv")
+	expectRun(t, e.RunWith(clitest.RunOpts{TTY: true}, "contact", "import", "Customers", some, "--skip-invalid", "--report", report), 9, "",
+		some+":3: email: \"not-an-email\" is not an e-mail address\n"+
+			"! 3 rows: 2 added, 1 invalid (T)\n"+
+			"error: 1 invalid row(s) were skipped (see "+report+"); fix them and run the same command again\n")
+	if n := e.Emu.Stats().Operations["AddContact"] + e.Emu.Stats().Operations["CreateSchedulerEntry"]; n != 2 {
+		t.Errorf("%d writes, want the 2 valid rows", n)
 	}
 }

@@ -57,9 +57,10 @@ type ScheduleBuilder struct {
 
 // ScheduleRow is one built row.
 type ScheduleRow struct {
-	Entry   nimbus.SchedulerEntryWrite
-	Due     time.Time
-	Derived bool // the ReferenceId was derived, the file had none
+	Entry     nimbus.SchedulerEntryWrite
+	Due       time.Time
+	Derived   bool // the ReferenceId was derived, the file had none
+	WallClock bool // the due time was a wall-clock time, read in TZ
 }
 
 // Key is the row's idempotency key: service and ReferenceId.
@@ -126,7 +127,7 @@ func (b *ScheduleBuilder) Build(row Row) (ScheduleRow, []*RowError) {
 				bad(i, "%v", err)
 				continue
 			}
-			out.Due = t
+			out.Due, out.WallClock = t, nimbus.IsWallClock(cell)
 			e.DueDateTimeUTC = nimbus.FormatDue(t)
 			relative = strings.HasPrefix(strings.TrimSpace(cell), "+")
 		case f == "priority":

@@ -7,8 +7,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nimbusctl/nimbusctl/pkg/cli/clitest"
+	"github.com/nimbusctl/nimbusctl/pkg/cli/shared"
 	"github.com/nimbusctl/nimbusctl/pkg/emulator"
 )
 
@@ -185,5 +187,69 @@ func TestSkipInvalidNeverLooksLikeSuccess(t *testing.T) {
 			"error: 1 invalid row(s) were skipped (see "+report+"); fix them and run the same command again\n")
 	if n := e.Emu.Stats().Operations["AddContact"] + e.Emu.Stats().Operations["CreateSchedulerEntry"]; n != 2 {
 		t.Errorf("%d writes, want the 2 valid rows", n)
+	}
+}
+
+// Failure 5: `schedule create --due` in the past created the call, which rang at once (the
+// warning came after the fact) and could no longer be removed.
+func TestPastDueTimesNeedIntent(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true }))
+	e.Run("schedule", "create", "--service", emulator.ServiceSupport, "--destination", "+41445551234", "--due", "2020-01-01T10:00:00+01:00").
+		Expect(t, 3, "", "error: the due time 2020-01-01T09:00:00Z has passed: the call would start at once and could no longer be removed; nothing was sent (pass --allow-past to schedule it anyway)\nRun 'nimbusctl schedule create --help' for usage.\n")
+	body := writeFile(t, e, "call.json", `{"serviceUpn":"`+emulator.ServiceSupport+`","destination":"+41445551234","dueDateTimeUtc":"2020-01-01T09:00:00Z"}`)
+	e.Run("schedule", "create", "--from-json", body).
+		Expect(t, 3, "", "error: the due time 2020-01-01T09:00:00Z has passed: the call would start at once and could no longer be removed; nothing was sent (pass --allow-past to schedule it anyway)\nRun 'nimbusctl schedule create --help' for usage.\n")
+	if n := ops(e, "CreateSchedulerEntry") + ops(e, "GetSchedulerEntries"); n != 0 {
+		t.Fatalf("%d calls for a past due time", n)
+	}
+	id := e.MustRun("schedule", "create", "--service", emulator.ServiceSupport, "--destination", "+41445551234", "--due", "+2h", "-o", "json", "--jq", ".schedulerEntryId").Stdout
+	id = strings.TrimSpace(id)
+	e.Run("schedule", "update", id, "--service", emulator.ServiceSupport, "--due", "2020-01-01 10:00", "--tz", "Europe/Zurich").
+		Expect(t, 3, "", "error: the due time 2020-01-01T09:00:00Z has passed: the call would start at once and could no longer be removed; nothing was sent (pass --allow-past to schedule it anyway)\nRun 'nimbusctl schedule update --help' for usage.\n")
+	if ops(e, "UpdateSchedulerEntry") != 0 {
+		t.Fatal("a past due time was sent")
+	}
+	// Said outright, it goes.
+	e.Run("schedule", "create", "--service", emulator.ServiceSupport, "--destination", "+41445551234", "--due", "2020-01-01T09:00:00Z", "--allow-past", "-o", "json", "--jq", ".dueDateTimeUtc").
+		Expect(t, 0, "2020-01-01T09:00:00Z\n", "")
+
+	// A wall-clock due time: --tz, else the profile's timezone, else the machine's, named.
+	e.Setenv("NIMBUSCTL_TIMEZONE", "America/New_York")
+	e.Run("schedule", "create", "--service", emulator.ServiceSupport, "--destination", "+41445551234", "--due", "2030-06-01 09:30", "-o", "json", "--jq", ".dueDateTimeUtc").
+		Expect(t, 0, "2030-06-01T13:30:00Z\n", "")
+	e.Setenv("NIMBUSCTL_TIMEZONE", "")
+	r := e.Run("schedule", "create", "--service", emulator.ServiceSupport, "--destination", "+41445551234", "--due", "2030-06-01 09:30", "-o", "json", "--jq", ".dueDateTimeUtc")
+	local, _ := time.ParseInLocation("2006-01-02 15:04", "2030-06-01 09:30", time.Local)
+	r.Expect(t, 0, local.UTC().Format("2006-01-02T15:04:05Z")+"\n",
+		"! wall-clock due times are read in "+shared.MachineZone()+", this machine's time zone (set --tz, or the profile's timezone: nimbusctl config set timezone Europe/Zurich)\n")
+}
+
+// `schedule ledger list` shows what the ledger remembers; `forget` releases a call on purpose.
+func TestScheduleLedgerListAndForget(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true }))
+	e.Run("schedule", "ledger", "list").Expect(t, 0, "", "")
+	e.MustRun("schedule", "create", "--service", emulator.ServiceSupport, "--destination", "+41445550001", "--due", "2030-01-01T09:00:00Z", "--reference-id", "R-0001")
+	file := writeFile(t, e, "calls.csv", "ReferenceId,destination,due\nR-0001,+41445550001,2030-01-01T09:00:00Z\nR-0002,+41445550002,2030-01-01T10:00:00Z\n")
+	expectRun(t, e.Run("schedule", "import", file, "--service", emulator.ServiceSupport), 0, "", "✓ 2 rows: 1 created, 1 skipped (already done) (T)\n")
+	ids := map[string]string{}
+	for _, en := range e.Emu.SchedulerEntries(emulator.ServiceSupport) {
+		ids[en["ReferenceId"].(string)] = en["schedulerEntryId"].(string)
+	}
+	now := time.Now().UTC().Format("2006-01-02")
+	r := e.Run("schedule", "ledger", "list", "--service", emulator.ServiceSupport, "-o", "json", "--jq", `.[] | [.referenceId, .service, .destination, .due, .recordedAt[:10], .outcome, .schedulerEntryId] | join(" ")`)
+	r.Expect(t, 0, "R-0001 "+emulator.ServiceSupport+" +41445550001 2030-01-01T09:00:00Z "+now+" found "+ids["R-0001"]+"\n"+
+		"R-0002 "+emulator.ServiceSupport+" +41445550002 2030-01-01T10:00:00Z "+now+" created "+ids["R-0002"]+"\n", "")
+	e.Run("schedule", "ledger", "list", "--service", emulator.ServiceSales).Expect(t, 0, "", "")
+
+	// Both ran; R-0002 must really be made again.
+	e.Emu.RunSchedulerEntries(emulator.ServiceSupport)
+	e.Run("schedule", "ledger", "forget", "R-0009").Expect(t, 6, "", "error: the ledger has no call \"R-0009\": nothing was released\n")
+	e.RunWith(clitest.RunOpts{TTY: true}, "schedule", "ledger", "forget", "R-0002").
+		Expect(t, 0, "", "✓ Released R-0002 on "+emulator.ServiceSupport+" (created, due 2030-01-01T10:00:00Z): the next import of it schedules the call again\n")
+	expectRun(t, e.Run("schedule", "import", file, "--service", emulator.ServiceSupport), 0, "", "✓ 2 rows: 1 created, 1 skipped (already done) (T)\n")
+	if got := e.Emu.SchedulerEntries(emulator.ServiceSupport); len(got) != 1 || got[0]["ReferenceId"] != "R-0002" {
+		t.Fatalf("after forget: %v", got)
 	}
 }

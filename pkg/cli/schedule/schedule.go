@@ -31,7 +31,7 @@ can no longer be changed or removed.`,
 	}
 	cmd.AddCommand(
 		newCmdList(f), newCmdCreate(f), newCmdUpdate(f), newCmdRemove(f),
-		newCmdServices(f), newCmdPriorities(f), newCmdEvents(f), newCmdImport(f),
+		newCmdServices(f), newCmdPriorities(f), newCmdEvents(f), newCmdImport(f), newCmdLedger(f),
 	)
 	return cmd
 }
@@ -137,6 +137,9 @@ through 'nimbusctl schedule import', which also remembers the calls that already
 			if err := w.Validate(); err != nil {
 				return shared.Invalid(err)
 			}
+			if err := shared.RefusePast(f, w.DueDateTimeUTC, ef.allowPast); err != nil {
+				return err
+			}
 			c, err := f.Nimbus()
 			if err != nil {
 				return err
@@ -149,7 +152,6 @@ through 'nimbusctl schedule import', which also remembers the calls that already
 					return err
 				}
 			}
-			ef.warnPast(f)
 			created, err := c.CreateSchedulerEntry(cmd.Context(), w)
 			if err != nil {
 				return err
@@ -226,6 +228,11 @@ flags given replace those fields, everything else is sent back as it was.
 			if err := ef.parse(f); err != nil {
 				return err
 			}
+			if cmd.Flags().Changed("due") {
+				if err := shared.RefusePast(f, ef.dueUTC, ef.allowPast); err != nil {
+					return err
+				}
+			}
 			c, err := f.Nimbus()
 			if err != nil {
 				return err
@@ -252,7 +259,6 @@ flags given replace those fields, everything else is sent back as it was.
 			if err := ef.resolvePriority(cmd.Context(), c, &w); err != nil {
 				return err
 			}
-			ef.warnPast(f)
 			updated, err := c.UpdateSchedulerEntry(cmd.Context(), id, w)
 			if err != nil {
 				return err

@@ -9,7 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+
+	"github.com/nimbusctl/nimbusctl/pkg/cli"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/clitest"
+	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/shared"
 	"github.com/nimbusctl/nimbusctl/pkg/emulator"
 )
@@ -251,5 +255,48 @@ func TestScheduleLedgerListAndForget(t *testing.T) {
 	expectRun(t, e.Run("schedule", "import", file, "--service", emulator.ServiceSupport), 0, "", "✓ 2 rows: 1 created, 1 skipped (already done) (T)\n")
 	if got := e.Emu.SchedulerEntries(emulator.ServiceSupport); len(got) != 1 || got[0]["ReferenceId"] != "R-0002" {
 		t.Fatalf("after forget: %v", got)
+	}
+}
+
+// Failure 6: a mistyped subcommand printed the group's help and exited 0, so a typo in a CI
+// script looked like success.
+func TestUnknownSubcommandExits3(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	e.Run("contact", "lst", "Customers").Expect(t, 3, "",
+		"error: unknown command \"lst\" for \"nimbusctl contact\"\n\nDid you mean this?\n\tget\n\tlist\n\nRun 'nimbusctl contact --help' for usage.\n")
+	e.Run("trigger", "frobnicate").Expect(t, 3, "",
+		"error: unknown command \"frobnicate\" for \"nimbusctl trigger\"\nRun 'nimbusctl trigger --help' for usage.\n")
+	e.Run("schedule", "ledger", "lsit").Expect(t, 3, "",
+		"error: unknown command \"lsit\" for \"nimbusctl schedule ledger\"\n\nDid you mean this?\n\tlist\n\nRun 'nimbusctl schedule ledger --help' for usage.\n")
+	if r := e.Run("trigger", "list"); r.Code != 3 && r.Code != 0 { // a real `trigger list` may come one day
+		t.Errorf("trigger list: exit %d", r.Code)
+	}
+	// A group on its own still shows its help.
+	if r := e.Run("contact"); r.Code != 0 || !strings.Contains(r.Stdout, "Available Commands:") {
+		t.Errorf("contact: %d %q", r.Code, r.Stderr)
+	}
+	// Every group of the tree, today's and tomorrow's.
+	var groups [][]string
+	var walk func(c *cobra.Command, path []string)
+	walk = func(c *cobra.Command, path []string) {
+		for _, sub := range c.Commands() {
+			p := append(append([]string(nil), path...), sub.Name())
+			if sub.HasSubCommands() {
+				groups = append(groups, p)
+			}
+			walk(sub, p)
+		}
+	}
+	walk(cli.NewRootCmd(cli.NewFactory(nil, cmdutil.BuildInfo{}, func(string) string { return "" })), nil)
+	if len(groups) < 10 {
+		t.Fatalf("only %d groups found: %v", len(groups), groups)
+	}
+	for _, g := range groups {
+		r := e.Run(append(g, "no-such-subcommand-ever")...)
+		want := fmt.Sprintf("error: unknown command \"no-such-subcommand-ever\" for \"nimbusctl %s\"\nRun 'nimbusctl %s --help' for usage.\n", strings.Join(g, " "), strings.Join(g, " "))
+		if r.Code != 3 || r.Stdout != "" || r.Stderr != want {
+			t.Errorf("%v: exit %d\n%s%s", g, r.Code, r.Stdout, r.Stderr)
+		}
 	}
 }

@@ -13,8 +13,8 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
 )
 
-var entryHelp = fmt.Sprintf(`--due takes RFC 3339 with any offset (2026-12-01T09:30:00+01:00, sent as UTC), a wall-clock
-time such as "2026-12-01 09:30", read in --tz (default: the profile's timezone, else the
+var entryHelp = fmt.Sprintf(`--due takes RFC 3339 with any offset (2027-12-01T09:30:00+01:00, sent as UTC), a wall-clock
+time such as "2027-12-01 09:30", read in --tz (default: the profile's timezone, else the
 machine's zone, which is then named on stderr), or a time from now such as +90m, +2h, +1d.
 A due time that has passed is refused (exit 3, nothing sent): the call would ring at once
 and could no longer be removed; --allow-past sends it anyway. --destination is normalized to

@@ -34,7 +34,7 @@ only what is left. When the answer to a create is lost (timeout, 502/504) the ca
 never sent again blindly; if it cannot be found it is reported as failed for the next run.
 
 Due times: RFC 3339 with any offset, a relative time (+2h, +1d), or a wall-clock time
-("2026-12-01 09:30") read in --tz (default: the profile's timezone, else the machine's zone,
+("2027-12-01 09:30") read in --tz (default: the profile's timezone, else the machine's zone,
 which is then named on stderr). New rows whose due time has passed are invalid unless
 --allow-past. Every row is checked before the first call is scheduled.
 

@@ -26,7 +26,7 @@ call to an agent. Entries are listed per service; once an entry is due it is in 
 can no longer be changed or removed.`,
 		Example: `  $ nimbusctl schedule list --service support@contoso.com
   $ nimbusctl schedule create --service support@contoso.com --destination "+41 44 555 12 34" --due +2h --reference-id callback-42
-  $ nimbusctl schedule update 0b6e... --service support@contoso.com --due "2026-12-01 09:30" --tz Europe/Zurich
+  $ nimbusctl schedule update 0b6e... --service support@contoso.com --due "2027-12-01 09:30" --tz Europe/Zurich
   $ nimbusctl schedule remove 0b6e...`,
 	}
 	cmd.AddCommand(
@@ -104,7 +104,7 @@ through 'nimbusctl schedule import', which also remembers the calls that already
 ` + entryHelp,
 		Example: `  $ nimbusctl schedule create --service support@contoso.com --destination "+41 44 555 12 34" --due +2h
   $ nimbusctl schedule create --service support@contoso.com --destination "044 555 12 34" \
-      --due "2026-12-01 09:30" --tz Europe/Zurich --reference-id callback-42 --priority High \
+      --due "2027-12-01 09:30" --tz Europe/Zurich --reference-id callback-42 --priority High \
       --max-attempts 3 --attempt-timeout 10m --customer-first-name Alice --customer-upn alice@muster.example \
       --context Reason="Invoice question"
   $ nimbusctl schedule create --from-json call.json -o json --jq .schedulerEntryId`,
@@ -132,7 +132,7 @@ through 'nimbusctl schedule import', which also remembers the calls that already
 				return shared.Require("destination", "", "the phone number (or SIP address) to call")
 			}
 			if w.DueDateTimeUTC == "" {
-				return shared.Require("due", "", "when to call, e.g. +2h or 2026-12-01T09:30:00+01:00")
+				return shared.Require("due", "", "when to call, e.g. +2h or 2027-12-01T09:30:00+01:00")
 			}
 			if err := w.Validate(); err != nil {
 				return shared.Invalid(err)

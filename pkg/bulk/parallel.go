@@ -24,7 +24,7 @@ type buildBatch[T any] struct {
 	ready chan struct{}
 }
 
-const buildBatchRows = 256
+const buildBatchRows = 64
 
 // buildPipe reads a file's rows on one goroutine and builds them on one goroutine per core,
 // handing them out in file order. Building (phone numbers above all) is most of the work of a
@@ -47,7 +47,7 @@ func newBuildPipe[T any](r *Reader, build func(Row) (T, []*RowError)) *buildPipe
 	if workers < 2 {
 		return p
 	}
-	p.ordered = make(chan *buildBatch[T], 2*workers)
+	p.ordered = make(chan *buildBatch[T], workers)
 	p.stop = make(chan struct{})
 	work := make(chan *buildBatch[T], workers)
 	p.wg.Add(1 + workers)

@@ -52,11 +52,16 @@ func Normalize(s, defaultCountry string) (string, error) {
 	}
 	region := ""
 	if defaultCountry != "" {
-		r, err := Region(defaultCountry)
+		cc, r, err := callingCode(defaultCountry)
 		if err != nil {
 			return "", err
 		}
 		region = r
+		if digits, ok := plainNational(raw); ok {
+			if e164, ok := fastNational(digits, cc); ok {
+				return e164, nil
+			}
+		}
 	} else if strings.HasPrefix(raw, "00") {
 		raw = "+" + raw[2:] // the international prefix of most of the world
 	}
@@ -81,17 +86,22 @@ func Normalize(s, defaultCountry string) (string, error) {
 
 // Region is the ISO 3166 region of a country calling code written "+41" ("CH"); for codes
 // several countries share, the main one ("+1" is "US").
-func Region(callingCode string) (string, error) {
-	digits, ok := strings.CutPrefix(strings.TrimSpace(callingCode), "+")
-	cc, err := strconv.Atoi(digits)
+func Region(code string) (string, error) {
+	_, r, err := callingCode(code)
+	return r, err
+}
+
+func callingCode(code string) (cc int, region string, err error) {
+	digits, ok := strings.CutPrefix(strings.TrimSpace(code), "+")
+	cc, err = strconv.Atoi(digits)
 	if !ok || err != nil || cc <= 0 || digits[0] == '0' {
-		return "", fmt.Errorf("invalid country code %q: write it as + and the country calling code, e.g. +41, +49, +44", callingCode)
+		return 0, "", fmt.Errorf("invalid country code %q: write it as + and the country calling code, e.g. +41, +49, +44", code)
 	}
-	r := phonenumbers.GetRegionCodeForCountryCode(cc)
-	if r == phonenumbers.UNKNOWN_REGION {
-		return "", fmt.Errorf("invalid country code %q: no country has the calling code %d", callingCode, cc)
+	region = phonenumbers.GetRegionCodeForCountryCode(cc)
+	if region == phonenumbers.UNKNOWN_REGION {
+		return 0, "", fmt.Errorf("invalid country code %q: no country has the calling code %d", code, cc)
 	}
-	return r, nil
+	return cc, region, nil
 }
 
 // IsE164 reports whether s is already in E.164 form (syntactically: + and 7 to 15 digits).

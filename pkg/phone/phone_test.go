@@ -75,6 +75,22 @@ func TestRegion(t *testing.T) {
 	}
 }
 
+// varied is ten numbers like ex with other last digits: most are valid numbers too.
+func varied(rng *rand.Rand, ex string) []string {
+	var out []string
+	for range 10 {
+		b := []byte(ex)
+		for i, n := len(b)-1, 0; i >= 0 && n < 3; i-- {
+			if b[i] >= '0' && b[i] <= '9' {
+				b[i] = byte('0' + rng.IntN(10))
+				n++
+			}
+		}
+		out = append(out, string(b))
+	}
+	return out
+}
+
 // The short path for "+digits" must give exactly what the library's own parser gives, for
 // every calling code, valid numbers or not.
 func TestFastPathAgreesWithParse(t *testing.T) {
@@ -83,7 +99,7 @@ func TestFastPathAgreesWithParse(t *testing.T) {
 	for cc := range phonenumbers.GetSupportedCallingCodes() {
 		codes = append(codes, cc)
 	}
-	checked, fast := 0, 0
+	checked, examples, fast := 0, 0, 0
 	for _, cc := range codes {
 		// Valid numbers (the example ones), and random digits of every plausible length.
 		var nationals []string
@@ -97,14 +113,18 @@ func TestFastPathAgreesWithParse(t *testing.T) {
 		if ex := phonenumbers.GetExampleNumberForNonGeoEntity(cc); ex != nil {
 			nationals = append(nationals, phonenumbers.GetNationalSignificantNumber(ex))
 		}
-		for n := 0; n < 40; n++ {
+		valid := len(nationals)
+		for _, ex := range nationals[:valid] {
+			nationals = append(nationals, varied(rng, ex)...)
+		}
+		for n := 0; n < 60; n++ {
 			d := make([]byte, 2+rng.IntN(13))
 			for i := range d {
 				d[i] = byte('0' + rng.IntN(10))
 			}
 			nationals = append(nationals, string(d))
 		}
-		for _, national := range nationals {
+		for i, national := range nationals {
 			in := "+" + strconv.Itoa(cc) + " " + national
 			want := ""
 			if n, err := phonenumbers.Parse(in, ""); err == nil && n.GetExtension() == "" && phonenumbers.IsValidNumber(n) {
@@ -114,17 +134,76 @@ func TestFastPathAgreesWithParse(t *testing.T) {
 			if (err == nil) != (want != "") || got != want {
 				t.Fatalf("Normalize(%q) = %q, %v; the library gives %q", in, got, err, want)
 			}
-			if digits, ok := plainInternational(in); ok {
-				if _, ok := fastE164(digits); ok {
-					fast++
+			checked++
+			if i < valid {
+				examples++
+				if digits, ok := plainInternational(in); ok {
+					if _, ok := fastE164(digits); ok {
+						fast++
+					}
 				}
 			}
-			checked++
 		}
 	}
-	t.Logf("%d of %d numbers took the short path", fast, checked)
-	if fast < checked/10 {
-		t.Errorf("only %d of %d numbers took the short path", fast, checked)
+	t.Logf("%d numbers agree; %d of %d valid example numbers took the short path", checked, fast, examples)
+	if fast < examples*2/3 {
+		t.Errorf("only %d of %d valid numbers took the short path", fast, examples)
+	}
+}
+
+// The same for national numbers, read with their country as the default (default_country).
+func TestFastNationalPathAgreesWithParse(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	checked, examples, fast := 0, 0, 0
+	for cc := range phonenumbers.GetSupportedCallingCodes() {
+		region := phonenumbers.GetRegionCodeForCountryCode(cc)
+		if region == "001" {
+			continue // no national numbers
+		}
+		var inputs []string
+		for _, typ := range []phonenumbers.PhoneNumberType{phonenumbers.FIXED_LINE, phonenumbers.MOBILE, phonenumbers.TOLL_FREE} {
+			if ex := phonenumbers.GetExampleNumberForType(region, typ); ex != nil {
+				inputs = append(inputs, phonenumbers.Format(ex, phonenumbers.NATIONAL))
+			}
+		}
+		valid := len(inputs)
+		for _, ex := range inputs[:valid] {
+			inputs = append(inputs, varied(rng, ex)...)
+		}
+		for n := 0; n < 60; n++ {
+			d := make([]byte, 3+rng.IntN(12))
+			for i := range d {
+				d[i] = byte('0' + rng.IntN(10))
+			}
+			if n%2 == 0 {
+				d[0] = '0'
+			}
+			inputs = append(inputs, string(d))
+		}
+		defaultCountry := "+" + strconv.Itoa(cc)
+		for i, in := range inputs {
+			want := ""
+			if n, err := phonenumbers.Parse(in, region); err == nil && n.GetExtension() == "" && phonenumbers.IsValidNumber(n) {
+				want = phonenumbers.Format(n, phonenumbers.E164)
+			}
+			got, err := Normalize(in, defaultCountry)
+			if (err == nil) != (want != "") || got != want {
+				t.Fatalf("Normalize(%q, %s) = %q, %v; the library gives %q", in, defaultCountry, got, err, want)
+			}
+			checked++
+			if i < valid {
+				examples++
+				if digits, ok := plainNational(in); ok {
+					if _, ok := fastNational(digits, cc); ok {
+						fast++
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d numbers agree; %d of %d valid example numbers took the short path", checked, fast, examples)
+	if fast < examples/2 {
+		t.Errorf("only %d of %d valid numbers took the short path", fast, examples)
 	}
 }
 

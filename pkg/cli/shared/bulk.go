@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -104,6 +105,7 @@ type Run struct {
 	report   *os.File
 	progress *bulk.Progress
 	Recorder *bulk.Recorder
+	gc       int // the GC percent before the run, restored at its end (0: unchanged)
 }
 
 // StartRun opens the report and builds the recorder. limiter feeds the request figures.
@@ -122,6 +124,12 @@ func (b *BulkFlags) StartRun(f *cmdutil.Factory, file string, limiter *httpx.Lim
 	}
 	keep := b.DryRun && f.Machine()
 	r.Recorder = bulk.NewRecorder(file, report, keep, r.progress, limiter)
+	// A run keeps one large set of the file's keys (8 to 11 bytes a row) alive from start to
+	// end; the usual GC headroom (as much again as the live heap) would double it for nothing.
+	// Half of it keeps a million rows within 64 MiB, for a few percent more GC work.
+	if os.Getenv("GOGC") == "" {
+		r.gc = debug.SetGCPercent(50)
+	}
 	return r, nil
 }
 
@@ -150,6 +158,9 @@ func (r *Run) FinishSurveys(s bulk.RespondentSummary, err error) error {
 }
 
 func (r *Run) finish(s bulk.Summary, sv *bulk.RespondentSummary, err error) error {
+	if r.gc != 0 {
+		debug.SetGCPercent(r.gc)
+	}
 	if r.report != nil {
 		if cerr := r.report.Close(); cerr != nil && err == nil {
 			err = cerr

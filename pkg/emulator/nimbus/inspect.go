@@ -103,8 +103,7 @@ func (s *Service) PutContacts(book string, contacts []map[string]any) {
 // RunSchedulerEntries makes every entry of a service vanish from its list, as entries do once
 // their call has run, and returns how many there were: tests of what remembers a call after
 // Nimbus stops listing it.
-func (e *Emulator) RunSchedulerEntries(service string) int {
-	s := e.nimbus
+func (s *Service) RunSchedulerEntries(service string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	kept, n := s.st.entryOrder[:0], 0

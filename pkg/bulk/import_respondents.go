@@ -114,7 +114,9 @@ func (ri *RespondentImport) Run(ctx context.Context) (RespondentSummary, error) 
 		return ri.summary(s), stop
 	}
 
-	// Pass 2: plan each row against the ledger and send through the pool.
+	// Pass 2: plan each row against the ledger and send through the pool. A dry run for
+	// -o json lists every row's phone number.
+	b.NotePhones = ri.DryRun && ri.Recorder.keepRows
 	tasks := make(chan Task, ri.Workers*2)
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -135,7 +137,7 @@ func (ri *RespondentImport) Run(ctx context.Context) (RespondentSummary, error) 
 			return nil // recorded already
 		}
 		if ri.DryRun {
-			ri.add(Result{Line: t.Line, Key: t.Key, Action: t.Action, Status: StatusPlanned})
+			ri.add(Result{Line: t.Line, Key: t.Key, Action: t.Action, Status: StatusPlanned, Phones: r.Phones})
 			return nil
 		}
 		dispatch(ctx, tasks, t, ri.Recorder)
@@ -209,12 +211,12 @@ func (ri *RespondentImport) plan(line int, r RespondentRow) (Task, bool) {
 			at := e.At.Format("2006-01-02 15:04 MST")
 			switch {
 			case e.State == SurveySent:
-				ri.add(Result{Line: line, Key: key, Action: ActionSkip, Status: status, Error: "surveyed on " + at})
+				ri.add(Result{Line: line, Key: key, Phones: r.Phones, Action: ActionSkip, Status: status, Error: "surveyed on " + at})
 				return Task{}, false
 			case e.State == SurveyPending && r.Request.AgentRating == nil && checkPgap:
 				// Held before and still without a rating: asking nps.today again would only hold
 				// it again.
-				res := Result{Line: line, Key: key, Action: ActionSend, Status: StatusPending,
+				res := Result{Line: line, Key: key, Phones: r.Phones, Action: ActionSend, Status: StatusPending,
 					Error: fmt.Sprintf("held since %s: %v", at, &heldError{r.Request.Employee.Email})}
 				ri.add(res)
 				ri.problem(&RowError{File: ri.file, Line: line, Msg: res.Status + ": " + res.Error})
@@ -223,7 +225,7 @@ func (ri *RespondentImport) plan(line int, r RespondentRow) (Task, bool) {
 				ri.mu.Lock()
 				ri.unsettled++
 				ri.mu.Unlock()
-				ri.add(Result{Line: line, Key: key, Action: ActionSkip, Status: status,
+				ri.add(Result{Line: line, Key: key, Phones: r.Phones, Action: ActionSkip, Status: status,
 					Error: fmt.Sprintf("the send of %s got no answer: it may have gone out, so it is not sent again (--resend-unknown sends it)", at)})
 				return Task{}, false
 			}

@@ -160,7 +160,8 @@ func (si *ScheduleImport) Run(ctx context.Context) (Summary, error) {
 		}
 	}
 
-	// Pass 2: plan and apply.
+	// Pass 2: plan and apply. A dry run for -o json lists every row's phone numbers.
+	b.NotePhones = si.DryRun && si.Recorder.keepRows
 	tasks := make(chan Task, si.Workers*2)
 	lost := &lostCreates{}
 	var wg sync.WaitGroup
@@ -186,7 +187,7 @@ func (si *ScheduleImport) Run(ctx context.Context) (Summary, error) {
 			return nil // recorded already
 		}
 		if si.DryRun {
-			si.Recorder.Add(Result{Line: t.Line, Key: t.Key, Action: t.Action, Status: StatusPlanned})
+			si.Recorder.Add(Result{Line: t.Line, Key: t.Key, Action: t.Action, Status: StatusPlanned, Phones: r.Phones})
 			return nil
 		}
 		dispatch(ctx, tasks, t, si.Recorder)
@@ -322,16 +323,16 @@ func (si *ScheduleImport) plan(line int, r ScheduleRow, state map[string]nimbus.
 	status := okOrPlanned(si.DryRun)
 	if cur, ok := state[r.Key()]; ok {
 		if !si.Update {
-			si.Recorder.Add(Result{Line: line, Key: ref, Action: ActionSkip, Status: status})
+			si.Recorder.Add(Result{Line: line, Key: ref, Phones: r.Phones, Action: ActionSkip, Status: status})
 			return Task{}, false
 		}
 		want := mergeEntry(cur.WriteData(), r.Entry, m)
 		if sameJSON(want, cur.WriteData()) {
-			si.Recorder.Add(Result{Line: line, Key: ref, Action: ActionUnchanged, Status: status})
+			si.Recorder.Add(Result{Line: line, Key: ref, Phones: r.Phones, Action: ActionUnchanged, Status: status})
 			return Task{}, false
 		}
 		if !cur.DueAfter(si.Now()) {
-			si.Recorder.Add(Result{Line: line, Key: ref, Action: ActionSkip, Status: status, Error: "in progress: can no longer be changed"})
+			si.Recorder.Add(Result{Line: line, Key: ref, Phones: r.Phones, Action: ActionSkip, Status: status, Error: "in progress: can no longer be changed"})
 			return Task{}, false
 		}
 		id := cur.SchedulerEntryID
@@ -342,7 +343,7 @@ func (si *ScheduleImport) plan(line int, r ScheduleRow, state map[string]nimbus.
 	}
 	if prev, ok := si.ledgerHas(r.Key()); ok {
 		if prev.Settled() {
-			si.Recorder.Add(Result{Line: line, Key: ref, Action: ActionSkip, Status: status,
+			si.Recorder.Add(Result{Line: line, Key: ref, Phones: r.Phones, Action: ActionSkip, Status: status,
 				Error: fmt.Sprintf("%s on %s (entry %s) and no longer listed: not scheduled again", prev.Outcome, prev.RecordedAt, prev.EntryID)})
 			return Task{}, false
 		}
@@ -350,7 +351,7 @@ func (si *ScheduleImport) plan(line int, r ScheduleRow, state map[string]nimbus.
 		// A call is listed until it has run, so while its due time lies ahead, not listed
 		// means it was never created; after that it may have rung already.
 		if due, err := time.Parse(time.RFC3339, prev.Due); err != nil || !due.After(si.Now()) {
-			si.Recorder.Add(Result{Line: line, Key: ref, Action: ActionCreate, Status: StatusFailed, Error: fmt.Sprintf(
+			si.Recorder.Add(Result{Line: line, Key: ref, Phones: r.Phones, Action: ActionCreate, Status: StatusFailed, Error: fmt.Sprintf(
 				"an earlier create (%s on %s) got no answer, and the call is not listed now that it is due: it may have rung already, so it is not scheduled again; "+
 					"if it must be made, run 'nimbusctl schedule ledger forget %s --service %s' and import again", prev.Outcome, prev.RecordedAt, ref, r.Entry.ServiceUPN)})
 			return Task{}, false

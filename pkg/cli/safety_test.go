@@ -74,6 +74,12 @@ func TestNationalNumbersNeverGetAGuessedCountry(t *testing.T) {
 	if want := "[2,\"N-2\",[\"mobile=+41 79 555 11 22=>+41795551122\"]]\n[3,\"N-3\",[\"mobile=079 555 11 33=>+41795551133\"]]\n"; strings.ReplaceAll(r.Stdout, "\n  ", "") != want {
 		t.Errorf("dry-run phones:\n%s", r.Stdout)
 	}
+	calls := writeFile(t, e, "calls.csv", "ReferenceId,destination,due,customer phone\nR-1,044 555 12 34,2030-01-01T10:00:00Z,+41 (0)79 555 11 22\nR-2,sip:anna@contoso.com,2030-01-01T10:00:00Z,\n")
+	e.Run("schedule", "import", calls, "--service", emulator.ServiceSupport, "--dry-run", "-o", "json", "--jq", `.results[] | [.key, (.phones // [] | map("\(.column)=\(.input)=>\(.e164)"))]`).
+		Expect(t, 0, "[\"R-1\",[\"destination=044 555 12 34=>+41445551234\",\"customer phone=+41 (0)79 555 11 22=>+41795551122\"]]\n[\"R-2\",[]]\n", "")
+	survey := writeFile(t, e, "r.csv", "campaign,mobile\n101,079 555 11 22\n")
+	e.Run("nps", "respondent", "import", survey, "--dry-run", "-o", "json", "--jq", `.results[] | .phones`).
+		Expect(t, 0, `[{"column":"mobile","e164":"+41795551122","input":"079 555 11 22"}]`+"\n", "")
 }
 
 // timing hides the run's figures in a summary line, which vary from run to run.

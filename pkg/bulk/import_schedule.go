@@ -127,13 +127,14 @@ func (si *ScheduleImport) Run(ctx context.Context) (Summary, error) {
 		}
 	}
 	// A due time in the past is fine for a call that exists already (it is skipped), and an
-	// error for a new one: it would ring at once.
+	// error for one that may be new (not listed, and not settled in the ledger): it would ring
+	// at once.
 	pastBad := map[int]bool{}
 	if !si.AllowPast {
 		for _, p := range past {
 			_, onServer := state[p.key]
-			_, inLedger := si.ledgerHas(p.key)
-			if !onServer && !inLedger {
+			prev, inLedger := si.ledgerHas(p.key)
+			if !onServer && !(inLedger && prev.Settled()) {
 				pastBad[p.line] = true
 				invalid++
 				si.invalid(p.line, strings.SplitN(p.key, "\x00", 2)[1], []*RowError{{File: b.File, Line: p.line, Column: "due",

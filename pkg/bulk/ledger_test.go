@@ -130,4 +130,14 @@ func TestScheduleImportSettlesPendingCreates(t *testing.T) {
 	if n := len(w.emu.SchedulerEntries(emulator.ServiceSupport)); n != 1 {
 		t.Errorf("%d calls, want CB-001 alone", n)
 	}
+	// A pending call whose row has since moved into the past is a new call due in the past:
+	// invalid without --allow-past, whatever the ledger's due time says.
+	if err := l.Record(bulk.LedgerEntry{Service: emulator.ServiceSupport, ReferenceID: "CB-005", Due: "2030-01-02T10:00:00Z", RecordedAt: "2030-01-01T10:00:00Z", Outcome: bulk.OutcomePending}); err != nil {
+		t.Fatal(err)
+	}
+	past := "ReferenceId;Service;Phone Number;Due\r\nCB-005;" + emulator.ServiceSupport + ";+41445550005;2030-01-02T08:00:00Z\r\n"
+	s, _, err = w.schedule(t, fileInput(t, past), ledger, func(si *bulk.ScheduleImport) { si.Now = func() time.Time { return now } })
+	if err == nil || s.Invalid != 1 || len(w.emu.SchedulerEntries(emulator.ServiceSupport)) != 1 {
+		t.Errorf("past row of a pending call: %+v %v", s, err)
+	}
 }

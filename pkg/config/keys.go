@@ -82,7 +82,7 @@ var Keys = []Key{
 	{Name: "nimbus_rate", Default: "100/60s", Description: "call rate to Nimbus: N/PERIOD or auto", Check: checkRate},
 	{Name: "npstoday_rate", Default: "10/s", Description: "call rate to nps.today: N/PERIOD or auto", Check: checkRate},
 	{Name: "odata_rate", Default: "5/s", Description: "call rate to the OData feed: N/PERIOD or auto", Check: checkRate},
-	{Name: "max_retries", Default: "4", Description: "retries after a 429, 503 or network error (0-10)", Check: checkRetries},
+	{Name: "max_retries", Default: "4", Description: "retries after a 429, a 5xx or a network error (0-10); see docs/exit-codes.md", Check: checkRetries},
 	{Name: "request_timeout", Default: "60s", Description: "timeout of one HTTP attempt", Check: checkDuration},
 	{Name: "ca_file", Description: "extra CA certificates (PEM) to trust, e.g. the sandbox's"},
 	{Name: "default_country", Default: "+45", Description: "country code for phone numbers without one (nps.today's default is +45)", Check: checkCountry},

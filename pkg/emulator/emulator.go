@@ -117,6 +117,8 @@ type Emulator struct {
 
 	npstoday *npsService // nps.go
 
+	received receivedLog // requests.go
+
 	bg     sync.WaitGroup // best-effort background work (webhook deliveries)
 	hooks  *http.Client   // delivers webhooks (loopback only)
 	closed chan struct{}
@@ -191,7 +193,7 @@ func Start(opts Options) (*Emulator, error) {
 	})
 
 	e.srv = &http.Server{
-		Handler:           e.mux,
+		Handler:           e.received.record(e.mux),
 		ReadHeaderTimeout: 10 * time.Second,
 		// Handshake failures from clients that do not trust the CA are noise, not errors.
 		ErrorLog: log.New(io.Discard, "", 0),

@@ -94,16 +94,26 @@ func New(cfg Config) (*Client, error) {
 		}
 		cfg.Transport = t
 	}
-	hc := &http.Client{
-		Transport: cfg.Transport,
-		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if len(via) >= 5 {
-				return errors.New("too many redirects")
-			}
-			return CheckScheme(req.URL)
-		},
+	c := &Client{cfg: cfg, base: base}
+	c.hc = &http.Client{Transport: cfg.Transport, CheckRedirect: c.checkRedirect}
+	return c, nil
+}
+
+// checkRedirect follows a redirect only where the request itself could have gone: https (or
+// http to loopback), below the base URL, where the credential belongs. A refusal is
+// permanent: the same request would be redirected the same way again.
+func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
+	from, to := via[len(via)-1].URL.Redacted(), req.URL.Redacted()
+	if len(via) >= 5 {
+		return &redirectError{from, to, "too many redirects"}
 	}
-	return &Client{cfg: cfg, base: base, hc: hc}, nil
+	if err := CheckScheme(req.URL); err != nil {
+		return &redirectError{from, to, err.Error()}
+	}
+	if !within(c.base, req.URL) {
+		return &redirectError{from, to, fmt.Sprintf("it leaves the service's base URL %s, and the credential is only sent there", c.base)}
+	}
+	return nil
 }
 
 // BaseURL is the service root the client was built with.
@@ -216,6 +226,9 @@ func (c *Client) idempotent(r *Request) bool {
 	return r.Idempotent
 }
 
+// resolve turns the request's path into the URL to call. A relative path stays below the base
+// path; an absolute one (an OData nextLink) must be there too: the credential this client
+// sends was issued for its service, and goes nowhere else.
 func (c *Client) resolve(r *Request) (*url.URL, error) {
 	var u *url.URL
 	if strings.HasPrefix(r.Path, "https://") || strings.HasPrefix(r.Path, "http://") {
@@ -223,16 +236,21 @@ func (c *Client) resolve(r *Request) (*url.URL, error) {
 		if err != nil {
 			return nil, err
 		}
+		if !within(c.base, abs) {
+			return nil, &PermanentError{Service: c.cfg.Service, Op: r.Op, Reason: fmt.Sprintf("refusing to send the %s credential to %s: it is outside the service's base URL %s", serviceName(c.cfg.Service), abs.Redacted(), c.base), Fix: "report the link; nothing was sent"}
+		}
 		u = abs
 	} else {
-		rel, err := url.Parse(strings.TrimLeft(r.Path, "/"))
+		joined, err := joinUnder(c.base, r.Path)
 		if err != nil {
-			return nil, fmt.Errorf("%s: bad path %q: %w", r.Op, r.Path, err)
+			var pe *PathError
+			if errors.As(err, &pe) {
+				pe.Op = r.Op
+				return nil, pe
+			}
+			return nil, fmt.Errorf("%s: %w", r.Op, err)
 		}
-		b := *c.base
-		b.Path = strings.TrimRight(b.Path, "/") + "/"
-		b.RawPath = ""
-		u = b.ResolveReference(rel)
+		u = joined
 	}
 	if len(r.Query) > 0 {
 		q := u.Query()
@@ -291,6 +309,9 @@ func (c *Client) send(ctx context.Context, r *Request) (*http.Response, int, err
 			if ctx.Err() != nil {
 				return nil, attempt, ctx.Err()
 			}
+			if perm := c.permanent(r, err); perm != nil {
+				return nil, attempt, perm
+			}
 			netErr := &NetError{Service: c.cfg.Service, Op: r.Op, Attempts: attempt, Err: err}
 			if !idem && wrote {
 				return nil, attempt, &AmbiguousError{Err: netErr}
@@ -310,15 +331,9 @@ func (c *Client) send(ctx context.Context, r *Request) (*http.Response, int, err
 			return hr, attempt, nil
 		}
 		apiErr := c.apiError(r, u, hr, attempt)
-		retryable := false
-		switch hr.StatusCode {
-		case http.StatusTooManyRequests, http.StatusServiceUnavailable:
-			retryable = true // the server refused before doing anything
-		case http.StatusBadGateway, http.StatusGatewayTimeout:
-			if !idem {
-				return nil, attempt, &AmbiguousError{Err: apiErr}
-			}
-			retryable = true
+		retryable, ambiguous := RetryStatus(hr.StatusCode, idem)
+		if ambiguous {
+			return nil, attempt, &AmbiguousError{Err: apiErr}
 		}
 		if !retryable || last || retryAfter > pol.MaxWait {
 			return nil, attempt, apiErr
@@ -338,7 +353,7 @@ func (c *Client) attempt(ctx context.Context, r *Request, u *url.URL, body []byt
 	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(actx, trace), r.Method, u.String(), bytes.NewReader(body))
 	if err != nil {
 		cancel()
-		return nil, false, 0, err
+		return nil, false, 0, &PermanentError{Service: c.cfg.Service, Op: r.Op, Reason: "cannot build the request: " + err.Error(), Err: err}
 	}
 	if body == nil {
 		req.Body = http.NoBody
@@ -364,6 +379,10 @@ func (c *Client) attempt(ctx context.Context, r *Request, u *url.URL, body []byt
 		}
 		req.Header.Set("Authorization", v)
 	}
+	if perm := checkHeaders(c.cfg.Service, r.Op, req.Header); perm != nil {
+		cancel()
+		return nil, false, 0, perm
+	}
 	c.traceRequest(r, req, body)
 	start := time.Now()
 	hr, err := c.hc.Do(req)
@@ -374,6 +393,31 @@ func (c *Client) attempt(ctx context.Context, r *Request, u *url.URL, body []byt
 	}
 	hr.Body = &cancelOnClose{ReadCloser: hr.Body, cancel: cancel}
 	return hr, wrote, elapsed, nil
+}
+
+// RetryStatus says what a failed answer allows: retry it (the service was busy or failed in
+// a way that may pass), or report it as ambiguous (a non-idempotent request the server may
+// have applied). 429 and 503 mean nothing was done: always retried. 500, 502 and 504 may
+// come after the work was done: retried when the request is idempotent, else ambiguous.
+// Every other status is the answer: a retry would get the same one.
+func RetryStatus(status int, idempotent bool) (retry, ambiguous bool) {
+	switch status {
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		return true, false
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
+		return idempotent, !idempotent
+	}
+	return false, false
+}
+
+// permanent classifies a transport failure that no retry can fix (see Permanent).
+func (c *Client) permanent(r *Request, err error) *PermanentError {
+	var redir *redirectError
+	if errors.As(err, &redir) {
+		return &PermanentError{Service: c.cfg.Service, Op: r.Op, Reason: redir.Error(), Err: err,
+			Fix: "check the endpoint in the profile (nimbusctl config list): it should be the service's https:// URL"}
+	}
+	return Permanent(c.cfg.Service, r.Op, err)
 }
 
 // errAuth carries a credential failure out of attempt: it is not a network error and is

@@ -46,10 +46,14 @@ type call struct {
 }
 
 func (c *Client) do(ctx context.Context, k call, out any) (*httpx.Response, error) {
+	path, err := k.route.Expand(k.params...)
+	if err != nil {
+		return nil, err
+	}
 	return c.h.Do(ctx, &httpx.Request{
 		Op:     k.route.Op,
 		Method: k.route.Method,
-		Path:   k.route.Expand(k.params...),
+		Path:   path,
 		Query:  k.query,
 		Body:   k.body,
 	}, out)

@@ -89,7 +89,7 @@ func TestRouteTableCoversTheConnector(t *testing.T) {
 	if _, ok := npstoday.FindRoute("GET", "/nowhere"); ok {
 		t.Error("matched nothing")
 	}
-	if got := npstoday.RouteEmployeeAnalytics.Expand("a b@x.com"); got != "/employees/a%20b@x.com/analytics" {
+	if got, err := npstoday.RouteEmployeeAnalytics.Expand("a b@x.com"); err != nil || got != "/employees/a%20b@x.com/analytics" {
 		t.Errorf("expand %q", got)
 	}
 }

@@ -34,7 +34,7 @@ var ExitCodes = []struct {
 	Meaning string
 }{
 	{ExitOK, "ok", "the command did what it was asked"},
-	{ExitFailure, "error", "any other failure (bad config, unexpected answer, local I/O)"},
+	{ExitFailure, "error", "any other failure (bad config, untrusted TLS certificate, refused redirect, unexpected answer, local I/O)"},
 	{ExitCancelled, "cancelled", "Ctrl-C, or a confirmation prompt was declined"},
 	{ExitInvalid, "invalid input", "a flag, argument or CSV row is invalid; nothing was sent"},
 	{ExitAuth, "not logged in", "no usable credential, or the API answered 401"},
@@ -119,6 +119,7 @@ func ExitCodeOf(err error) int {
 		exitErr    *ExitError
 		apiErr     *httpx.APIError
 		netErr     *httpx.NetError
+		pathErr    *httpx.PathError
 		validErr   nimbus.ValidationError
 	)
 	switch {
@@ -126,7 +127,7 @@ func ExitCodeOf(err error) int {
 		return exitErr.Code
 	case errors.Is(err, ErrCancelled), errors.Is(err, context.Canceled):
 		return ExitCancelled
-	case errors.As(err, &flagErr), errors.As(err, &inputErr), errors.As(err, &validErr):
+	case errors.As(err, &flagErr), errors.As(err, &inputErr), errors.As(err, &validErr), errors.As(err, &pathErr):
 		return ExitInvalid
 	case errors.As(err, &authErr):
 		return ExitAuth

@@ -32,6 +32,7 @@ func TestNpsForbiddenAndUnavailable(t *testing.T) {
 	e.Run("nps", "campaigns", "list").Expect(t, 5, "", "error: GetCampaigns: 403 Forbidden: Forbidden. The signed-in user has no role that allows the npstoday API.\n")
 
 	u := clitest.New(t)
+	u.Setenv("NIMBUSCTL_MAX_RETRIES", "0") // a GET is retried through a 500
 	u.Emu.InjectFaults(emulator.ServiceNPSToday, emulator.FaultInternal)
 	u.Run("nps", "ivr-map").Expect(t, 10, "", "error: GetIVRMap: 500 Internal Server Error: Internal Server Error.\nThe service is busy or unreachable; nothing more was sent. Try again later.\n")
 }

@@ -131,9 +131,7 @@ func newServiceClient(f *cmdutil.Factory, service string) (*httpx.Client, error)
 		Timeout:   p.RequestTimeout(),
 		UserAgent: UserAgent(f.Build),
 	}
-	if f.Flags.Debug || f.Getenv("NIMBUSCTL_DEBUG") != "" {
-		cfg.Trace = f.IO.ErrOut
-	}
+	cfg.Trace = f.Trace()
 	switch service {
 	case "nimbus":
 		cfg.BaseURL = p.NimbusURL()

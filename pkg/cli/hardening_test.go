@@ -1,16 +1,20 @@
 package cli_test
 
 import (
+	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/nimbusctl/nimbusctl/pkg/cli/clitest"
 	"github.com/nimbusctl/nimbusctl/pkg/emulator"
@@ -179,5 +183,193 @@ func TestSignInThroughAnUntrustedCertificateExits1(t *testing.T) {
 	e.Run("auth", "login").Expect(t, 1, "", "error: DeviceCode: the Entra ID service's TLS certificate is signed by an unknown authority (issuer nimbusctl emulator CA); if a proxy inspects TLS or the service uses a private CA, put that CA's PEM certificate in a file and set ca_file (nimbusctl config set ca_file /path/ca.pem, or NIMBUSCTL_CA_FILE); otherwise something is intercepting the connection\n")
 	if n := len(e.Emu.UserCodes()); n != 0 {
 		t.Errorf("%d device codes issued", n)
+	}
+}
+
+// hostileEndpoint serves h over TLS and points the profile's Nimbus endpoint at it: a server
+// that answers what a test needs (an error quoting anything).
+func hostileEndpoint(t *testing.T, e *clitest.Env, h http.HandlerFunc) {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.Setenv("NIMBUSCTL_CA_FILE", ca)
+	e.Setenv("NIMBUSCTL_ENDPOINT", srv.URL)
+}
+
+// terminalUnsafe finds the first byte or rune a terminal would act on: ESC, BEL, another C0
+// control but tab and newline, DEL, or a C1 control (as a UTF-8 rune or a raw byte).
+func terminalUnsafe(s string) (string, bool) {
+	for i, r := range s {
+		switch {
+		case r == '\t' || r == '\n':
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f):
+			return fmt.Sprintf("U+%04X at %d", r, i), true
+		case r == utf8.RuneError && s[i] >= 0x80 && s[i] <= 0x9f:
+			return fmt.Sprintf("raw byte %#x at %d", s[i], i), true
+		}
+	}
+	return "", false
+}
+
+// Item 2: text from the services is shown escaped in every human format (table, TSV, CSV on
+// a terminal, --jq strings on a terminal, messages, the --debug trace); JSON and YAML keep
+// the exact value (escaped the JSON/YAML way, so no raw control byte reaches the terminal).
+func TestServerTextNeverDrivesTheTerminal(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	const evil = "Evil\x1b[31mRED\x1b]0;pwned\a\x1b[2J\u009b2J\x7f\u202egnp.exe\r"
+	e.Emu.PutContacts(emulator.BookCustomersName, []map[string]any{{"externalId": "EVIL-1", "displayName": evil, "company": evil}})
+	shown := `Evil\x1b[31mRED\x1b]0;pwned\x07\x1b[2J\x9b2J\x7f\u202egnp.exe\x0d`
+	cell := strings.TrimSuffix(shown, `\x0d`) + " " // a cell is one line: CR and LF become spaces
+	tty := clitest.RunOpts{TTY: true}
+	for _, tc := range []struct {
+		name string
+		opts clitest.RunOpts
+		args []string
+		want string // a line the output must contain
+	}{
+		{"TSV", clitest.RunOpts{}, []string{"contact", "list", "Customers", "--external-id", "EVIL-1"}, "EVIL-1\t" + cell + "\t" + cell + "\t\t\n"},
+		{"table", tty, []string{"contact", "list", "Customers", "--external-id", "EVIL-1"}, "EVIL-1       " + cell},
+		{"csv on a terminal", tty, []string{"contact", "list", "Customers", "--external-id", "EVIL-1", "-o", "csv"}, "EVIL-1," + shown},
+		{"jq string on a terminal", tty, []string{"contact", "list", "Customers", "--external-id", "EVIL-1", "--jq", ".[].displayName"}, shown + "\n"},
+		{"jq value", clitest.RunOpts{}, []string{"contact", "list", "Customers", "--external-id", "EVIL-1", "--jq", ".[0] | {displayName}"}, `{"displayName":"Evil\u001b[31mRED\u001b]0;pwned\u0007\u001b[2J\u009b2J\u007f\u202egnp.exe\r"}` + "\n"},
+		{"json", tty, []string{"contact", "list", "Customers", "--external-id", "EVIL-1", "-o", "json"}, `"displayName": "Evil\u001b[31mRED\u001b]0;pwned\u0007\u001b[2J\u009b2J\u007f\u202egnp.exe\r"`},
+		{"yaml", clitest.RunOpts{}, []string{"contact", "list", "Customers", "--external-id", "EVIL-1", "-o", "yaml"}, `displayName: "Evil\e[31mRED\e]0;pwned\a\e[2J\x9B2J\x7F` + "\u202e" + `gnp.exe\r"`},
+		{"debug trace", clitest.RunOpts{}, []string{"contact", "list", "Customers", "--external-id", "EVIL-1", "-o", "json", "--debug"}, `"displayName":"Evil\u001b[31mRED`},
+	} {
+		r := e.RunWith(tc.opts, tc.args...)
+		if r.Code != 0 {
+			t.Fatalf("%s: exit %d: %s", tc.name, r.Code, r.Stderr)
+		}
+		if what, bad := terminalUnsafe(r.Stdout + r.Stderr); bad {
+			t.Errorf("%s: %s in the output:\n%q\n%q", tc.name, what, r.Stdout, r.Stderr)
+		}
+		if !strings.Contains(r.Stdout+r.Stderr, tc.want) {
+			t.Errorf("%s: output lacks %q:\n%q\n%q", tc.name, tc.want, r.Stdout, r.Stderr)
+		}
+	}
+	// JSON and YAML are exact: decoded, the value is the server's.
+	r := e.Run("contact", "list", "Customers", "--external-id", "EVIL-1", "--jq", ".[0].displayName")
+	if r.Stdout != evil+"\n" {
+		t.Errorf("--jq to a pipe changed the value: %q", r.Stdout)
+	}
+	var got []map[string]any
+	if err := json.Unmarshal([]byte(e.MustRun("contact", "list", "Customers", "--external-id", "EVIL-1", "-o", "json").Stdout), &got); err != nil || got[0]["displayName"] != evil {
+		t.Errorf("-o json changed the value: %v %q", err, got)
+	}
+
+	// Messages quoting the server: an error, and the problems of a bulk run.
+	hostileEndpoint(t, e, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		json.NewEncoder(w).Encode(map[string]string{"message": "no \x1b]0;pwned\a\x1b[2J\u009b way"})
+	})
+	r = e.Run("api", "GET", "/v2/AddressBooks")
+	want := `error: GetAddressBooks: 400 Bad Request: no \x1b]0;pwned\x07\x1b[2J\x9b way` + "\n"
+	if r.Code != 7 || r.Stderr != want {
+		t.Errorf("error message: exit %d %q, want %q", r.Code, r.Stderr, want)
+	}
+}
+
+// Item 3: --jq cannot read the environment, and is bounded (exit 3 past a bound).
+func TestJQCannotReadTheEnvironment(t *testing.T) {
+	e := clitest.New(t)
+	// The process environment is what gojq used to read: put the secrets there.
+	for _, k := range []string{"NIMBUSCTL_TOKEN", "NPSTODAY_API_KEY", "NIMBUSCTL_CLIENT_SECRET"} {
+		t.Setenv(k, "s3cret-"+k)
+	}
+	for _, tc := range []struct {
+		expr   string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{"env", 0, "{}\n", ""},
+		{"$ENV", 0, "{}\n", ""},
+		{"$ENV.NIMBUSCTL_TOKEN", 0, "null\n", ""},
+		{"env | keys | length", 0, "0\n", ""},
+		{`def f: [f]; f`, 3, "", "error: --jq: the expression used more than 256 MiB of memory and was stopped; simplify it, or pipe -o json into jq\n"},
+	} {
+		r := e.Run("version", "--jq", tc.expr)
+		if r.Code != tc.code || r.Stdout != tc.stdout || r.Stderr != tc.stderr {
+			t.Errorf("--jq %s: exit %d %q %q, want %d %q %q", tc.expr, r.Code, r.Stdout, r.Stderr, tc.code, tc.stdout, tc.stderr)
+		}
+	}
+}
+
+// Item 5: one rule for every file holding a credential: readable by its owner only, or
+// refused (exit 4, the chmod to run), with nothing sent.
+func TestSecretFilesOthersMayReadAreRefused(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no mode bits on Windows")
+	}
+	t.Parallel()
+	const why = "nimbusctl reads credentials only from files no one but their owner can read (see 'nimbusctl help environment').\n"
+
+	// The token cache of a signed-in user.
+	login := clitest.New(t, clitest.WithEntra())
+	login.MustRun("auth", "login")
+	cache := filepath.Join(login.Home, "cache", "msal-default.json")
+
+	// The confidential app's certificate and secret file.
+	app := clitest.New(t, clitest.NoLogin())
+	app.Setenv("NIMBUSCTL_AUTHORITY", app.Emu.EntraURL())
+	app.Setenv("NIMBUSCTL_TENANT", emulator.TenantID)
+	app.Setenv("NIMBUSCTL_CLIENT_ID", emulator.ConfidentialClientID)
+	certPEM, err := app.Emu.ClientCertificatePEM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, secret := filepath.Join(app.Home, "app.pem"), filepath.Join(app.Home, "app.secret")
+	os.WriteFile(cert, certPEM, 0o600)
+	os.WriteFile(secret, []byte(app.Emu.ClientSecret()+"\n"), 0o600)
+
+	// The nps.today key file of `nps login`.
+	nps := clitest.New(t)
+	nps.Setenv("NPSTODAY_API_KEY", "")
+	if r := nps.RunWith(clitest.RunOpts{Stdin: emulator.NPSTodayAPIKey}, "nps", "login", "--with-key", "--no-verify"); r.Code != 0 {
+		t.Fatalf("nps login: %d %q", r.Code, r.Stderr)
+	}
+	keyFile := filepath.Join(nps.Home, "config", "npstoday", "default.key")
+
+	for _, tc := range []struct {
+		name string
+		e    *clitest.Env
+		env  map[string]string
+		file string
+		args []string
+		what string
+	}{
+		{"token cache", login, nil, cache, []string{"addressbook", "list"}, "the token cache"},
+		{"client certificate", app, map[string]string{"NIMBUSCTL_CLIENT_CERTIFICATE": cert}, cert, []string{"addressbook", "list"}, "the client certificate (NIMBUSCTL_CLIENT_CERTIFICATE)"},
+		{"client secret file", app, map[string]string{"NIMBUSCTL_CLIENT_SECRET_FILE": secret}, secret, []string{"addressbook", "list"}, "the client secret file (NIMBUSCTL_CLIENT_SECRET_FILE)"},
+		{"nps.today key file", nps, nil, keyFile, []string{"nps", "campaigns", "list"}, "the nps.today key file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for k, v := range tc.env {
+				tc.e.Setenv(k, v)
+				defer tc.e.Setenv(k, "")
+			}
+			if r := tc.e.Run(tc.args...); r.Code != 0 {
+				t.Fatalf("at 0600: exit %d %q", r.Code, r.Stderr)
+			}
+			for _, mode := range []os.FileMode{0o644, 0o640} {
+				if err := os.Chmod(tc.file, mode); err != nil {
+					t.Fatal(err)
+				}
+				r, sent := runAndRecord(tc.e, tc.args...)
+				want := fmt.Sprintf("error: refusing to use %s %s: others may read it (mode %04o); run: chmod 600 %s\n", tc.what, tc.file, mode, tc.file) + why
+				if r.Code != 4 || r.Stdout != "" || r.Stderr != want || len(sent) != 0 {
+					t.Errorf("at %04o: exit %d %q %q, sent %q\nwant stderr %q", mode, r.Code, r.Stdout, r.Stderr, sent, want)
+				}
+			}
+			os.Chmod(tc.file, 0o600)
+		})
 	}
 }

@@ -82,11 +82,12 @@ func printError(f *cmdutil.Factory, cmd *cobra.Command, err error, code int) {
 		fmt.Fprintf(w, "error: timed out after %s (--timeout)\n", f.Flags.Timeout)
 		return
 	}
-	fmt.Fprintf(w, "error: %s\n", err)
+	// Errors quote the server's messages and the user's input: shown, never interpreted.
+	fmt.Fprintf(w, "error: %s\n", output.SafeText(err.Error()))
 	// An error that knows what to do about itself (the OData feed's admin consent) says so.
 	var hinted interface{ Hint() string }
 	if errors.As(err, &hinted) && hinted.Hint() != "" {
-		fmt.Fprintln(w, hinted.Hint())
+		fmt.Fprintln(w, output.SafeText(hinted.Hint()))
 		return
 	}
 	var flagErr *cmdutil.FlagError

@@ -86,7 +86,7 @@ func (p *Printer) PrintRaw(raw []byte, cols []Column) error {
 		if err != nil {
 			return err
 		}
-		return writeCSV(p.IO.Out, rows, cols)
+		return writeCSV(p.IO.Out, rows, cols, p.IO.IsStdoutTTY())
 	default:
 		rows, cols, err := tabulate(raw, cols)
 		if err != nil {
@@ -123,7 +123,7 @@ func writeIndentedJSON(w io.Writer, raw []byte) error {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil
 	}
-	if err := json.Indent(&buf, raw, "", "  "); err != nil {
+	if err := json.Indent(&buf, escapeJSONControls(raw), "", "  "); err != nil {
 		return fmt.Errorf("the answer is not JSON: %w", err)
 	}
 	buf.WriteByte('\n')
@@ -131,10 +131,12 @@ func writeIndentedJSON(w io.Writer, raw []byte) error {
 	return err
 }
 
-// writeYAML converts through yaml.Node so that fields keep the order they have in JSON.
+// writeYAML converts through yaml.Node so that fields keep the order they have in JSON. The
+// control characters are escaped first: the YAML reader refuses them raw, and its writer
+// then shows them escaped.
 func writeYAML(w io.Writer, raw []byte) error {
 	var node yaml.Node
-	if err := yaml.Unmarshal(raw, &node); err != nil {
+	if err := yaml.Unmarshal(escapeJSONControls(raw), &node); err != nil {
 		return fmt.Errorf("the answer is not JSON: %w", err)
 	}
 	blockStyle(&node)
@@ -297,7 +299,7 @@ func writeTSV(w io.Writer, rows [][]any) error {
 			if i > 0 {
 				buf.WriteByte('\t')
 			}
-			buf.WriteString(flatten(Cell(c, ", ")))
+			buf.WriteString(safeCell(Cell(c, ", ")))
 		}
 		buf.WriteByte('\n')
 	}
@@ -333,7 +335,7 @@ func writeTable(s *IOStreams, rows [][]any, cols []Column) error {
 	for _, row := range rows {
 		cells := make([]string, len(row))
 		for i, c := range row {
-			cells[i] = flatten(Cell(c, ", "))
+			cells[i] = safeCell(Cell(c, ", "))
 		}
 		if err := t.Append(cells); err != nil {
 			return err
@@ -350,7 +352,9 @@ func anySlice(ss []string) []any {
 	return out
 }
 
-func writeCSV(w io.Writer, rows [][]any, cols []Column) error {
+// writeCSV writes the exact values (formula-defused), except on a terminal, where a person
+// reads them: there control characters are shown escaped, as in a table.
+func writeCSV(w io.Writer, rows [][]any, cols []Column, tty bool) error {
 	cw := csv.NewWriter(w)
 	header := make([]string, len(cols))
 	for i, c := range cols {
@@ -366,6 +370,9 @@ func writeCSV(w io.Writer, rows [][]any, cols []Column) error {
 	for _, row := range rows {
 		for i, c := range row {
 			rec[i] = SafeCSVCell(Cell(c, "|"))
+			if tty {
+				rec[i] = SafeText(rec[i])
+			}
 		}
 		if err := cw.Write(rec); err != nil {
 			return err

@@ -1,8 +1,10 @@
 package output
 
 import (
+	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 type book struct {
@@ -161,5 +163,47 @@ func TestColorOffWithoutTTY(t *testing.T) {
 	s.SetColorEnabled(false)
 	if got := s.Styles().Red("x"); got != "x" {
 		t.Errorf("NO_COLOR must win: %q", got)
+	}
+}
+
+// Item 3: --jq cannot read the environment, and is bounded in time and memory.
+func TestJQSeesNoEnvironment(t *testing.T) {
+	t.Setenv("NIMBUSCTL_TOKEN", "secret-token")
+	for expr, want := range map[string]string{"env": "{}\n", "$ENV": "{}\n", "$ENV.NIMBUSCTL_TOKEN": "null\n", "env.NIMBUSCTL_TOKEN": "null\n", "[env[]] | length": "0\n"} {
+		if out, _ := print(t, FormatJSON, false, expr, books[:1], nil); out != want {
+			t.Errorf("--jq %s printed %q, want %q", expr, out, want)
+		}
+	}
+}
+
+func TestJQBounds(t *testing.T) {
+	for _, tc := range []struct {
+		name, expr string
+		set        func(*Query)
+		want       string
+	}{
+		{"time", "last(range(1e18))", func(q *Query) { q.Timeout = 50 * time.Millisecond },
+			"--jq: the expression ran longer than 50ms and was stopped; simplify it, or pipe -o json into jq"},
+		{"memory", `reduce range(64) as $i ("x"; . + .) | length`, func(q *Query) { q.MaxMemory = 32 << 20 },
+			"--jq: the expression used more than 32 MiB of memory and was stopped; simplify it, or pipe -o json into jq"},
+		{"recursion", `def f: [f]; f`, func(q *Query) { q.MaxMemory = 32 << 20 },
+			"--jq: the expression used more than 32 MiB of memory and was stopped; simplify it, or pipe -o json into jq"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q, err := ParseJQ(tc.expr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.set(q)
+			s, _, out, _ := Test()
+			err = q.Run(s, []byte(`{"a":1}`))
+			var lim *JQLimitError
+			if !errors.As(err, &lim) || err.Error() != tc.want {
+				t.Fatalf("err %T %v\nwant %q", err, err, tc.want)
+			}
+			if out.Len() != 0 {
+				t.Errorf("printed %q", out.String())
+			}
+		})
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
+	"github.com/nimbusctl/nimbusctl/pkg/output"
 )
 
 // Options are the parsed flags of `api`.
@@ -152,6 +153,9 @@ func PrintAnswer(f *cmdutil.Factory, answer []byte) error {
 		return nil
 	}
 	if !json.Valid(body) {
+		if f.IO.IsStdoutTTY() { // a person reads it: shown, never interpreted
+			body = []byte(output.SafeText(string(body)))
+		}
 		_, err := f.IO.Out.Write(append(body, '\n'))
 		return err
 	}

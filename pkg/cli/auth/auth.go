@@ -26,9 +26,13 @@ Credentials, first match wins:
   NIMBUSCTL_TOKEN, NIMBUSCTL_ODATA_TOKEN  raw bearer tokens (scripts that get tokens elsewhere)
   NIMBUSCTL_CLIENT_SECRET                 the app's client secret (CI), with NIMBUSCTL_CLIENT_ID
                                           and NIMBUSCTL_TENANT naming the app and the tenant
+  NIMBUSCTL_CLIENT_SECRET_FILE            the path of a file holding that secret, instead
   NIMBUSCTL_CLIENT_CERTIFICATE            the path of a PEM file with the app's certificate and
                                           private key, instead of a secret
   the account of 'nimbusctl auth login'   the profile's token cache
+
+Files holding a credential (the token cache, the certificate, the secret file, the nps.today
+key file) must be readable by their owner only (chmod 600): any other mode is refused, exit 4.
 
 Without a terminal nimbusctl never starts a device-code sign-in: a command that has no usable
 credential exits 4 and says what to run or set. On a terminal it signs in inline.`,
@@ -157,7 +161,7 @@ func runLogin(cmd *cobra.Command, f *cmdutil.Factory, tenant, clientID string, r
 
 // warnOverrides says when the environment holds a credential that wins over the login.
 func warnOverrides(f *cmdutil.Factory) {
-	for _, v := range []string{"NIMBUSCTL_TOKEN", EnvClientSecret, EnvClientCertificate} {
+	for _, v := range []string{"NIMBUSCTL_TOKEN", EnvClientSecret, EnvClientSecretFile, EnvClientCertificate} {
 		if f.Getenv(v) != "" {
 			f.IO.Warnf("%s is set: commands use it, not the signed-in account, until it is unset", v)
 			return

@@ -10,6 +10,8 @@ import (
 
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
+	"github.com/nimbusctl/nimbusctl/pkg/output"
+	"github.com/nimbusctl/nimbusctl/pkg/secretfile"
 )
 
 // Exit codes, as docs/exit-codes.md and `nimbusctl help exit-codes` list them.
@@ -120,6 +122,8 @@ func ExitCodeOf(err error) int {
 		apiErr     *httpx.APIError
 		netErr     *httpx.NetError
 		pathErr    *httpx.PathError
+		jqErr      *output.JQLimitError
+		insecure   *secretfile.InsecureError
 		validErr   nimbus.ValidationError
 	)
 	switch {
@@ -127,9 +131,9 @@ func ExitCodeOf(err error) int {
 		return exitErr.Code
 	case errors.Is(err, ErrCancelled), errors.Is(err, context.Canceled):
 		return ExitCancelled
-	case errors.As(err, &flagErr), errors.As(err, &inputErr), errors.As(err, &validErr), errors.As(err, &pathErr):
+	case errors.As(err, &flagErr), errors.As(err, &inputErr), errors.As(err, &validErr), errors.As(err, &pathErr), errors.As(err, &jqErr):
 		return ExitInvalid
-	case errors.As(err, &authErr):
+	case errors.As(err, &authErr), errors.As(err, &insecure):
 		return ExitAuth
 	case errors.As(err, &pendingErr):
 		return ExitPending

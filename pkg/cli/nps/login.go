@@ -12,6 +12,7 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 	"github.com/nimbusctl/nimbusctl/pkg/npstoday"
+	"github.com/nimbusctl/nimbusctl/pkg/output"
 )
 
 func newCmdLogin(f *cmdutil.Factory) *cobra.Command {
@@ -205,7 +206,7 @@ func printStatus(f *cmdutil.Factory, rep statusReport) error {
 		return f.Printer().Print(rep, nil)
 	}
 	var b strings.Builder
-	row := func(k, v string) { fmt.Fprintf(&b, "%-12s %s\n", k+":", v) }
+	row := func(k, v string) { fmt.Fprintf(&b, "%-12s %s\n", k+":", output.SafeText(v)) }
 	row("profile", rep.Profile)
 	row("endpoint", rep.Endpoint)
 	row("key", rep.KeySource)

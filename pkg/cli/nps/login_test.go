@@ -92,7 +92,8 @@ func TestNpsLoginStatusLogout(t *testing.T) {
 	// A stored key readable by others is refused.
 	if runtime.GOOS != "windows" {
 		os.Chmod(keyFile, 0o644)
-		e.Run("nps", "campaigns", "list").Expect(t, 1, "", "error: refusing to use "+keyFile+": it is readable by others (mode 0644); run: chmod 600 "+keyFile+"\n")
+		e.Run("nps", "campaigns", "list").Expect(t, 4, "", "error: refusing to use the nps.today key file "+keyFile+": others may read it (mode 0644); run: chmod 600 "+keyFile+"\n"+
+			"nimbusctl reads credentials only from files no one but their owner can read (see 'nimbusctl help environment').\n")
 		os.Chmod(keyFile, 0o600)
 	}
 

@@ -73,8 +73,8 @@ token cache: sign in again after a restart. --ready-file is written once the san
 (with its URL) and removed when it stops, so scripts can wait for it.
 
 For CI-style runs it also writes the confidential app's secret and certificate (mode 0600)
-next to config.yaml: set NIMBUSCTL_CLIENT_ID to the id it prints and NIMBUSCTL_CLIENT_SECRET
-to the file's content (or NIMBUSCTL_CLIENT_CERTIFICATE to the certificate's path).`,
+next to config.yaml: set NIMBUSCTL_CLIENT_ID to the id it prints and NIMBUSCTL_CLIENT_SECRET_FILE
+to the secret's path (or NIMBUSCTL_CLIENT_CERTIFICATE to the certificate's path).`,
 		Example: `  $ nimbusctl sandbox &
   $ nimbusctl --profile sandbox auth login
   $ nimbusctl --profile sandbox addressbook list
@@ -164,7 +164,7 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, o *options) error {
 	io.Infof("Try (device codes are approved automatically, as %s):", emulator.DefaultUser)
 	io.Infof("  nimbusctl --profile %s auth login", Profile)
 	io.Infof("  nimbusctl --profile %s addressbook list", Profile)
-	io.Infof("CI-style: NIMBUSCTL_CLIENT_ID=%s NIMBUSCTL_CLIENT_SECRET=\"$(cat %s)\" nimbusctl --profile %s auth status",
+	io.Infof("CI-style: NIMBUSCTL_CLIENT_ID=%s NIMBUSCTL_CLIENT_SECRET_FILE=%s nimbusctl --profile %s auth status",
 		emulator.ConfidentialClientID, files.secret, Profile)
 
 	if o.readyFile != "" {

@@ -373,3 +373,40 @@ func TestSecretFilesOthersMayReadAreRefused(t *testing.T) {
 		})
 	}
 }
+
+// Item 6: profile names are [a-z0-9][a-z0-9_-]*; anything else exits 3 and writes nothing.
+func TestProfileNamesAreChecked(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	cfgFile := filepath.Join(e.Home, "config", "config.yaml")
+	e.MustRun("--profile", "prod-eu_2", "config", "set", "region", "de-02")
+	rule := `: use lowercase letters, digits, - and _, starting with a letter or digit`
+	for _, tc := range []struct {
+		args   []string
+		env    string // NIMBUSCTL_PROFILE
+		stderr string
+	}{
+		{[]string{"--profile", "prod.eu", "config", "set", "region", "de-02"}, "", `error: invalid profile name "prod.eu" (--profile)` + rule + "\nRun 'nimbusctl config set --help' for usage.\n"},
+		{[]string{"--profile", "Prod", "config", "set", "region", "de-02"}, "", `error: invalid profile name "Prod" (--profile)` + rule + ` (did you mean "prod"?)` + "\nRun 'nimbusctl config set --help' for usage.\n"},
+		{[]string{"--profile", "..", "addressbook", "list"}, "", `error: invalid profile name ".." (--profile)` + rule + "\nRun 'nimbusctl addressbook list --help' for usage.\n"},
+		{[]string{"--profile", "", "config", "list"}, "", `error: invalid profile name "" (--profile)` + rule + "\nRun 'nimbusctl config list --help' for usage.\n"},
+		{[]string{"--profile", "a\nb", "config", "list"}, "", `error: invalid profile name "a\nb" (--profile)` + rule + "\nRun 'nimbusctl config list --help' for usage.\n"},
+		{[]string{"--profile", "-x", "config", "list"}, "", `error: invalid profile name "-x" (--profile)` + rule + "\nRun 'nimbusctl config list --help' for usage.\n"},
+		{[]string{"config", "set", "region", "de-02"}, "prod.eu", `error: invalid profile name "prod.eu" (NIMBUSCTL_PROFILE)` + rule + "\n"},
+		{[]string{"addressbook", "list"}, "../x", `error: invalid profile name "../x" (NIMBUSCTL_PROFILE)` + rule + "\n"},
+		{[]string{"config", "use-profile", "Prod-EU_2"}, "", `error: invalid profile name "Prod-EU_2" (profile)` + rule + ` (did you mean "prod-eu_2"?)` + "\nRun 'nimbusctl config use-profile --help' for usage.\n"},
+	} {
+		before, _ := os.ReadFile(cfgFile)
+		e.Setenv("NIMBUSCTL_PROFILE", tc.env)
+		r, sent := runAndRecord(e, tc.args...)
+		e.Setenv("NIMBUSCTL_PROFILE", "")
+		if r.Code != 3 || r.Stdout != "" || r.Stderr != tc.stderr || len(sent) != 0 {
+			t.Errorf("%q (NIMBUSCTL_PROFILE=%q): exit %d %q, sent %q\nwant stderr %q", tc.args, tc.env, r.Code, r.Stderr, sent, tc.stderr)
+		}
+		if after, _ := os.ReadFile(cfgFile); string(after) != string(before) {
+			t.Errorf("%q changed config.yaml:\n%s", tc.args, after)
+		}
+	}
+	e.Run("config", "use-profile", "prod-eu_2").Expect(t, 0, "", "")
+	e.Run("config", "get", "region").Expect(t, 0, "de-02\n", "")
+}

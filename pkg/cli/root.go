@@ -29,6 +29,7 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/cli/task"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/trigger"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/version"
+	"github.com/nimbusctl/nimbusctl/pkg/config"
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 	"github.com/nimbusctl/nimbusctl/pkg/output"
 )
@@ -206,6 +207,11 @@ func checkGlobalFlags(f *cmdutil.Factory, cmd *cobra.Command) error {
 			return cmdutil.FlagErrorWrap(err)
 		}
 		f.Flags.Output = "json"
+	}
+	if cmd.Flags().Changed("profile") {
+		if err := config.CheckProfileName(f.Flags.Profile); err != nil {
+			return cmdutil.FlagErrorWrap(&config.ProfileNameError{Name: f.Flags.Profile, Source: "--profile"})
+		}
 	}
 	if f.Flags.NoColor {
 		f.IO.SetColorEnabled(false)

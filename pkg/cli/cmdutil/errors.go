@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/nimbusctl/nimbusctl/pkg/config"
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
 	"github.com/nimbusctl/nimbusctl/pkg/output"
@@ -124,6 +125,7 @@ func ExitCodeOf(err error) int {
 		pathErr    *httpx.PathError
 		jqErr      *output.JQLimitError
 		insecure   *secretfile.InsecureError
+		profileErr *config.ProfileNameError
 		validErr   nimbus.ValidationError
 	)
 	switch {
@@ -131,7 +133,8 @@ func ExitCodeOf(err error) int {
 		return exitErr.Code
 	case errors.Is(err, ErrCancelled), errors.Is(err, context.Canceled):
 		return ExitCancelled
-	case errors.As(err, &flagErr), errors.As(err, &inputErr), errors.As(err, &validErr), errors.As(err, &pathErr), errors.As(err, &jqErr):
+	case errors.As(err, &flagErr), errors.As(err, &inputErr), errors.As(err, &validErr), errors.As(err, &pathErr), errors.As(err, &jqErr),
+		errors.As(err, &profileErr):
 		return ExitInvalid
 	case errors.As(err, &authErr), errors.As(err, &insecure):
 		return ExitAuth

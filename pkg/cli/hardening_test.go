@@ -18,6 +18,7 @@ import (
 
 	"github.com/nimbusctl/nimbusctl/pkg/cli/clitest"
 	"github.com/nimbusctl/nimbusctl/pkg/emulator"
+	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
 )
 
 // runAndRecord runs one command line and returns its result and the requests that reached
@@ -409,4 +410,38 @@ func TestProfileNamesAreChecked(t *testing.T) {
 	}
 	e.Run("config", "use-profile", "prod-eu_2").Expect(t, 0, "", "")
 	e.Run("config", "get", "region").Expect(t, 0, "de-02\n", "")
+}
+
+// Item 7: webhook URLs of both services are https, loopback excepted: one rule.
+func TestWebhookURLsAreHTTPS(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	const plain = `"http://hooks.example.com/x" is plain http: the events carry customer data and must travel encrypted; use https:// (http is allowed only to loopback, for a local receiver)`
+	for _, tc := range []struct {
+		args   []string
+		code   int
+		stderr string
+		sent   int
+	}{
+		{[]string{"trigger", "create", "tasks", "--url", "http://hooks.example.com/x", "--service", "support@contoso.com", "--event", "Created"}, 3,
+			"error: --url: " + plain + "\nRun 'nimbusctl trigger create --help' for usage.\n", 0},
+		{[]string{"nps", "webhooks", "create", "--event", "responses", "--url", "http://hooks.example.com/x"}, 3,
+			"error: --url: " + plain + "\nRun 'nimbusctl nps webhooks create --help' for usage.\n", 0},
+		{[]string{"trigger", "create", "scheduler-entries", "--url", "ftp://hooks.example.com/x", "--service", "support@contoso.com", "--event", "Created"}, 3,
+			"error: --url: \"ftp://hooks.example.com/x\" is not an https:// URL\nRun 'nimbusctl trigger create --help' for usage.\n", 0},
+		{[]string{"nps", "webhooks", "create", "--event", "responses", "--url", "/relative"}, 3,
+			"error: --url: \"/relative\" is not an absolute URL: give one such as https://hooks.example.com/events\nRun 'nimbusctl nps webhooks create --help' for usage.\n", 0},
+		{[]string{"trigger", "create", "tasks", "--url", "http://127.0.0.1:8080/hook", "--service", "support@contoso.com", "--event", "Created", "-o", "json", "--jq", "length > 0"}, 0, "", 2},
+		{[]string{"nps", "webhooks", "create", "--event", "responses", "--url", "https://hooks.example.com/nps", "--jq", ".url"}, 0, "", 1},
+		{[]string{"nps", "webhooks", "create", "--event", "responses", "--url", "http://localhost:9000/nps", "--jq", ".url"}, 0, "", 1},
+	} {
+		r, sent := runAndRecord(e, tc.args...)
+		if r.Code != tc.code || r.Stderr != tc.stderr || len(sent) != tc.sent {
+			t.Errorf("%q: exit %d %q, sent %q\nwant exit %d %q, %d requests", tc.args, r.Code, r.Stderr, sent, tc.code, tc.stderr, tc.sent)
+		}
+	}
+	// The clients hold the same rule, whatever calls them.
+	if err := (nimbus.TaskTriggerConfig{URL: "http://hooks.example.com/x", Services: []string{"a"}, TaskEvents: []string{"Created"}}).Validate(); err == nil || err.Error() != "invalid request: url: "+plain {
+		t.Errorf("nimbus client: %v", err)
+	}
 }

@@ -136,6 +136,27 @@ func CheckScheme(u *url.URL) error {
 	return fmt.Errorf("unsupported URL scheme %q in %s", u.Scheme, u.Redacted())
 }
 
+// CheckWebhookURL is the rule for a URL a service is asked to POST events to (a Nimbus
+// trigger, an nps.today webhook): absolute, with a host, and https — or http to loopback,
+// for a local receiver. The events carry customers' names and numbers; they travel
+// encrypted, as our own requests do.
+func CheckWebhookURL(raw string) error {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || !u.IsAbs() || u.Host == "" || u.Hostname() == "" {
+		return fmt.Errorf("%q is not an absolute URL: give one such as https://hooks.example.com/events", raw)
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		if IsLoopback(u.Hostname()) {
+			return nil
+		}
+		return fmt.Errorf("%q is plain http: the events carry customer data and must travel encrypted; use https:// (http is allowed only to loopback, for a local receiver)", raw)
+	}
+	return fmt.Errorf("%q is not an https:// URL", raw)
+}
+
 // IsLoopback reports whether host is localhost or a loopback address.
 func IsLoopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {

@@ -341,9 +341,8 @@ func (c *Client) Subscribe(ctx context.Context, event WebhookEvent, target strin
 	default:
 		return Webhook{}, invalid("event", "unknown event %q: allowed: %s", event, strings.Join(WebhookEvents, ", "))
 	}
-	u, err := url.Parse(target)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return Webhook{}, invalid("url", "%q is not an absolute http(s) URL", target)
+	if err := httpx.CheckWebhookURL(target); err != nil {
+		return Webhook{}, invalid("url", "%v", err)
 	}
 	if campaign != "" && !campaign.Numeric() {
 		return Webhook{}, invalid("campaignId", "%q is not a campaign id (a number)", campaign)

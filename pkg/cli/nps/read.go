@@ -3,13 +3,13 @@ package nps
 import (
 	"encoding/json"
 	"errors"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
+	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 	"github.com/nimbusctl/nimbusctl/pkg/npstoday"
 	"github.com/nimbusctl/nimbusctl/pkg/output"
 )
@@ -252,6 +252,7 @@ func newCmdWebhooks(f *cmdutil.Factory) *cobra.Command {
 		Long: `Creates a webhook subscription with the body nps.today's connector sends since 2023:
 {"Filter":{"Include":{"campaignId":N}},"Url":URL,"Model":"Response"|"CampaignMember"}.
 nps.today then POSTs each new response (or campaign member) to the URL, in PascalCase.
+The URL must be https (plain http is accepted only to loopback), as for 'trigger create'.
 Prints the subscription id that 'webhooks delete' takes.`,
 		Example: `  $ nimbusctl nps webhooks create --event responses --url https://hooks.contoso.com/nps --campaign 101
   $ nimbusctl nps webhooks create --event campaignmembers --url https://hooks.contoso.com/members -o json`,
@@ -260,8 +261,8 @@ Prints the subscription id that 'webhooks delete' takes.`,
 			if target == "" {
 				return cmdutil.FlagErrorf("--url is required")
 			}
-			if u, err := url.Parse(target); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-				return cmdutil.FlagErrorf("--url: %q is not an absolute https:// URL", target)
+			if err := httpx.CheckWebhookURL(target); err != nil {
+				return cmdutil.FlagErrorf("--url: %v", err)
 			}
 			if campaign != "" && !npstoday.ID(campaign).Numeric() {
 				return cmdutil.FlagErrorf("--campaign: %q is not a campaign id (a number; see nimbusctl nps campaigns list)", campaign)

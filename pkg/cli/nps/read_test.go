@@ -129,7 +129,7 @@ func TestNpsWebhooks(t *testing.T) {
 		t.Errorf("left %+v", e.Emu.NPSWebhooks())
 	}
 	e.Run("nps", "webhooks", "create", "--url", "ftp://x").
-		Expect(t, 3, "", "error: --url: \"ftp://x\" is not an absolute https:// URL\nRun 'nimbusctl nps webhooks create --help' for usage.\n")
+		Expect(t, 3, "", "error: --url: \"ftp://x\" is not an https:// URL\nRun 'nimbusctl nps webhooks create --help' for usage.\n")
 	e.Run("nps", "webhooks", "create", "--url", "https://x.example", "--campaign", "Sales").
 		Expect(t, 3, "", "error: --campaign: \"Sales\" is not a campaign id (a number; see nimbusctl nps campaigns list)\nRun 'nimbusctl nps webhooks create --help' for usage.\n")
 	e.Run("nps", "webhooks", "create", "--url", "https://x.example", "--event", "surveys").

@@ -445,3 +445,49 @@ func TestWebhookURLsAreHTTPS(t *testing.T) {
 		t.Errorf("nimbus client: %v", err)
 	}
 }
+
+// Item 8: `api` checks a JSON body before sending it, builds objects from a[][b]=v, and
+// applies -F and -f in command-line order.
+func TestAPIBodiesAndFields(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	bad := filepath.Join(e.Home, "bad.json")
+	os.WriteFile(bad, []byte("{\n  \"serviceUpn\": \"support@contoso.com\",\n  oops\n}\n"), 0o600)
+	usage := "Run 'nimbusctl api --help' for usage.\n"
+	for _, tc := range []struct {
+		name   string
+		opts   clitest.RunOpts
+		args   []string
+		code   int
+		stderr string // exact, or a line of the --debug trace
+		sent   []string
+	}{
+		{"non-JSON --input", clitest.RunOpts{}, []string{"api", "POST", "/v1/ExternalTasks", "--input", bad}, 3,
+			"error: --input: " + bad + " is not JSON at line 3, column 3 (invalid character 'o' looking for beginning of object key string); nothing was sent. To send another type, add -H 'Content-Type: <type>'\n" + usage, nil},
+		{"non-JSON stdin", clitest.RunOpts{Stdin: "serviceUpn=x"}, []string{"nps", "api", "POST", "/campaigns/101/respondent", "--input", "-"}, 3,
+			"error: --input: stdin is not JSON at line 1, column 1 (invalid character 's' looking for beginning of value); nothing was sent. To send another type, add -H 'Content-Type: <type>'\nRun 'nimbusctl nps api --help' for usage.\n", nil},
+		{"another type, said so", clitest.RunOpts{Stdin: "plain text"}, []string{"api", "POST", "/v1/ExternalTasks", "--input", "-", "-H", "Content-Type: text/plain"}, 7,
+			"", []string{"POST /nimbus/v1/ExternalTasks"}},
+		{"a[][b]=v builds objects", clitest.RunOpts{}, []string{"api", "POST", "/v1/ExternalTasks", "--debug",
+			"-f", "serviceUpn=support@contoso.com", "-f", "preferredUsers[][upn]=anna.meier@contoso.com", "-F", "preferredUsers[][priority]=1",
+			"-f", "preferredUsers[][upn]=agent@contoso.com", "-F", "preferredUsers[][priority]=2"}, 0,
+			`{"preferredUsers":[{"priority":1,"upn":"anna.meier@contoso.com"},{"priority":2,"upn":"agent@contoso.com"}],"serviceUpn":"support@contoso.com"}`,
+			[]string{"POST /nimbus/v1/ExternalTasks"}},
+		{"fields keep their order", clitest.RunOpts{}, []string{"api", "GET", "/v1/tasks/events", "-f", "x[]=a", "-F", "x[]=1", "-f", "x[]=b", "-F", "x[]=true"}, 0,
+			"", []string{"GET /nimbus/v1/tasks/events?x=a&x=1&x=b&x=true"}},
+	} {
+		before := len(e.Emu.Received())
+		r := e.RunWith(tc.opts, tc.args...)
+		var sent []string
+		for _, q := range e.Emu.Received()[before:] {
+			sent = append(sent, q.Method+" "+q.URI)
+		}
+		okErr := r.Stderr == tc.stderr || (strings.HasPrefix(tc.stderr, "{") && strings.Contains(r.Stderr, "\n"+tc.stderr+"\n"))
+		if tc.code == 7 {
+			okErr = strings.HasPrefix(r.Stderr, "error: AddExternalTask: 400 Bad Request")
+		}
+		if r.Code != tc.code || !okErr || !slices.Equal(sent, tc.sent) {
+			t.Errorf("%s: exit %d, sent %q, stderr:\n%s\nwant exit %d, sent %q, stderr %q", tc.name, r.Code, sent, r.Stderr, tc.code, tc.sent, tc.stderr)
+		}
+	}
+}

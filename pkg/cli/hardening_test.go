@@ -491,3 +491,44 @@ func TestAPIBodiesAndFields(t *testing.T) {
 		}
 	}
 }
+
+// Item 9: nps.today bodies carry only documented fields, campaign ids are int32 and positive,
+// and the API key is read without echo (see output.TestReadSecretDoesNotEcho for the terminal).
+func TestNPSTodayInputs(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	idRule := `" is not a campaign id: ids are whole numbers from 1 to 2147483647 (see 'nimbusctl nps campaigns list')` + "\n"
+	for _, tc := range []struct {
+		args   []string
+		code   int
+		stderr string
+		sent   []string
+	}{
+		{[]string{"nps", "employee", "add", "--email", "nora@contoso.com", "--external-id", "E-1"}, 3,
+			"error: unknown flag: --external-id\nRun 'nimbusctl nps employee add --help' for usage.\n", nil},
+		{[]string{"nps", "survey", "send", "--campaign", "3000000000", "--email", "ada@example.com"}, 3, `error: campaign: "3000000000` + idRule, nil},
+		{[]string{"nps", "survey", "send", "--campaign", "0", "--email", "ada@example.com"}, 3, `error: campaign: "0` + idRule, nil},
+		{[]string{"nps", "survey", "send", "--campaign", "-101", "--email", "ada@example.com"}, 3, `error: campaign: "-101` + idRule, nil},
+		{[]string{"nps", "webhooks", "create", "--url", "https://hooks.example.com/nps", "--campaign", "2147483648"}, 3,
+			`error: --campaign: "2147483648` + idRule[:len(idRule)-1] + "\nRun 'nimbusctl nps webhooks create --help' for usage.\n", nil},
+		{[]string{"nps", "survey", "after-call", "-", "--campaign-map", "support@contoso.com=-1"}, 3, `error: campaign: "-1` + idRule, nil},
+	} {
+		r, sent := runAndRecord(e, tc.args...)
+		if r.Code != tc.code || r.Stderr != tc.stderr || !slices.Equal(sent, tc.sent) {
+			t.Errorf("%q: exit %d, sent %q, stderr %q\nwant exit %d, stderr %q", tc.args, r.Code, sent, r.Stderr, tc.code, tc.stderr)
+		}
+	}
+	// What AddEmployee gets: the contract's fields only.
+	e.MustRun("nps", "employee", "add", "--email", "nora@contoso.com", "--first-name", "Nora", "--team", "Support")
+	for _, emp := range e.Emu.NPSEmployees() {
+		if emp["email"] == "nora@contoso.com" {
+			if _, ok := emp["externalId"]; ok {
+				t.Errorf("externalId sent: %v", emp)
+			}
+		}
+	}
+	// On a (test) terminal the key is asked for, said not to be shown, and read.
+	e.Setenv("NPSTODAY_API_KEY", "")
+	e.RunWith(clitest.RunOpts{TTY: true, Stdin: emulator.NPSTodayAPIKey + "\n"}, "nps", "login", "--with-key").
+		Expect(t, 0, "", "Paste the nps.today API key and press Enter (it is not shown):\n✓ Saved the nps.today API key for profile default in "+filepath.Join(e.Home, "config", "npstoday", "default.key")+"\n")
+}

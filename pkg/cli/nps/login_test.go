@@ -86,7 +86,7 @@ func TestNpsLoginStatusLogout(t *testing.T) {
 	// On a terminal, login confirms; with NPSTODAY_API_KEY set it warns that the variable wins.
 	e.Setenv("NPSTODAY_API_KEY", emulator.NPSTodayOtherAPIKey)
 	e.RunWith(clitest.RunOpts{TTY: true, Stdin: emulator.NPSTodayAPIKey}, "nps", "login", "--with-key").Expect(t, 0, "",
-		"Paste the nps.today API key and press Enter:\n! NPSTODAY_API_KEY is set and takes precedence over the saved key\n✓ Saved the nps.today API key for profile default in "+keyFile+"\n")
+		"Paste the nps.today API key and press Enter (it is not shown):\n! NPSTODAY_API_KEY is set and takes precedence over the saved key\n✓ Saved the nps.today API key for profile default in "+keyFile+"\n")
 	e.Setenv("NPSTODAY_API_KEY", "")
 
 	// A stored key readable by others is refused.

@@ -122,7 +122,7 @@ public: see 'nimbusctl nps status' and docs/nps.md.`,
 	}
 	responses.Flags().StringVar(&since, "since", "", "only responses since `TIME`: RFC 3339, a date (2026-03-01) or an age (7d, 12h)")
 
-	var e npstoday.Employee
+	var e npstoday.NewEmployee
 	var inactive bool
 	add := &cobra.Command{
 		Use:   "add --email EMAIL",
@@ -166,7 +166,6 @@ public: see 'nimbusctl nps status' and docs/nps.md.`,
 	fl.StringVar(&e.Team, "team", "", "team")
 	fl.StringVar(&e.Division, "division", "", "division")
 	fl.StringVar(&e.PhoneNumber, "phone", "", "phone number (normalized to E.164 with the profile's default_country)")
-	fl.StringVar(&e.ExternalID, "external-id", "", "your own id for the employee")
 	fl.BoolVar(&inactive, "inactive", false, "the employee may not be contacted")
 
 	cmd.AddCommand(analytics, responses, add)
@@ -264,8 +263,10 @@ Prints the subscription id that 'webhooks delete' takes.`,
 			if err := httpx.CheckWebhookURL(target); err != nil {
 				return cmdutil.FlagErrorf("--url: %v", err)
 			}
-			if campaign != "" && !npstoday.ID(campaign).Numeric() {
-				return cmdutil.FlagErrorf("--campaign: %q is not a campaign id (a number; see nimbusctl nps campaigns list)", campaign)
+			if campaign != "" {
+				if err := npstoday.ID(campaign).Check(); err != nil {
+					return cmdutil.FlagErrorf("--%v", err)
+				}
 			}
 			c, err := f.NPS()
 			if err != nil {

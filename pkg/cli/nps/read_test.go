@@ -131,7 +131,7 @@ func TestNpsWebhooks(t *testing.T) {
 	e.Run("nps", "webhooks", "create", "--url", "ftp://x").
 		Expect(t, 3, "", "error: --url: \"ftp://x\" is not an https:// URL\nRun 'nimbusctl nps webhooks create --help' for usage.\n")
 	e.Run("nps", "webhooks", "create", "--url", "https://x.example", "--campaign", "Sales").
-		Expect(t, 3, "", "error: --campaign: \"Sales\" is not a campaign id (a number; see nimbusctl nps campaigns list)\nRun 'nimbusctl nps webhooks create --help' for usage.\n")
+		Expect(t, 3, "", "error: --campaign: \"Sales\" is not a campaign id: ids are whole numbers from 1 to 2147483647 (see 'nimbusctl nps campaigns list')\nRun 'nimbusctl nps webhooks create --help' for usage.\n")
 	e.Run("nps", "webhooks", "create", "--url", "https://x.example", "--event", "surveys").
 		Expect(t, 3, "", "error: invalid argument \"surveys\" for \"--event\" flag: valid values are responses, campaignmembers\nRun 'nimbusctl nps webhooks create --help' for usage.\n")
 	e.Run("nps", "webhooks", "create", "--url", "https://x.example", "--campaign", "999").

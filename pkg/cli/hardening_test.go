@@ -532,3 +532,87 @@ func TestNPSTodayInputs(t *testing.T) {
 	e.RunWith(clitest.RunOpts{TTY: true, Stdin: emulator.NPSTodayAPIKey + "\n"}, "nps", "login", "--with-key").
 		Expect(t, 0, "", "Paste the nps.today API key and press Enter (it is not shown):\n✓ Saved the nps.today API key for profile default in "+filepath.Join(e.Home, "config", "npstoday", "default.key")+"\n")
 }
+
+// Item 10: the CSV edges of imports and their reports.
+func TestCSVEdges(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true }))
+	file := func(name, content string) string {
+		p := filepath.Join(e.Home, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	fix := "export the data as CSV (in Excel: File > Save As > CSV UTF-8) and import that"
+	xlsx := file("contacts.xlsx", "PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00[Content_Types].xml")
+	unclosed := file("unclosed.csv", "externalId,firstName\nC-1,Ada\nC-2,\"Grace\nC-3,Linus\nC-4,Ken\n")
+	google := file("google.csv", "Name,Given Name,E-mail 1 - Value\nAda Lovelace,Ada,ada@example.com\n")
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"binary file", []string{"contact", "import", "Customers", xlsx}, 3,
+			"error: " + xlsx + ": not a text CSV file (it is a zip archive, such as an Excel .xlsx workbook): " + fix + "\n"},
+		{"binary file, schedule", []string{"schedule", "import", xlsx, "--service", "support@contoso.com"}, 3,
+			"error: " + xlsx + ": not a text CSV file (it is a zip archive, such as an Excel .xlsx workbook): " + fix + "\n"},
+		{"unclosed quote", []string{"contact", "import", "Customers", unclosed}, 3,
+			unclosed + `:3: a quoted cell opens on this line and is never closed, so every line after it was read into that cell: add the closing "` + "\n" +
+				"error: 1 invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)\n"},
+		{"missing id, Google export", []string{"contact", "import", "Customers", google}, 3,
+			"error: " + google + `: no column holds the external id: name one externalId (or External ID, ID, Customer ID), or pick one of the file's columns with --id-column (e.g. --id-column "E-mail 1 - Value")` + "\n"},
+	} {
+		r, sent := runAndRecord(e, tc.args...)
+		var writes []string
+		for _, s := range sent {
+			if !strings.HasPrefix(s, "GET ") {
+				writes = append(writes, s)
+			}
+		}
+		if r.Code != tc.code || r.Stderr != tc.stderr || len(writes) != 0 {
+			t.Errorf("%s: exit %d, writes %q, stderr:\n%s\nwant exit %d, stderr:\n%s", tc.name, r.Code, writes, r.Stderr, tc.code, tc.stderr)
+		}
+	}
+
+	// Outlook's classic country columns land in the addresses.
+	classic := file("outlook-classic.csv", "E-mail Address,First Name,Business City,Business Country,Home Country,Other Country\nada@example.com,Ada,London,United Kingdom,Switzerland,France\n")
+	e.MustRun("contact", "import", "Customers", classic, "--id-column", "E-mail Address")
+	got, _ := json.Marshal(e.Emu.Contacts("Customers")[0]["addresses"])
+	if !strings.Contains(string(got), `"United Kingdom"`) || !strings.Contains(string(got), `"Switzerland"`) || !strings.Contains(string(got), `"France"`) {
+		t.Errorf("addresses %s", got)
+	}
+
+	// The report is formula-safe, and a value starting with ' survives export and import.
+	report := filepath.Join(e.Home, "report.csv")
+	tricky := file("tricky.csv", "externalId,firstName,company\n=2+2,'=1+1,@SUM(1)\n")
+	e.MustRun("contact", "import", "Customers", tricky, "--report", report)
+	rep, _ := os.ReadFile(report)
+	if want := "line,key,action,status,error\n2,'=2+2,add,ok,\n"; string(rep) != want {
+		t.Errorf("report:\n%s\nwant\n%s", rep, want)
+	}
+	found := 0
+	for _, c := range e.Emu.Contacts("Customers") {
+		if c["externalId"] == "=2+2" {
+			found++
+			if c["firstName"] != "=1+1" || c["company"] != "@SUM(1)" {
+				t.Errorf("imported %v", c)
+			}
+		}
+	}
+	e.Emu.PutContacts("Customers", []map[string]any{{"externalId": "Q-1", "firstName": "'=x", "lastName": "''", "company": "'plain"}})
+	exported := file("export.csv", e.MustRun("contact", "export", "Customers").Stdout)
+	e.MustRun("contact", "import", "Partners", exported)
+	for _, c := range e.Emu.Contacts("Partners") {
+		if c["externalId"] == "Q-1" {
+			found++
+			if c["firstName"] != "'=x" || c["lastName"] != "''" || c["company"] != "'plain" {
+				t.Errorf("round trip: %v", c)
+			}
+		}
+	}
+	if found != 2 {
+		t.Errorf("found %d of the 2 contacts", found)
+	}
+}

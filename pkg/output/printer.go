@@ -384,7 +384,9 @@ func writeCSV(w io.Writer, rows [][]any, cols []Column, tty bool) error {
 
 // SafeCSVCell defuses spreadsheet formulas: a cell starting with = + - @ (or tab/CR) gets a
 // leading apostrophe unless it is plainly a number or phone number ("+41 44 123 45 67"), which
-// spreadsheets do not execute. The importer strips that apostrophe again, so exports round-trip.
+// spreadsheets do not execute. The importer strips that apostrophe again, so exports
+// round-trip — also a value that itself starts with an apostrophe the importer would strip
+// ("'=x", or two apostrophes): it gets one more.
 func SafeCSVCell(s string) string {
 	if s == "" {
 		return s
@@ -397,13 +399,20 @@ func SafeCSVCell(s string) string {
 			return s
 		}
 		return "'" + s
+	case '\'':
+		if len(s) >= 2 && strings.ContainsRune(defused, rune(s[1])) {
+			return "'" + s
+		}
 	}
 	return s
 }
 
+// defused are the characters after which UndoSafeCSVCell strips a leading apostrophe.
+const defused = "=+-@\t\r'"
+
 // UndoSafeCSVCell reverses SafeCSVCell.
 func UndoSafeCSVCell(s string) string {
-	if len(s) >= 2 && s[0] == '\'' && strings.ContainsRune("=+-@\t\r", rune(s[1])) {
+	if len(s) >= 2 && s[0] == '\'' && strings.ContainsRune(defused, rune(s[1])) {
 		return s[1:]
 	}
 	return s

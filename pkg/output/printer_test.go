@@ -98,7 +98,7 @@ func TestCSVUsesFieldNamesAndDefusesFormulas(t *testing.T) {
 	if out != want {
 		t.Errorf("got\n%s\nwant\n%s", out, want)
 	}
-	for _, s := range []string{"=1+1", "@x", "+x1", "-y", "+41 44", "plain"} {
+	for _, s := range []string{"=1+1", "@x", "+x1", "-y", "+41 44", "plain", "'=2+2", "''", "'''x", "'+41 44", "'plain", "'", "'@SUM(1)"} {
 		if UndoSafeCSVCell(SafeCSVCell(s)) != s {
 			t.Errorf("round trip of %q failed", s)
 		}

@@ -141,6 +141,9 @@ func newServiceClient(f *cmdutil.Factory, service string) (*httpx.Client, error)
 		}
 		cfg.Auth = auth.BearerFunc(src, auth.ResourceNimbus)
 	case "odata":
+		if err := p.CheckODataURL(); err != nil {
+			return nil, cmdutil.InvalidInputf("%v", err)
+		}
 		cfg.BaseURL = p.ODataURL()
 		src, err := f.Tokens()
 		if err != nil {
@@ -195,12 +198,12 @@ func tokenSource(f *cmdutil.Factory) (auth.Source, error) {
 	if tok != "" || odataTok != "" {
 		s := auth.Static{Values: map[auth.Resource]auth.Token{}}
 		if tok != "" {
-			s.Default = auth.Token{AccessToken: tok, Source: "NIMBUSCTL_TOKEN"}
+			s.Default = auth.Token{AccessToken: tok, Source: "NIMBUSCTL_TOKEN", Raw: true}
 		} else {
 			s.Next = authcmd.LazySource(f) // NIMBUSCTL_ODATA_TOKEN alone: the rest as usual
 		}
 		if odataTok != "" {
-			s.Values[auth.ResourceOData] = auth.Token{AccessToken: odataTok, Source: "NIMBUSCTL_ODATA_TOKEN"}
+			s.Values[auth.ResourceOData] = auth.Token{AccessToken: odataTok, Source: "NIMBUSCTL_ODATA_TOKEN", Raw: true}
 		}
 		return s, nil
 	}

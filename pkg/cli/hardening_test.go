@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/nimbusctl/nimbusctl/pkg/cli/clitest"
@@ -614,5 +615,68 @@ func TestCSVEdges(t *testing.T) {
 	}
 	if found != 2 {
 		t.Errorf("found %d of the 2 contacts", found)
+	}
+}
+
+// Item 11: messages say what is true and what to do.
+func TestMessagesSayWhatIsTrue(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+
+	// A raw token the service refuses: signing in cannot help, a fresh token can.
+	e.Setenv("NIMBUSCTL_TOKEN", "expired-or-forged")
+	e.Run("addressbook", "list").Expect(t, 4, "", "error: GetAddressBooks: 401 Unauthorized: Unauthorized. The token is invalid or was revoked.\n"+
+		"NIMBUSCTL_TOKEN was refused: it has expired, or was issued for another resource or tenant. Set a fresh token, or unset NIMBUSCTL_TOKEN to use the account of 'nimbusctl auth login'.\n")
+
+	// auth status does not call a token it never checked "ok".
+	var rows []map[string]string
+	if err := json.Unmarshal([]byte(e.MustRun("auth", "status", "-o", "json").Stdout), &rows); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r["status"] != "unchecked" || !strings.Contains(r["detail"], "only the service can tell") {
+			t.Errorf("auth status row %v", r)
+		}
+	}
+	e.Setenv("NIMBUSCTL_TOKEN", e.Emu.IssueToken(emulator.DefaultUser, emulator.NimbusAudience, time.Hour))
+
+	// Only endpoint overridden, no config file: the feed's URL is not guessed, and doctor
+	// says there is no config file instead of naming one.
+	e.Setenv("NIMBUSCTL_ODATA_URL", "")
+	oDataMsg := "odata_url is not set, and the reporting feed's URL cannot be derived from endpoint (" + e.Emu.NimbusURL() + ", from env NIMBUSCTL_ENDPOINT); " +
+		"the region's default (https://api.ch-01.luware.cloud/v1/odata) would be a guess: set odata_url (nimbusctl config set odata_url https://api.<cluster>.luware.cloud/v1/odata), or region instead of endpoint"
+	r, sent := runAndRecord(e, "doctor", "-o", "json")
+	var checks []map[string]any
+	if err := json.Unmarshal([]byte(r.Stdout), &checks); err != nil || r.Code != 0 {
+		t.Fatalf("doctor: exit %d %q %v", r.Code, r.Stderr, err)
+	}
+	cfgPath := filepath.Join(e.Home, "config", "config.yaml")
+	if want := "profile default (no config file: " + cfgPath + " does not exist; settings come from the environment and the defaults); Nimbus API " + e.Emu.NimbusURL(); checks[0]["detail"] != want {
+		t.Errorf("config check %q\nwant %q", checks[0]["detail"], want)
+	}
+	if checks[3]["check"] != "odata" || checks[3]["status"] != "skipped" || checks[3]["detail"] != oDataMsg {
+		t.Errorf("odata check %v", checks[3])
+	}
+	for _, s := range sent {
+		if strings.Contains(s, "/odata") {
+			t.Errorf("doctor reached the feed: %s", s)
+		}
+	}
+	r, sent = runAndRecord(e, "codes", "list")
+	if r.Code != 3 || r.Stderr != "error: "+oDataMsg+"\n" || len(sent) != 0 {
+		t.Errorf("codes list: exit %d %q, sent %q", r.Code, r.Stderr, sent)
+	}
+
+	// The docs say what the code does: api reaches the feed; auth login is the one command
+	// that shows a device code without a terminal, in its help and in the cron guide.
+	codes, _ := os.ReadFile(filepath.Join("..", "..", "docs", "codes.md"))
+	cron, _ := os.ReadFile(filepath.Join("..", "..", "docs", "cron.md"))
+	help := e.MustRun("auth", "--help").Stdout
+	if !strings.Contains(string(codes), "`nimbusctl api --service odata` reaches the feed") || strings.Contains(string(codes), "does not reach the feed") {
+		t.Error("docs/codes.md is wrong about api and the feed")
+	}
+	if !strings.Contains(string(cron), "Only `nimbusctl auth login`, which you run to sign in, shows its device code on stderr\nwith or without a terminal") ||
+		!strings.Contains(help, "'auth login' is the exception: you asked for it, so it shows the code with or without a\nterminal.") {
+		t.Error("docs/cron.md and 'auth --help' disagree on device codes without a terminal")
 	}
 }

@@ -98,6 +98,9 @@ func printError(f *cmdutil.Factory, cmd *cobra.Command, err error, code int) {
 		fmt.Fprintf(w, "Run '%s --help' for usage.\n", cmd.CommandPath())
 	case code == cmdutil.ExitAuth && errors.As(err, &apiErr) && apiErr.Service == "npstoday":
 		fmt.Fprintln(w, "Check the nps.today API key and npstoday_auth_scheme (raw, bearer, basic): nimbusctl nps status")
+	case code == cmdutil.ExitAuth && errors.As(err, &apiErr) && (apiErr.Service == "nimbus" || apiErr.Service == "odata"):
+		// The service refused the credential in use: say which, and what fixes that one.
+		fmt.Fprintln(w, authcmd.RefusedHint(f, apiErr.Service))
 	case code == cmdutil.ExitAuth && !strings.Contains(err.Error(), "auth login") && !strings.Contains(err.Error(), "nps login"):
 		fmt.Fprintln(w, "To sign in, run: nimbusctl auth login")
 	case code == cmdutil.ExitUnavailable:

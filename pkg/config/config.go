@@ -70,6 +70,7 @@ type Config struct {
 	v        *viper.Viper
 	selected string // from --profile or NIMBUSCTL_PROFILE; empty: the file's current_profile
 	getenv   Getenv
+	exists   bool // config.yaml was there to read
 }
 
 // ProfileNameError is a profile name outside [a-z0-9][a-z0-9_-]*. Such a name would nest in
@@ -124,6 +125,8 @@ func Load(dirs Dirs, profile string, getenv Getenv) (*Config, error) {
 		if !errors.As(err, &nf) {
 			return nil, fmt.Errorf("reading %s: %w", c.path, err)
 		}
+	} else if err == nil {
+		c.exists = true
 	}
 	c.selected = profile
 	source := "--profile"
@@ -140,6 +143,10 @@ func Load(dirs Dirs, profile string, getenv Getenv) (*Config, error) {
 
 // Path is the config file's location.
 func (c *Config) Path() string { return c.path }
+
+// Exists reports whether the config file was there when it was loaded (without one, every
+// setting comes from the environment and the defaults).
+func (c *Config) Exists() bool { return c.exists }
 
 // ProfileName is the profile in effect.
 func (c *Config) ProfileName() string {
@@ -302,6 +309,18 @@ func (p *Profile) NimbusURL() string {
 	}
 	r, _ := FindRegion(p.Get("region"))
 	return r.Endpoint
+}
+
+// CheckODataURL refuses to guess the feed's URL: when endpoint points the connector API
+// somewhere of its own and odata_url is not set, the region's feed (the default one, ch-01,
+// unless region is set) is most likely not the feed of that API.
+func (p *Profile) CheckODataURL() error {
+	if p.Get("odata_url") != "" || p.Get("endpoint") == "" || p.Source("region") != "default" {
+		return nil
+	}
+	return fmt.Errorf("odata_url is not set, and the reporting feed's URL cannot be derived from endpoint (%s, from %s); "+
+		"the region's default (%s) would be a guess: set odata_url (nimbusctl config set odata_url https://api.<cluster>.luware.cloud/v1/odata), or region instead of endpoint",
+		p.Get("endpoint"), p.Source("endpoint"), p.ODataURL())
 }
 
 // ODataURL is the reporting feed base: odata_url, else the region's.

@@ -34,8 +34,10 @@ Credentials, first match wins:
 Files holding a credential (the token cache, the certificate, the secret file, the nps.today
 key file) must be readable by their owner only (chmod 600): any other mode is refused, exit 4.
 
-Without a terminal nimbusctl never starts a device-code sign-in: a command that has no usable
-credential exits 4 and says what to run or set. On a terminal it signs in inline.`,
+Without a terminal no command starts a device-code sign-in on its own: a command that has no
+usable credential exits 4 and says what to run or set. On a terminal it signs in inline.
+'auth login' is the exception: you asked for it, so it shows the code with or without a
+terminal.`,
 		Example: `  $ nimbusctl auth login --tenant contoso.onmicrosoft.com --client-id 3f1d2c7b-...
   $ nimbusctl auth status
   $ curl -H "Authorization: Bearer $(nimbusctl auth token)" https://api.luware.cloud/v2/AddressBooks
@@ -172,7 +174,7 @@ func warnOverrides(f *cmdutil.Factory) {
 // ResourceStatus is one row of `auth status`.
 type ResourceStatus struct {
 	Resource  string `json:"resource"`
-	Status    string `json:"status"` // ok | unavailable
+	Status    string `json:"status"` // ok | unchecked | unavailable
 	Account   string `json:"account"`
 	Tenant    string `json:"tenant"`
 	Source    string `json:"source"`
@@ -189,7 +191,12 @@ func newCmdStatus(f *cmdutil.Factory) *cobra.Command {
 		Long: `Gets a token for each resource the way commands do (silently: status never signs in) and
 shows who it is for, where it comes from and when it expires. Exits 4 when there is no usable
 credential for the connector API; a resource that is unavailable on its own (the OData feed
-without consent) is reported in its row.`,
+without consent) is reported in its row.
+
+STATUS is ok for a token Entra ID issued (from the sign-in, its cache or the app's
+credential), and unchecked for a raw token from NIMBUSCTL_TOKEN or NIMBUSCTL_ODATA_TOKEN:
+that one is used as it is, and only the service can tell whether it is still valid
+('nimbusctl doctor' tries it).`,
 		Example: `  $ nimbusctl auth status
   $ nimbusctl auth status -o json --jq '.[] | select(.resource == "nimbus") | .expiresOn'`,
 		Args: cmdutil.NoArgs,
@@ -212,6 +219,10 @@ without consent) is reported in its row.`,
 					row.Status, row.Account, row.Tenant, row.Source = "ok", tok.Account, tok.Tenant, tok.Source
 					if !tok.ExpiresOn.IsZero() {
 						row.ExpiresOn = tok.ExpiresOn.UTC().Format(time.RFC3339)
+					}
+					if tok.Raw {
+						row.Status = "unchecked"
+						row.Detail = "a raw token, used as it is: whether it is valid and when it expires only the service can tell ('nimbusctl doctor' tries it)"
 					}
 				case res == auth.ResourceNimbus:
 					return err

@@ -200,3 +200,22 @@ func DevicePrompt(f *cmdutil.Factory) auth.DevicePrompt {
 		f.IO.Infof("Waiting for the sign-in (the code expires in %s; Ctrl-C cancels)...", cmdutil.HumanSeconds(max(secs, 0)))
 	}
 }
+
+// RefusedHint says what to do when a service answered 401 to the credential in use, which
+// the environment decides: a raw token cannot be fixed by signing in, an app's token by a
+// new login neither. service is "nimbus" or "odata".
+func RefusedHint(f *cmdutil.Factory, service string) string {
+	raw := "NIMBUSCTL_TOKEN"
+	if service == "odata" && f.Getenv("NIMBUSCTL_ODATA_TOKEN") != "" {
+		raw = "NIMBUSCTL_ODATA_TOKEN"
+	}
+	if f.Getenv(raw) != "" {
+		return raw + " was refused: it has expired, or was issued for another resource or tenant. Set a fresh token, or unset " + raw + " to use the account of 'nimbusctl auth login'."
+	}
+	for _, v := range []string{EnvClientSecret, EnvClientSecretFile, EnvClientCertificate} {
+		if f.Getenv(v) != "" {
+			return "The service refused the app's token (" + v + "): check that the app registration may call it ('nimbusctl doctor' checks each service), or unset " + v + " to use 'nimbusctl auth login'."
+		}
+	}
+	return "To sign in again, run: nimbusctl auth login"
+}

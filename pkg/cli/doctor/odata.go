@@ -11,6 +11,13 @@ import (
 // checkOData reads the reporting feed's service document and $metadata: which entity sets it
 // offers, and where the codes are (the set and the codes' type are discovered, not known).
 func checkOData(ctx context.Context, f *cmdutil.Factory) (string, error) {
+	p, err := f.Profile()
+	if err != nil {
+		return "", err
+	}
+	if err := p.CheckODataURL(); err != nil {
+		return "", Skipped{Reason: err.Error()}
+	}
 	c, err := f.OData()
 	if err != nil {
 		return "", err

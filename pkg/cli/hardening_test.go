@@ -266,9 +266,13 @@ func TestServerTextNeverDrivesTheTerminal(t *testing.T) {
 		t.Errorf("-o json changed the value: %v %q", err, got)
 	}
 
-	// Messages quoting the server: an error, and the problems of a bulk run.
+	// An error message quoting the server, and an answer whose keys become the table's header.
 	hostileEndpoint(t, e, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/keys" {
+			io.WriteString(w, `[{"\u001b[2Jname":"x","n\u0007":1}]`)
+			return
+		}
 		w.WriteHeader(http.StatusBadRequest)
 		json.NewEncoder(w).Encode(map[string]string{"message": "no \x1b]0;pwned\a\x1b[2J\u009b way"})
 	})
@@ -276,6 +280,12 @@ func TestServerTextNeverDrivesTheTerminal(t *testing.T) {
 	want := `error: GetAddressBooks: 400 Bad Request: no \x1b]0;pwned\x07\x1b[2J\x9b way` + "\n"
 	if r.Code != 7 || r.Stderr != want {
 		t.Errorf("error message: exit %d %q, want %q", r.Code, r.Stderr, want)
+	}
+	for _, format := range []string{"table", "csv"} {
+		r = e.RunWith(tty, "api", "GET", "/keys", "-o", format)
+		if what, bad := terminalUnsafe(r.Stdout + r.Stderr); bad || r.Code != 0 || !strings.Contains(r.Stdout, `\x1b[2J`) {
+			t.Errorf("api -o %s with hostile keys: exit %d, %s:\n%q", format, r.Code, what, r.Stdout)
+		}
 	}
 }
 
@@ -623,10 +633,38 @@ func TestMessagesSayWhatIsTrue(t *testing.T) {
 	t.Parallel()
 	e := clitest.New(t)
 
-	// A raw token the service refuses: signing in cannot help, a fresh token can.
+	// A token the service refuses: the advice depends on where it came from.
+	login := clitest.New(t, clitest.WithEntra())
+	login.MustRun("auth", "login")
+	login.Emu.RevokeTokens()
+	refused := func(v string) string {
+		return v + " was refused: it has expired, or was issued for another resource or tenant. Set a fresh token, or unset " + v + " to use the account of 'nimbusctl auth login'.\n"
+	}
+	for _, tc := range []struct {
+		name   string
+		e      *clitest.Env
+		env    map[string]string
+		args   []string
+		stderr string // the lines after the error
+	}{
+		{"raw token", e, map[string]string{"NIMBUSCTL_TOKEN": "expired-or-forged"}, []string{"addressbook", "list"}, refused("NIMBUSCTL_TOKEN")},
+		{"raw OData token", e, map[string]string{"NIMBUSCTL_ODATA_TOKEN": "expired-or-forged"}, []string{"api", "--service", "odata", "GET", "/"}, refused("NIMBUSCTL_ODATA_TOKEN")},
+		{"signed-in account", login, nil, []string{"addressbook", "list"}, "To sign in, run: nimbusctl auth login\n"},
+	} {
+		old := map[string]string{}
+		for k, v := range tc.env {
+			old[k] = tc.e.Getenv(k)
+			tc.e.Setenv(k, v)
+		}
+		r := tc.e.Run(tc.args...)
+		if r.Code != 4 || !strings.HasSuffix(r.Stderr, "\n"+tc.stderr) {
+			t.Errorf("%s: exit %d, stderr:\n%s\nwant it to end with:\n%s", tc.name, r.Code, r.Stderr, tc.stderr)
+		}
+		for k, v := range old {
+			tc.e.Setenv(k, v)
+		}
+	}
 	e.Setenv("NIMBUSCTL_TOKEN", "expired-or-forged")
-	e.Run("addressbook", "list").Expect(t, 4, "", "error: GetAddressBooks: 401 Unauthorized: Unauthorized. The token is invalid or was revoked.\n"+
-		"NIMBUSCTL_TOKEN was refused: it has expired, or was issued for another resource or tenant. Set a fresh token, or unset NIMBUSCTL_TOKEN to use the account of 'nimbusctl auth login'.\n")
 
 	// auth status does not call a token it never checked "ok".
 	var rows []map[string]string

@@ -85,22 +85,29 @@ func printError(f *cmdutil.Factory, cmd *cobra.Command, err error, code int) {
 	}
 	// Errors quote the server's messages and the user's input: shown, never interpreted.
 	fmt.Fprintf(w, "error: %s\n", output.SafeText(err.Error()))
+	var flagErr *cmdutil.FlagError
+	var apiErr *httpx.APIError
+	refused := "" // what to do about the credential a service refused, when it is not a login
+	if code == cmdutil.ExitAuth && errors.As(err, &apiErr) && (apiErr.Service == "nimbus" || apiErr.Service == "odata") {
+		refused = authcmd.RefusedHint(f, apiErr.Service)
+	}
 	// An error that knows what to do about itself (the OData feed's admin consent) says so.
 	var hinted interface{ Hint() string }
 	if errors.As(err, &hinted) && hinted.Hint() != "" {
 		fmt.Fprintln(w, output.SafeText(hinted.Hint()))
+		if refused != "" {
+			fmt.Fprintln(w, refused)
+		}
 		return
 	}
-	var flagErr *cmdutil.FlagError
-	var apiErr *httpx.APIError
 	switch {
 	case errors.As(err, &flagErr) && cmd != nil:
 		fmt.Fprintf(w, "Run '%s --help' for usage.\n", cmd.CommandPath())
 	case code == cmdutil.ExitAuth && errors.As(err, &apiErr) && apiErr.Service == "npstoday":
 		fmt.Fprintln(w, "Check the nps.today API key and npstoday_auth_scheme (raw, bearer, basic): nimbusctl nps status")
-	case code == cmdutil.ExitAuth && errors.As(err, &apiErr) && (apiErr.Service == "nimbus" || apiErr.Service == "odata"):
-		// The service refused the credential in use: say which, and what fixes that one.
-		fmt.Fprintln(w, authcmd.RefusedHint(f, apiErr.Service))
+	case refused != "":
+		// The service refused a raw token or an app's: signing in would not change that.
+		fmt.Fprintln(w, refused)
 	case code == cmdutil.ExitAuth && !strings.Contains(err.Error(), "auth login") && !strings.Contains(err.Error(), "nps login"):
 		fmt.Fprintln(w, "To sign in, run: nimbusctl auth login")
 	case code == cmdutil.ExitUnavailable:

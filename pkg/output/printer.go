@@ -314,7 +314,7 @@ func flatten(s string) string {
 func writeTable(s *IOStreams, rows [][]any, cols []Column) error {
 	headers := make([]string, len(cols))
 	for i, c := range cols {
-		headers[i] = c.Header
+		headers[i] = safeCell(c.Header) // guessed columns are the answer's own keys
 	}
 	t := tablewriter.NewTable(s.Out,
 		tablewriter.WithHeaderAutoFormat(tw.Off),
@@ -361,6 +361,9 @@ func writeCSV(w io.Writer, rows [][]any, cols []Column, tty bool) error {
 		header[i] = c.Field
 		if c.Field == "" {
 			header[i] = strings.ToLower(c.Header)
+		}
+		if tty {
+			header[i] = SafeText(header[i])
 		}
 	}
 	if err := cw.Write(header); err != nil {

@@ -203,7 +203,8 @@ func DevicePrompt(f *cmdutil.Factory) auth.DevicePrompt {
 
 // RefusedHint says what to do when a service answered 401 to the credential in use, which
 // the environment decides: a raw token cannot be fixed by signing in, an app's token by a
-// new login neither. service is "nimbus" or "odata".
+// new login neither. service is "nimbus" or "odata". It is "" when the credential is the
+// signed-in account: then signing in again is the advice.
 func RefusedHint(f *cmdutil.Factory, service string) string {
 	raw := "NIMBUSCTL_TOKEN"
 	if service == "odata" && f.Getenv("NIMBUSCTL_ODATA_TOKEN") != "" {
@@ -217,5 +218,5 @@ func RefusedHint(f *cmdutil.Factory, service string) string {
 			return "The service refused the app's token (" + v + "): check that the app registration may call it ('nimbusctl doctor' checks each service), or unset " + v + " to use 'nimbusctl auth login'."
 		}
 	}
-	return "To sign in again, run: nimbusctl auth login"
+	return ""
 }

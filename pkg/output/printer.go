@@ -307,9 +307,10 @@ func writeTSV(w io.Writer, rows [][]any) error {
 	return err
 }
 
-func flatten(s string) string {
-	return strings.NewReplacer("\t", " ", "\r\n", " ", "\n", " ", "\r", " ").Replace(s)
-}
+// flattener puts a cell on one line (built once: a Replacer per cell cost most of a table).
+var flattener = strings.NewReplacer("\t", " ", "\r\n", " ", "\n", " ", "\r", " ")
+
+func flatten(s string) string { return flattener.Replace(s) }
 
 func writeTable(s *IOStreams, rows [][]any, cols []Column) error {
 	headers := make([]string, len(cols))

@@ -23,17 +23,26 @@ func SafeText(s string) string {
 		r, size := utf8.DecodeRuneInString(s)
 		switch {
 		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[0])
+			writeEscape(&b, `\x`, rune(s[0]), 2)
 		case unsafeRune(r) && r < 0x100:
-			fmt.Fprintf(&b, `\x%02x`, r)
+			writeEscape(&b, `\x`, r, 2)
 		case unsafeRune(r):
-			fmt.Fprintf(&b, `\u%04x`, r)
+			writeEscape(&b, `\u`, r, 4)
 		default:
 			b.WriteString(s[:size])
 		}
 		s = s[size:]
 	}
 	return b.String()
+}
+
+// writeEscape writes prefix and r as digits lowercase hex digits (\x1b, \u202e).
+func writeEscape(b *strings.Builder, prefix string, r rune, digits int) {
+	const hex = "0123456789abcdef"
+	b.WriteString(prefix)
+	for shift := (digits - 1) * 4; shift >= 0; shift -= 4 {
+		b.WriteByte(hex[r>>shift&0xf])
+	}
 }
 
 // safeCell is one table or TSV cell: on one line, and safe.

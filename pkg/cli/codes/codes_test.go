@@ -333,9 +333,11 @@ func TestCodesExplainConsentOn401And403(t *testing.T) {
 	e := env(t, emulator.ODataOptions{})
 	// A token for the connector API is not one for the feed: 401.
 	e.Setenv("NIMBUSCTL_ODATA_TOKEN", e.Emu.IssueToken(emulator.DefaultUser, emulator.NimbusAudience, time.Hour))
+	// It came from NIMBUSCTL_ODATA_TOKEN, so signing in again would not replace it: said too.
 	e.Run("codes", "list").Expect(t, 4, "",
 		"error: OData $metadata: 401 Unauthorized: Unauthorized. The token was not issued for this API (audience 23694b6c-5a4a-45ce-9c6a-37c5f1880d4e).\n"+
-			"The Nimbus reporting feed did not accept the token."+consentHint)
+			"The Nimbus reporting feed did not accept the token."+consentHint+
+			"NIMBUSCTL_ODATA_TOKEN was refused: it has expired, or was issued for another resource or tenant. Set a fresh token, or unset NIMBUSCTL_ODATA_TOKEN to use the account of 'nimbusctl auth login'.\n")
 
 	// A user without a reporting role: 403.
 	e.Setenv("NIMBUSCTL_ODATA_TOKEN", e.Emu.IssueToken(emulator.AgentUser, emulator.ODataAudience, time.Hour))

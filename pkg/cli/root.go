@@ -78,8 +78,23 @@ func printError(f *cmdutil.Factory, cmd *cobra.Command, err error, code int) {
 		fmt.Fprintln(w, "cancelled")
 		return
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		fmt.Fprintf(w, "error: timed out after %s (--timeout)\n", f.Flags.Timeout)
+	// Which limit fired: one request's (request_timeout, named by the error) or the whole
+	// command's --timeout (named here, with the request it stopped).
+	var reqTimeout *httpx.TimeoutError
+	var stopped *httpx.InterruptedError
+	switch {
+	case errors.As(err, &reqTimeout):
+		fmt.Fprintf(w, "error: %s\n", err)
+		if !strings.Contains(reqTimeout.Setting, " ") {
+			fmt.Fprintf(w, "The service is slow or unreachable. If it is slow, raise %s (e.g. nimbusctl config set %s 5m).\n", reqTimeout.Setting, reqTimeout.Setting)
+		}
+		return
+	case errors.Is(err, context.DeadlineExceeded) && f.Flags.Timeout > 0:
+		if errors.As(err, &stopped) {
+			fmt.Fprintf(w, "error: timed out after %s (--timeout) during %s\n", f.Flags.Timeout, stopped.Op)
+		} else {
+			fmt.Fprintf(w, "error: timed out after %s (--timeout)\n", f.Flags.Timeout)
+		}
 		return
 	}
 	fmt.Fprintf(w, "error: %s\n", err)

@@ -43,7 +43,7 @@ func TestSessionsFromTheEmulatorInBothEncodings(t *testing.T) {
 		{PageSize: 100, CodesEncoding: emulator.ODataCodesDelimited, Delimiter: "|"},
 	} {
 		c, e := feed(t, o)
-		schema, err := c.Schema(context.Background())
+		mp, err := c.Mapping(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,8 +55,8 @@ func TestSessionsFromTheEmulatorInBothEncodings(t *testing.T) {
 		if wantSet == "" {
 			wantSet = emulator.ODataDefaultSessionSet
 		}
-		if schema.Set != wantSet || schema.CodesType() != wantType || schema.ServiceSet != "Services" || schema.UserSet != "Users" {
-			t.Errorf("%+v: schema %+v", o, schema)
+		if mp.Sessions.Set != wantSet || mp.Codes[0].Type != wantType || mp.Service.Dim.Set != "Services" || mp.User.Dim.Set != "Users" || mp.OU.Dim.Set != "OrganizationUnits" {
+			t.Errorf("%+v: mapping %+v", o, mp)
 		}
 		from, _ := e.ODataWindow()
 		q := odata.SessionQuery{From: from.AddDate(0, 0, 3), To: from.AddDate(0, 0, 40), ServiceIDs: []string{emulator.ServiceSalesID}}
@@ -113,7 +113,7 @@ func BenchmarkStream500k(b *testing.B) {
 	const n = 500000
 	c, _ := feed(b, emulator.ODataOptions{Sessions: n})
 	ctx := context.Background()
-	if _, err := c.Schema(ctx); err != nil {
+	if _, err := c.Mapping(ctx); err != nil {
 		b.Fatal(err)
 	}
 	runtime.GC()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
+	"github.com/nimbusctl/nimbusctl/pkg/odata"
 )
 
 // Exit codes, as docs/exit-codes.md and `nimbusctl help exit-codes` list them.
@@ -120,13 +121,14 @@ func ExitCodeOf(err error) int {
 		apiErr     *httpx.APIError
 		netErr     *httpx.NetError
 		validErr   nimbus.ValidationError
+		mapErr     *odata.MappingError
 	)
 	switch {
 	case errors.As(err, &exitErr):
 		return exitErr.Code
 	case errors.Is(err, ErrCancelled), errors.Is(err, context.Canceled):
 		return ExitCancelled
-	case errors.As(err, &flagErr), errors.As(err, &inputErr), errors.As(err, &validErr):
+	case errors.As(err, &flagErr), errors.As(err, &inputErr), errors.As(err, &validErr), errors.As(err, &mapErr):
 		return ExitInvalid
 	case errors.As(err, &authErr):
 		return ExitAuth

@@ -283,14 +283,15 @@ func TestCodesListTableOnATerminal(t *testing.T) {
 	e := env(t, emulator.ODataOptions{})
 	from, to := e.Emu.ODataWindow()
 	r := e.RunWith(clitest.RunOpts{TTY: true}, append([]string{"codes", "list", "--service", "sales@contoso.com"}, window(e)...)...)
+	// Shares are percentages for people (fractions in csv and json, see above).
 	wantOut := "CODE        PRIMARY  SECONDARY  SESSIONS  SHARE  \n" +
-		"Sale        60       0          60        0.5    \n" +
-		"Upsell      0        42         42        0.35   \n" +
-		"Call back   15       21         33        0.275  \n" +
-		"Resolved    30       0          30        0.25   \n" +
-		"Complaint   0        21         21        0.175  \n" +
-		"Newsletter  0        21         21        0.175  \n" +
-		"Escalated   15       0          15        0.125  \n"
+		"Sale        60       0          60        50%    \n" +
+		"Upsell      0        42         42        35%    \n" +
+		"Call back   15       21         33        27.5%  \n" +
+		"Resolved    30       0          30        25%    \n" +
+		"Complaint   0        21         21        17.5%  \n" +
+		"Newsletter  0        21         21        17.5%  \n" +
+		"Escalated   15       0          15        12.5%  \n"
 	wantErr := fmt.Sprintf("120 sessions (15 without a code), %s 00:00 → %s 00:00 UTC\n", from.Format(time.DateOnly), to.Format(time.DateOnly))
 	if r.Code != 0 || r.Stdout != wantOut || progress.ReplaceAllString(r.Stderr, "") != wantErr {
 		t.Fatalf("exit %d\n--- stdout\n%q\n--- want\n%q\n--- stderr\n%q", r.Code, r.Stdout, wantOut, r.Stderr)
@@ -305,7 +306,7 @@ func TestCodesFlagErrors(t *testing.T) {
 	e.Run("codes", "list", "--since", "2026-02-01", "--until", "2026-01-01").Expect(t, 3, "",
 		"error: --since (2026-02-01T00:00:00Z) must be before --until (2026-01-01T00:00:00Z)\nRun 'nimbusctl codes list --help' for usage.\n")
 	e.Run("codes", "report", "--by", "month").Expect(t, 3, "",
-		"error: invalid argument \"month\" for \"--by\" flag: valid values are service, day, week, user\nRun 'nimbusctl codes report --help' for usage.\n")
+		"error: invalid argument \"month\" for \"--by\" flag: valid values are service, day, week, user, ou, tag\nRun 'nimbusctl codes report --help' for usage.\n")
 	e.Run("codes", "report", "--tz", "Mars/Olympus").Expect(t, 3, "",
 		"error: --tz: unknown time zone \"Mars/Olympus\" (use an IANA name such as Europe/Zurich, UTC or local)\nRun 'nimbusctl codes report --help' for usage.\n")
 	e.Run("codes", "list", "--service", "nobody@contoso.com").Expect(t, 3, "",
@@ -331,11 +332,19 @@ Then sign in again with nimbusctl auth login (scope 898a7352-9216-4ca8-a485-7d8f
 func TestCodesExplainConsentOn401And403(t *testing.T) {
 	t.Parallel()
 	e := env(t, emulator.ODataOptions{})
-	// A token for the connector API is not one for the feed: 401.
+	// A token for the connector API is not one for the feed: 401, about the variable it came from.
 	e.Setenv("NIMBUSCTL_ODATA_TOKEN", e.Emu.IssueToken(emulator.DefaultUser, emulator.NimbusAudience, time.Hour))
 	e.Run("codes", "list").Expect(t, 4, "",
 		"error: OData $metadata: 401 Unauthorized: Unauthorized. The token was not issued for this API (audience 23694b6c-5a4a-45ce-9c6a-37c5f1880d4e).\n"+
-			"The Nimbus reporting feed did not accept the token."+consentHint)
+			"The Nimbus reporting feed did not accept the token in NIMBUSCTL_ODATA_TOKEN. It must be a token for the\n"+
+			"feed (898a7352-9216-4ca8-a485-7d8f3903f598/.default); replace it, or unset it to use the account signed in with\n"+
+			"nimbusctl auth login.\n")
+	// An expired one: replace it.
+	e.Setenv("NIMBUSCTL_ODATA_TOKEN", e.Emu.IssueToken(emulator.DefaultUser, emulator.ODataAudience, -time.Minute))
+	e.Run("sessions", "list").Expect(t, 4, "",
+		"error: OData $metadata: 401 Unauthorized: Unauthorized. The token has expired.\n"+
+			"The token in NIMBUSCTL_ODATA_TOKEN has expired: put a fresh one there, or unset it to use the account\n"+
+			"signed in with nimbusctl auth login.\n")
 
 	// A user without a reporting role: 403.
 	e.Setenv("NIMBUSCTL_ODATA_TOKEN", e.Emu.IssueToken(emulator.AgentUser, emulator.ODataAudience, time.Hour))

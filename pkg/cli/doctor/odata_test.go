@@ -26,7 +26,7 @@ func TestDoctorReportsTheODataFeedsEntitySets(t *testing.T) {
 	}))
 	checks, r := run(t, e)
 	c := odataCheck(t, checks)
-	want := "6 entity sets at " + e.Emu.ODataURL() + ": Sessions, Services, Users, Callers, Outcomes, OrganizationUnits; codes in Sessions (Edm.String)"
+	want := "6 entity sets at " + e.Emu.ODataURL() + ": Sessions, Services, Users, Callers, Outcomes, OrganizationUnits; codes in Sessions (Edm.String); the whole mapping: nimbusctl codes mapping"
 	if r.Code != 0 || c.Status != "ok" || c.Detail != want {
 		t.Errorf("exit %d, odata check %+v\nwant detail %s", r.Code, c, want)
 	}

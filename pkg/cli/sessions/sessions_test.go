@@ -31,14 +31,14 @@ func TestSessionsListCSVOfOneServiceAndDayInBothEncodings(t *testing.T) {
 		from, _ := e.Emu.ODataWindow()
 		d := from.AddDate(0, 0, 5)
 		r := e.Run("sessions", "list", "--service", "Contoso Sales", "--since", day(d), "--until", day(d.AddDate(0, 0, 1)), "-o", "csv")
-		want := "Id,StartedAt,service,user,PrimaryCodes,SecondaryCodes\n"
+		want := "Id,StartedAt,service,user,PrimaryCodes,SecondaryCodes,Tags\n"
 		for i := 30; i < 36; i++ { // day 5: sessions 30..35; sales@ is i%3 == 1
 			s := e.Emu.ODataSession(i)
 			if s.ServiceID != emulator.ServiceSalesID {
 				continue
 			}
-			want += fmt.Sprintf("%s,%s,%s,%s,%s,%s\n", s.ID, s.StartedAt.Format(time.RFC3339), s.ServiceUPN, s.UserUPN,
-				strings.Join(s.PrimaryCodes, "|"), strings.Join(s.SecondaryCodes, "|"))
+			want += fmt.Sprintf("%s,%s,%s,%s,%s,%s,%s\n", s.ID, s.StartedAt.Format(time.RFC3339), s.ServiceUPN, s.UserUPN,
+				strings.Join(s.PrimaryCodes, "|"), strings.Join(s.SecondaryCodes, "|"), strings.Join(s.Tags, "|"))
 		}
 		r.Expect(t, 0, want, "")
 		if strings.Count(want, "\n") != 3 {
@@ -87,6 +87,7 @@ func TestSessionsListJSONCarriesTheFeedsFields(t *testing.T) {
     "service": "support@contoso.com",
     "UserId": "`+s.UserID+`",
     "user": "admin@contoso.com",
+    "OrganizationUnitId": "`+emulator.ODataOrganizationUnitID+`",
     "OutcomeId": 1,
     "CallerId": 1,
     "TotalQueueTime": "PT5S",
@@ -118,7 +119,7 @@ func TestSessionsListLimitUsesTopAndWarns(t *testing.T) {
 	// The hung-up session (i = 7) has no user: the column stays empty.
 	r = e.Run("sessions", "list", "--since", from.Add(27*time.Hour).Format(time.RFC3339), "--until", from.Add(29*time.Hour).Format(time.RFC3339))
 	s := e.Emu.ODataSession(7)
-	r.Expect(t, 0, fmt.Sprintf("%s\t%s\tsales@contoso.com\t\t\t\n", s.ID, s.StartedAt.Format(time.RFC3339)), "")
+	r.Expect(t, 0, fmt.Sprintf("%s\t%s\tsales@contoso.com\t\t\t\t%s\n", s.ID, s.StartedAt.Format(time.RFC3339), strings.Join(s.Tags, ", ")), "")
 }
 
 func TestSessionsListFlagErrorsAndForbidden(t *testing.T) {

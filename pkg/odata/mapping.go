@@ -595,7 +595,7 @@ func (m *Mapping) dimension(l *Link, k dimKind, override string, taken map[strin
 	}
 	switch len(related) {
 	case 1:
-		related[0].How = fmt.Sprintf("the only set with an id%s and a %s named like %s", typeNote(linkType), k.labelWord(), k.what)
+		related[0].How = fmt.Sprintf("the only set named like %s with an id%s and a %s", k.what, typeNote(linkType), k.labelWord())
 		l.Dim = related[0]
 	case 0:
 		msg := fmt.Sprintf("the feed has no %s set (a set with an id%s and a %s, named like %s)", k.what, typeNote(linkType), k.labelWord(), k.what)

@@ -119,10 +119,10 @@ func TestDiscoverFindsFactAndDimSetsByShape(t *testing.T) {
 		prop string
 		dim  Dimension
 	}{
-		{mp.Service, "ServiceId", Dimension{Set: "DimServices", ID: "Id", Name: "Name", How: "the only set with an id (Edm.Guid) and a name named like services"}},
+		{mp.Service, "ServiceId", Dimension{Set: "DimServices", ID: "Id", Name: "Name", How: "the only set named like services with an id (Edm.Guid) and a name"}},
 		// DimCallers has a UPN too, but an Int32 id: UserId cannot point at it.
-		{mp.User, "UserId", Dimension{Set: "DimUsers", ID: "Id", Name: "UserName", UPN: "Upn", How: "the only set with an id (Edm.Guid) and a UPN named like users"}},
-		{mp.OU, "OrganizationUnitId", Dimension{Set: "DimOrganizationUnits", ID: "Id", Name: "Name", Parent: "ParentId", How: "the only set with an id (Edm.Guid) and a name named like organization units"}},
+		{mp.User, "UserId", Dimension{Set: "DimUsers", ID: "Id", Name: "UserName", UPN: "Upn", How: "the only set named like users with an id (Edm.Guid) and a UPN"}},
+		{mp.OU, "OrganizationUnitId", Dimension{Set: "DimOrganizationUnits", ID: "Id", Name: "Name", Parent: "ParentId", How: "the only set named like organization units with an id (Edm.Guid) and a name"}},
 	} {
 		if c.l.Property != c.prop || c.l.Dim == nil || *c.l.Dim != c.dim || c.l.DimErr() != nil {
 			t.Errorf("%s: %+v %+v %v", c.prop, c.l, c.l.Dim, c.l.DimErr())

@@ -420,3 +420,87 @@ vip@contoso.com,120,42,21,21,21
 		t.Errorf("wrong scope: exit %d\n%s", r.Code, r.Stderr)
 	}
 }
+
+// expectedMatrix writes `codes report -o csv` by hand from the emulator's sessions: groups
+// gives each session's rows (several for tags), codes are counted once per session.
+func expectedMatrix(e *clitest.Env, by string, groups func(s emulator.ODataSession) []string) string {
+	rows := map[string]map[string]int{}
+	sessions, totals := map[string]int{}, map[string]int{}
+	for i := 0; i < e.Emu.ODataSessionCount(); i++ {
+		s := e.Emu.ODataSession(i)
+		codes := map[string]bool{}
+		for _, c := range append(append([]string{}, s.PrimaryCodes...), s.SecondaryCodes...) {
+			codes[c] = true
+		}
+		for c := range codes {
+			totals[c]++
+		}
+		for _, g := range groups(s) {
+			if rows[g] == nil {
+				rows[g] = map[string]int{}
+			}
+			sessions[g]++
+			for c := range codes {
+				rows[g][c]++
+			}
+		}
+	}
+	var cols, names []string
+	for c := range totals {
+		cols = append(cols, c)
+	}
+	sort.Slice(cols, func(i, j int) bool {
+		if totals[cols[i]] != totals[cols[j]] {
+			return totals[cols[i]] > totals[cols[j]]
+		}
+		return cols[i] < cols[j]
+	})
+	for g := range rows {
+		names = append(names, g)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		if (names[i] == "(none)") != (names[j] == "(none)") {
+			return names[j] == "(none)"
+		}
+		return names[i] < names[j]
+	})
+	var b strings.Builder
+	b.WriteString(by + ",sessions," + strings.Join(cols, ",") + "\n")
+	for _, g := range names {
+		fmt.Fprintf(&b, "%s,%d", g, sessions[g])
+		for _, c := range cols {
+			fmt.Fprintf(&b, ",%d", rows[g][c])
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func TestCodesReportByTagCountsASessionInEachOfItsTags(t *testing.T) {
+	t.Parallel()
+	for _, o := range encodings {
+		e := env(t, o)
+		want := expectedMatrix(e, "tag", func(s emulator.ODataSession) []string {
+			if len(s.Tags) == 0 {
+				return []string{"(none)"}
+			}
+			return s.Tags
+		})
+		r := e.Run(append([]string{"codes", "report", "--by", "tag", "-o", "csv"}, window(e)...)...)
+		r.Expect(t, 0, want, "")
+		// 360 sessions in all, though the rows add up to more (two tags on some).
+		e.Run(append([]string{"codes", "report", "--by", "tag", "--jq", ".sessions"}, window(e)...)...).Expect(t, 0, "360\n", "")
+	}
+}
+
+func TestCodesListAndReportOfOneUser(t *testing.T) {
+	t.Parallel()
+	e := env(t, emulator.ODataOptions{})
+	anna := func(s emulator.ODataSession) bool { return s.UserUPN == "anna.meier@contoso.com" }
+	for _, who := range []string{"anna.meier@contoso.com", "Anna Meier", "d1e2f3a4-0003-4b5c-8d6e-7f8091a2b303"} {
+		e.Run(append([]string{"codes", "list", "-o", "csv", "--user", who}, window(e)...)...).Expect(t, 0, expectedList(e, anna), "")
+	}
+	e.Run("codes", "list", "--user", "nobody@contoso.com").Expect(t, 3, "",
+		"error: --user \"nobody@contoso.com\" matches no user of the reporting feed (known: admin@contoso.com, agent@contoso.com, anna.meier@contoso.com, luca.rossi@contoso.com)\n"+
+			"Run 'nimbusctl codes list --help' for usage.\n")
+}

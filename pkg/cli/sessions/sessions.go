@@ -69,13 +69,15 @@ added by nimbusctl).`,
 	cmd.Flags().StringVar(&opts.code, "code", "", "only sessions carrying this code (primary or secondary)")
 	cmd.Flags().BoolVar(&opts.uncoded, "uncoded", false, "only sessions without any code")
 	cmd.Flags().IntVarP(&opts.limit, "limit", "L", 100, "most sessions to list (1-100000)")
-	cmd.MarkFlagsMutuallyExclusive("code", "uncoded")
 	return cmd
 }
 
 func runList(ctx context.Context, f *cmdutil.Factory, opts *listOptions) error {
 	if err := cmdutil.IntInRange("limit", opts.limit, 1, maxLimit); err != nil {
 		return err
+	}
+	if opts.code != "" && opts.uncoded {
+		return cmdutil.FlagErrorf("--code and --uncoded exclude each other (a session with a code is not uncoded)")
 	}
 	fd, err := feed.Open(ctx, f, &opts.window, opts.filters, nil)
 	if err != nil {

@@ -138,3 +138,44 @@ func TestSessionsListFlagErrorsAndForbidden(t *testing.T) {
 		t.Errorf("exit %d\n%s", r.Code, r.Stderr)
 	}
 }
+
+func TestSessionsListUncodedShowsTheSessionsWithoutACode(t *testing.T) {
+	t.Parallel()
+	for _, enc := range []string{emulator.ODataCodesList, emulator.ODataCodesDelimited} {
+		e := env(t, emulator.ODataOptions{CodesEncoding: enc})
+		from, to := e.Emu.ODataWindow()
+		want := ""
+		for i := 0; i < e.Emu.ODataSessionCount(); i++ {
+			if s := e.Emu.ODataSession(i); len(s.PrimaryCodes)+len(s.SecondaryCodes) == 0 && s.ServiceID == emulator.ServiceSupportID {
+				want += s.ID + "\n"
+			}
+		}
+		r := e.Run("sessions", "list", "--uncoded", "--service", "support@contoso.com", "--since", day(from), "--until", day(to), "--jq", ".[].Id")
+		r.Expect(t, 0, want, "")
+		if n := strings.Count(want, "\n"); n != 15 { // i%8 == 7 and i%3 == 0: 15 of 360
+			t.Fatalf("the rule changed: %d uncoded sessions", n)
+		}
+	}
+	e := env(t, emulator.ODataOptions{})
+	e.Run("sessions", "list", "--uncoded", "--code", "Sale").Expect(t, 3, "",
+		"error: --code and --uncoded exclude each other (a session with a code is not uncoded)\nRun 'nimbusctl sessions list --help' for usage.\n")
+}
+
+func TestSessionsListOfOneUserWithTags(t *testing.T) {
+	t.Parallel()
+	e := env(t, emulator.ODataOptions{CodesEncoding: emulator.ODataCodesDelimited})
+	from, _ := e.Emu.ODataWindow()
+	lo, hi := from.AddDate(0, 0, 2), from.AddDate(0, 0, 4)
+	want := "Id,StartedAt,service,user,PrimaryCodes,SecondaryCodes,Tags\n"
+	for i := 0; i < e.Emu.ODataSessionCount(); i++ {
+		s := e.Emu.ODataSession(i)
+		if s.UserUPN == emulator.AgentUser && !s.StartedAt.Before(lo) && s.StartedAt.Before(hi) {
+			want += fmt.Sprintf("%s,%s,%s,%s,%s,%s,%s\n", s.ID, s.StartedAt.Format(time.RFC3339), s.ServiceUPN, s.UserUPN,
+				strings.Join(s.PrimaryCodes, "|"), strings.Join(s.SecondaryCodes, "|"), strings.Join(s.Tags, "|"))
+		}
+	}
+	e.Run("sessions", "list", "--user", "Agent Contoso", "--since", day(lo), "--until", day(hi), "-o", "csv").Expect(t, 0, want, "")
+	if !strings.Contains(want, "Billing|Urgent") {
+		t.Fatalf("no session with two tags: the test proves little\n%s", want)
+	}
+}

@@ -504,3 +504,41 @@ func TestCodesListAndReportOfOneUser(t *testing.T) {
 		"error: --user \"nobody@contoso.com\" matches no user of the reporting feed (known: admin@contoso.com, agent@contoso.com, anna.meier@contoso.com, luca.rossi@contoso.com)\n"+
 			"Run 'nimbusctl codes list --help' for usage.\n")
 }
+
+func TestCodesMappingOfTheStandardFeed(t *testing.T) {
+	t.Parallel()
+	e := env(t, emulator.ODataOptions{CodesEncoding: emulator.ODataCodesDelimited})
+	// The sample: the values of the window's sessions (all of them: fewer than 1000).
+	_, to := e.Emu.ODataWindow()
+	since := to.AddDate(0, 0, -30)
+	sample, semi := 0, 0
+	for i := 0; i < e.Emu.ODataSessionCount(); i++ {
+		s := e.Emu.ODataSession(i)
+		if s.StartedAt.Before(since) || !s.StartedAt.Before(to) {
+			continue
+		}
+		for _, l := range [][]string{s.PrimaryCodes, s.SecondaryCodes, s.Tags} {
+			if len(l) > 0 {
+				sample++
+			}
+			if len(l) > 1 {
+				semi++
+			}
+		}
+	}
+	r := e.Run("codes", "mapping", "--since", since.Format(time.DateOnly), "--until", to.Format(time.DateOnly))
+	r.Expect(t, 0, "sessions\tServiceSessions\tthe only set with codes and a start time\n"+
+		"start time\tStartedAt\twindows filter on it\n"+
+		"primary codes\tPrimaryCodes (delimited)\tEdm.String\n"+
+		"secondary codes\tSecondaryCodes (delimited)\tEdm.String\n"+
+		"tags\tTags (delimited)\tEdm.String\n"+
+		fmt.Sprintf("delimiter\t\";\"\tdetected in a sample of %d values (\";\" in %d)\n", sample, semi)+
+		"service link\tServiceId\tdocumented property\n"+
+		"services\tServices (id Id, name Name, UPN Upn)\tthe only set named like services with an id (Edm.Guid) and a name\n"+
+		"user link\tUserId\tnamed like the user link\n"+
+		"users\tUsers (id Id, name UserName, UPN Upn)\tthe only set named like users with an id (Edm.Guid) and a UPN\n"+
+		"organization unit link\tOrganizationUnitId\tdocumented property\n"+
+		"organization units\tOrganizationUnits (id Id, name Name, parent ParentId)\tthe only set named like organization units with an id (Edm.Guid) and a name\n", "")
+	e.Run("codes", "mapping", "--jq", "[.sessions.set, .delimiter.value, .user.property, .user.dimension.set, .organizationUnit.dimension.parent] | join(\" \")").
+		Expect(t, 0, "ServiceSessions ; UserId Users ParentId\n", "")
+}

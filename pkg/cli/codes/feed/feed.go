@@ -157,6 +157,10 @@ func Open(ctx context.Context, f *cmdutil.Factory, w *Window, flt Filters, field
 		return nil, err
 	}
 	if flt.Service != "" {
+		if err := Require("--service", fd.Mapping.Service.Err()); err != nil {
+			fd.Close()
+			return nil, err
+		}
 		m, err := fd.resolve(ctx, "--service", flt.Service, &fd.Mapping.Service, c.Services)
 		if err != nil {
 			fd.Close()
@@ -165,7 +169,7 @@ func Open(ctx context.Context, f *cmdutil.Factory, w *Window, flt Filters, field
 		fd.Query.ServiceIDs = []string{m}
 	}
 	if flt.User != "" {
-		if err := fd.Mapping.User.Err(); err != nil {
+		if err := Require("--user", fd.Mapping.User.Err()); err != nil {
 			fd.Close()
 			return nil, err
 		}

@@ -206,3 +206,27 @@ func TestAccessErrorHintFollowsTheCause(t *testing.T) {
 		}
 	}
 }
+
+// Every request is announced before it is sent, $metadata first: progress for slow feeds.
+func TestOnRequestAnnouncesEveryRequest(t *testing.T) {
+	t.Parallel()
+	rows := []map[string]any{{"Id": "a", "StartedAt": "2026-03-02T08:00:00Z", "PrimaryCodes": []string{"Sale"}}}
+	var ops []string
+	c, _ := fakeFeed(t, func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case strings.HasSuffix(r.URL.Path, "$metadata"):
+			w.Write([]byte(metadataOf(set{"ServiceSessions", "ServiceSession", with(sessionProps[:5], "PrimaryCodes Collection(Edm.String)")})))
+		case r.URL.Query().Get("$skiptoken") == "":
+			json.NewEncoder(w).Encode(map[string]any{"value": rows, "@odata.nextLink": "ServiceSessions?$skiptoken=1"})
+		default:
+			json.NewEncoder(w).Encode(map[string]any{"value": rows})
+		}
+	})
+	c.OnRequest = func(op string) { ops = append(ops, op) }
+	if err := c.Sessions(context.Background(), SessionQuery{}, func(*Session) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"OData $metadata", "OData ServiceSessions", "OData ServiceSessions (page 2)"}; !reflect.DeepEqual(ops, want) {
+		t.Errorf("announced %q, want %q", ops, want)
+	}
+}

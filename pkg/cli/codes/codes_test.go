@@ -116,7 +116,7 @@ func expectedList(e *clitest.Env, keep func(s emulator.ODataSession) bool) strin
 	for _, c := range codes {
 		k := counts[c]
 		share := math.Round(float64(k.n)/float64(total)*1e4) / 1e4
-		out += fmt.Sprintf("%s,%d,%d,%d,%s\n", c, k.p, k.s, k.n, strconv.FormatFloat(share, 'f', -1, 64))
+		out += fmt.Sprintf("%s,%d,%d,%d,%s\n", csvCell(c), k.p, k.s, k.n, strconv.FormatFloat(share, 'f', -1, 64))
 	}
 	return out
 }
@@ -421,9 +421,22 @@ vip@contoso.com,120,42,21,21,21
 	}
 }
 
+// csvCell quotes a cell as CSV does when it holds a comma ("Info, Pricing").
+func csvCell(s string) string {
+	if strings.ContainsAny(s, ",\"") {
+		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+	}
+	return s
+}
+
 // expectedMatrix writes `codes report -o csv` by hand from the emulator's sessions: groups
 // gives each session's rows (several for tags), codes are counted once per session.
 func expectedMatrix(e *clitest.Env, by string, groups func(s emulator.ODataSession) []string) string {
+	return expectedMatrixWithParent(e, by, groups, nil)
+}
+
+// expectedMatrixWithParent adds the parent column of --by ou.
+func expectedMatrixWithParent(e *clitest.Env, by string, groups func(s emulator.ODataSession) []string, parent func(group string) string) string {
 	rows := map[string]map[string]int{}
 	sessions, totals := map[string]int{}, map[string]int{}
 	for i := 0; i < e.Emu.ODataSessionCount(); i++ {
@@ -465,9 +478,20 @@ func expectedMatrix(e *clitest.Env, by string, groups func(s emulator.ODataSessi
 		return names[i] < names[j]
 	})
 	var b strings.Builder
-	b.WriteString(by + ",sessions," + strings.Join(cols, ",") + "\n")
+	b.WriteString(by)
+	if parent != nil {
+		b.WriteString(",parent")
+	}
+	for _, c := range append([]string{"sessions"}, cols...) {
+		b.WriteString("," + csvCell(c))
+	}
+	b.WriteString("\n")
 	for _, g := range names {
-		fmt.Fprintf(&b, "%s,%d", g, sessions[g])
+		b.WriteString(csvCell(g))
+		if parent != nil {
+			b.WriteString("," + csvCell(parent(g)))
+		}
+		fmt.Fprintf(&b, ",%d", sessions[g])
 		for _, c := range cols {
 			fmt.Fprintf(&b, ",%d", rows[g][c])
 		}

@@ -87,7 +87,7 @@ func TestSessionsListJSONCarriesTheFeedsFields(t *testing.T) {
     "service": "support@contoso.com",
     "UserId": "`+s.UserID+`",
     "user": "admin@contoso.com",
-    "OrganizationUnitId": "`+emulator.ODataOrganizationUnitID+`",
+    "OrganizationUnitId": "`+s.OrganizationUnitID+`",
     "OutcomeId": 1,
     "CallerId": 1,
     "TotalQueueTime": "PT5S",

@@ -44,3 +44,20 @@ func TestDoctorODataForbiddenShowsTheConsentHint(t *testing.T) {
 		t.Errorf("stderr: %s", r.Stderr)
 	}
 }
+
+func TestDoctorODataNamesAnAmbiguousSessionSet(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) {
+		o.OData = emulator.ODataOptions{Shape: emulator.ODataShapeTwoSessions}
+	}))
+	checks, r := run(t, e)
+	c := odataCheck(t, checks)
+	if r.Code != 3 || c.Status != "failed" || !strings.Contains(c.Detail, "2 entity sets could hold the sessions (they have codes and a start time) and none is the documented Service Sessions: UserSessions, Sessions.") {
+		t.Errorf("exit %d, odata check %+v", r.Code, c)
+	}
+	e.Setenv("NIMBUSCTL_ODATA_SESSION_SET", "Sessions")
+	checks, r = run(t, e)
+	if c := odataCheck(t, checks); c.Status != "ok" || !strings.HasSuffix(c.Detail, "; codes in Sessions (Collection(Edm.String)); the whole mapping: nimbusctl codes mapping") {
+		t.Errorf("exit %d, odata check %+v", r.Code, c)
+	}
+}

@@ -179,6 +179,9 @@ func (m *Mapping) Has(f Field) bool { return m.props[f].Name != "" }
 // Property is the sessions' property behind a field ("" when absent).
 func (m *Mapping) Property(f Field) Property { return m.props[f] }
 
+// HoldsUPNs reports whether the link's values are UPNs (UserUpn), not ids.
+func (l *Link) HoldsUPNs() bool { return strings.HasSuffix(strings.ToLower(l.Property), "upn") }
+
 // Err is why the link is unusable (nil when it works).
 func (l *Link) Err() error { return l.err }
 
@@ -559,6 +562,9 @@ func (m *Mapping) dimension(l *Link, k dimKind, override string, taken map[strin
 			linkType = p.Type
 		}
 	}
+	if k.needUPN && l.HoldsUPNs() {
+		linkType = "" // it matches the set's UPN, not its id
+	}
 	if override != "" {
 		es, ok := m.meta.Set(override)
 		if !ok {
@@ -575,9 +581,7 @@ func (m *Mapping) dimension(l *Link, k dimKind, override string, taken map[strin
 	if l.err != nil {
 		return nil
 	}
-	if k.needUPN && strings.HasSuffix(strings.ToLower(l.Property), "upn") {
-		return nil // the link is the label
-	}
+	upnLink := k.needUPN && l.HoldsUPNs()
 	var related, shaped []*Dimension
 	for i := range m.meta.EntitySets {
 		es := &m.meta.EntitySets[i]
@@ -598,6 +602,9 @@ func (m *Mapping) dimension(l *Link, k dimKind, override string, taken map[strin
 		related[0].How = fmt.Sprintf("the only set named like %s with an id%s and a %s", k.what, typeNote(linkType), k.labelWord())
 		l.Dim = related[0]
 	case 0:
+		if upnLink {
+			return nil // the UPNs are the labels
+		}
 		msg := fmt.Sprintf("the feed has no %s set (a set with an id%s and a %s, named like %s)", k.what, typeNote(linkType), k.labelWord(), k.what)
 		if len(shaped) > 0 {
 			msg += "; sets of that shape under other names: " + dimNames(shaped)

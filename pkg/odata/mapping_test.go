@@ -200,6 +200,16 @@ func TestDiscoverTheUserLink(t *testing.T) {
 	if err := mp.User.Err(); !errors.As(err, &me) || !strings.HasPrefix(err.Error(), "ServiceSessions has 2 properties that could name the user of a session: AcceptedUserId, FirstUserId.") {
 		t.Errorf("two near names: %v", err)
 	}
+	// A link by UPN is labelled by the users set's UPN, whatever the type of its id.
+	byUPN := set{"ServiceSessions", "ServiceSession", with(sessionProps, "UserUpn Edm.String")}
+	mp, _ = discover(t, Overrides{}, byUPN, dimUsers)
+	if mp.User.Property != "UserUpn" || !mp.User.HoldsUPNs() || mp.User.Dim == nil || mp.User.Dim.Set != "DimUsers" {
+		t.Errorf("by UPN: %+v", mp.User)
+	}
+	mp, _ = discover(t, Overrides{}, byUPN)
+	if mp.User.Dim != nil || mp.User.DimErr() != nil {
+		t.Errorf("by UPN, no users set: %+v %v", mp.User, mp.User.DimErr())
+	}
 	mp, err = discover(t, Overrides{UserLink: "FirstUserId"}, two, dimUsers)
 	if err != nil || mp.User.Property != "FirstUserId" || mp.Property(FieldUser).Name != "FirstUserId" {
 		t.Errorf("override: %+v %v", mp.User, err)

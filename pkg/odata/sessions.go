@@ -334,7 +334,7 @@ func matchAny(list []string, v string) bool {
 // setUser stores a user link's value as an id or, for a property that holds UPNs, as the
 // user's label.
 func setUser(s *Session, v, prop string) {
-	if strings.HasSuffix(strings.ToLower(prop), "upn") {
+	if (&Link{Property: prop}).HoldsUPNs() {
 		s.User = v
 	} else {
 		s.UserID = v

@@ -179,3 +179,31 @@ func TestCodesWithoutAServicesSetShowIDsAndSaySo(t *testing.T) {
 	e.Run(append([]string{"codes", "list", "-o", "csv", "--service", svcB}, w...)...).Expect(t, 0,
 		"code,primary,secondary,sessions,share\nSale,1,0,1,1\nUpsell,1,0,1,1\n", "")
 }
+
+// Users named by UPN on the sessions, and no users set: UPNs are the labels, and a name
+// cannot be looked up.
+func TestCodesUsersByUPNWithoutAUsersSet(t *testing.T) {
+	t.Parallel()
+	meta := `<edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx"><edmx:DataServices><Schema Namespace="F" xmlns="http://docs.oasis-open.org/odata/ns/edm">` +
+		`<EntityType Name="Call"><Key><PropertyRef Name="Id"/></Key><Property Name="Id" Type="Edm.Guid"/><Property Name="StartedAt" Type="Edm.DateTimeOffset"/><Property Name="UserUpn" Type="Edm.String"/><Property Name="PrimaryCodes" Type="Collection(Edm.String)"/></EntityType>` +
+		`<EntityContainer Name="C"><EntitySet Name="Calls" EntityType="F.Call"/></EntityContainer></Schema></edmx:DataServices></edmx:Edmx>`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "$metadata") {
+			w.Write([]byte(meta))
+			return
+		}
+		w.Write([]byte(`{"value":[
+			{"Id":"1","StartedAt":"2026-03-02T08:00:00Z","UserUpn":"anna@contoso.com","PrimaryCodes":["Sale"]},
+			{"Id":"2","StartedAt":"2026-03-02T09:00:00Z","UserUpn":"luca@contoso.com","PrimaryCodes":["Sale","Upsell"]},
+			{"Id":"3","StartedAt":"2026-03-02T10:00:00Z","UserUpn":null,"PrimaryCodes":[]}]}`))
+	}))
+	t.Cleanup(srv.Close)
+	e := clitest.New(t)
+	e.Setenv("NIMBUSCTL_ODATA_URL", srv.URL)
+	w := []string{"--since", "2026-03-02", "--until", "2026-03-03"}
+	e.Run(append([]string{"codes", "report", "--by", "user", "-o", "csv"}, w...)...).Expect(t, 0,
+		"user,sessions,Sale,Upsell\nanna@contoso.com,1,1,0\nluca@contoso.com,1,1,1\n(none),1,0,0\n", "")
+	e.Run(append([]string{"codes", "list", "--user", "Anna"}, w...)...).Expect(t, 3, "",
+		"error: --user \"Anna\": the feed names users by UPN only (it has no users set to look names up in): give the UPN\nRun 'nimbusctl codes list --help' for usage.\n")
+	e.Run(append([]string{"sessions", "list", "--user", "LUCA@contoso.com", "--jq", ".[].Id"}, w...)...).Expect(t, 0, "2\n", "")
+}

@@ -215,11 +215,15 @@ func Require(flag string, err error) error {
 // the link holds can be used, and a name says why it cannot.
 func (fd *Feed) resolve(ctx context.Context, flag, value string, l *odata.Link, read func(context.Context) ([]odata.Member, error)) (string, error) {
 	what := strings.TrimPrefix(flag, "--")
+	if l.Dim == nil && l.DimErr() == nil { // the link holds UPNs, and no set names them
+		if !strings.Contains(value, "@") {
+			return "", cmdutil.FlagErrorf("%s %q: the feed names %ss by UPN only (it has no %ss set to look names up in): give the UPN", flag, value, what, what)
+		}
+		return value, nil
+	}
 	members, err := read(ctx)
 	var missing *odata.MissingError
 	switch {
-	case l.Dim == nil && l.DimErr() == nil: // the link holds UPNs: they are the labels
-		return value, nil
 	case errors.As(err, &missing):
 		if _, litErr := odata.Literal(fd.linkType(l), value); litErr != nil {
 			return "", cmdutil.FlagErrorf("%s %q: %v, so %s names cannot be looked up: give the %s's id", flag, value, err, what, what)
@@ -230,9 +234,15 @@ func (fd *Feed) resolve(ctx context.Context, flag, value string, l *odata.Link, 
 	}
 	var byName []odata.Member
 	var labels []string
+	key := func(m odata.Member) string { // what the link holds
+		if l.HoldsUPNs() {
+			return m.UPN
+		}
+		return m.ID
+	}
 	for _, m := range members {
 		if strings.EqualFold(m.ID, value) || m.UPN != "" && strings.EqualFold(m.UPN, value) {
-			return m.ID, nil
+			return key(m), nil
 		}
 		if strings.EqualFold(m.Name, value) {
 			byName = append(byName, m)
@@ -241,7 +251,7 @@ func (fd *Feed) resolve(ctx context.Context, flag, value string, l *odata.Link, 
 	}
 	switch len(byName) {
 	case 1:
-		return byName[0].ID, nil
+		return key(byName[0]), nil
 	case 0:
 		return "", cmdutil.FlagErrorf("%s %q matches no %s of the reporting feed (known: %s)", flag, value, what, strings.Join(labels, ", "))
 	}

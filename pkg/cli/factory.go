@@ -106,7 +106,16 @@ func NewFactory(ios *output.IOStreams, build cmdutil.BuildInfo, getenv func(stri
 			return nil, err
 		}
 		c := odata.New(h)
-		c.Tenant, c.Scopes = p.Get("tenant"), p.List("odata_scopes") // for the consent hint of a 401/403
+		c.Tenant, c.Scopes = p.Get("tenant"), p.List("odata_scopes") // for the hint of a 401/403
+		c.TokenEnv = odataTokenEnv(f)
+		c.Overrides = odata.Overrides{
+			SessionSet: p.Get(odata.SettingSessionSet),
+			ServiceSet: p.Get(odata.SettingServiceSet),
+			UserSet:    p.Get(odata.SettingUserSet),
+			OUSet:      p.Get(odata.SettingOUSet),
+			UserLink:   p.Get(odata.SettingUserLink),
+			Delimiter:  p.Get(odata.SettingDelimiter),
+		}
 		return c, nil
 	})
 	f.NPS = memo(func() (*npstoday.Client, error) {
@@ -126,10 +135,12 @@ func newServiceClient(f *cmdutil.Factory, service string) (*httpx.Client, error)
 		return nil, err
 	}
 	cfg := httpx.Config{
-		Service:   service,
-		Retry:     httpx.Retry{MaxAttempts: p.Retries()},
-		Timeout:   p.RequestTimeout(),
-		UserAgent: UserAgent(f.Build),
+		Service: service,
+		Retry:   httpx.Retry{MaxAttempts: p.Retries()},
+		Timeout: p.RequestTimeout(),
+		// The key behind Timeout, named when it fires.
+		TimeoutSetting: "request_timeout",
+		UserAgent:      UserAgent(f.Build),
 	}
 	cfg.Trace = f.Trace()
 	switch service {
@@ -208,6 +219,17 @@ func tokenSource(f *cmdutil.Factory) (auth.Source, error) {
 		return s, nil
 	}
 	return authcmd.NewSource(f)
+}
+
+// odataTokenEnv names the variable the feed's token comes from, as tokenSource picks it
+// ("" when it comes from a sign-in).
+func odataTokenEnv(f *cmdutil.Factory) string {
+	for _, k := range []string{"NIMBUSCTL_ODATA_TOKEN", "NIMBUSCTL_TOKEN"} {
+		if f.Getenv(k) != "" {
+			return k
+		}
+	}
+	return ""
 }
 
 // UserAgent names the tool and platform in every request.

@@ -31,6 +31,7 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/cli/version"
 	"github.com/nimbusctl/nimbusctl/pkg/config"
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
+	"github.com/nimbusctl/nimbusctl/pkg/odata"
 	"github.com/nimbusctl/nimbusctl/pkg/output"
 )
 
@@ -79,8 +80,23 @@ func printError(f *cmdutil.Factory, cmd *cobra.Command, err error, code int) {
 		fmt.Fprintln(w, "cancelled")
 		return
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		fmt.Fprintf(w, "error: timed out after %s (--timeout)\n", f.Flags.Timeout)
+	// Which limit fired: one request's (request_timeout, named by the error) or the whole
+	// command's --timeout (named here, with the request it stopped).
+	var reqTimeout *httpx.TimeoutError
+	var stopped *httpx.InterruptedError
+	switch {
+	case errors.As(err, &reqTimeout):
+		fmt.Fprintf(w, "error: %s\n", err)
+		if !strings.Contains(reqTimeout.Setting, " ") {
+			fmt.Fprintf(w, "The service is slow or unreachable. If it is slow, raise %s (e.g. nimbusctl config set %s 5m).\n", reqTimeout.Setting, reqTimeout.Setting)
+		}
+		return
+	case errors.Is(err, context.DeadlineExceeded) && f.Flags.Timeout > 0:
+		if errors.As(err, &stopped) {
+			fmt.Fprintf(w, "error: timed out after %s (--timeout) during %s\n", f.Flags.Timeout, stopped.Op)
+		} else {
+			fmt.Fprintf(w, "error: timed out after %s (--timeout)\n", f.Flags.Timeout)
+		}
 		return
 	}
 	// Errors quote the server's messages and the user's input: shown, never interpreted.
@@ -90,6 +106,11 @@ func printError(f *cmdutil.Factory, cmd *cobra.Command, err error, code int) {
 	refused := "" // what to do about the credential a service refused, when it is not a login
 	if code == cmdutil.ExitAuth && errors.As(err, &apiErr) && (apiErr.Service == "nimbus" || apiErr.Service == "odata") {
 		refused = authcmd.RefusedHint(f, apiErr.Service)
+	}
+	// The feed's own hint already speaks of a token taken from the environment.
+	var feedErr *odata.AccessError
+	if errors.As(err, &feedErr) && feedErr.TokenEnv != "" {
+		refused = ""
 	}
 	// An error that knows what to do about itself (the OData feed's admin consent) says so.
 	var hinted interface{ Hint() string }

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/nimbusctl/nimbusctl/pkg/odata"
 )
 
 func env(m map[string]string) Getenv {
@@ -163,5 +165,32 @@ func TestProfileNames(t *testing.T) {
 	var pe *ProfileNameError
 	if !errors.As(err, &pe) || pe.Source != "current_profile in "+filepath.Join(dir, "config.yaml") {
 		t.Errorf("current_profile: %v", err)
+	}
+}
+
+// The reporting feed's overrides are profile keys, with the checks their values need.
+func TestODataSettingsAreKeys(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{odata.SettingSessionSet, odata.SettingServiceSet, odata.SettingUserSet, odata.SettingOUSet, odata.SettingUserLink, odata.SettingDelimiter} {
+		if _, ok := FindKey(name); !ok {
+			t.Errorf("%s is not a profile key", name)
+		}
+	}
+	for key, values := range map[string][2][]string{
+		odata.SettingSessionSet: {{"ServiceSessions", "Fact_Sessions2"}, {"2Sessions", "Service Sessions", "a.b"}},
+		odata.SettingUserLink:   {{"UserId", "UserSessions.ServiceSessionId"}, {"User Id", ".UserId", "Set.", "a.b.c"}},
+		odata.SettingDelimiter:  {{";", "|", ",", "||"}, {"and", " ", "1", ";;;;"}},
+	} {
+		k, _ := FindKey(key)
+		for _, v := range values[0] {
+			if err := k.Check(v); err != nil {
+				t.Errorf("%s %q: %v", key, v, err)
+			}
+		}
+		for _, v := range values[1] {
+			if err := k.Check(v); err == nil {
+				t.Errorf("%s %q accepted", key, v)
+			}
+		}
 	}
 }

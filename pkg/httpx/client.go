@@ -58,10 +58,12 @@ type Config struct {
 	Retry     Retry
 	Transport http.RoundTripper // nil: NewTransport("")
 	Timeout   time.Duration     // per attempt (default 60s)
-	UserAgent string
-	Trace     io.Writer // --debug: requests and answers, redacted
-	Secrets   []string  // literal values to scrub from the trace (API keys)
-	Sleep     func(ctx context.Context, d time.Duration) error
+	// TimeoutSetting names the setting behind Timeout in messages (e.g. "request_timeout").
+	TimeoutSetting string
+	UserAgent      string
+	Trace          io.Writer // --debug: requests and answers, redacted
+	Secrets        []string  // literal values to scrub from the trace (API keys)
+	Sleep          func(ctx context.Context, d time.Duration) error
 }
 
 // Client sends requests to one service.
@@ -83,6 +85,9 @@ func New(cfg Config) (*Client, error) {
 	cfg.Retry = cfg.Retry.withDefaults()
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 60 * time.Second
+	}
+	if cfg.TimeoutSetting == "" {
+		cfg.TimeoutSetting = "per-request timeout"
 	}
 	if cfg.Sleep == nil {
 		cfg.Sleep = sleep
@@ -318,7 +323,7 @@ func (c *Client) send(ctx context.Context, r *Request) (*http.Response, int, err
 	pol := c.cfg.Retry
 	for attempt := 1; ; attempt++ {
 		if err := c.cfg.Limiter.Wait(ctx); err != nil {
-			return nil, attempt - 1, err
+			return nil, attempt - 1, interrupted(r.Op, ctx, err)
 		}
 		hr, wrote, elapsed, err := c.attempt(ctx, r, u, body)
 		last := attempt >= pol.MaxAttempts
@@ -328,12 +333,15 @@ func (c *Client) send(ctx context.Context, r *Request) (*http.Response, int, err
 		}
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, attempt, ctx.Err()
+				return nil, attempt, Interrupted(r.Op, ctx.Err())
 			}
 			if perm := c.permanent(r, err); perm != nil {
 				return nil, attempt, perm
 			}
-			netErr := &NetError{Service: c.cfg.Service, Op: r.Op, Attempts: attempt, Err: err}
+			var netErr error = &NetError{Service: c.cfg.Service, Op: r.Op, Attempts: attempt, Err: err}
+			if errors.Is(err, context.DeadlineExceeded) { // this attempt's own timeout
+				netErr = c.timeoutError(r.Op, attempt, false)
+			}
 			if !idem && wrote {
 				return nil, attempt, &AmbiguousError{Err: netErr}
 			}
@@ -341,7 +349,7 @@ func (c *Client) send(ctx context.Context, r *Request) (*http.Response, int, err
 				return nil, attempt, netErr
 			}
 			if err := c.backoff(ctx, attempt, 0); err != nil {
-				return nil, attempt, err
+				return nil, attempt, interrupted(r.Op, ctx, err)
 			}
 			continue
 		}
@@ -360,9 +368,21 @@ func (c *Client) send(ctx context.Context, r *Request) (*http.Response, int, err
 			return nil, attempt, apiErr
 		}
 		if err := c.backoff(ctx, attempt, retryAfter); err != nil {
-			return nil, attempt, err
+			return nil, attempt, interrupted(r.Op, ctx, err)
 		}
 	}
+}
+
+func (c *Client) timeoutError(op string, attempts int, reading bool) *TimeoutError {
+	return &TimeoutError{Service: c.cfg.Service, Op: op, After: c.cfg.Timeout, Setting: c.cfg.TimeoutSetting, Attempts: attempts, Reading: reading}
+}
+
+// interrupted names the operation in an error caused by ctx ending (Ctrl-C, --timeout).
+func interrupted(op string, ctx context.Context, err error) error {
+	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		return Interrupted(op, err)
+	}
+	return err
 }
 
 func (c *Client) attempt(ctx context.Context, r *Request, u *url.URL, body []byte) (*http.Response, bool, time.Duration, error) {
@@ -412,7 +432,7 @@ func (c *Client) attempt(ctx context.Context, r *Request, u *url.URL, body []byt
 		cancel()
 		return nil, wrote, elapsed, err
 	}
-	hr.Body = &cancelOnClose{ReadCloser: hr.Body, cancel: cancel}
+	hr.Body = &cancelOnClose{ReadCloser: hr.Body, cancel: cancel, attempt: actx, parent: ctx, timeout: func() error { return c.timeoutError(r.Op, 1, true) }}
 	return hr, wrote, elapsed, nil
 }
 
@@ -449,7 +469,19 @@ func (e errAuth) Error() string { return e.err.Error() }
 
 type cancelOnClose struct {
 	io.ReadCloser
-	cancel context.CancelFunc
+	cancel          context.CancelFunc
+	attempt, parent context.Context
+	timeout         func() error
+}
+
+// Read turns the attempt's own deadline, hit while the answer streams in, into a
+// *TimeoutError that names the setting (the caller's deadline stays what it is).
+func (c *cancelOnClose) Read(p []byte) (int, error) {
+	n, err := c.ReadCloser.Read(p)
+	if err != nil && err != io.EOF && c.attempt.Err() == context.DeadlineExceeded && c.parent.Err() == nil {
+		err = c.timeout()
+	}
+	return n, err
 }
 
 // Close drains what is left of the body (a JSON decoder stops before the final newline)
@@ -472,6 +504,7 @@ func (c *Client) apiError(r *Request, u *url.URL, hr *http.Response, attempt int
 		Path:      u.Path,
 		Status:    hr.StatusCode,
 		Message:   serverMessage(body),
+		Challenge: hr.Header.Get("WWW-Authenticate"),
 		RequestID: requestID(hr.Header),
 		Attempts:  attempt,
 	}

@@ -373,3 +373,58 @@ func TestPathsAreJoinedToTheBase(t *testing.T) {
 		t.Errorf("request went to %q", got)
 	}
 }
+
+// hang answers nothing until the client gives up (head false), or sends the head and a
+// first byte of the body, then nothing more (head true).
+func hang(head bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if head {
+			w.Write([]byte(`{"value":[`))
+			w.(http.Flusher).Flush()
+		}
+		<-r.Context().Done()
+	}
+}
+
+func TestAttemptTimeoutNamesItsSetting(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(hang(false))
+	defer srv.Close()
+	c, _ := newTestClient(t, srv.URL, func(cfg *Config) {
+		cfg.Timeout, cfg.TimeoutSetting, cfg.Retry.MaxAttempts = 30*time.Millisecond, "request_timeout", 2
+	})
+	_, err := c.Do(context.Background(), &Request{Op: "GetThing", Method: "GET", Path: "x"}, nil)
+	var te *TimeoutError
+	if !errors.As(err, &te) || !errors.Is(err, context.DeadlineExceeded) ||
+		err.Error() != "GetThing: the Nimbus service did not answer within 30ms (request_timeout), 2 attempts" {
+		t.Fatalf("%T %v", err, err)
+	}
+
+	body := httptest.NewServer(hang(true))
+	defer body.Close()
+	c, _ = newTestClient(t, body.URL, func(cfg *Config) { cfg.Timeout, cfg.TimeoutSetting = 30*time.Millisecond, "request_timeout" })
+	resp, err := c.Open(context.Background(), &Request{Op: "ListThings", Method: "GET", Path: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !errors.As(err, &te) || err.Error() != "ListThings: the Nimbus service did not complete its answer within 30ms (request_timeout)" {
+		t.Fatalf("reading: %T %v", err, err)
+	}
+}
+
+func TestTheCallersDeadlineNamesTheOperation(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(hang(false))
+	defer srv.Close()
+	c, _ := newTestClient(t, srv.URL, func(cfg *Config) { cfg.Timeout = time.Minute })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	_, err := c.Do(ctx, &Request{Op: "GetThing", Method: "GET", Path: "x"}, nil)
+	var ie *InterruptedError
+	var te *TimeoutError
+	if !errors.As(err, &ie) || ie.Op != "GetThing" || !errors.Is(err, context.DeadlineExceeded) || errors.As(err, &te) {
+		t.Fatalf("%T %v", err, err)
+	}
+}

@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -19,6 +20,7 @@ type APIError struct {
 	Path      string // path without query
 	Status    int
 	Message   string // the server's own message, when it gave one
+	Challenge string // WWW-Authenticate of a 401: why the token was refused
 	RequestID string
 	Attempts  int
 }
@@ -66,6 +68,51 @@ func (e *NetError) Error() string {
 }
 
 func (e *NetError) Unwrap() error { return e.Err }
+
+// TimeoutError is an attempt that got no complete answer within the per-attempt timeout,
+// after the retries. It names the setting, so the message says which limit fired.
+type TimeoutError struct {
+	Service  string
+	Op       string
+	After    time.Duration
+	Setting  string // e.g. "request_timeout"
+	Attempts int
+	Reading  bool // the answer started but did not complete
+}
+
+func (e *TimeoutError) Error() string {
+	what := "did not answer"
+	if e.Reading {
+		what = "did not complete its answer"
+	}
+	msg := fmt.Sprintf("%s: the %s service %s within %s (%s)", e.Op, serviceName(e.Service), what, e.After, e.Setting)
+	if e.Attempts > 1 {
+		msg += fmt.Sprintf(", %d attempts", e.Attempts)
+	}
+	return msg
+}
+
+// Unwrap makes a TimeoutError a context.DeadlineExceeded for errors.Is.
+func (e *TimeoutError) Unwrap() error { return context.DeadlineExceeded }
+
+// InterruptedError is an operation stopped because its context ended: Ctrl-C, or the
+// command's --timeout. Err is the context's error.
+type InterruptedError struct {
+	Op  string
+	Err error
+}
+
+func (e *InterruptedError) Error() string { return e.Op + ": " + e.Err.Error() }
+func (e *InterruptedError) Unwrap() error { return e.Err }
+
+// Interrupted wraps a context's error with the operation it stopped (once).
+func Interrupted(op string, err error) error {
+	var ie *InterruptedError
+	if errors.As(err, &ie) {
+		return err
+	}
+	return &InterruptedError{Op: op, Err: err}
+}
 
 // AmbiguousError says a non-idempotent request may or may not have been applied: the
 // connection failed after the request was sent, or the server answered 502/504. It is never

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"strings"
 
 	"github.com/olekukonko/tablewriter"
@@ -42,6 +44,9 @@ func ParseFormat(s string) (Format, error) {
 type Column struct {
 	Header string
 	Field  string
+	// Human, when set, renders the cell for people: in table output (a terminal, or
+	// tab-separated lines when piped). csv, json and yaml keep the value as it is.
+	Human func(v any) string
 }
 
 // Cols builds columns from "HEADER=field" pairs, which keeps command code to one line.
@@ -92,6 +97,7 @@ func (p *Printer) PrintRaw(raw []byte, cols []Column) error {
 		if err != nil {
 			return err
 		}
+		humanize(rows, cols)
 		if len(rows) == 0 {
 			if p.IO.IsStdoutTTY() {
 				fmt.Fprintln(p.IO.ErrOut, "no results")
@@ -158,6 +164,36 @@ func blockStyle(n *yaml.Node) {
 	for _, c := range n.Content {
 		blockStyle(c)
 	}
+}
+
+// humanize applies the columns' Human renderers.
+func humanize(rows [][]any, cols []Column) {
+	for i, c := range cols {
+		if c.Human == nil {
+			continue
+		}
+		for _, row := range rows {
+			row[i] = c.Human(row[i])
+		}
+	}
+}
+
+// Percent renders a fraction as a percentage with up to two decimals: 0.375 → 37.5%,
+// 1 → 100%. Anything that is not a number is left as it is.
+func Percent(v any) string {
+	var f float64
+	switch x := v.(type) {
+	case json.Number:
+		var err error
+		if f, err = x.Float64(); err != nil {
+			return x.String()
+		}
+	case float64:
+		f = x
+	default:
+		return Cell(v, ", ")
+	}
+	return strconv.FormatFloat(math.Round(f*1e4)/1e2, 'f', -1, 64) + "%"
 }
 
 // tabulate turns a JSON value into rows of cells. A JSON array gives one row per element; any

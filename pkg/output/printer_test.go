@@ -207,3 +207,22 @@ func TestJQBounds(t *testing.T) {
 		})
 	}
 }
+
+func TestHumanColumnsRenderOnlyTableOutput(t *testing.T) {
+	t.Parallel()
+	data := []map[string]any{{"code": "Sale", "share": 0.3333}, {"code": "Call back", "share": 0.375}, {"code": "All", "share": 1}, {"code": "None", "share": 0}}
+	cols := []Column{{Header: "CODE", Field: "code"}, {Header: "SHARE", Field: "share", Human: Percent}}
+	for _, c := range []struct {
+		format Format
+		tty    bool
+		want   string
+	}{
+		{FormatTable, true, "CODE       SHARE   \nSale       33.33%  \nCall back  37.5%   \nAll        100%    \nNone       0%      \n"},
+		{FormatTable, false, "Sale\t33.33%\nCall back\t37.5%\nAll\t100%\nNone\t0%\n"},
+		{FormatCSV, false, "code,share\nSale,0.3333\nCall back,0.375\nAll,1\nNone,0\n"},
+	} {
+		if out, _ := print(t, c.format, c.tty, "", data, cols); out != c.want {
+			t.Errorf("%s tty=%v:\n got %q\nwant %q", c.format, c.tty, out, c.want)
+		}
+	}
+}

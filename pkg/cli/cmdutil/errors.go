@@ -11,6 +11,7 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/config"
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
+	"github.com/nimbusctl/nimbusctl/pkg/odata"
 	"github.com/nimbusctl/nimbusctl/pkg/output"
 	"github.com/nimbusctl/nimbusctl/pkg/secretfile"
 )
@@ -127,6 +128,7 @@ func ExitCodeOf(err error) int {
 		insecure   *secretfile.InsecureError
 		profileErr *config.ProfileNameError
 		validErr   nimbus.ValidationError
+		mapErr     *odata.MappingError
 	)
 	switch {
 	case errors.As(err, &exitErr):
@@ -134,7 +136,7 @@ func ExitCodeOf(err error) int {
 	case errors.Is(err, ErrCancelled), errors.Is(err, context.Canceled):
 		return ExitCancelled
 	case errors.As(err, &flagErr), errors.As(err, &inputErr), errors.As(err, &validErr), errors.As(err, &pathErr), errors.As(err, &jqErr),
-		errors.As(err, &profileErr):
+		errors.As(err, &profileErr), errors.As(err, &mapErr):
 		return ExitInvalid
 	case errors.As(err, &authErr), errors.As(err, &insecure):
 		return ExitAuth

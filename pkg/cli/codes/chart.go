@@ -47,7 +47,11 @@ func drawChart(ios *output.IOStreams, m odata.Matrix, title string) error {
 		b.WriteString(dim.Render("no sessions") + "\n")
 	}
 	for _, row := range m.Rows {
-		b.WriteString("\n" + bold.Render(output.SafeText(row.Group)) + dim.Render(fmt.Sprintf("  %d %s", row.Sessions, plural(row.Sessions, "session"))) + "\n")
+		parent := ""
+		if row.Parent != "" {
+			parent = "  in " + output.SafeText(row.Parent)
+		}
+		b.WriteString("\n" + bold.Render(output.SafeText(row.Group)) + dim.Render(fmt.Sprintf("%s  %d %s", parent, row.Sessions, plural(row.Sessions, "session"))) + "\n")
 		shown := 0
 		for _, c := range m.Codes {
 			v := row.Codes[c]

@@ -111,7 +111,7 @@ func (in Input) contacts(ci *ContactImport, phones bool) (contactSource, error) 
 	}
 	if m.IDCol < 0 {
 		rc.Close()
-		return nil, fmt.Errorf("%s: no column holds the external id: name one externalId (or External ID, ID, Customer ID), or pick one with --id-column (e.g. --id-column \"E-mail Address\")", r.Name)
+		return nil, fmt.Errorf("%s: no column holds the external id: name one externalId (or External ID, ID, Customer ID), or pick one of the file's columns with --id-column (e.g. --id-column %q)", r.Name, suggestIDColumn(m))
 	}
 	if ci.Warn != nil && len(m.Ignored) > 0 && !ci.warned {
 		ci.warned = true
@@ -123,6 +123,22 @@ func (in Input) contacts(ci *ContactImport, phones bool) (contactSource, error) 
 		return contactRow{c: c, phones: notes}, errs
 	}
 	return &csvContacts{rc: rc, b: b, rows: newBuildPipe(r, build)}, nil
+}
+
+// suggestIDColumn picks a column of the file to show in the --id-column hint: the first that
+// holds e-mail addresses (unique per person in most exports), else the first named one.
+func suggestIDColumn(m *Mapping) string {
+	for i, t := range m.Targets {
+		if t.Field == "emailAddresses" {
+			return m.Header[i]
+		}
+	}
+	for _, h := range m.Header {
+		if h != "" {
+			return h
+		}
+	}
+	return "Email"
 }
 
 func displayName(n string) string {

@@ -33,6 +33,7 @@ type Token struct {
 	Source      string    // "device code login", "client secret", "NIMBUSCTL_TOKEN", ...
 	Account     string    // UPN, when there is a user
 	Tenant      string    // tenant id, when known
+	Raw         bool      // given as it is (NIMBUSCTL_TOKEN): nobody has checked it
 	Storage     Storage   // where a user's token cache is kept; empty for the other sources
 	StorageNote string    // why not in the keyring, when the profile wants it there
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
 
 	"github.com/nimbusctl/nimbusctl/pkg/filelock"
+	"github.com/nimbusctl/nimbusctl/pkg/secretfile"
 )
 
 // FileCache persists MSAL's token cache to one file: mode 0600 in a 0700 folder, replaced
@@ -168,12 +169,17 @@ func (c *FileCache) read() ([]byte, string, error) {
 	return plain, c.path, nil
 }
 
+// readIfAny reads a cache file, refusing one that others may read (pkg/secretfile); a missing
+// file is nothing.
 func readIfAny(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	b, err := secretfile.Read(path, "the token cache")
+	var insecure *secretfile.InsecureError
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return nil, nil
-	}
-	if err != nil {
+	case errors.As(err, &insecure):
+		return nil, err
+	case err != nil:
 		return nil, fmt.Errorf("reading the token cache: %w", err)
 	}
 	return b, nil

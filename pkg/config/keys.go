@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
+	"github.com/nimbusctl/nimbusctl/pkg/phone"
 )
 
 // Region is one of the connector's seven locations (nimbus.connector.apiProperties.json).
@@ -16,19 +17,21 @@ type Region struct {
 	Label    string // as the connector shows it
 	Endpoint string // connector API base URL
 	OData    string // reporting OData base URL
+	Country  string // calling code of national phone numbers, where the location implies one
 }
 
 // Regions lists the connector's locations. The OData hosts follow the pattern Luware documents
 // for ch-01 and ch-02 (api.<cluster>.luware.cloud/v1/odata); for the other five the host is an
-// inference: set odata_url when yours differs.
+// inference: set odata_url when yours differs. A region in one country implies the country of
+// national phone numbers (default_country); eu-01 and innovator imply none.
 var Regions = []Region{
-	{"ch-01", "Switzerland 01", "https://api.luware.cloud", "https://api.ch-01.luware.cloud/v1/odata"},
-	{"ch-02", "Switzerland 02", "https://api.ch-02.luware.cloud", "https://api.ch-02.luware.cloud/v1/odata"},
-	{"de-01", "Germany 01", "https://api.de-01.luware.cloud", "https://api.de-01.luware.cloud/v1/odata"},
-	{"de-02", "Germany 02", "https://api.de-02.luware.cloud", "https://api.de-02.luware.cloud/v1/odata"},
-	{"uk-01", "United Kingdom 01", "https://api.uk-01.luware.cloud", "https://api.uk-01.luware.cloud/v1/odata"},
-	{"eu-01", "Europe 01", "https://api.eu-01.luware.cloud", "https://api.eu-01.luware.cloud/v1/odata"},
-	{"innovator", "Innovator 01", "https://api.innovator.luware.cloud", "https://api.innovator.luware.cloud/v1/odata"},
+	{"ch-01", "Switzerland 01", "https://api.luware.cloud", "https://api.ch-01.luware.cloud/v1/odata", "+41"},
+	{"ch-02", "Switzerland 02", "https://api.ch-02.luware.cloud", "https://api.ch-02.luware.cloud/v1/odata", "+41"},
+	{"de-01", "Germany 01", "https://api.de-01.luware.cloud", "https://api.de-01.luware.cloud/v1/odata", "+49"},
+	{"de-02", "Germany 02", "https://api.de-02.luware.cloud", "https://api.de-02.luware.cloud/v1/odata", "+49"},
+	{"uk-01", "United Kingdom 01", "https://api.uk-01.luware.cloud", "https://api.uk-01.luware.cloud/v1/odata", "+44"},
+	{"eu-01", "Europe 01", "https://api.eu-01.luware.cloud", "https://api.eu-01.luware.cloud/v1/odata", ""},
+	{"innovator", "Innovator 01", "https://api.innovator.luware.cloud", "https://api.innovator.luware.cloud/v1/odata", ""},
 }
 
 // FindRegion looks a region up by short name.
@@ -82,10 +85,17 @@ var Keys = []Key{
 	{Name: "nimbus_rate", Default: "100/60s", Description: "call rate to Nimbus: N/PERIOD or auto", Check: checkRate},
 	{Name: "npstoday_rate", Default: "10/s", Description: "call rate to nps.today: N/PERIOD or auto", Check: checkRate},
 	{Name: "odata_rate", Default: "5/s", Description: "call rate to the OData feed: N/PERIOD or auto", Check: checkRate},
-	{Name: "max_retries", Default: "4", Description: "retries after a 503 or network error (0-10); a 429 with Retry-After is waited out without using one", Check: checkRetries},
+	{Name: "odata_session_set", Description: "OData entity set of the sessions; default discovered (nimbusctl codes mapping)", Check: checkODataName},
+	{Name: "odata_service_set", Description: "OData entity set of the services (id and name); default discovered", Check: checkODataName},
+	{Name: "odata_user_set", Description: "OData entity set of the users (id and UPN); default discovered", Check: checkODataName},
+	{Name: "odata_ou_set", Description: "OData entity set of the organization units (id and name); default discovered", Check: checkODataName},
+	{Name: "odata_user_link", Description: "session property naming the user, or SET.PROPERTY of a set joining sessions to users; default discovered", Check: checkODataLink},
+	{Name: "odata_codes_delimiter", Description: "delimiter of codes joined in one string (e.g. ;); default detected from the data", Check: checkDelimiter},
+	{Name: "max_retries", Default: "4", Description: "retries after a 5xx or a network error (0-10); a 429 with Retry-After is waited out without using one; see docs/exit-codes.md", Check: checkRetries},
 	{Name: "request_timeout", Default: "60s", Description: "timeout of one HTTP attempt", Check: checkDuration},
 	{Name: "ca_file", Description: "extra CA certificates (PEM) to trust, e.g. the sandbox's"},
-	{Name: "default_country", Default: "+45", Description: "country code for phone numbers without one (nps.today's default is +45)", Check: checkCountry},
+	{Name: "default_country", Description: "country code of phone numbers written without one, e.g. +41 (default: from the region: ch-01, ch-02 +41; de-01, de-02 +49; uk-01 +44; else none, and national numbers are refused)", Check: checkCountry},
+	{Name: "timezone", Description: "IANA time zone of wall-clock due times, e.g. Europe/Zurich (default: the machine's zone)", Check: checkZone},
 	{Name: "username", Description: "account to use when the token cache holds several"},
 	{Name: "token_storage", Default: "keyring", Description: "where tokens are kept: keyring (an encrypted file whose key is in the OS keyring; a 0600 file where no keyring answers) or file (a 0600 file)", Check: checkStorage},
 }
@@ -164,13 +174,52 @@ func checkDuration(s string) error {
 }
 
 func checkCountry(s string) error {
-	if len(s) < 2 || len(s) > 4 || s[0] != '+' {
-		return fmt.Errorf("invalid country code %q: e.g. +41, +45", s)
+	_, err := phone.Region(s)
+	return err
+}
+
+func checkZone(s string) error {
+	if _, err := time.LoadLocation(s); err != nil || s == "" {
+		return fmt.Errorf("unknown time zone %q: use an IANA name such as Europe/Zurich", s)
 	}
-	for _, r := range s[1:] {
-		if r < '0' || r > '9' {
-			return fmt.Errorf("invalid country code %q: e.g. +41, +45", s)
+	return nil
+}
+
+// checkODataName accepts an OData identifier (letters, digits, underscores).
+func checkODataName(s string) error {
+	for i, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+			return fmt.Errorf("invalid OData name %q: letters, digits and underscores, not starting with a digit", s)
 		}
+	}
+	return nil
+}
+
+// checkODataLink accepts PROPERTY or SET.PROPERTY.
+func checkODataLink(s string) error {
+	set, prop, join := strings.Cut(s, ".")
+	if err := checkODataName(set); err != nil || set == "" {
+		return fmt.Errorf("invalid user link %q: want PROPERTY or SET.PROPERTY", s)
+	}
+	if join {
+		if err := checkODataName(prop); err != nil || prop == "" {
+			return fmt.Errorf("invalid user link %q: want PROPERTY or SET.PROPERTY", s)
+		}
+	}
+	return nil
+}
+
+// checkDelimiter accepts one to three characters that are not letters, digits or blanks.
+func checkDelimiter(s string) error {
+	n := 0
+	for _, r := range s {
+		n++
+		if r == ' ' || r == '\t' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			n = 99
+		}
+	}
+	if n < 1 || n > 3 {
+		return fmt.Errorf("invalid codes delimiter %q: one to three characters, no letters, digits or blanks (e.g. ; | ,)", s)
 	}
 	return nil
 }

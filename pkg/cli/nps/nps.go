@@ -39,7 +39,7 @@ Some endpoints' paths are not public (employee analytics and responses, the IVR 
 responses by phone): nimbusctl uses its best guess and says so in 'nimbusctl nps status'
 and docs/nps.md. 'nimbusctl nps api' reaches any path when a guess is wrong.`,
 		Example: `  $ nimbusctl nps login --with-key < npstoday.key
-  $ nimbusctl nps survey send --campaign 101 --phone "+45 12 34 56 78" --employee anna@contoso.com --check-pgap
+  $ nimbusctl nps survey send --campaign 101 --phone "+45 20 30 40 50" --employee anna@contoso.com --check-pgap
   $ nimbusctl nps survey after-call events.json
   $ nimbusctl nps respondent import customers.csv --campaign 101 --report report.csv
   $ nimbusctl nps employee analytics anna@contoso.com --days 30`,
@@ -62,17 +62,14 @@ and docs/nps.md. 'nimbusctl nps api' reaches any path when a guess is wrong.`,
 	return cmd
 }
 
-// defaultCountry is the profile's country code for numbers written without one (+45 when
-// unset, as nps.today does).
+// defaultCountry is the profile's country code for numbers written without one ("" when the
+// profile has none: such numbers are then refused, never sent to a guessed country).
 func defaultCountry(f *cmdutil.Factory) (string, error) {
 	p, err := f.Profile()
 	if err != nil {
 		return "", err
 	}
-	if cc := p.Get("default_country"); cc != "" {
-		return cc, nil
-	}
-	return "+45", nil
+	return p.Get("default_country"), nil
 }
 
 // phoneFlag normalizes a phone flag to E.164, or fails naming the flag (exit 3).
@@ -180,9 +177,7 @@ func clientWithKey(f *cmdutil.Factory, key npstoday.Key) (*npstoday.Client, erro
 		Timeout: p.RequestTimeout(),
 	}
 	cfg.Auth, cfg.Secrets = scheme.Auth(key)
-	if f.Flags.Debug || f.Getenv("NIMBUSCTL_DEBUG") != "" {
-		cfg.Trace = f.IO.ErrOut
-	}
+	cfg.Trace = f.Trace()
 	if cfg.Transport, err = f.Transport(); err != nil {
 		return nil, err
 	}

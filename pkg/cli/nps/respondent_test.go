@@ -38,7 +38,7 @@ func TestNpsRespondentImportTwiceSurveysOnce(t *testing.T) {
 	}
 	got := e.Emu.NPSSurveys()
 	if len(got) != 4 || got[0].Respondent["phoneNumber"] != "+41445551001" || got[0].Custom != `{"channel":"phone","orderId":"O-1"}` ||
-		got[0].Employee["email"] != emulator.NPSEmployeeAgent || got[3].Respondent["phoneNumber"] != "+4512345678" {
+		got[0].Employee["email"] != emulator.NPSEmployeeAgent || got[3].Respondent["phoneNumber"] != "+41795552004" {
 		t.Fatalf("surveys %+v", got)
 	}
 	// The rerun sends nothing: the ledger in the state folder remembers every row.
@@ -83,7 +83,7 @@ func TestNpsRespondentImportInvalidRowsExit3(t *testing.T) {
 	e.Run("nps", "respondent", "import", file).Expect(t, 3, "",
 		file+":3: campaign: unknown campaign \"Nope\" (see 'nimbusctl nps campaigns list')\n"+
 			file+":4: email: no e-mail address and no phone number: the survey goes to one of them\n"+
-			file+":5: mobile: \"0800\" is not a valid E.164 number: 5 digits after the country code prefix, want 7 to 15\n"+
+			file+":5: mobile: \"0800\" is not a valid phone number for CH (+41)\n"+
 			file+":6: agent rating: must be a whole number from 0 to 10, got \"12\"\n"+
 			file+":7: email: duplicate respondent \"alice@example.com\" in campaign 101 (first on line 2)\n"+
 			"error: 5 invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)\n")
@@ -91,7 +91,8 @@ func TestNpsRespondentImportInvalidRowsExit3(t *testing.T) {
 		t.Fatalf("%d surveys sent despite invalid rows", n)
 	}
 	r := e.Run("nps", "respondent", "import", file, "--skip-invalid")
-	if r.Code != 0 || !strings.HasSuffix(timing.ReplaceAllString(r.Stderr, "(T)"), "✓ 6 rows: 1 sent, 5 invalid (T)\n") {
+	// Skipped rows are not a success: exit 9 and no ✓, so a cron job hears of them.
+	if r.Code != 9 || !strings.HasSuffix(timing.ReplaceAllString(r.Stderr, "(T)"), "! 6 rows: 1 sent, 5 invalid (T)\nerror: 5 invalid row(s) were skipped (see the messages above); fix them and run the same command again\n") {
 		t.Errorf("--skip-invalid: %d %q", r.Code, r.Stderr)
 	}
 
@@ -113,15 +114,16 @@ func TestNpsRespondentImportInvalidRowsExit3(t *testing.T) {
 		Expect(t, 3, "", "error: nimbusctl nps respondent import takes a CSV file (got 0 argument(s))\nRun 'nimbusctl nps respondent import --help' for usage.\n")
 }
 
-// One send fails (nps.today answered 500 before doing anything): the others go out, exit 9;
-// the rerun sends only the failed row.
+// One send fails (nps.today answered 503, which says nothing was done, and retries are off):
+// the others go out, exit 9; the rerun sends only the failed row.
 func TestNpsRespondentImportPartialFailureExit9(t *testing.T) {
 	t.Parallel()
 	e := clitest.New(t)
+	e.Setenv("NIMBUSCTL_MAX_RETRIES", "0")
 	file := writeFile(t, e, "r.csv", "campaign,email\n103,ada@example.com\n103,ben@example.com\n")
-	e.Emu.InjectFaults(emulator.ServiceNPSToday, "", emulator.FaultInternal) // the campaigns list passes, the first send fails
+	e.Emu.InjectFaults(emulator.ServiceNPSToday, "", emulator.FaultUnavailable) // the campaigns list passes, the first send fails
 	expectRun(t, e.Run("nps", "respondent", "import", file, "--concurrency", "1"), 9, "",
-		file+":2: failed: SendSurvey: 500 Internal Server Error: Internal Server Error.\n"+
+		file+":2: failed: SendSurvey: 503 Service Unavailable: Service Unavailable.\n"+
 			"X 2 rows: 1 sent, 1 failed (T)\n"+
 			"error: 1 row(s) failed (see the messages above); run the same command again to retry them\n")
 	expectRun(t, e.Run("nps", "respondent", "import", file), 0, "", "✓ 2 rows: 1 sent, 1 skipped (already done) (T)\n")
@@ -158,10 +160,11 @@ func TestNpsRespondentImportPendingExit8(t *testing.T) {
 	e := clitest.New(t)
 	file := writeFile(t, e, "r.csv", "campaign,phone,employee\n101,+41445551001,anna.meier@contoso.com\n101,+41315552002,agent@contoso.com\n")
 	held := file + ":2: pending: held until anna.meier@contoso.com rates the call (p-gap): put the agent's rating (0-10) in the agentRating column and run again\n"
-	e.Emu.InjectFaults(emulator.ServiceNPSToday, "", "", emulator.FaultInternal) // the second send fails
+	e.Setenv("NIMBUSCTL_MAX_RETRIES", "0")
+	e.Emu.InjectFaults(emulator.ServiceNPSToday, "", "", emulator.FaultUnavailable) // the second send fails
 	expectRun(t, e.Run("nps", "respondent", "import", file, "--concurrency", "1"), 9, "",
 		held+
-			file+":3: failed: SendSurveyCheckPgap: 500 Internal Server Error: Internal Server Error.\n"+
+			file+":3: failed: SendSurveyCheckPgap: 503 Service Unavailable: Service Unavailable.\n"+
 			"X 2 rows: 1 pending (p-gap), 1 failed (T)\n"+
 			"error: 1 row(s) failed (see the messages above); run the same command again to retry them\n")
 	r := e.Run("nps", "respondent", "import", file, "--concurrency", "1")

@@ -64,8 +64,8 @@ func newCmdSurveySend(f *cmdutil.Factory) *cobra.Command {
 		Use:   "send --campaign ID (--phone NUMBER | --email ADDRESS)",
 		Short: "Send a survey to one respondent, with the p-gap hold",
 		Long: `Adds the respondent to the campaign, which sends the survey (by SMS to --phone, by
-e-mail to --email). Phone numbers are normalized to E.164 with the profile's
-default_country (+45 when unset, as nps.today does).
+e-mail to --email). Phone numbers are normalized to E.164; a national number takes the
+profile's default_country, and without one it is refused (never sent to a guessed country).
 
 With --check-pgap, nps.today may hold the survey because the employee is in a p-gap
 training period: it answers {"pgap": true} and sends nothing until the agent has rated
@@ -73,8 +73,8 @@ the call (0-10). On a terminal nimbusctl asks the agent and sends again with the
 Without a terminal it prints the pending survey as JSON and exits 8, so a script can ask
 and rerun the same command with --agent-rating.`,
 		Example: `  $ nimbusctl nps survey send --campaign 101 --phone "+41 44 555 10 01" --first-name Alice
-  $ nimbusctl nps survey send --campaign "Support after-call" --phone 12345678 --employee anna@contoso.com --check-pgap
-  $ nimbusctl nps survey send --campaign 101 --phone 12345678 --employee anna@contoso.com --agent-rating 8
+  $ nimbusctl nps survey send --campaign "Support after-call" --phone "+45 20 30 40 50" --employee anna@contoso.com --check-pgap
+  $ nimbusctl nps survey send --campaign 101 --phone "+45 20 30 40 50" --employee anna@contoso.com --agent-rating 8
   $ nimbusctl nps survey send --campaign 103 --email alice@example.com --custom '{"orderId":"42"}'`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -199,9 +199,9 @@ func (s *sender) send(ctx context.Context, out *Outcome, req npstoday.SurveyRequ
 		return nil
 	}
 	if intro != "" {
-		fmt.Fprintln(s.f.IO.ErrOut, intro)
+		s.f.IO.Infof("%s", intro)
 	} else {
-		fmt.Fprintf(s.f.IO.ErrOut, "nps.today holds this survey: %s is in a p-gap training period.\n", out.Employee)
+		s.f.IO.Infof("nps.today holds this survey: %s is in a p-gap training period.", out.Employee)
 	}
 	rating, err := s.ask()
 	if err != nil {

@@ -44,6 +44,8 @@ func ProfileValues(emu *emulator.Emulator, caPath string) map[string]string {
 		"odata_url":    emu.ODataURL(),
 		"npstoday_url": emu.NPSTodayURL(),
 		"ca_file":      caPath,
+		// The emulated tenant is Swiss; the local endpoint implies no country by itself.
+		"default_country": "+41",
 	}
 }
 
@@ -55,6 +57,7 @@ type options struct {
 	rateKind  string
 	seed      int64
 	readyFile string
+	shape     string
 }
 
 // NewCmdSandbox builds `nimbusctl sandbox`.
@@ -68,19 +71,23 @@ tenant, services, address books, contacts, scheduled calls and users, and writes
 profile pointing at it (endpoint, authority, tenant, client_id, odata_url, npstoday_url and
 ca_file; the CA certificate goes next to config.yaml). Device codes are approved
 automatically, as admin@contoso.com. It runs until Ctrl-C (or SIGTERM), then stops cleanly.
+--odata-shape lays the reporting feed out as a real one may be: standard names, Fact*/Dim*
+names with delimited codes, codes as navigation properties, two candidate session sets, or
+no user link (docs/codes.md), to try how 'codes' discovers it.
 
 Each start makes a new CA and forgets every token, so it also clears the sandbox profile's
 token cache: sign in again after a restart. --ready-file is written once the sandbox listens
 (with its URL) and removed when it stops, so scripts can wait for it.
 
 For CI-style runs it also writes the confidential app's secret and certificate (mode 0600)
-next to config.yaml: set NIMBUSCTL_CLIENT_ID to the id it prints and NIMBUSCTL_CLIENT_SECRET
-to the file's content (or NIMBUSCTL_CLIENT_CERTIFICATE to the certificate's path).`,
+next to config.yaml: set NIMBUSCTL_CLIENT_ID to the id it prints and NIMBUSCTL_CLIENT_SECRET_FILE
+to the secret's path (or NIMBUSCTL_CLIENT_CERTIFICATE to the certificate's path).`,
 		Example: `  $ nimbusctl sandbox &
   $ nimbusctl --profile sandbox auth login
   $ nimbusctl --profile sandbox addressbook list
   $ nimbusctl sandbox --port 0 --ready-file /tmp/sandbox.ready --latency 200ms --fault-rate 0.05 --rate-limit 100/60s
-  $ nimbusctl sandbox --rate-limit 100/60s --rate-limit-kind window`,
+  $ nimbusctl sandbox --rate-limit 100/60s --rate-limit-kind window
+  $ nimbusctl sandbox --odata-shape two-sessions`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return run(cmd, f, o)
@@ -94,6 +101,7 @@ to the file's content (or NIMBUSCTL_CLIENT_CERTIFICATE to the certificate's path
 	fl.StringVar(&o.rateKind, "rate-limit-kind", "bucket", "how --rate-limit counts: bucket (N at once, refilled evenly) or window (N, then 429 until the PERIOD ends)")
 	fl.Int64Var(&o.seed, "seed", 1, "seed of the injected faults and generated ids, to replay a run")
 	fl.StringVar(&o.readyFile, "ready-file", "", "write the URL to this file once listening (removed on exit)")
+	cmdutil.StringEnumFlag(cmd, &o.shape, "odata-shape", "", emulator.ODataShapeStandard, emulator.ODataShapes, "layout of the reporting feed's entity sets (see docs/codes.md)")
 	return cmd
 }
 
@@ -138,6 +146,7 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, o *options) error {
 		Latency:   o.latency,
 		FaultRate: o.faultRate,
 		RateLimit: limit,
+		OData:     emulator.ODataOptions{Shape: o.shape},
 	}
 	if f.Flags.Debug {
 		opts.Logf = func(format string, args ...any) { f.IO.Infof(format, args...) }
@@ -173,7 +182,7 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, o *options) error {
 	io.Infof("Try (device codes are approved automatically, as %s):", emulator.DefaultUser)
 	io.Infof("  nimbusctl --profile %s auth login", Profile)
 	io.Infof("  nimbusctl --profile %s addressbook list", Profile)
-	io.Infof("CI-style: NIMBUSCTL_CLIENT_ID=%s NIMBUSCTL_CLIENT_SECRET=\"$(cat %s)\" nimbusctl --profile %s auth status",
+	io.Infof("CI-style: NIMBUSCTL_CLIENT_ID=%s NIMBUSCTL_CLIENT_SECRET_FILE=%s nimbusctl --profile %s auth status",
 		emulator.ConfidentialClientID, files.secret, Profile)
 
 	if o.readyFile != "" {

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -11,11 +12,16 @@ import (
 
 // release is the part of .goreleaser.yaml these tests read.
 type release struct {
-	Before   struct{ Hooks []string }
+	Before struct{ Hooks []string }
+	Builds []struct {
+		ID, Main string
+	}
 	Archives []struct {
+		IDs   []string
 		Files []any
 	}
 	NFPMs []struct {
+		IDs      []string
 		Formats  []string
 		Contents []struct {
 			Src, Dst, Packager string
@@ -25,6 +31,7 @@ type release struct {
 	Scoops  []map[string]any
 	Winget  []map[string]any
 	Dockers []struct {
+		IDs        []string
 		Dockerfile string
 		Platforms  []string
 	} `yaml:"dockers_v2"`
@@ -54,10 +61,23 @@ func TestReleaseConfig(t *testing.T) {
 	if !contains(r.Before.Hooks, hook) {
 		t.Errorf("before hooks %q lack %q", r.Before.Hooks, hook)
 	}
+	// nimbusctl sandbox runs nimbusctl-sandbox from nimbusctl's folder: every package and
+	// archive carries both; the image, made for CI jobs, only nimbusctl.
+	builds := map[string]string{}
+	for _, b := range r.Builds {
+		builds[b.ID] = b.Main
+	}
+	if builds["nimbusctl"] != "./cmd/nimbusctl" || builds["nimbusctl-sandbox"] != "./cmd/nimbusctl-sandbox" {
+		t.Errorf("builds %v", builds)
+	}
 	if len(r.NFPMs) != 1 {
 		t.Fatalf("%d nfpms, want 1", len(r.NFPMs))
 	}
 	n := r.NFPMs[0]
+	both := []string{"nimbusctl", "nimbusctl-sandbox"}
+	if !slices.Equal(n.IDs, both) || len(r.Archives) != 1 || !slices.Equal(r.Archives[0].IDs, both) {
+		t.Errorf("packages %v and archives %+v must hold both programs", n.IDs, r.Archives)
+	}
 	for _, f := range []string{"deb", "rpm", "apk"} {
 		if !contains(n.Formats, f) {
 			t.Errorf("nfpm formats %v lack %s", n.Formats, f)
@@ -118,8 +138,8 @@ func TestReleaseConfig(t *testing.T) {
 		t.Error("no sboms")
 	}
 
-	if len(r.Dockers) != 1 {
-		t.Fatalf("%d images, want 1", len(r.Dockers))
+	if len(r.Dockers) != 1 || !slices.Equal(r.Dockers[0].IDs, []string{"nimbusctl"}) {
+		t.Fatalf("images %+v, want one, of nimbusctl", r.Dockers)
 	}
 	b, err := os.ReadFile(filepath.Join("..", "..", r.Dockers[0].Dockerfile))
 	if err != nil {

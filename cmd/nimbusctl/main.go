@@ -3,7 +3,6 @@ package main
 
 import (
 	"os"
-	"runtime/debug"
 	_ "time/tzdata" // --tz works where the OS has no zoneinfo (Windows)
 
 	"github.com/nimbusctl/nimbusctl/pkg/cli"
@@ -14,17 +13,5 @@ import (
 var version, commit, date string
 
 func main() {
-	os.Exit(cli.Main(buildInfo()))
-}
-
-// buildInfo falls back to the module version for `go install` builds.
-func buildInfo() cmdutil.BuildInfo {
-	b := cmdutil.BuildInfo{Version: version, Commit: commit, Date: date}
-	if b.Version == "" {
-		b.Version = "dev"
-		if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
-			b.Version = info.Main.Version
-		}
-	}
-	return b
+	os.Exit(cli.Main(cmdutil.NewBuildInfo(version, commit, date)))
 }

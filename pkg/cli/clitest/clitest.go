@@ -17,6 +17,7 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/auth"
 	"github.com/nimbusctl/nimbusctl/pkg/cli"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
+	_ "github.com/nimbusctl/nimbusctl/pkg/cli/sandbox/serve" // `sandbox` runs in-process, as in nimbusctl-sandbox
 	"github.com/nimbusctl/nimbusctl/pkg/emulator"
 	"github.com/nimbusctl/nimbusctl/pkg/output"
 )

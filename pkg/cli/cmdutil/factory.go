@@ -3,6 +3,7 @@ package cmdutil
 import (
 	"io"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"github.com/nimbusctl/nimbusctl/pkg/auth"
@@ -19,6 +20,19 @@ type BuildInfo struct {
 	Version string
 	Commit  string
 	Date    string
+}
+
+// NewBuildInfo is what the linker stamped (-X main.version=... in both programs' main), with
+// the module version as the version of a `go install` build.
+func NewBuildInfo(version, commit, date string) BuildInfo {
+	b := BuildInfo{Version: version, Commit: commit, Date: date}
+	if b.Version == "" {
+		b.Version = "dev"
+		if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+			b.Version = info.Main.Version
+		}
+	}
+	return b
 }
 
 // GlobalFlags are the root command's persistent flags, parsed before any command runs.

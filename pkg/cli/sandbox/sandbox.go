@@ -1,23 +1,18 @@
-// Package sandbox implements `nimbusctl sandbox`: the emulator on 127.0.0.1 with a `sandbox`
-// profile pointing at it, so every command can be tried without any account.
+// Package sandbox defines `nimbusctl sandbox`: its flags, help and checks. The emulator it
+// runs lives in a separate program, nimbusctl-sandbox (cmd/nimbusctl-sandbox, with package
+// serve), so that the emulator's OpenAPI validator, whose package initialisation alone costs
+// several milliseconds, is not loaded by nimbusctl's other commands. `nimbusctl sandbox` runs
+// that program, found next to nimbusctl or on PATH; it is the same command tree with the
+// emulator linked in.
 package sandbox
 
 import (
-	"fmt"
-	"net"
-	"os"
-	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/nimbusctl/nimbusctl/pkg/auth"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
-	"github.com/nimbusctl/nimbusctl/pkg/config"
-	"github.com/nimbusctl/nimbusctl/pkg/emulator"
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
-	"github.com/nimbusctl/nimbusctl/pkg/npstoday"
 )
 
 // Profile is the name of the profile the sandbox writes.
@@ -26,30 +21,27 @@ const Profile = "sandbox"
 // DefaultPort is where the sandbox listens unless told otherwise (0 picks a free port).
 const DefaultPort = 7443
 
-// Files the sandbox writes into the config folder, all mode 0600.
-const (
-	caFile     = "sandbox-ca.pem"          // the emulator's CA: the profile's ca_file
-	secretFile = "sandbox-client-secret"   // the confidential app's secret, for CI-style runs
-	certFile   = "sandbox-client-cert.pem" // the confidential app's certificate and key
-)
-
-// ProfileValues are the keys of the sandbox profile: one entry per emulated service. A new
-// emulator part adds its line here.
-func ProfileValues(emu *emulator.Emulator, caPath string) map[string]string {
-	return map[string]string{
-		"endpoint":     emu.NimbusURL(),
-		"authority":    emu.EntraURL(),
-		"tenant":       emulator.TenantID,
-		"client_id":    emulator.PublicClientID,
-		"odata_url":    emu.ODataURL(),
-		"npstoday_url": emu.NPSTodayURL(),
-		"ca_file":      caPath,
-		// The emulated tenant is Swiss; the local endpoint implies no country by itself.
-		"default_country": "+41",
-	}
+// Options are the sandbox's flags, checked.
+type Options struct {
+	Port       int
+	Latency    time.Duration
+	FaultRate  float64
+	RateLimit  httpx.Rate // zero: no limit
+	RateWindow bool       // count RateLimit in fixed windows rather than as a token bucket
+	Seed       int64
+	ReadyFile  string
+	ODataShape string
 }
 
-type options struct {
+// Serve runs the sandbox in this process. The sandbox program and the tests set it by
+// importing package serve; nimbusctl leaves it nil and runs the sandbox program instead.
+var Serve func(cmd *cobra.Command, f *cmdutil.Factory, o Options) error
+
+// ODataShapes are the layouts of the emulated reporting feed (emulator.ODataShapes; a test
+// keeps the two lists equal, so this package need not load the emulator).
+var ODataShapes = []string{"standard", "fact-dim", "navigation", "two-sessions", "no-user-link"}
+
+type flags struct {
 	port      int
 	latency   time.Duration
 	faultRate float64
@@ -62,7 +54,7 @@ type options struct {
 
 // NewCmdSandbox builds `nimbusctl sandbox`.
 func NewCmdSandbox(f *cmdutil.Factory) *cobra.Command {
-	o := &options{}
+	fl := &flags{}
 	cmd := &cobra.Command{
 		Use:   "sandbox",
 		Short: "Run the emulated Nimbus, Entra ID, OData and nps.today on 127.0.0.1",
@@ -90,152 +82,53 @@ to the secret's path (or NIMBUSCTL_CLIENT_CERTIFICATE to the certificate's path)
   $ nimbusctl sandbox --odata-shape two-sessions`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return run(cmd, f, o)
+			o, err := fl.check()
+			if err != nil {
+				return err
+			}
+			if Serve == nil {
+				return launch(cmd)
+			}
+			return Serve(cmd, f, o)
 		},
 	}
-	fl := cmd.Flags()
-	fl.IntVar(&o.port, "port", DefaultPort, "port on 127.0.0.1 (0: any free port)")
-	fl.DurationVar(&o.latency, "latency", 0, "delay added to every request (e.g. 200ms)")
-	fl.Float64Var(&o.faultRate, "fault-rate", 0, "share of Nimbus requests answered 500/502/503/504, from 0 to 1")
-	fl.StringVar(&o.rateLimit, "rate-limit", "", "throttle each service to N/PERIOD (e.g. 100/60s), answering 429 with Retry-After")
-	fl.StringVar(&o.rateKind, "rate-limit-kind", "bucket", "how --rate-limit counts: bucket (N at once, refilled evenly) or window (N, then 429 until the PERIOD ends)")
-	fl.Int64Var(&o.seed, "seed", 1, "seed of the injected faults and generated ids, to replay a run")
-	fl.StringVar(&o.readyFile, "ready-file", "", "write the URL to this file once listening (removed on exit)")
-	cmdutil.StringEnumFlag(cmd, &o.shape, "odata-shape", "", emulator.ODataShapeStandard, emulator.ODataShapes, "layout of the reporting feed's entity sets (see docs/codes.md)")
+	fs := cmd.Flags()
+	fs.IntVar(&fl.port, "port", DefaultPort, "port on 127.0.0.1 (0: any free port)")
+	fs.DurationVar(&fl.latency, "latency", 0, "delay added to every request (e.g. 200ms)")
+	fs.Float64Var(&fl.faultRate, "fault-rate", 0, "share of Nimbus requests answered 500/502/503/504, from 0 to 1")
+	fs.StringVar(&fl.rateLimit, "rate-limit", "", "throttle each service to N/PERIOD (e.g. 100/60s), answering 429 with Retry-After")
+	fs.StringVar(&fl.rateKind, "rate-limit-kind", "bucket", "how --rate-limit counts: bucket (N at once, refilled evenly) or window (N, then 429 until the PERIOD ends)")
+	fs.Int64Var(&fl.seed, "seed", 1, "seed of the injected faults and generated ids, to replay a run")
+	fs.StringVar(&fl.readyFile, "ready-file", "", "write the URL to this file once listening (removed on exit)")
+	cmdutil.StringEnumFlag(cmd, &fl.shape, "odata-shape", "", ODataShapes[0], ODataShapes, "layout of the reporting feed's entity sets (see docs/codes.md)")
 	return cmd
 }
 
-func run(cmd *cobra.Command, f *cmdutil.Factory, o *options) error {
-	if err := cmdutil.IntInRange("port", o.port, 0, 65535); err != nil {
-		return err
+// check validates the flags (in nimbusctl, before the sandbox program is even looked for).
+func (fl *flags) check() (Options, error) {
+	o := Options{Port: fl.port, Latency: fl.latency, FaultRate: fl.faultRate, Seed: fl.seed, ReadyFile: fl.readyFile, ODataShape: fl.shape}
+	if err := cmdutil.IntInRange("port", fl.port, 0, 65535); err != nil {
+		return o, err
 	}
-	if o.faultRate < 0 || o.faultRate > 1 {
-		return cmdutil.FlagErrorf("--fault-rate must be between 0 and 1, got %v", o.faultRate)
+	if fl.faultRate < 0 || fl.faultRate > 1 {
+		return o, cmdutil.FlagErrorf("--fault-rate must be between 0 and 1, got %v", fl.faultRate)
 	}
-	if o.latency < 0 {
-		return cmdutil.FlagErrorf("--latency must not be negative, got %s", o.latency)
+	if fl.latency < 0 {
+		return o, cmdutil.FlagErrorf("--latency must not be negative, got %s", fl.latency)
 	}
-	var limit emulator.Rate
-	if o.rateLimit != "" {
-		r, err := httpx.ParseRate(o.rateLimit, httpx.Rate{})
+	if fl.rateLimit != "" {
+		r, err := httpx.ParseRate(fl.rateLimit, httpx.Rate{})
 		if err != nil || r.Auto || r.Count <= 0 || r.Per <= 0 {
-			return cmdutil.FlagErrorf("--rate-limit must be N/PERIOD, e.g. 100/60s or 10/s, got %q", o.rateLimit)
+			return o, cmdutil.FlagErrorf("--rate-limit must be N/PERIOD, e.g. 100/60s or 10/s, got %q", fl.rateLimit)
 		}
-		limit = emulator.Rate{Count: r.Count, Per: r.Per}
+		o.RateLimit = r
 	}
-	switch o.rateKind {
+	switch fl.rateKind {
 	case "bucket":
 	case "window":
-		limit.Window = true
+		o.RateWindow = true
 	default:
-		return cmdutil.FlagErrorf("--rate-limit-kind must be bucket or window, got %q", o.rateKind)
+		return o, cmdutil.FlagErrorf("--rate-limit-kind must be bucket or window, got %q", fl.rateKind)
 	}
-	cfg, err := f.Config()
-	if err != nil {
-		return err
-	}
-	if o.readyFile != "" {
-		if err := os.Remove(o.readyFile); err != nil && !os.IsNotExist(err) {
-			return fmt.Errorf("--ready-file: %w", err)
-		}
-	}
-
-	opts := emulator.Options{
-		Addr:      net.JoinHostPort("127.0.0.1", strconv.Itoa(o.port)),
-		Seed:      o.seed,
-		Latency:   o.latency,
-		FaultRate: o.faultRate,
-		RateLimit: limit,
-		OData:     emulator.ODataOptions{Shape: o.shape},
-	}
-	if f.Flags.Debug {
-		opts.Logf = func(format string, args ...any) { f.IO.Infof(format, args...) }
-	}
-	emu, err := emulator.Start(opts)
-	if err != nil {
-		return err
-	}
-	defer emu.Close()
-
-	files, err := writeFiles(cfg, emu)
-	if err != nil {
-		return err
-	}
-	if err := cfg.SetProfile(Profile, ProfileValues(emu, files.ca)); err != nil {
-		return err
-	}
-	if err := cfg.Save(); err != nil {
-		return err
-	}
-	// The emulated nps.today's API key, stored as `nps login --with-key` stores a key.
-	if _, err := npstoday.SaveKey(cfg.Dirs.Config, Profile, emulator.NPSTodayAPIKey); err != nil {
-		return err
-	}
-	// Tokens of an earlier sandbox mean nothing to this one.
-	if err := auth.RemoveCache(auth.CachePath(cfg.Dirs.Cache, Profile)); err != nil {
-		return err
-	}
-
-	io := f.IO
-	io.Infof("Sandbox running at %s (seed %d). Ctrl-C stops it.", emu.URL(), o.seed)
-	io.Infof("Profile %q written to %s; CA certificate %s.", Profile, cfg.Path(), files.ca)
-	io.Infof("Try (device codes are approved automatically, as %s):", emulator.DefaultUser)
-	io.Infof("  nimbusctl --profile %s auth login", Profile)
-	io.Infof("  nimbusctl --profile %s addressbook list", Profile)
-	io.Infof("CI-style: NIMBUSCTL_CLIENT_ID=%s NIMBUSCTL_CLIENT_SECRET_FILE=%s nimbusctl --profile %s auth status",
-		emulator.ConfidentialClientID, files.secret, Profile)
-
-	if o.readyFile != "" {
-		if err := writePrivate(o.readyFile, []byte(emu.URL()+"\n")); err != nil {
-			return fmt.Errorf("--ready-file: %w", err)
-		}
-		defer os.Remove(o.readyFile)
-	}
-
-	<-cmd.Context().Done()
-	emu.Close()
-	io.Infof("Sandbox stopped.")
-	return nil
-}
-
-type sandboxFiles struct{ ca, secret, cert string }
-
-// writeFiles puts the CA and the confidential app's credentials next to config.yaml.
-func writeFiles(cfg *config.Config, emu *emulator.Emulator) (sandboxFiles, error) {
-	dir := cfg.Dirs.Config
-	fs := sandboxFiles{ca: filepath.Join(dir, caFile), secret: filepath.Join(dir, secretFile), cert: filepath.Join(dir, certFile)}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fs, err
-	}
-	pem, err := emu.ClientCertificatePEM()
-	if err != nil {
-		return fs, err
-	}
-	for path, data := range map[string][]byte{fs.ca: emu.CACertPEM(), fs.secret: []byte(emu.ClientSecret()), fs.cert: pem} {
-		if err := writePrivate(path, data); err != nil {
-			return fs, err
-		}
-	}
-	return fs, nil
-}
-
-// writePrivate writes a 0600 file atomically, so a reader never sees half of it.
-func writePrivate(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return o, nil
 }

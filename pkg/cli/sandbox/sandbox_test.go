@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/nimbusctl/nimbusctl/pkg/auth"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/clitest"
+	"github.com/nimbusctl/nimbusctl/pkg/cli/sandbox"
 	"github.com/nimbusctl/nimbusctl/pkg/emulator"
 )
 
@@ -115,6 +117,14 @@ func TestSandboxWritesAProfileServesItAndStopsCleanly(t *testing.T) {
 	_, stop = start(t, e, ready)
 	e.Run("--profile", "sandbox", "auth", "status").Expect(t, 4, "", "error: not logged in (profile sandbox): "+auth.Fix+"\n")
 	stop()
+}
+
+// TestShapesMatchTheEmulator: the command lists the emulator's feed layouts without loading
+// the emulator; the two lists must stay equal.
+func TestShapesMatchTheEmulator(t *testing.T) {
+	if !slices.Equal(sandbox.ODataShapes, emulator.ODataShapes) {
+		t.Fatalf("sandbox.ODataShapes %v, emulator.ODataShapes %v", sandbox.ODataShapes, emulator.ODataShapes)
+	}
 }
 
 func TestSandboxFlags(t *testing.T) {

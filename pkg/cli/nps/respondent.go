@@ -1,6 +1,7 @@
 package nps
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,7 +12,6 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/bulk"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/shared"
-	"github.com/nimbusctl/nimbusctl/pkg/filelock"
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 )
 
@@ -41,14 +41,18 @@ func ledgerDir(f *cmdutil.Factory, kind string) (string, error) {
 // openLedger takes the ledger's lock (overlapping runs take turns, waiting up to wait) unless
 // readOnly, and reads it. The returned func releases the lock.
 func openLedger(cmd *cobra.Command, f *cmdutil.Factory, dir string, wait time.Duration, readOnly bool) (*bulk.SurveyLedger, func(), error) {
+	return openLedgerAt(cmd.Context(), f, dir, wait, readOnly)
+}
+
+func openLedgerAt(ctx context.Context, f *cmdutil.Factory, dir string, wait time.Duration, readOnly bool) (*bulk.SurveyLedger, func(), error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, nil, err
 	}
 	release := func() {}
 	if !readOnly {
-		lock, err := filelock.Acquire(cmd.Context(), filepath.Join(dir, ".lock"), wait, "the survey ledger "+dir)
+		lock, err := lockLedger(ctx, dir, wait)
 		if err != nil {
-			return nil, nil, &cmdutil.ExitError{Code: cmdutil.ExitUnavailable, Err: err}
+			return nil, nil, err
 		}
 		release = lock.Unlock
 	}

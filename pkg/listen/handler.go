@@ -59,8 +59,8 @@ type Event struct {
 type Handler struct {
 	Store   *Store
 	Token   string
-	MaxBody int64              // default DefaultMaxBody
-	OnEvent func(Event)        // after an event is stored (not for repeats); must not block long
+	MaxBody int64                // default DefaultMaxBody
+	OnEvent func(Event)          // after an event is stored (not for repeats); must not block long
 	Logf    func(string, ...any) // one line per refused request and per unknown field name
 
 	stats    Stats

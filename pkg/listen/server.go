@@ -8,8 +8,8 @@ import (
 	"io"
 	"log"
 	"net"
-	"strings"
 	"net/http"
+	"strings"
 	"time"
 )
 

@@ -34,7 +34,7 @@ receives the events itself (durably, with after-call surveys and the screen-pop)
   $ nimbusctl trigger list
   $ nimbusctl trigger delete tasks 3f2a...`,
 	}
-	cmd.AddCommand(newCmdCreate(f), newCmdDelete(f), newCmdList(f))
+	cmd.AddCommand(newCmdCreate(f), newCmdDelete(f), newCmdList(f), newCmdListen(f))
 	return cmd
 }
 

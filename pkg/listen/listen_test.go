@@ -280,3 +280,39 @@ func BenchmarkStoreAppend(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkPost measures whole requests: an HTTP POST of a task event, checked against the
+// contract, stored durably, answered.
+func BenchmarkPost(b *testing.B) {
+	s, err := OpenStore(b.TempDir(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	tok, _ := NewToken()
+	srv := httptest.NewServer(&Handler{Store: s, Token: tok})
+	defer srv.Close()
+	client := srv.Client()
+	client.Transport.(*http.Transport).MaxIdleConnsPerHost = 64
+	var i int64
+	var mu sync.Mutex
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			mu.Lock()
+			i++
+			n := i
+			mu.Unlock()
+			body := strings.Replace(taskEvent, `"T-1"`, fmt.Sprintf(`"T-%d"`, n), 1)
+			resp, err := client.Post(srv.URL+"/"+tok, "application/json", strings.NewReader(body))
+			if err != nil {
+				b.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				b.Fatal(resp.Status)
+			}
+		}
+	})
+}

@@ -32,6 +32,10 @@ const (
 	SkipSurveyed      = "already-surveyed" // an earlier run surveyed the task (or nps.today held it, or its answer was lost)
 )
 
+// ivrMaxAge is how long a listener trusts the IVR map it read: queues are remapped in
+// app.nps.today while it runs for weeks.
+const ivrMaxAge = 15 * time.Minute
+
 // DefaultMinOutbound is the guide's voicemail rule: an outbound call (callback, callout)
 // shorter than a minute has likely reached a voicemail box.
 const DefaultMinOutbound = 60 * time.Second
@@ -112,6 +116,7 @@ type AfterCall struct {
 
 	ivr       []npstoday.IVRMapping
 	ivrLoaded bool
+	ivrAt     time.Time // when it was read: a listener reads it again after ivrMaxAge
 	ivrErr    error
 	campaigns map[string]string // --campaign-map value -> campaign id
 	seen      map[string]bool
@@ -472,9 +477,10 @@ func (r *AfterCall) campaignFor(ctx context.Context, ev nimbus.TaskEventData) (s
 			}
 		}
 	}
-	if !r.ivrLoaded || (r.stream && r.ivrErr != nil) { // a listener tries again on the next event
+	// A batch reads the map once; a listener again after a failure or when it is old.
+	if !r.ivrLoaded || (r.stream && (r.ivrErr != nil || r.f.Now().Sub(r.ivrAt) > ivrMaxAge)) {
 		r.ivr, r.ivrErr = r.c.IVRMap(ctx)
-		r.ivrLoaded = true
+		r.ivrLoaded, r.ivrAt = true, r.f.Now()
 		if r.ivrErr != nil {
 			r.ivrErr = fmt.Errorf("%w (the IVR map's path is provisional: map queues with --campaign-map SERVICE=CAMPAIGN instead)", r.ivrErr)
 		}

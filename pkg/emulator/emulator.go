@@ -1,33 +1,39 @@
 // Package emulator is an honest, strict, in-memory stand-in for the services nimbusctl talks
 // to, served over real TLS on 127.0.0.1. Tests use it, and so does `nimbusctl sandbox`.
 //
-// One listener serves every service under its own path prefix (/nimbus/, /entra/ — the
-// Entra ID authority MSAL signs in against, see entra.go — and /nps/ and /odata/ plug in the
-// same way through mount). Each service gets the same
-// middleware: latency, rate limit, fault injection and RBAC denial, in that order.
+// This package only assembles the parts: the shared core (core: listener, TLS, middleware,
+// faults, rate limits, tokens, request validation, Stats) and one package per emulated service,
+// each readable on its own and each following its own contract:
+//
+//	/nimbus/  nimbus    the Nimbus connector API (its swagger, pkg/contract)
+//	/entra/   entra     the Entra ID authority MSAL signs in against
+//	/nps/     npstoday  the nps.today API
+//	/odata/   odata     the Nimbus reporting OData feed
+//
+// Every service gets the same middleware (latency, rate limit, fault injection and Deny, in
+// that order); Entra is exempt from all but latency, so that sign-in stays reliable.
 //
 // The emulator deliberately shares no code with the clients (no pkg/httpx, no pkg/nimbus):
-// it speaks the contract (pkg/contract) so that it cannot agree with a client's bug.
+// it speaks the contracts so that it cannot agree with a client's bug.
 //
-// Adding a service (Entra, nps.today, OData): write an http.Handler that sees paths relative
-// to its prefix (optionally with an `operation(*http.Request) string` method, which names
-// requests in Stats and the log), add a Service* name, and mount it in Start with
-// e.mount(prefix, name, handler). Bearer tokens come from IssueToken and are checked with
-// e.authenticate(w, r, audience); errors are answered with writeError / writeHTTPError.
+// Adding a service: write a package under pkg/emulator that imports core only, with an
+// http.Handler that sees paths relative to its prefix (optionally a core.OperationNamer, which
+// names requests in Stats and the log), and mount it in Start with srv.Mount(prefix, name, h).
+// Bearer tokens are checked with core.Server.Authenticate; errors are answered with
+// core.WriteError / core.WriteHTTPError. Services that need each other meet in core (tokens,
+// webhook delivery, the tenant's users and services), never by importing each other.
 package emulator
 
 import (
-	"crypto/tls"
 	"crypto/x509"
-	"errors"
-	"fmt"
-	"io"
-	"log"
-	"net"
 	"net/http"
-	"strings"
-	"sync"
 	"time"
+
+	"github.com/nimbusctl/nimbusctl/pkg/emulator/core"
+	"github.com/nimbusctl/nimbusctl/pkg/emulator/entra"
+	"github.com/nimbusctl/nimbusctl/pkg/emulator/nimbus"
+	"github.com/nimbusctl/nimbusctl/pkg/emulator/npstoday"
+	"github.com/nimbusctl/nimbusctl/pkg/emulator/odata"
 )
 
 // Options configure an emulator. The zero value is a healthy, fast, seeded emulator.
@@ -45,7 +51,7 @@ type Options struct {
 	FaultKinds []FaultKind
 	// RateLimit throttles each service separately; the zero value means no limit.
 	RateLimit Rate
-	// Deny names services ("nimbus", later "odata", "npstoday") answered 403 for everything,
+	// Deny names services ("nimbus", "odata", "npstoday") answered 403 for everything,
 	// as when the signed-in user's role lacks access to the whole product.
 	Deny []string
 	// Now is the emulator's clock for domain time: due dates, token expiry, timestamps.
@@ -57,10 +63,10 @@ type Options struct {
 	// no scheduler entries, no tasks.
 	Empty bool
 
-	// OData shapes the reporting feed's data set, paging and codes encoding (odata.go).
+	// OData shapes the reporting feed's data set, paging and codes encoding (package odata).
 	OData ODataOptions
 
-	// Entra ID (entra.go). AccessTokenTTL is the lifetime of the access tokens it issues
+	// Entra ID (package entra). AccessTokenTTL is the lifetime of the access tokens it issues
 	// (default 1h); MSAL refreshes a token with less than 5 minutes left, so a TTL under 5m
 	// sends every silent acquisition through the refresh token.
 	AccessTokenTTL time.Duration
@@ -77,181 +83,92 @@ type Options struct {
 	// AppPrincipal is who app-only (client credentials) tokens act as (default DefaultUser).
 	AppPrincipal string
 
-	// NPSTodayAuthScheme is how the nps.today part (nps.go) expects its API key in the
-	// Authorization header: "raw" (the key itself; default), "bearer" or "basic" (ApiKey:key).
+	// NPSTodayAuthScheme is how the nps.today part (package npstoday) expects its API key in
+	// the Authorization header: "raw" (the key itself; default), "bearer" or "basic" (ApiKey:key).
 	NPSTodayAuthScheme string
 	// NPSTodayRateLimit is the nps.today part's limit per API key; the zero value means the
 	// documented 10 calls per second. (RateLimit, above, still applies to the whole service.)
 	NPSTodayRateLimit Rate
 }
 
-// Rate is "Count calls per Per, in bursts of up to Count".
-type Rate struct {
-	Count int
-	Per   time.Duration
-}
-
-func (r Rate) enabled() bool { return r.Count > 0 && r.Per > 0 }
-
 // Emulator is a running server. All methods are safe for concurrent use.
 type Emulator struct {
-	opts     Options
-	listener net.Listener
-	srv      *http.Server
-	mux      *http.ServeMux
-	url      string
-
-	ca     *x509.Certificate
-	caPEM  []byte
-	pool   *x509.CertPool
-	client *http.Client
-
-	stats  *statsCounter
-	faults *faultInjector
-	tokens *tokenStore
-	ids    *idGen
-
-	nimbus *nimbusService
-	odata  *odataService // odata.go
-	entra  *entraService
-
-	npstoday *npsService // nps.go
-
-	bg     sync.WaitGroup // best-effort background work (webhook deliveries)
-	hooks  *http.Client   // delivers webhooks (loopback only)
-	closed chan struct{}
-	once   sync.Once
+	srv      *core.Server
+	nimbus   *nimbus.Service
+	entra    *entra.Service
+	npstoday *npstoday.Service
+	odata    *odata.Service
 }
 
 // Start generates the certificates, listens and serves until Close.
 func Start(opts Options) (*Emulator, error) {
-	if opts.Addr == "" {
-		opts.Addr = "127.0.0.1:0"
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.FaultRate < 0 || opts.FaultRate > 1 {
-		return nil, fmt.Errorf("emulator: fault rate %v is outside 0..1", opts.FaultRate)
-	}
-	for _, k := range opts.FaultKinds {
-		if !k.valid() {
-			return nil, fmt.Errorf("emulator: unknown fault kind %q", k)
-		}
-	}
-	if opts.RateLimit.Count < 0 || opts.RateLimit.Per < 0 {
-		return nil, errors.New("emulator: negative rate limit")
-	}
-
-	e := &Emulator{
-		opts:   opts,
-		mux:    http.NewServeMux(),
-		stats:  newStatsCounter(),
-		faults: newFaultInjector(opts.Seed, opts.FaultRate, opts.FaultKinds),
-		tokens: newTokenStore(),
-		// A stream of its own, so that ids do not depend on how many faults were drawn.
-		ids:    newIDGen(opts.Seed),
-		closed: make(chan struct{}),
-	}
-	tlsCfg, err := e.makeCerts()
-	if err != nil {
-		return nil, err
-	}
-	ln, err := tls.Listen("tcp", opts.Addr, tlsCfg)
-	if err != nil {
-		return nil, fmt.Errorf("emulator: listen: %w", err)
-	}
-	e.listener = ln
-	e.url = "https://" + ln.Addr().String()
-	e.client = &http.Client{
-		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: e.pool}},
-		Timeout:   time.Minute,
-	}
-	e.hooks = newWebhookClient(e.ca)
-
-	if e.nimbus, err = newNimbusService(e); err != nil {
-		ln.Close()
-		return nil, err
-	}
-	e.mount("/nimbus", ServiceNimbus, e.nimbus)
-	if e.odata, err = newODataService(e); err != nil {
-		ln.Close()
-		return nil, err
-	}
-	e.mount("/odata", ServiceOData, e.odata)
-	e.entra = newEntraService(e)
-	e.mountEntra()
-	if e.npstoday, err = newNPSService(e); err != nil {
-		ln.Close()
-		return nil, err
-	}
-	e.mount("/nps", ServiceNPSToday, e.npstoday)
-	e.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "No service is mounted at "+r.URL.Path+".")
+	srv, err := core.Listen(core.Config{
+		Addr: opts.Addr, Seed: opts.Seed, Latency: opts.Latency,
+		FaultRate: opts.FaultRate, FaultKinds: opts.FaultKinds, RateLimit: opts.RateLimit,
+		Deny: opts.Deny, Now: opts.Now, Logf: opts.Logf,
 	})
-
-	e.srv = &http.Server{
-		Handler:           e.mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		// Handshake failures from clients that do not trust the CA are noise, not errors.
-		ErrorLog: log.New(io.Discard, "", 0),
+	if err != nil {
+		return nil, err
 	}
-	go e.srv.Serve(ln)
+	e := &Emulator{srv: srv}
+	if err := e.mount(opts); err != nil {
+		srv.Close()
+		return nil, err
+	}
+	srv.Serve()
 	return e, nil
 }
 
-// Close stops the server and waits (briefly) for background deliveries.
-func (e *Emulator) Close() {
-	e.once.Do(func() {
-		close(e.closed)
-		e.srv.Close()
-		done := make(chan struct{})
-		go func() { e.bg.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-		}
-		e.client.CloseIdleConnections()
-		e.hooks.CloseIdleConnections()
+// mount makes the services and mounts each under its prefix.
+func (e *Emulator) mount(opts Options) (err error) {
+	if e.nimbus, err = nimbus.New(e.srv, nimbus.Options{Empty: opts.Empty}); err != nil {
+		return err
+	}
+	e.srv.Mount(nimbus.Prefix, nimbus.Name, e.nimbus)
+	if e.odata, err = odata.New(e.srv, opts.OData); err != nil {
+		return err
+	}
+	e.srv.Mount(odata.Prefix, odata.Name, e.odata)
+	e.entra = entra.New(e.srv, entra.Options{
+		AccessTokenTTL: opts.AccessTokenTTL, DeviceCodeTTL: opts.DeviceCodeTTL,
+		DeviceCodePolls: opts.DeviceCodePolls, DeviceUser: opts.DeviceUser,
+		ClientSecret: opts.ClientSecret, AppPrincipal: opts.AppPrincipal,
 	})
+	e.srv.MountSignIn(entra.Prefix, entra.Name, e.entra)
+	if e.npstoday, err = npstoday.New(e.srv, npstoday.Options{
+		AuthScheme: opts.NPSTodayAuthScheme, RateLimit: opts.NPSTodayRateLimit,
+	}); err != nil {
+		return err
+	}
+	e.srv.Mount(npstoday.Prefix, npstoday.Name, e.npstoday)
+	return nil
 }
 
+// Close stops the server and waits (briefly) for background deliveries.
+func (e *Emulator) Close() { e.srv.Close() }
+
 // URL is the server root, https://127.0.0.1:PORT.
-func (e *Emulator) URL() string { return e.url }
+func (e *Emulator) URL() string { return e.srv.URL() }
+
+// HTTPClient returns a client that trusts the emulator's CA.
+func (e *Emulator) HTTPClient() *http.Client { return e.srv.HTTPClient() }
+
+// CACertPEM is the CA certificate in PEM, for a profile's CA file.
+func (e *Emulator) CACertPEM() []byte { return e.srv.CACertPEM() }
+
+// CertPool holds the CA, for clients built elsewhere.
+func (e *Emulator) CertPool() *x509.CertPool { return e.srv.CertPool() }
 
 // NimbusURL is the base URL of the Nimbus connector API (the equivalent of
 // https://api.luware.cloud).
-func (e *Emulator) NimbusURL() string { return e.url + "/nimbus" }
+func (e *Emulator) NimbusURL() string { return e.nimbus.URL() }
 
-// HTTPClient returns a client that trusts the emulator's CA.
-func (e *Emulator) HTTPClient() *http.Client { return e.client }
+// EntraURL is the authority host of the emulated Entra ID: a profile's `authority` (the tenant
+// is appended to it).
+func (e *Emulator) EntraURL() string { return e.entra.URL() }
 
-func (e *Emulator) now() time.Time { return e.opts.Now() }
+// NPSTodayURL is the base URL of the nps.today API (the equivalent of https://api.nps.today).
+func (e *Emulator) NPSTodayURL() string { return e.npstoday.URL() }
 
-func (e *Emulator) logf(format string, args ...any) {
-	if e.opts.Logf != nil {
-		e.opts.Logf(format, args...)
-	}
-}
-
-// operationNamer is implemented by service handlers that can name the operation of a request
-// (for Stats and the request log) before the middleware decides its fate.
-type operationNamer interface {
-	operation(r *http.Request) string
-}
-
-// mount serves h under prefix for service svc, wrapped in the shared middleware. h sees the
-// path with the prefix stripped. Later services (Entra, nps.today, OData) plug in here.
-func (e *Emulator) mount(prefix, svc string, h http.Handler) {
-	prefix = "/" + strings.Trim(prefix, "/")
-	var namer func(*http.Request) string
-	if n, ok := h.(operationNamer); ok {
-		namer = n.operation
-	}
-	limiter := newBucket(e.opts.RateLimit)
-	denied := false
-	for _, d := range e.opts.Deny {
-		denied = denied || strings.EqualFold(d, svc)
-	}
-	e.mux.Handle(prefix+"/", http.StripPrefix(prefix, e.middleware(svc, namer, limiter, denied, h)))
-}
+// ODataURL is the feed's base URL (the equivalent of https://api.ch-01.luware.cloud/v1/odata).
+func (e *Emulator) ODataURL() string { return e.odata.URL() }

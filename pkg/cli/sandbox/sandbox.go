@@ -28,9 +28,10 @@ const DefaultPort = 7443
 
 // Files the sandbox writes into the config folder, all mode 0600.
 const (
-	caFile     = "sandbox-ca.pem"          // the emulator's CA: the profile's ca_file
-	secretFile = "sandbox-client-secret"   // the confidential app's secret, for CI-style runs
-	certFile   = "sandbox-client-cert.pem" // the confidential app's certificate and key
+	caFile      = "sandbox-ca.pem"          // the emulator's CA: the profile's ca_file
+	secretFile  = "sandbox-client-secret"   // the confidential app's secret, for CI-style runs
+	certFile    = "sandbox-client-cert.pem" // the confidential app's certificate and key
+	controlFile = "sandbox-control-token"   // the control endpoint's token (`sandbox call`)
 )
 
 // ProfileValues are the keys of the sandbox profile: one entry per emulated service. A new
@@ -54,6 +55,7 @@ type options struct {
 	rateLimit string
 	seed      int64
 	readyFile string
+	callSpeed float64
 }
 
 // NewCmdSandbox builds `nimbusctl sandbox`.
@@ -74,11 +76,18 @@ token cache: sign in again after a restart. --ready-file is written once the san
 
 For CI-style runs it also writes the confidential app's secret and certificate (mode 0600)
 next to config.yaml: set NIMBUSCTL_CLIENT_ID to the id it prints and NIMBUSCTL_CLIENT_SECRET
-to the file's content (or NIMBUSCTL_CLIENT_CERTIFICATE to the certificate's path).`,
+to the file's content (or NIMBUSCTL_CLIENT_CERTIFICATE to the certificate's path).
+
+The emulated contact center plays calls: 'nimbusctl sandbox call' starts one in the running
+sandbox, and scheduled calls run once their due time has passed (then leave the list, as on
+the real service). Each sends its task events to the registered triggers ('trigger listen').
+--call-speed plays them faster than real time.`,
 		Example: `  $ nimbusctl sandbox &
   $ nimbusctl --profile sandbox auth login
   $ nimbusctl --profile sandbox addressbook list
-  $ nimbusctl sandbox --port 0 --ready-file /tmp/sandbox.ready --latency 200ms --fault-rate 0.05 --rate-limit 100/60s`,
+  $ nimbusctl sandbox --port 0 --ready-file /tmp/sandbox.ready --latency 200ms --fault-rate 0.05 --rate-limit 100/60s
+  $ nimbusctl sandbox --call-speed 10
+  $ nimbusctl sandbox call --service support@contoso.com --caller +41445551001 --talk 3m`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return run(cmd, f, o)
@@ -91,6 +100,8 @@ to the file's content (or NIMBUSCTL_CLIENT_CERTIFICATE to the certificate's path
 	fl.StringVar(&o.rateLimit, "rate-limit", "", "throttle each service to N/PERIOD (e.g. 100/60s), answering 429 with Retry-After")
 	fl.Int64Var(&o.seed, "seed", 1, "seed of the injected faults and generated ids, to replay a run")
 	fl.StringVar(&o.readyFile, "ready-file", "", "write the URL to this file once listening (removed on exit)")
+	fl.Float64Var(&o.callSpeed, "call-speed", 1, "play calls this many times faster than real time (1 to 1000; events still report the full talk time)")
+	cmd.AddCommand(newCmdCall(f))
 	return cmd
 }
 
@@ -103,6 +114,9 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, o *options) error {
 	}
 	if o.latency < 0 {
 		return cmdutil.FlagErrorf("--latency must not be negative, got %s", o.latency)
+	}
+	if o.callSpeed < 1 || o.callSpeed > 1000 {
+		return cmdutil.FlagErrorf("--call-speed must be between 1 and 1000, got %v", o.callSpeed)
 	}
 	var limit emulator.Rate
 	if o.rateLimit != "" {
@@ -128,6 +142,10 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, o *options) error {
 		Latency:   o.latency,
 		FaultRate: o.faultRate,
 		RateLimit: limit,
+		// Scheduled calls are run once due, as on the real service: the cron story can be
+		// tried end to end (sandbox call --scheduled chooses how each goes).
+		RunScheduledCalls: true,
+		CallSpeed:         o.callSpeed,
 	}
 	if f.Flags.Debug {
 		opts.Logf = func(format string, args ...any) { f.IO.Infof(format, args...) }
@@ -180,12 +198,13 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, o *options) error {
 	return nil
 }
 
-type sandboxFiles struct{ ca, secret, cert string }
+type sandboxFiles struct{ ca, secret, cert, control string }
 
 // writeFiles puts the CA and the confidential app's credentials next to config.yaml.
 func writeFiles(cfg *config.Config, emu *emulator.Emulator) (sandboxFiles, error) {
 	dir := cfg.Dirs.Config
-	fs := sandboxFiles{ca: filepath.Join(dir, caFile), secret: filepath.Join(dir, secretFile), cert: filepath.Join(dir, certFile)}
+	fs := sandboxFiles{ca: filepath.Join(dir, caFile), secret: filepath.Join(dir, secretFile), cert: filepath.Join(dir, certFile),
+		control: filepath.Join(dir, controlFile)}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fs, err
 	}
@@ -193,7 +212,8 @@ func writeFiles(cfg *config.Config, emu *emulator.Emulator) (sandboxFiles, error
 	if err != nil {
 		return fs, err
 	}
-	for path, data := range map[string][]byte{fs.ca: emu.CACertPEM(), fs.secret: []byte(emu.ClientSecret()), fs.cert: pem} {
+	for path, data := range map[string][]byte{fs.ca: emu.CACertPEM(), fs.secret: []byte(emu.ClientSecret()), fs.cert: pem,
+		fs.control: []byte(emu.ControlToken())} {
 		if err := writePrivate(path, data); err != nil {
 			return fs, err
 		}

@@ -24,11 +24,12 @@ func sandboxEnv(t *testing.T) *clitest.Env {
 }
 
 // start runs `nimbusctl sandbox` in the background and waits for its ready file.
-func start(t *testing.T, e *clitest.Env, ready string) (url string, stop func() clitest.Result) {
+func start(t *testing.T, e *clitest.Env, ready string, more ...string) (url string, stop func() clitest.Result) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan clitest.Result, 1)
-	go func() { done <- e.RunWith(clitest.RunOpts{Ctx: ctx}, "sandbox", "--port", "0", "--ready-file", ready) }()
+	args := append([]string{"sandbox", "--port", "0", "--ready-file", ready}, more...)
+	go func() { done <- e.RunWith(clitest.RunOpts{Ctx: ctx}, args...) }()
 	for {
 		if b, err := os.ReadFile(ready); err == nil && strings.HasSuffix(string(b), "\n") {
 			url = strings.TrimSpace(string(b))
@@ -54,7 +55,7 @@ func TestSandboxWritesAProfileServesItAndStopsCleanly(t *testing.T) {
 	e.Run("--profile", "sandbox", "config", "get", "authority").Expect(t, 0, url+"/entra\n", "")
 	e.Run("--profile", "sandbox", "config", "get", "client_id").Expect(t, 0, emulator.PublicClientID+"\n", "")
 	cfgDir := e.Getenv("NIMBUSCTL_CONFIG_DIR")
-	for _, f := range []string{"sandbox-ca.pem", "sandbox-client-secret", "sandbox-client-cert.pem"} {
+	for _, f := range []string{"sandbox-ca.pem", "sandbox-client-secret", "sandbox-client-cert.pem", "sandbox-control-token"} {
 		if st, err := os.Stat(filepath.Join(cfgDir, f)); err != nil || st.Mode().Perm() != 0o600 {
 			t.Errorf("%s: %v %v", f, st, err)
 		}

@@ -1,12 +1,10 @@
 package sandbox_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/nimbusctl/nimbusctl/pkg/auth"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/clitest"
@@ -26,23 +24,8 @@ func sandboxEnv(t *testing.T) *clitest.Env {
 // start runs `nimbusctl sandbox` in the background and waits for its ready file.
 func start(t *testing.T, e *clitest.Env, ready string, more ...string) (url string, stop func() clitest.Result) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan clitest.Result, 1)
-	args := append([]string{"sandbox", "--port", "0", "--ready-file", ready}, more...)
-	go func() { done <- e.RunWith(clitest.RunOpts{Ctx: ctx}, args...) }()
-	for {
-		if b, err := os.ReadFile(ready); err == nil && strings.HasSuffix(string(b), "\n") {
-			url = strings.TrimSpace(string(b))
-			break
-		}
-		select {
-		case r := <-done:
-			cancel()
-			t.Fatalf("sandbox ended early: exit %d\n%s", r.Code, r.Stderr)
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-	return url, func() clitest.Result { cancel(); return <-done }
+	bg := e.Start(ready, append([]string{"sandbox", "--port", "0", "--ready-file", ready}, more...)...)
+	return bg.Ready, bg.Stop
 }
 
 func TestSandboxWritesAProfileServesItAndStopsCleanly(t *testing.T) {

@@ -1,7 +1,6 @@
 package trigger_test
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,13 +18,11 @@ import (
 
 // listener is a `trigger listen` running in-process on a free loopback port.
 type listener struct {
-	t      *testing.T
-	e      *clitest.Env
-	token  string
-	base   string // http://127.0.0.1:PORT
-	url    string // base/token
-	cancel context.CancelFunc
-	done   chan clitest.Result
+	t     *testing.T
+	bg    *clitest.Background
+	token string
+	base  string // http://127.0.0.1:PORT
+	url   string // base/token
 }
 
 // testToken is the path token the tests' listeners read from their --path-token file.
@@ -38,30 +35,9 @@ func startListen(t *testing.T, e *clitest.Env, args ...string) *listener {
 		t.Fatal(err)
 	}
 	ready := filepath.Join(e.Home, "listen.ready")
-	os.Remove(ready)
-	ctx, cancel := context.WithCancel(context.Background())
-	l := &listener{t: t, e: e, token: testToken, cancel: cancel, done: make(chan clitest.Result, 1)}
 	all := append([]string{"trigger", "listen", "--listen", "127.0.0.1:0", "--path-token", tokFile, "--ready-file", ready}, args...)
-	go func() { l.done <- e.RunWith(clitest.RunOpts{Ctx: ctx}, all...) }()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if b, err := os.ReadFile(ready); err == nil && strings.HasSuffix(string(b), "\n") {
-			l.base = strings.TrimSpace(string(b))
-			break
-		}
-		select {
-		case r := <-l.done:
-			t.Fatalf("listen ended before it was ready: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
-		case <-time.After(5 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			cancel()
-			t.Fatal("listen not ready after 30s")
-		}
-	}
-	l.url = l.base + "/" + l.token
-	t.Cleanup(func() { cancel() })
-	return l
+	bg := e.Start(ready, all...)
+	return &listener{t: t, bg: bg, token: testToken, base: bg.Ready, url: bg.Ready + "/" + testToken}
 }
 
 // post sends one body to the event URL and returns the status and answer.
@@ -84,16 +60,9 @@ func postTo(t *testing.T, url, body string) (int, string) {
 // stop sends the listener the signal (its context ends, as on SIGTERM) and returns its
 // result, with the random port in stderr replaced by PORT.
 func (l *listener) stop() clitest.Result {
-	l.t.Helper()
-	l.cancel()
-	select {
-	case r := <-l.done:
-		r.Stderr = regexp.MustCompile(`127\.0\.0\.1:\d+`).ReplaceAllString(r.Stderr, "127.0.0.1:PORT")
-		return r
-	case <-time.After(60 * time.Second):
-		l.t.Fatal("listen did not stop within 60s")
-	}
-	return clitest.Result{}
+	r := l.bg.Stop()
+	r.Stderr = regexp.MustCompile(`127\.0\.0\.1:\d+`).ReplaceAllString(r.Stderr, "127.0.0.1:PORT")
+	return r
 }
 
 func readLines(t *testing.T, path string) []string {
@@ -318,7 +287,7 @@ func TestListenEnrich(t *testing.T) {
 			t.Fatalf("%d %s", code, answer)
 		}
 	}
-	waitFor(t, func() bool { return e.Emu.Stats().Operations["UpdateTask"] == 1 })
+	e.WaitFor("the screen-pop", func() bool { return e.Emu.Stats().Operations["UpdateTask"] == 1 })
 	e.Emu.InjectFaults(emulator.ServiceNPSToday, emulator.FaultInternal)
 	if code, answer := l.post(failing); code != 200 || answer != `{"status":"stored"}` {
 		t.Fatalf("the failing lookup held up the event: %d %s", code, answer)
@@ -337,15 +306,5 @@ func TestListenEnrich(t *testing.T) {
 	}
 	if n := e.Emu.Stats().Operations["UpdateTask"]; n != 1 {
 		t.Errorf("UpdateTask called %d times", n)
-	}
-}
-
-// waitFor polls cond (the background jobs run on their own) for up to 30s.
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 30s")
-		}
 	}
 }

@@ -207,6 +207,8 @@ type Background struct {
 	Ready  string
 	cancel context.CancelFunc
 	done   chan Result
+	once   sync.Once
+	result Result
 }
 
 // Start runs `nimbusctl args...` in the background, as on a terminal-less server, and
@@ -237,10 +239,14 @@ func (e *Env) Start(readyFile string, args ...string) *Background {
 	}
 }
 
-// Stop ends the command as SIGTERM would (its context is cancelled) and returns its result.
+// Stop ends the command as SIGTERM would (its context is cancelled) and returns its result
+// (again on a second call).
 func (b *Background) Stop() Result {
-	b.cancel()
-	return <-b.done
+	b.once.Do(func() {
+		b.cancel()
+		b.result = <-b.done
+	})
+	return b.result
 }
 
 // WaitFor polls cond (background work runs on its own) until it holds, failing the test

@@ -12,6 +12,7 @@ import (
 // Sources of app-only tokens, as `auth status` shows them.
 const (
 	SourceClientSecret      = "client secret (NIMBUSCTL_CLIENT_SECRET)"
+	SourceClientSecretFile  = "client secret (NIMBUSCTL_CLIENT_SECRET_FILE)"
 	SourceClientCertificate = "client certificate (NIMBUSCTL_CLIENT_CERTIFICATE)"
 )
 
@@ -24,13 +25,22 @@ type AppCredential struct {
 	mu     sync.Mutex
 }
 
-// NewClientSecret signs in with the app's client secret.
+// NewClientSecret signs in with the app's client secret (NIMBUSCTL_CLIENT_SECRET).
 func NewClientSecret(s Settings, secret string) (*AppCredential, error) {
 	cred, err := confidential.NewCredFromSecret(secret)
 	if err != nil {
 		return nil, err
 	}
 	return newApp(s, cred, SourceClientSecret, "NIMBUSCTL_CLIENT_SECRET")
+}
+
+// NewClientSecretFile signs in with the secret read from NIMBUSCTL_CLIENT_SECRET_FILE.
+func NewClientSecretFile(s Settings, secret string) (*AppCredential, error) {
+	cred, err := confidential.NewCredFromSecret(secret)
+	if err != nil {
+		return nil, err
+	}
+	return newApp(s, cred, SourceClientSecretFile, "NIMBUSCTL_CLIENT_SECRET_FILE")
 }
 
 // NewClientCertificate signs in with a certificate: pemData holds the certificate and its

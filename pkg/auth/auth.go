@@ -33,6 +33,7 @@ type Token struct {
 	Source      string    // "device code login", "client secret", "NIMBUSCTL_TOKEN", ...
 	Account     string    // UPN, when there is a user
 	Tenant      string    // tenant id, when known
+	Raw         bool      // given as it is (NIMBUSCTL_TOKEN): nobody has checked it
 }
 
 // String never shows the token itself, so a token that reaches a log or a test failure

@@ -15,6 +15,7 @@ import (
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
 
 	"github.com/nimbusctl/nimbusctl/pkg/filelock"
+	"github.com/nimbusctl/nimbusctl/pkg/secretfile"
 )
 
 // FileCache persists MSAL's token cache to one file: mode 0600 in a 0700 folder, replaced
@@ -56,11 +57,15 @@ func (c *FileCache) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.Re
 	if err := c.acquire(ctx); err != nil {
 		return err
 	}
-	b, err := os.ReadFile(c.path)
+	b, err := secretfile.Read(c.path, "the token cache")
 	if errors.Is(err, fs.ErrNotExist) || (err == nil && len(bytes.TrimSpace(b)) == 0) {
 		// Forget what this process remembered: another process may have logged out.
 		_ = u.Unmarshal([]byte("{}"))
 		return nil
+	}
+	var insecure *secretfile.InsecureError
+	if errors.As(err, &insecure) {
+		return err
 	}
 	if err != nil {
 		return fmt.Errorf("reading the token cache: %w", err)

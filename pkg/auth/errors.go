@@ -102,8 +102,12 @@ func firstLine(s string) string {
 }
 
 // unavailable wraps a transport or 5xx failure of the authority as an httpx error, so the CLI
-// exits 10 (unavailable) rather than 4: the login is fine, the network is not.
+// exits 10 (unavailable) rather than 4: the login is fine, the network is not. A failure no
+// retry fixes (an untrusted certificate) is reported as what it is instead (exit 1).
 func unavailable(op string, msg string, status int, cause error) error {
+	if perm := httpx.Permanent("entra", op, cause); status == 0 && perm != nil {
+		return perm
+	}
 	if status > 0 {
 		return &httpx.APIError{Service: "entra", Op: op, Status: status, Message: msg}
 	}

@@ -32,7 +32,7 @@ var ContactSchema = &Schema{
 		{Name: "address.city", Aliases: []string{"city", "address 1 - city", "business city", "home city", "other city", "ort geschäftlich", "ort privat", "ort"}},
 		{Name: "address.state", Aliases: []string{"state", "region", "address 1 - region", "business state", "home state", "other state", "region geschäftlich", "region privat", "kanton"}},
 		{Name: "address.postalCode", Aliases: []string{"postal code", "zip", "zip code", "postcode", "address 1 - postal code", "business postal code", "home postal code", "other postal code", "postleitzahl geschäftlich", "postleitzahl privat", "plz"}},
-		{Name: "address.country", Aliases: []string{"country", "country/region", "address 1 - country", "business country/region", "home country/region", "other country/region", "land/region geschäftlich", "land/region privat", "land"}},
+		{Name: "address.country", Aliases: []string{"country", "country/region", "address 1 - country", "business country/region", "home country/region", "other country/region", "business country", "home country", "other country", "land/region geschäftlich", "land/region privat", "land"}},
 	},
 	Prefixes: []string{"field."},
 	Groups:   addressGroups(),
@@ -48,7 +48,8 @@ func addressGroups() map[string]int {
 		g[key(a)] = 0
 	}
 	for prefix, n := range map[string]int{"business": 1, "home": 2, "other": 3} {
-		for _, part := range []string{"street", "city", "state", "postal code", "country/region"} {
+		// Outlook wrote "Business Country" before it wrote "Business Country/Region".
+		for _, part := range []string{"street", "city", "state", "postal code", "country/region", "country"} {
 			g[key(prefix+" "+part)] = n
 		}
 	}

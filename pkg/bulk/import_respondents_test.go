@@ -395,16 +395,21 @@ func TestRespondentImportBurstOver429(t *testing.T) {
 	}
 }
 
-// Failures that nps.today provably did not act on (a 500 before anything, a 404) fail the
-// row, and the rerun sends it.
+// Failures that nps.today provably did not act on (503 on every attempt, a 404) fail the
+// row, and the rerun sends it. (A 500 may come after the work was done: see
+// TestRespondentImportLostAnswerIsNotResent for how such a row is kept from a second send.)
 func TestRespondentImportFailedRowsAreRetried(t *testing.T) {
 	w := newNPSWorld(t, unlimitedNPS(), fast)
 	ledger := t.TempDir()
 	in := fileInput(t, "campaign,email\n103,a@example.com\n103,b@example.com\n")
-	w.emu.InjectFaults(emulator.ServiceNPSToday, "", emulator.FaultInternal)
+	faults := []emulator.FaultKind{""}
+	for range 8 {
+		faults = append(faults, emulator.FaultUnavailable)
+	}
+	w.emu.InjectFaults(emulator.ServiceNPSToday, faults...)
 	r := w.respondents(t, in, ledger, func(ri *bulk.RespondentImport) { ri.Workers = 1 })
 	if r.err != nil || r.sum.Sent != 1 || r.sum.Failed != 1 ||
-		strings.Join(r.problems, "\n") != "in.csv:2: failed: SendSurvey: 500 Internal Server Error: Internal Server Error." {
+		strings.Join(r.problems, "\n") != "in.csv:2: failed: SendSurvey: 503 Service Unavailable: Service Unavailable. (after 8 attempts)" {
 		t.Fatalf("%+v %v %q", r.sum, r.err, r.problems)
 	}
 	r = w.respondents(t, in, ledger, nil)

@@ -99,13 +99,29 @@ func (in Input) contacts(ci *ContactImport) (contactSource, error) {
 	}
 	if m.IDCol < 0 {
 		rc.Close()
-		return nil, fmt.Errorf("%s: no column holds the external id: name one externalId (or External ID, ID, Customer ID), or pick one with --id-column (e.g. --id-column \"E-mail Address\")", r.Name)
+		return nil, fmt.Errorf("%s: no column holds the external id: name one externalId (or External ID, ID, Customer ID), or pick one of the file's columns with --id-column (e.g. --id-column %q)", r.Name, suggestIDColumn(m))
 	}
 	if ci.Warn != nil && len(m.Ignored) > 0 && !ci.warned {
 		ci.warned = true
 		ci.Warn(fmt.Sprintf("ignoring column(s) %s (use --map \"column=field\" to import them)", quoteList(m.Ignored)))
 	}
 	return &csvContacts{rc: rc, r: r, b: &ContactBuilder{File: r.Name, Map: m, DefaultCountry: ci.DefaultCountry, KeepPhones: ci.KeepPhones}}, nil
+}
+
+// suggestIDColumn picks a column of the file to show in the --id-column hint: the first that
+// holds e-mail addresses (unique per person in most exports), else the first named one.
+func suggestIDColumn(m *Mapping) string {
+	for i, t := range m.Targets {
+		if t.Field == "emailAddresses" {
+			return m.Header[i]
+		}
+	}
+	for _, h := range m.Header {
+		if h != "" {
+			return h
+		}
+	}
+	return "Email"
 }
 
 func displayName(n string) string {

@@ -27,8 +27,15 @@ type Reader struct {
 	Header []string // the header cells, trimmed
 	Comma  rune
 
-	cr  *csv.Reader
-	rec []string
+	cr      *csv.Reader
+	rec     []string
+	pending *pendingRow // a row read ahead while telling an unclosed quote from a stray one
+}
+
+type pendingRow struct {
+	rec  []string
+	line int
+	err  error
 }
 
 // ReadOptions tune NewReader; the zero value sniffs everything.
@@ -51,6 +58,9 @@ func NewReader(r io.Reader, name string, opts ReadOptions) (*Reader, error) {
 	if len(bytes.TrimSpace(head)) == 0 {
 		return nil, fmt.Errorf("%s: the file is empty", name)
 	}
+	if err := checkText(name, head); err != nil {
+		return nil, err
+	}
 	var src io.Reader = br
 	switch strings.ToLower(opts.Encoding) {
 	case "", "auto":
@@ -72,11 +82,11 @@ func NewReader(r io.Reader, name string, opts ReadOptions) (*Reader, error) {
 	cr.Comma = comma
 	cr.FieldsPerRecord = -1 // checked per row, with a clearer message
 	cr.ReuseRecord = true
+	rd := &Reader{Name: name, Comma: comma, cr: cr}
 	header, err := cr.Read()
 	if err != nil {
-		return nil, parseErr(name, err)
+		return nil, rd.parseErr(err)
 	}
-	rd := &Reader{Name: name, Comma: comma, cr: cr}
 	rd.Header = make([]string, len(header))
 	for i, h := range header {
 		rd.Header[i] = strings.TrimSpace(h)
@@ -93,14 +103,13 @@ type Row struct {
 // Read returns the next record, or io.EOF. Blank lines are skipped.
 func (r *Reader) Read() (Row, error) {
 	for {
-		rec, err := r.cr.Read()
+		rec, line, err := r.next()
 		if err != nil {
 			if err == io.EOF {
 				return Row{}, io.EOF
 			}
-			return Row{}, parseErr(r.Name, err)
+			return Row{}, r.parseErr(err)
 		}
-		line, _ := r.cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}
@@ -116,6 +125,71 @@ func (r *Reader) Read() (Row, error) {
 		}
 		return Row{Line: line, Cells: rec}, nil
 	}
+}
+
+// next is the csv reader's next record and its first line, after any row read ahead.
+func (r *Reader) next() ([]string, int, error) {
+	if p := r.pending; p != nil {
+		r.pending = nil
+		return p.rec, p.line, p.err
+	}
+	rec, err := r.cr.Read()
+	if err != nil {
+		return nil, 0, err
+	}
+	line, _ := r.cr.FieldPos(0)
+	return rec, line, nil
+}
+
+// parseErr says what is wrong with a malformed record in plain words, at the line where it
+// starts. A quote that is never closed swallows the rest of the file: csv reports it at the
+// end, so the reader looks one record ahead to tell it from a stray quote.
+func (r *Reader) parseErr(err error) error {
+	var pe *csv.ParseError
+	if !errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", r.Name, err)
+	}
+	row := &RowError{File: r.Name, Line: pe.StartLine}
+	switch {
+	case errors.Is(pe.Err, csv.ErrBareQuote):
+		row.Line = pe.Line
+		row.Msg = fmt.Sprintf(`a " inside a cell that does not start with one (character %d of the line): put the whole cell in quotes and write each " in it as ""`, pe.Column)
+	case errors.Is(pe.Err, csv.ErrQuote):
+		rec, err := r.cr.Read()
+		if err == io.EOF {
+			row.Msg = `a quoted cell opens on this line and is never closed, so every line after it was read into that cell: add the closing "`
+			return row
+		}
+		p := &pendingRow{rec: append([]string(nil), rec...), err: err}
+		p.line, _ = r.cr.FieldPos(0)
+		r.pending = p
+		row.Line = pe.Line
+		row.Msg = fmt.Sprintf(`a quoted cell goes on after its closing " (character %d of the line): put the whole cell in quotes and write each " in it as ""`, pe.Column)
+	default:
+		row.Msg = pe.Err.Error()
+	}
+	return row
+}
+
+// checkText refuses what is not a text file before it is read as CSV: a workbook, a PDF,
+// UTF-16 text. Without this a binary file reads as one odd header and "no column holds
+// the external id".
+func checkText(name string, head []byte) error {
+	const fix = "export the data as CSV (in Excel: File > Save As > CSV UTF-8) and import that"
+	switch {
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
+		return fmt.Errorf("%s: not a UTF-8 CSV file (it is UTF-16 text, as Excel's \"Unicode Text\" writes): %s", name, fix)
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		return fmt.Errorf("%s: not a text CSV file (it is a zip archive, such as an Excel .xlsx workbook): %s", name, fix)
+	case bytes.HasPrefix(head, []byte{0xD0, 0xCF, 0x11, 0xE0}):
+		return fmt.Errorf("%s: not a text CSV file (it is an Excel .xls workbook or another Office file): %s", name, fix)
+	case bytes.HasPrefix(head, []byte("%PDF")):
+		return fmt.Errorf("%s: not a text CSV file (it is a PDF): %s", name, fix)
+	}
+	if i := bytes.IndexByte(head, 0); i >= 0 {
+		return fmt.Errorf("%s: not a text CSV file (it holds binary data: a NUL byte at byte %d): %s", name, i, fix)
+	}
+	return nil
 }
 
 // eachRow reads an import's input from the start and hands every row, built by build, to fn;
@@ -208,14 +282,6 @@ func (e *RowError) Error() string {
 		return fmt.Sprintf("%s:%d: %s: %s", e.File, e.Line, e.Column, e.Msg)
 	}
 	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-}
-
-func parseErr(name string, err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return &RowError{File: name, Line: pe.Line, Column: fmt.Sprintf("column %d", pe.Column), Msg: pe.Err.Error()}
-	}
-	return fmt.Errorf("%s: %w", name, err)
 }
 
 // firstLine is the header line: up to the first newline outside quotes.

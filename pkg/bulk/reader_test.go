@@ -1,7 +1,6 @@
 package bulk
 
 import (
-	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -69,11 +68,47 @@ func TestReaderRowShapes(t *testing.T) {
 	}
 }
 
-func TestReaderParseErrorsNameLineAndColumn(t *testing.T) {
-	_, _, errs := readAll(t, "a,b\n1,\"open\n", ReadOptions{})
-	var re *RowError
-	if len(errs) != 1 || !errors.As(errs[0], &re) || re.Line != 2 || !strings.Contains(errs[0].Error(), "in.csv:2: column") {
-		t.Errorf("errs %v", errs)
+// Quote mistakes are reported in plain words at the line where the cell starts, and the
+// rows after a stray quote are still read.
+func TestReaderQuoteErrorsInPlainWords(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		rows int
+		errs string
+	}{
+		{"a,b\n1,\"open\n2,3\n4,5\n", 0,
+			`in.csv:2: a quoted cell opens on this line and is never closed, so every line after it was read into that cell: add the closing "`},
+		{"a,b\n1,2\n3,\"x\n", 1,
+			`in.csv:3: a quoted cell opens on this line and is never closed, so every line after it was read into that cell: add the closing "`},
+		{"a,b\n1,\"ab\"c\n2,3\n", 1,
+			`in.csv:2: a quoted cell goes on after its closing " (character 6 of the line): put the whole cell in quotes and write each " in it as ""`},
+		{"a,b\n1,a\"b\n2,3\n", 1,
+			`in.csv:2: a " inside a cell that does not start with one (character 4 of the line): put the whole cell in quotes and write each " in it as ""`},
+	} {
+		_, rows, errs := readAll(t, tc.in, ReadOptions{})
+		var got []string
+		for _, e := range errs {
+			got = append(got, e.Error())
+		}
+		if len(rows) != tc.rows || strings.Join(got, "\n") != tc.errs {
+			t.Errorf("%q: %d rows, errors:\n%s\nwant %d rows, errors:\n%s", tc.in, len(rows), strings.Join(got, "\n"), tc.rows, tc.errs)
+		}
+	}
+}
+
+// A file that is not text is said to be so, whatever import reads it.
+func TestReaderRefusesBinaryFiles(t *testing.T) {
+	fix := "export the data as CSV (in Excel: File > Save As > CSV UTF-8) and import that"
+	for in, want := range map[string]string{
+		"PK\x03\x04\x14\x00\x06\x00[Content_Types].xml": "x.csv: not a text CSV file (it is a zip archive, such as an Excel .xlsx workbook): " + fix,
+		"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1":              "x.csv: not a text CSV file (it is an Excel .xls workbook or another Office file): " + fix,
+		"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n":                 "x.csv: not a text CSV file (it is a PDF): " + fix,
+		"\xFF\xFEi\x00d\x00\n\x00":                      "x.csv: not a UTF-8 CSV file (it is UTF-16 text, as Excel's \"Unicode Text\" writes): " + fix,
+		"id,name\n1,\x00\x01\x02":                       "x.csv: not a text CSV file (it holds binary data: a NUL byte at byte 10): " + fix,
+	} {
+		if _, err := NewReader(strings.NewReader(in), "x.csv", ReadOptions{}); err == nil || err.Error() != want {
+			t.Errorf("%q: %v\nwant %s", in, err, want)
+		}
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
+	"github.com/nimbusctl/nimbusctl/pkg/output"
 )
 
 // Actions a plan can hold.
@@ -161,7 +162,9 @@ func (r *Recorder) Add(res Result) {
 		if res.Line > 0 {
 			line = strconv.Itoa(res.Line)
 		}
-		r.report.Write([]string{line, res.Key, res.Action, res.Status, res.Error})
+		// Keys and errors quote the input file and the server: a spreadsheet opening the
+		// report must not run them as formulas.
+		r.report.Write([]string{line, output.SafeCSVCell(res.Key), res.Action, res.Status, output.SafeCSVCell(res.Error)})
 	}
 	if r.keepRows {
 		s.Results = append(s.Results, res)

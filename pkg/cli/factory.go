@@ -106,7 +106,16 @@ func NewFactory(ios *output.IOStreams, build cmdutil.BuildInfo, getenv func(stri
 			return nil, err
 		}
 		c := odata.New(h)
-		c.Tenant, c.Scopes = p.Get("tenant"), p.List("odata_scopes") // for the consent hint of a 401/403
+		c.Tenant, c.Scopes = p.Get("tenant"), p.List("odata_scopes") // for the hint of a 401/403
+		c.TokenEnv = odataTokenEnv(f)
+		c.Overrides = odata.Overrides{
+			SessionSet: p.Get(odata.SettingSessionSet),
+			ServiceSet: p.Get(odata.SettingServiceSet),
+			UserSet:    p.Get(odata.SettingUserSet),
+			OUSet:      p.Get(odata.SettingOUSet),
+			UserLink:   p.Get(odata.SettingUserLink),
+			Delimiter:  p.Get(odata.SettingDelimiter),
+		}
 		return c, nil
 	})
 	f.NPS = memo(func() (*npstoday.Client, error) {
@@ -126,14 +135,14 @@ func newServiceClient(f *cmdutil.Factory, service string) (*httpx.Client, error)
 		return nil, err
 	}
 	cfg := httpx.Config{
-		Service:   service,
-		Retry:     httpx.Retry{MaxAttempts: p.Retries()},
-		Timeout:   p.RequestTimeout(),
-		UserAgent: UserAgent(f.Build),
+		Service: service,
+		Retry:   httpx.Retry{MaxAttempts: p.Retries()},
+		Timeout: p.RequestTimeout(),
+		// The key behind Timeout, named when it fires.
+		TimeoutSetting: "request_timeout",
+		UserAgent:      UserAgent(f.Build),
 	}
-	if f.Flags.Debug || f.Getenv("NIMBUSCTL_DEBUG") != "" {
-		cfg.Trace = f.IO.ErrOut
-	}
+	cfg.Trace = f.Trace()
 	switch service {
 	case "nimbus":
 		cfg.BaseURL = p.NimbusURL()
@@ -143,6 +152,9 @@ func newServiceClient(f *cmdutil.Factory, service string) (*httpx.Client, error)
 		}
 		cfg.Auth = auth.BearerFunc(src, auth.ResourceNimbus)
 	case "odata":
+		if err := p.CheckODataURL(); err != nil {
+			return nil, cmdutil.InvalidInputf("%v", err)
+		}
 		cfg.BaseURL = p.ODataURL()
 		src, err := f.Tokens()
 		if err != nil {
@@ -197,16 +209,27 @@ func tokenSource(f *cmdutil.Factory) (auth.Source, error) {
 	if tok != "" || odataTok != "" {
 		s := auth.Static{Values: map[auth.Resource]auth.Token{}}
 		if tok != "" {
-			s.Default = auth.Token{AccessToken: tok, Source: "NIMBUSCTL_TOKEN"}
+			s.Default = auth.Token{AccessToken: tok, Source: "NIMBUSCTL_TOKEN", Raw: true}
 		} else {
 			s.Next = authcmd.LazySource(f) // NIMBUSCTL_ODATA_TOKEN alone: the rest as usual
 		}
 		if odataTok != "" {
-			s.Values[auth.ResourceOData] = auth.Token{AccessToken: odataTok, Source: "NIMBUSCTL_ODATA_TOKEN"}
+			s.Values[auth.ResourceOData] = auth.Token{AccessToken: odataTok, Source: "NIMBUSCTL_ODATA_TOKEN", Raw: true}
 		}
 		return s, nil
 	}
 	return authcmd.NewSource(f)
+}
+
+// odataTokenEnv names the variable the feed's token comes from, as tokenSource picks it
+// ("" when it comes from a sign-in).
+func odataTokenEnv(f *cmdutil.Factory) string {
+	for _, k := range []string{"NIMBUSCTL_ODATA_TOKEN", "NIMBUSCTL_TOKEN"} {
+		if f.Getenv(k) != "" {
+			return k
+		}
+	}
+	return ""
 }
 
 // UserAgent names the tool and platform in every request.

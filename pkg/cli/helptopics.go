@@ -42,6 +42,7 @@ Other variables:
   NIMBUSCTL_TOKEN                    a bearer token to use as it is (skips sign-in)
   NIMBUSCTL_ODATA_TOKEN              a bearer token for the OData feed (default: NIMBUSCTL_TOKEN)
   NIMBUSCTL_CLIENT_SECRET            client secret of your app registration (CI, cron)
+  NIMBUSCTL_CLIENT_SECRET_FILE       a file holding that secret, instead
   NIMBUSCTL_CLIENT_CERTIFICATE       PEM file with the app's certificate and key (CI, cron)
   NPSTODAY_API_KEY                   the nps.today API key
   NIMBUSCTL_CONFIG_DIR               where config.yaml lives (default: $XDG_CONFIG_HOME/nimbusctl)
@@ -53,7 +54,11 @@ Other variables:
   NO_COLOR                           set to disable colour
   CLICOLOR_FORCE                     set to force colour even when piped
 
-Secrets are read only from the environment or from 0600 files; never pass them as flag values.
+Secrets are read only from the environment or from files; never pass them as flag values.
+A file that holds a credential — the token cache, NIMBUSCTL_CLIENT_CERTIFICATE,
+NIMBUSCTL_CLIENT_SECRET_FILE, the nps.today key file of 'nps login' — must be readable by
+its owner only (chmod 600, as nimbusctl writes its own). Any other mode is refused (exit 4,
+with the chmod to run), never used with a warning: by then others may have read the secret.
 `)
 	return b.String()
 }

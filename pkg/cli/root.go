@@ -29,7 +29,9 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/cli/task"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/trigger"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/version"
+	"github.com/nimbusctl/nimbusctl/pkg/config"
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
+	"github.com/nimbusctl/nimbusctl/pkg/odata"
 	"github.com/nimbusctl/nimbusctl/pkg/output"
 )
 
@@ -78,24 +80,55 @@ func printError(f *cmdutil.Factory, cmd *cobra.Command, err error, code int) {
 		fmt.Fprintln(w, "cancelled")
 		return
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		fmt.Fprintf(w, "error: timed out after %s (--timeout)\n", f.Flags.Timeout)
+	// Which limit fired: one request's (request_timeout, named by the error) or the whole
+	// command's --timeout (named here, with the request it stopped).
+	var reqTimeout *httpx.TimeoutError
+	var stopped *httpx.InterruptedError
+	switch {
+	case errors.As(err, &reqTimeout):
+		fmt.Fprintf(w, "error: %s\n", err)
+		if !strings.Contains(reqTimeout.Setting, " ") {
+			fmt.Fprintf(w, "The service is slow or unreachable. If it is slow, raise %s (e.g. nimbusctl config set %s 5m).\n", reqTimeout.Setting, reqTimeout.Setting)
+		}
+		return
+	case errors.Is(err, context.DeadlineExceeded) && f.Flags.Timeout > 0:
+		if errors.As(err, &stopped) {
+			fmt.Fprintf(w, "error: timed out after %s (--timeout) during %s\n", f.Flags.Timeout, stopped.Op)
+		} else {
+			fmt.Fprintf(w, "error: timed out after %s (--timeout)\n", f.Flags.Timeout)
+		}
 		return
 	}
-	fmt.Fprintf(w, "error: %s\n", err)
+	// Errors quote the server's messages and the user's input: shown, never interpreted.
+	fmt.Fprintf(w, "error: %s\n", output.SafeText(err.Error()))
+	var flagErr *cmdutil.FlagError
+	var apiErr *httpx.APIError
+	refused := "" // what to do about the credential a service refused, when it is not a login
+	if code == cmdutil.ExitAuth && errors.As(err, &apiErr) && (apiErr.Service == "nimbus" || apiErr.Service == "odata") {
+		refused = authcmd.RefusedHint(f, apiErr.Service)
+	}
+	// The feed's own hint already speaks of a token taken from the environment.
+	var feedErr *odata.AccessError
+	if errors.As(err, &feedErr) && feedErr.TokenEnv != "" {
+		refused = ""
+	}
 	// An error that knows what to do about itself (the OData feed's admin consent) says so.
 	var hinted interface{ Hint() string }
 	if errors.As(err, &hinted) && hinted.Hint() != "" {
-		fmt.Fprintln(w, hinted.Hint())
+		fmt.Fprintln(w, output.SafeText(hinted.Hint()))
+		if refused != "" {
+			fmt.Fprintln(w, refused)
+		}
 		return
 	}
-	var flagErr *cmdutil.FlagError
-	var apiErr *httpx.APIError
 	switch {
 	case errors.As(err, &flagErr) && cmd != nil:
 		fmt.Fprintf(w, "Run '%s --help' for usage.\n", cmd.CommandPath())
 	case code == cmdutil.ExitAuth && errors.As(err, &apiErr) && apiErr.Service == "npstoday":
 		fmt.Fprintln(w, "Check the nps.today API key and npstoday_auth_scheme (raw, bearer, basic): nimbusctl nps status")
+	case refused != "":
+		// The service refused a raw token or an app's: signing in would not change that.
+		fmt.Fprintln(w, refused)
 	case code == cmdutil.ExitAuth && !strings.Contains(err.Error(), "auth login") && !strings.Contains(err.Error(), "nps login"):
 		fmt.Fprintln(w, "To sign in, run: nimbusctl auth login")
 	case code == cmdutil.ExitUnavailable:
@@ -205,6 +238,11 @@ func checkGlobalFlags(f *cmdutil.Factory, cmd *cobra.Command) error {
 			return cmdutil.FlagErrorWrap(err)
 		}
 		f.Flags.Output = "json"
+	}
+	if cmd.Flags().Changed("profile") {
+		if err := config.CheckProfileName(f.Flags.Profile); err != nil {
+			return cmdutil.FlagErrorWrap(&config.ProfileNameError{Name: f.Flags.Profile, Source: "--profile"})
+		}
 	}
 	if f.Flags.NoColor {
 		f.IO.SetColorEnabled(false)

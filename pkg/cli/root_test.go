@@ -47,7 +47,18 @@ func TestTimeoutGivesUnavailable(t *testing.T) {
 	t.Parallel()
 	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Latency = 2 * time.Second }))
 	e.Run("api", "GET", "/v2/AddressBooks", "--timeout", "100ms").
-		Expect(t, 10, "", "error: timed out after 100ms (--timeout)\n")
+		Expect(t, 10, "", "error: timed out after 100ms (--timeout) during GetAddressBooks\n")
+}
+
+// One attempt's limit is request_timeout, not --timeout: the message says which fired.
+func TestRequestTimeoutNamesItsSetting(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Latency = 2 * time.Second }))
+	e.Setenv("NIMBUSCTL_REQUEST_TIMEOUT", "100ms")
+	e.Setenv("NIMBUSCTL_MAX_RETRIES", "1")
+	e.Run("api", "GET", "/v2/AddressBooks").Expect(t, 10, "",
+		"error: GetAddressBooks: the Nimbus service did not answer within 100ms (request_timeout), 2 attempts\n"+
+			"The service is slow or unreachable. If it is slow, raise request_timeout (e.g. nimbusctl config set request_timeout 5m).\n")
 }
 
 func TestCtrlCCancels(t *testing.T) {

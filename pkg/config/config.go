@@ -70,10 +70,49 @@ type Config struct {
 	v        *viper.Viper
 	selected string // from --profile or NIMBUSCTL_PROFILE; empty: the file's current_profile
 	getenv   Getenv
+	exists   bool // config.yaml was there to read
+}
+
+// ProfileNameError is a profile name outside [a-z0-9][a-z0-9_-]*. Such a name would nest in
+// config.yaml ("prod.eu" becomes prod: eu:), be read as another ("Prod" is "prod" to the
+// YAML keys), or name a file elsewhere ("..": token caches and ledgers are per profile).
+type ProfileNameError struct {
+	Name   string
+	Source string // "--profile", "NIMBUSCTL_PROFILE", "current_profile in /path/config.yaml"
+}
+
+func (e *ProfileNameError) Error() string {
+	msg := fmt.Sprintf("invalid profile name %q (%s): use lowercase letters, digits, - and _, starting with a letter or digit", e.Name, e.Source)
+	if lower := strings.ToLower(e.Name); lower != e.Name && CheckProfileName(lower) == nil {
+		msg += fmt.Sprintf(" (did you mean %q?)", lower)
+	}
+	return msg
+}
+
+// CheckProfileName accepts [a-z0-9][a-z0-9_-]* only.
+func CheckProfileName(name string) error {
+	for i, r := range name {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || i > 0 && (r == '-' || r == '_') {
+			continue
+		}
+		return &ProfileNameError{Name: name}
+	}
+	if name == "" {
+		return &ProfileNameError{Name: name}
+	}
+	return nil
+}
+
+func checkProfile(name, source string) error {
+	if err := CheckProfileName(name); err != nil {
+		return &ProfileNameError{Name: name, Source: source}
+	}
+	return nil
 }
 
 // Load reads config.yaml from dirs.Config (a missing file is an empty config). profile is the
 // --profile flag value, which wins over NIMBUSCTL_PROFILE and the file's current_profile.
+// A name that is not [a-z0-9][a-z0-9_-]* is refused (*ProfileNameError).
 func Load(dirs Dirs, profile string, getenv Getenv) (*Config, error) {
 	if getenv == nil {
 		getenv = os.Getenv
@@ -86,10 +125,18 @@ func Load(dirs Dirs, profile string, getenv Getenv) (*Config, error) {
 		if !errors.As(err, &nf) {
 			return nil, fmt.Errorf("reading %s: %w", c.path, err)
 		}
+	} else if err == nil {
+		c.exists = true
 	}
-	c.selected = strings.ToLower(profile)
+	c.selected = profile
+	source := "--profile"
 	if c.selected == "" {
-		c.selected = strings.ToLower(getenv("NIMBUSCTL_PROFILE"))
+		c.selected, source = getenv("NIMBUSCTL_PROFILE"), "NIMBUSCTL_PROFILE"
+	}
+	if c.selected != "" {
+		if err := checkProfile(c.selected, source); err != nil {
+			return nil, err
+		}
 	}
 	return c, nil
 }
@@ -97,13 +144,17 @@ func Load(dirs Dirs, profile string, getenv Getenv) (*Config, error) {
 // Path is the config file's location.
 func (c *Config) Path() string { return c.path }
 
+// Exists reports whether the config file was there when it was loaded (without one, every
+// setting comes from the environment and the defaults).
+func (c *Config) Exists() bool { return c.exists }
+
 // ProfileName is the profile in effect.
 func (c *Config) ProfileName() string {
 	if c.selected != "" {
 		return c.selected
 	}
 	if p := c.v.GetString("current_profile"); p != "" {
-		return strings.ToLower(p)
+		return p
 	}
 	return DefaultProfile
 }
@@ -121,12 +172,17 @@ func (c *Config) Profiles() []string {
 
 // HasProfile reports whether the file defines name.
 func (c *Config) HasProfile(name string) bool {
-	return c.v.IsSet("profiles." + strings.ToLower(name))
+	return CheckProfileName(name) == nil && c.v.IsSet("profiles."+name)
 }
 
 // Profile resolves the profile in effect.
 func (c *Config) Profile() (*Profile, error) {
 	name := c.ProfileName()
+	if c.selected == "" {
+		if err := checkProfile(name, "current_profile in "+c.path); err != nil {
+			return nil, err
+		}
+	}
 	if c.selected != "" && name != DefaultProfile && !c.HasProfile(name) {
 		return nil, fmt.Errorf("profile %q is not defined in %s (known: %s)", name, c.path, strings.Join(c.Profiles(), ", "))
 	}
@@ -135,7 +191,10 @@ func (c *Config) Profile() (*Profile, error) {
 
 // ProfileNamed resolves a profile by name (env overrides included).
 func (c *Config) ProfileNamed(name string) (*Profile, error) {
-	return c.resolve(strings.ToLower(name))
+	if err := checkProfile(name, "profile"); err != nil {
+		return nil, err
+	}
+	return c.resolve(name)
 }
 
 func (c *Config) resolve(name string) (*Profile, error) {
@@ -185,7 +244,10 @@ func (c *Config) Set(profile, key, value string) error {
 	if profile == "" {
 		profile = c.ProfileName()
 	}
-	c.v.Set("profiles."+strings.ToLower(profile)+"."+k.Name, value)
+	if err := checkProfile(profile, "profile"); err != nil {
+		return err
+	}
+	c.v.Set("profiles."+profile+"."+k.Name, value)
 	return nil
 }
 
@@ -201,7 +263,9 @@ func (c *Config) SetProfile(profile string, values map[string]string) error {
 
 // Use makes profile the current one.
 func (c *Config) Use(profile string) error {
-	profile = strings.ToLower(profile)
+	if err := checkProfile(profile, "profile"); err != nil {
+		return err
+	}
 	if !c.HasProfile(profile) {
 		return fmt.Errorf("profile %q is not defined (known: %s)", profile, strings.Join(c.Profiles(), ", "))
 	}
@@ -245,6 +309,18 @@ func (p *Profile) NimbusURL() string {
 	}
 	r, _ := FindRegion(p.Get("region"))
 	return r.Endpoint
+}
+
+// CheckODataURL refuses to guess the feed's URL: when endpoint points the connector API
+// somewhere of its own and odata_url is not set, the region's feed (the default one, ch-01,
+// unless region is set) is most likely not the feed of that API.
+func (p *Profile) CheckODataURL() error {
+	if p.Get("odata_url") != "" || p.Get("endpoint") == "" || p.Source("region") != "default" {
+		return nil
+	}
+	return fmt.Errorf("odata_url is not set, and the reporting feed's URL cannot be derived from endpoint (%s, from %s); "+
+		"the region's default (%s) would be a guess: set odata_url (nimbusctl config set odata_url https://api.<cluster>.luware.cloud/v1/odata), or region instead of endpoint",
+		p.Get("endpoint"), p.Source("endpoint"), p.ODataURL())
 }
 
 // ODataURL is the reporting feed base: odata_url, else the region's.

@@ -1,10 +1,13 @@
 package config
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/nimbusctl/nimbusctl/pkg/odata"
 )
 
 func env(m map[string]string) Getenv {
@@ -60,7 +63,10 @@ func TestSetSaveReloadAndUse(t *testing.T) {
 	if p.NimbusURL() != "https://api.de-02.luware.cloud" || p.Get("tenant") != "contoso.onmicrosoft.com" || p.Source("tenant") != "config" {
 		t.Errorf("prod: %s %s %s", p.NimbusURL(), p.Get("tenant"), p.Source("tenant"))
 	}
-	if err := c2.Use("PROD"); err != nil {
+	if err := c2.Use("PROD"); err == nil {
+		t.Fatal("Use(PROD) accepted: names are lowercase")
+	}
+	if err := c2.Use("prod"); err != nil {
 		t.Fatal(err)
 	}
 	c2.Save()
@@ -134,6 +140,57 @@ func TestEveryRegionResolves(t *testing.T) {
 	for _, r := range Regions {
 		if !strings.HasPrefix(r.Endpoint, "https://api.") || !strings.HasSuffix(r.OData, "/v1/odata") {
 			t.Errorf("region %s: %s %s", r.Name, r.Endpoint, r.OData)
+		}
+	}
+}
+
+func TestProfileNames(t *testing.T) {
+	for name, ok := range map[string]bool{
+		"default": true, "prod": true, "prod-eu": true, "prod_eu": true, "2nd": true, "a": true,
+		"": false, "Prod": false, "prod.eu": false, "..": false, ".": false, "-x": false, "_x": false,
+		"a b": false, "a\nb": false, "a/b": false, "ünï": false, "prod:eu": false,
+	} {
+		if err := CheckProfileName(name); (err == nil) != ok {
+			t.Errorf("%q: err %v, want ok=%v", name, err, ok)
+		}
+	}
+	// A current_profile written by hand that breaks the rule is refused, naming the file.
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "config.yaml"), []byte("current_profile: prod.eu\n"), 0o600)
+	c, err := Load(Dirs{Config: dir}, "", func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Profile()
+	var pe *ProfileNameError
+	if !errors.As(err, &pe) || pe.Source != "current_profile in "+filepath.Join(dir, "config.yaml") {
+		t.Errorf("current_profile: %v", err)
+	}
+}
+
+// The reporting feed's overrides are profile keys, with the checks their values need.
+func TestODataSettingsAreKeys(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{odata.SettingSessionSet, odata.SettingServiceSet, odata.SettingUserSet, odata.SettingOUSet, odata.SettingUserLink, odata.SettingDelimiter} {
+		if _, ok := FindKey(name); !ok {
+			t.Errorf("%s is not a profile key", name)
+		}
+	}
+	for key, values := range map[string][2][]string{
+		odata.SettingSessionSet: {{"ServiceSessions", "Fact_Sessions2"}, {"2Sessions", "Service Sessions", "a.b"}},
+		odata.SettingUserLink:   {{"UserId", "UserSessions.ServiceSessionId"}, {"User Id", ".UserId", "Set.", "a.b.c"}},
+		odata.SettingDelimiter:  {{";", "|", ",", "||"}, {"and", " ", "1", ";;;;"}},
+	} {
+		k, _ := FindKey(key)
+		for _, v := range values[0] {
+			if err := k.Check(v); err != nil {
+				t.Errorf("%s %q: %v", key, v, err)
+			}
+		}
+		for _, v := range values[1] {
+			if err := k.Check(v); err == nil {
+				t.Errorf("%s %q accepted", key, v)
+			}
 		}
 	}
 }

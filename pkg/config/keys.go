@@ -82,7 +82,13 @@ var Keys = []Key{
 	{Name: "nimbus_rate", Default: "100/60s", Description: "call rate to Nimbus: N/PERIOD or auto", Check: checkRate},
 	{Name: "npstoday_rate", Default: "10/s", Description: "call rate to nps.today: N/PERIOD or auto", Check: checkRate},
 	{Name: "odata_rate", Default: "5/s", Description: "call rate to the OData feed: N/PERIOD or auto", Check: checkRate},
-	{Name: "max_retries", Default: "4", Description: "retries after a 429, 503 or network error (0-10)", Check: checkRetries},
+	{Name: "odata_session_set", Description: "OData entity set of the sessions; default discovered (nimbusctl codes mapping)", Check: checkODataName},
+	{Name: "odata_service_set", Description: "OData entity set of the services (id and name); default discovered", Check: checkODataName},
+	{Name: "odata_user_set", Description: "OData entity set of the users (id and UPN); default discovered", Check: checkODataName},
+	{Name: "odata_ou_set", Description: "OData entity set of the organization units (id and name); default discovered", Check: checkODataName},
+	{Name: "odata_user_link", Description: "session property naming the user, or SET.PROPERTY of a set joining sessions to users; default discovered", Check: checkODataLink},
+	{Name: "odata_codes_delimiter", Description: "delimiter of codes joined in one string (e.g. ;); default detected from the data", Check: checkDelimiter},
+	{Name: "max_retries", Default: "4", Description: "retries after a 429, a 5xx or a network error (0-10); see docs/exit-codes.md", Check: checkRetries},
 	{Name: "request_timeout", Default: "60s", Description: "timeout of one HTTP attempt", Check: checkDuration},
 	{Name: "ca_file", Description: "extra CA certificates (PEM) to trust, e.g. the sandbox's"},
 	{Name: "default_country", Default: "+45", Description: "country code for phone numbers without one (nps.today's default is +45)", Check: checkCountry},
@@ -162,6 +168,45 @@ func checkCountry(s string) error {
 		if r < '0' || r > '9' {
 			return fmt.Errorf("invalid country code %q: e.g. +41, +45", s)
 		}
+	}
+	return nil
+}
+
+// checkODataName accepts an OData identifier (letters, digits, underscores).
+func checkODataName(s string) error {
+	for i, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+			return fmt.Errorf("invalid OData name %q: letters, digits and underscores, not starting with a digit", s)
+		}
+	}
+	return nil
+}
+
+// checkODataLink accepts PROPERTY or SET.PROPERTY.
+func checkODataLink(s string) error {
+	set, prop, join := strings.Cut(s, ".")
+	if err := checkODataName(set); err != nil || set == "" {
+		return fmt.Errorf("invalid user link %q: want PROPERTY or SET.PROPERTY", s)
+	}
+	if join {
+		if err := checkODataName(prop); err != nil || prop == "" {
+			return fmt.Errorf("invalid user link %q: want PROPERTY or SET.PROPERTY", s)
+		}
+	}
+	return nil
+}
+
+// checkDelimiter accepts one to three characters that are not letters, digits or blanks.
+func checkDelimiter(s string) error {
+	n := 0
+	for _, r := range s {
+		n++
+		if r == ' ' || r == '\t' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			n = 99
+		}
+	}
+	if n < 1 || n > 3 {
+		return fmt.Errorf("invalid codes delimiter %q: one to three characters, no letters, digits or blanks (e.g. ; | ,)", s)
 	}
 	return nil
 }

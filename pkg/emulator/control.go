@@ -15,6 +15,10 @@ func (e *Emulator) InjectFaults(svc string, kinds ...FaultKind) { e.srv.InjectFa
 // SetFaultRate changes the probability of random faults at run time (0 turns them off).
 func (e *Emulator) SetFaultRate(rate float64) { e.srv.SetFaultRate(rate) }
 
+// Received lists the requests that reached the emulator, oldest first (at most the last few
+// thousand), with the Authorization each carried: what a test asserts was or was not sent.
+func (e *Emulator) Received() []Received { return e.srv.Received() }
+
 // Stats returns a copy of the counters since Start.
 func (e *Emulator) Stats() Stats { return e.srv.Stats() }
 

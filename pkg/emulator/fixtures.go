@@ -19,6 +19,8 @@ type (
 	FaultKind = core.FaultKind
 	// Stats are counters since Start.
 	Stats = core.Stats
+	// Received is one request as it reached the emulator (see Emulator.Received).
+	Received = core.Received
 	// Token is what the emulator remembers about a bearer token it issued.
 	Token = core.Token
 )
@@ -146,12 +148,19 @@ type (
 	ODataOptions = odata.Options
 	ODataMember  = odata.Member
 	ODataSession = odata.Session
+	ODataOrgUnit = odata.OrgUnit
 )
 
 const (
 	ODataAudience       = odata.Audience
 	ODataCodesList      = odata.CodesList
 	ODataCodesDelimited = odata.CodesDelimited
+
+	ODataShapeStandard    = odata.ShapeStandard
+	ODataShapeFactDim     = odata.ShapeFactDim
+	ODataShapeNavigation  = odata.ShapeNavigation
+	ODataShapeTwoSessions = odata.ShapeTwoSessions
+	ODataShapeNoUserLink  = odata.ShapeNoUserLink
 
 	ODataDefaultSessions    = odata.DefaultSessions
 	ODataDefaultDays        = odata.DefaultDays
@@ -167,6 +176,8 @@ const (
 	CodeUpsell     = odata.CodeUpsell
 	CodeComplaint  = odata.CodeComplaint
 	CodeNewsletter = odata.CodeNewsletter
+	// CodeInfoPricing is the name ODataShapeFactDim gives Complaint and Newsletter.
+	CodeInfoPricing = odata.CodeInfoPricing
 )
 
 var (
@@ -174,4 +185,7 @@ var (
 	ODataServices  = odata.Services
 	ODataUsers     = odata.Users
 	ODataOutcomes  = odata.Outcomes
+	ODataShapes    = odata.Shapes
+	// ODataOrganizationUnits are the root unit and its two units (Support, Sales).
+	ODataOrganizationUnits = odata.OrganizationUnits
 )

@@ -58,10 +58,12 @@ type Config struct {
 	Retry     Retry
 	Transport http.RoundTripper // nil: NewTransport("")
 	Timeout   time.Duration     // per attempt (default 60s)
-	UserAgent string
-	Trace     io.Writer // --debug: requests and answers, redacted
-	Secrets   []string  // literal values to scrub from the trace (API keys)
-	Sleep     func(ctx context.Context, d time.Duration) error
+	// TimeoutSetting names the setting behind Timeout in messages (e.g. "request_timeout").
+	TimeoutSetting string
+	UserAgent      string
+	Trace          io.Writer // --debug: requests and answers, redacted
+	Secrets        []string  // literal values to scrub from the trace (API keys)
+	Sleep          func(ctx context.Context, d time.Duration) error
 }
 
 // Client sends requests to one service.
@@ -84,6 +86,9 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 60 * time.Second
 	}
+	if cfg.TimeoutSetting == "" {
+		cfg.TimeoutSetting = "per-request timeout"
+	}
 	if cfg.Sleep == nil {
 		cfg.Sleep = sleep
 	}
@@ -94,16 +99,26 @@ func New(cfg Config) (*Client, error) {
 		}
 		cfg.Transport = t
 	}
-	hc := &http.Client{
-		Transport: cfg.Transport,
-		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if len(via) >= 5 {
-				return errors.New("too many redirects")
-			}
-			return CheckScheme(req.URL)
-		},
+	c := &Client{cfg: cfg, base: base}
+	c.hc = &http.Client{Transport: cfg.Transport, CheckRedirect: c.checkRedirect}
+	return c, nil
+}
+
+// checkRedirect follows a redirect only where the request itself could have gone: https (or
+// http to loopback), below the base URL, where the credential belongs. A refusal is
+// permanent: the same request would be redirected the same way again.
+func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
+	from, to := via[len(via)-1].URL.Redacted(), req.URL.Redacted()
+	if len(via) >= 5 {
+		return &redirectError{from, to, "too many redirects"}
 	}
-	return &Client{cfg: cfg, base: base, hc: hc}, nil
+	if err := CheckScheme(req.URL); err != nil {
+		return &redirectError{from, to, err.Error()}
+	}
+	if !within(c.base, req.URL) {
+		return &redirectError{from, to, fmt.Sprintf("it leaves the service's base URL %s, and the credential is only sent there", c.base)}
+	}
+	return nil
 }
 
 // BaseURL is the service root the client was built with.
@@ -124,6 +139,27 @@ func CheckScheme(u *url.URL) error {
 		return fmt.Errorf("refusing plain http:// to %s: tokens and keys would travel unencrypted (use https://; http is allowed only to loopback)", u.Host)
 	}
 	return fmt.Errorf("unsupported URL scheme %q in %s", u.Scheme, u.Redacted())
+}
+
+// CheckWebhookURL is the rule for a URL a service is asked to POST events to (a Nimbus
+// trigger, an nps.today webhook): absolute, with a host, and https — or http to loopback,
+// for a local receiver. The events carry customers' names and numbers; they travel
+// encrypted, as our own requests do.
+func CheckWebhookURL(raw string) error {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || !u.IsAbs() || u.Host == "" || u.Hostname() == "" {
+		return fmt.Errorf("%q is not an absolute URL: give one such as https://hooks.example.com/events", raw)
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		if IsLoopback(u.Hostname()) {
+			return nil
+		}
+		return fmt.Errorf("%q is plain http: the events carry customer data and must travel encrypted; use https:// (http is allowed only to loopback, for a local receiver)", raw)
+	}
+	return fmt.Errorf("%q is not an https:// URL", raw)
 }
 
 // IsLoopback reports whether host is localhost or a loopback address.
@@ -216,6 +252,9 @@ func (c *Client) idempotent(r *Request) bool {
 	return r.Idempotent
 }
 
+// resolve turns the request's path into the URL to call. A relative path stays below the base
+// path; an absolute one (an OData nextLink) must be there too: the credential this client
+// sends was issued for its service, and goes nowhere else.
 func (c *Client) resolve(r *Request) (*url.URL, error) {
 	var u *url.URL
 	if strings.HasPrefix(r.Path, "https://") || strings.HasPrefix(r.Path, "http://") {
@@ -223,16 +262,21 @@ func (c *Client) resolve(r *Request) (*url.URL, error) {
 		if err != nil {
 			return nil, err
 		}
+		if !within(c.base, abs) {
+			return nil, &PermanentError{Service: c.cfg.Service, Op: r.Op, Reason: fmt.Sprintf("refusing to send the %s credential to %s: it is outside the service's base URL %s", serviceName(c.cfg.Service), abs.Redacted(), c.base), Fix: "report the link; nothing was sent"}
+		}
 		u = abs
 	} else {
-		rel, err := url.Parse(strings.TrimLeft(r.Path, "/"))
+		joined, err := joinUnder(c.base, r.Path)
 		if err != nil {
-			return nil, fmt.Errorf("%s: bad path %q: %w", r.Op, r.Path, err)
+			var pe *PathError
+			if errors.As(err, &pe) {
+				pe.Op = r.Op
+				return nil, pe
+			}
+			return nil, fmt.Errorf("%s: %w", r.Op, err)
 		}
-		b := *c.base
-		b.Path = strings.TrimRight(b.Path, "/") + "/"
-		b.RawPath = ""
-		u = b.ResolveReference(rel)
+		u = joined
 	}
 	if len(r.Query) > 0 {
 		q := u.Query()
@@ -279,7 +323,7 @@ func (c *Client) send(ctx context.Context, r *Request) (*http.Response, int, err
 	pol := c.cfg.Retry
 	for attempt := 1; ; attempt++ {
 		if err := c.cfg.Limiter.Wait(ctx); err != nil {
-			return nil, attempt - 1, err
+			return nil, attempt - 1, interrupted(r.Op, ctx, err)
 		}
 		hr, wrote, elapsed, err := c.attempt(ctx, r, u, body)
 		last := attempt >= pol.MaxAttempts
@@ -289,9 +333,15 @@ func (c *Client) send(ctx context.Context, r *Request) (*http.Response, int, err
 		}
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, attempt, ctx.Err()
+				return nil, attempt, Interrupted(r.Op, ctx.Err())
 			}
-			netErr := &NetError{Service: c.cfg.Service, Op: r.Op, Attempts: attempt, Err: err}
+			if perm := c.permanent(r, err); perm != nil {
+				return nil, attempt, perm
+			}
+			var netErr error = &NetError{Service: c.cfg.Service, Op: r.Op, Attempts: attempt, Err: err}
+			if errors.Is(err, context.DeadlineExceeded) { // this attempt's own timeout
+				netErr = c.timeoutError(r.Op, attempt, false)
+			}
 			if !idem && wrote {
 				return nil, attempt, &AmbiguousError{Err: netErr}
 			}
@@ -299,7 +349,7 @@ func (c *Client) send(ctx context.Context, r *Request) (*http.Response, int, err
 				return nil, attempt, netErr
 			}
 			if err := c.backoff(ctx, attempt, 0); err != nil {
-				return nil, attempt, err
+				return nil, attempt, interrupted(r.Op, ctx, err)
 			}
 			continue
 		}
@@ -310,23 +360,29 @@ func (c *Client) send(ctx context.Context, r *Request) (*http.Response, int, err
 			return hr, attempt, nil
 		}
 		apiErr := c.apiError(r, u, hr, attempt)
-		retryable := false
-		switch hr.StatusCode {
-		case http.StatusTooManyRequests, http.StatusServiceUnavailable:
-			retryable = true // the server refused before doing anything
-		case http.StatusBadGateway, http.StatusGatewayTimeout:
-			if !idem {
-				return nil, attempt, &AmbiguousError{Err: apiErr}
-			}
-			retryable = true
+		retryable, ambiguous := RetryStatus(hr.StatusCode, idem)
+		if ambiguous {
+			return nil, attempt, &AmbiguousError{Err: apiErr}
 		}
 		if !retryable || last || retryAfter > pol.MaxWait {
 			return nil, attempt, apiErr
 		}
 		if err := c.backoff(ctx, attempt, retryAfter); err != nil {
-			return nil, attempt, err
+			return nil, attempt, interrupted(r.Op, ctx, err)
 		}
 	}
+}
+
+func (c *Client) timeoutError(op string, attempts int, reading bool) *TimeoutError {
+	return &TimeoutError{Service: c.cfg.Service, Op: op, After: c.cfg.Timeout, Setting: c.cfg.TimeoutSetting, Attempts: attempts, Reading: reading}
+}
+
+// interrupted names the operation in an error caused by ctx ending (Ctrl-C, --timeout).
+func interrupted(op string, ctx context.Context, err error) error {
+	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		return Interrupted(op, err)
+	}
+	return err
 }
 
 func (c *Client) attempt(ctx context.Context, r *Request, u *url.URL, body []byte) (*http.Response, bool, time.Duration, error) {
@@ -338,7 +394,7 @@ func (c *Client) attempt(ctx context.Context, r *Request, u *url.URL, body []byt
 	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(actx, trace), r.Method, u.String(), bytes.NewReader(body))
 	if err != nil {
 		cancel()
-		return nil, false, 0, err
+		return nil, false, 0, &PermanentError{Service: c.cfg.Service, Op: r.Op, Reason: "cannot build the request: " + err.Error(), Err: err}
 	}
 	if body == nil {
 		req.Body = http.NoBody
@@ -364,6 +420,10 @@ func (c *Client) attempt(ctx context.Context, r *Request, u *url.URL, body []byt
 		}
 		req.Header.Set("Authorization", v)
 	}
+	if perm := checkHeaders(c.cfg.Service, r.Op, req.Header); perm != nil {
+		cancel()
+		return nil, false, 0, perm
+	}
 	c.traceRequest(r, req, body)
 	start := time.Now()
 	hr, err := c.hc.Do(req)
@@ -372,8 +432,33 @@ func (c *Client) attempt(ctx context.Context, r *Request, u *url.URL, body []byt
 		cancel()
 		return nil, wrote, elapsed, err
 	}
-	hr.Body = &cancelOnClose{ReadCloser: hr.Body, cancel: cancel}
+	hr.Body = &cancelOnClose{ReadCloser: hr.Body, cancel: cancel, attempt: actx, parent: ctx, timeout: func() error { return c.timeoutError(r.Op, 1, true) }}
 	return hr, wrote, elapsed, nil
+}
+
+// RetryStatus says what a failed answer allows: retry it (the service was busy or failed in
+// a way that may pass), or report it as ambiguous (a non-idempotent request the server may
+// have applied). 429 and 503 mean nothing was done: always retried. 500, 502 and 504 may
+// come after the work was done: retried when the request is idempotent, else ambiguous.
+// Every other status is the answer: a retry would get the same one.
+func RetryStatus(status int, idempotent bool) (retry, ambiguous bool) {
+	switch status {
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		return true, false
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
+		return idempotent, !idempotent
+	}
+	return false, false
+}
+
+// permanent classifies a transport failure that no retry can fix (see Permanent).
+func (c *Client) permanent(r *Request, err error) *PermanentError {
+	var redir *redirectError
+	if errors.As(err, &redir) {
+		return &PermanentError{Service: c.cfg.Service, Op: r.Op, Reason: redir.Error(), Err: err,
+			Fix: "check the endpoint in the profile (nimbusctl config list): it should be the service's https:// URL"}
+	}
+	return Permanent(c.cfg.Service, r.Op, err)
 }
 
 // errAuth carries a credential failure out of attempt: it is not a network error and is
@@ -384,7 +469,19 @@ func (e errAuth) Error() string { return e.err.Error() }
 
 type cancelOnClose struct {
 	io.ReadCloser
-	cancel context.CancelFunc
+	cancel          context.CancelFunc
+	attempt, parent context.Context
+	timeout         func() error
+}
+
+// Read turns the attempt's own deadline, hit while the answer streams in, into a
+// *TimeoutError that names the setting (the caller's deadline stays what it is).
+func (c *cancelOnClose) Read(p []byte) (int, error) {
+	n, err := c.ReadCloser.Read(p)
+	if err != nil && err != io.EOF && c.attempt.Err() == context.DeadlineExceeded && c.parent.Err() == nil {
+		err = c.timeout()
+	}
+	return n, err
 }
 
 // Close drains what is left of the body (a JSON decoder stops before the final newline)
@@ -407,6 +504,7 @@ func (c *Client) apiError(r *Request, u *url.URL, hr *http.Response, attempt int
 		Path:      u.Path,
 		Status:    hr.StatusCode,
 		Message:   serverMessage(body),
+		Challenge: hr.Header.Get("WWW-Authenticate"),
 		RequestID: requestID(hr.Header),
 		Attempts:  attempt,
 	}

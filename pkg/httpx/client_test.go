@@ -129,17 +129,39 @@ func TestPOSTRetriedOn503AndIdempotentOn5xx(t *testing.T) {
 		t.Errorf("calls = %d, want 3", calls.Load())
 	}
 
+	// A GET is retried through every 5xx a retry can fix, 500 included (exit 10 then means
+	// "gave up after retries" for each of them).
 	h2, calls2 := scripted(502, 504, 500)
 	srv2 := httptest.NewServer(h2)
 	defer srv2.Close()
 	c2, _ := newTestClient(t, srv2.URL, nil)
-	_, err := c2.Do(context.Background(), &Request{Op: "GetContacts", Method: "GET", Path: "/c"}, nil)
-	var apiErr *APIError
-	if !errors.As(err, &apiErr) || apiErr.Status != 500 {
-		t.Fatalf("err = %v: a 500 is not retried, want it returned", err)
+	if _, err := c2.Do(context.Background(), &Request{Op: "GetContacts", Method: "GET", Path: "/c"}, nil); err != nil {
+		t.Fatalf("err = %v: 502, 504 and 500 are retried for a GET", err)
 	}
-	if calls2.Load() != 3 {
-		t.Errorf("GET calls = %d, want 3 (502 and 504 retried, 500 returned)", calls2.Load())
+	if calls2.Load() != 4 {
+		t.Errorf("GET calls = %d, want 4", calls2.Load())
+	}
+}
+
+// Which answers are retried, and which are the answer: one table, for every status the
+// services document.
+func TestRetryStatus(t *testing.T) {
+	for _, tc := range []struct {
+		status           int
+		idem             bool
+		retry, ambiguous bool
+	}{
+		{429, false, true, false}, {429, true, true, false},
+		{503, false, true, false}, {503, true, true, false},
+		{500, true, true, false}, {502, true, true, false}, {504, true, true, false},
+		{500, false, false, true}, {502, false, false, true}, {504, false, false, true},
+		{400, true, false, false}, {401, true, false, false}, {403, true, false, false},
+		{404, true, false, false}, {409, true, false, false}, {501, true, false, false},
+	} {
+		retry, amb := RetryStatus(tc.status, tc.idem)
+		if retry != tc.retry || amb != tc.ambiguous {
+			t.Errorf("%d idempotent=%v: retry=%v ambiguous=%v, want %v %v", tc.status, tc.idem, retry, amb, tc.retry, tc.ambiguous)
+		}
 	}
 }
 
@@ -349,5 +371,60 @@ func TestPathsAreJoinedToTheBase(t *testing.T) {
 	}
 	if got != "/nimbus/v2/AddressBooks/a%2Fb/contacts?externalIds=x%2Cy" {
 		t.Errorf("request went to %q", got)
+	}
+}
+
+// hang answers nothing until the client gives up (head false), or sends the head and a
+// first byte of the body, then nothing more (head true).
+func hang(head bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if head {
+			w.Write([]byte(`{"value":[`))
+			w.(http.Flusher).Flush()
+		}
+		<-r.Context().Done()
+	}
+}
+
+func TestAttemptTimeoutNamesItsSetting(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(hang(false))
+	defer srv.Close()
+	c, _ := newTestClient(t, srv.URL, func(cfg *Config) {
+		cfg.Timeout, cfg.TimeoutSetting, cfg.Retry.MaxAttempts = 30*time.Millisecond, "request_timeout", 2
+	})
+	_, err := c.Do(context.Background(), &Request{Op: "GetThing", Method: "GET", Path: "x"}, nil)
+	var te *TimeoutError
+	if !errors.As(err, &te) || !errors.Is(err, context.DeadlineExceeded) ||
+		err.Error() != "GetThing: the Nimbus service did not answer within 30ms (request_timeout), 2 attempts" {
+		t.Fatalf("%T %v", err, err)
+	}
+
+	body := httptest.NewServer(hang(true))
+	defer body.Close()
+	c, _ = newTestClient(t, body.URL, func(cfg *Config) { cfg.Timeout, cfg.TimeoutSetting = 30*time.Millisecond, "request_timeout" })
+	resp, err := c.Open(context.Background(), &Request{Op: "ListThings", Method: "GET", Path: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !errors.As(err, &te) || err.Error() != "ListThings: the Nimbus service did not complete its answer within 30ms (request_timeout)" {
+		t.Fatalf("reading: %T %v", err, err)
+	}
+}
+
+func TestTheCallersDeadlineNamesTheOperation(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(hang(false))
+	defer srv.Close()
+	c, _ := newTestClient(t, srv.URL, func(cfg *Config) { cfg.Timeout = time.Minute })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	_, err := c.Do(ctx, &Request{Op: "GetThing", Method: "GET", Path: "x"}, nil)
+	var ie *InterruptedError
+	var te *TimeoutError
+	if !errors.As(err, &ie) || ie.Op != "GetThing" || !errors.Is(err, context.DeadlineExceeded) || errors.As(err, &te) {
+		t.Fatalf("%T %v", err, err)
 	}
 }

@@ -1,6 +1,9 @@
 package httpx
 
 import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +20,7 @@ type APIError struct {
 	Path      string // path without query
 	Status    int
 	Message   string // the server's own message, when it gave one
+	Challenge string // WWW-Authenticate of a 401: why the token was refused
 	RequestID string
 	Attempts  int
 }
@@ -64,6 +68,51 @@ func (e *NetError) Error() string {
 }
 
 func (e *NetError) Unwrap() error { return e.Err }
+
+// TimeoutError is an attempt that got no complete answer within the per-attempt timeout,
+// after the retries. It names the setting, so the message says which limit fired.
+type TimeoutError struct {
+	Service  string
+	Op       string
+	After    time.Duration
+	Setting  string // e.g. "request_timeout"
+	Attempts int
+	Reading  bool // the answer started but did not complete
+}
+
+func (e *TimeoutError) Error() string {
+	what := "did not answer"
+	if e.Reading {
+		what = "did not complete its answer"
+	}
+	msg := fmt.Sprintf("%s: the %s service %s within %s (%s)", e.Op, serviceName(e.Service), what, e.After, e.Setting)
+	if e.Attempts > 1 {
+		msg += fmt.Sprintf(", %d attempts", e.Attempts)
+	}
+	return msg
+}
+
+// Unwrap makes a TimeoutError a context.DeadlineExceeded for errors.Is.
+func (e *TimeoutError) Unwrap() error { return context.DeadlineExceeded }
+
+// InterruptedError is an operation stopped because its context ended: Ctrl-C, or the
+// command's --timeout. Err is the context's error.
+type InterruptedError struct {
+	Op  string
+	Err error
+}
+
+func (e *InterruptedError) Error() string { return e.Op + ": " + e.Err.Error() }
+func (e *InterruptedError) Unwrap() error { return e.Err }
+
+// Interrupted wraps a context's error with the operation it stopped (once).
+func Interrupted(op string, err error) error {
+	var ie *InterruptedError
+	if errors.As(err, &ie) {
+		return err
+	}
+	return &InterruptedError{Op: op, Err: err}
+}
 
 // AmbiguousError says a non-idempotent request may or may not have been applied: the
 // connection failed after the request was sent, or the server answered 502/504. It is never
@@ -186,4 +235,114 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		}
 	}
 	return 0
+}
+
+// PermanentError is a failure no retry can fix: the server's certificate is not trusted, a
+// redirect was refused, or the request could not be built (a header holding a line break).
+// It is never retried, and it is not "unavailable": the CLI exits 1 with Reason and Fix.
+type PermanentError struct {
+	Service string
+	Op      string
+	Reason  string // what is wrong, in plain words
+	Fix     string // what to do about it
+	Err     error  // the underlying failure, if any
+}
+
+func (e *PermanentError) Error() string {
+	msg := e.Reason
+	if e.Op != "" {
+		msg = e.Op + ": " + msg
+	}
+	if e.Fix != "" {
+		msg += "; " + e.Fix
+	}
+	return msg
+}
+
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// Permanent classifies a transport failure: a *PermanentError when a retry cannot fix it
+// (certificate, refused redirect, malformed request), else nil. The sign-in (MSAL) calls
+// use it too, so a TLS interception reads the same everywhere.
+func Permanent(service, op string, err error) *PermanentError {
+	var (
+		perm     *PermanentError
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+		record   tls.RecordHeaderError
+	)
+	name := serviceName(service)
+	switch {
+	case errors.As(err, &perm):
+		if perm.Op == "" {
+			perm.Op = op
+		}
+		return perm
+	case errors.As(err, &unknown):
+		return &PermanentError{Service: service, Op: op, Err: err,
+			Reason: fmt.Sprintf("the %s service's TLS certificate is signed by an unknown authority (%s)", name, issuer(unknown.Cert)),
+			Fix:    "if a proxy inspects TLS or the service uses a private CA, put that CA's PEM certificate in a file and set ca_file (nimbusctl config set ca_file /path/ca.pem, or NIMBUSCTL_CA_FILE); otherwise something is intercepting the connection"}
+	case errors.As(err, &hostname):
+		return &PermanentError{Service: service, Op: op, Err: err,
+			Reason: fmt.Sprintf("the %s service's TLS certificate is not valid for %s", name, hostname.Host),
+			Fix:    "check the endpoint in the profile (nimbusctl config list); a proxy that answers for another name is intercepting the connection"}
+	case errors.As(err, &invalid):
+		return &PermanentError{Service: service, Op: op, Err: err,
+			Reason: fmt.Sprintf("the %s service's TLS certificate is not valid: %v", name, invalid),
+			Fix:    "check this machine's clock; if it is right, the certificate or a proxy in between is at fault"}
+	case errors.As(err, &record), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return &PermanentError{Service: service, Op: op, Err: err,
+			Reason: fmt.Sprintf("the %s endpoint does not speak TLS (https) on that port", name),
+			Fix:    "check the endpoint URL in the profile (nimbusctl config list)"}
+	}
+	return nil
+}
+
+func issuer(c *x509.Certificate) string {
+	if c == nil {
+		return "issuer unknown"
+	}
+	if n := c.Issuer.CommonName; n != "" {
+		return "issuer " + n
+	}
+	return "issuer " + c.Issuer.String()
+}
+
+// redirectError is a redirect the client refused to follow.
+type redirectError struct {
+	from, to string
+	reason   string
+}
+
+func (e *redirectError) Error() string {
+	return fmt.Sprintf("refused a redirect from %s to %s: %s", e.from, e.to, e.reason)
+}
+
+// checkHeaders refuses a header a server would split or misread: a name that is not a
+// token, a value with a line break or another control character. Values are never
+// quoted: the Authorization header is a secret, and -H may carry one too.
+func checkHeaders(service, op string, h http.Header) *PermanentError {
+	for k, vs := range h {
+		if k == "" || strings.IndexFunc(k, func(r rune) bool { return r <= ' ' || r >= 0x7f || strings.ContainsRune("\"(),/:;<=>?@[\\]{}", r) }) >= 0 {
+			return &PermanentError{Service: service, Op: op,
+				Reason: fmt.Sprintf("cannot build the request: %q is not a valid header name", k),
+				Fix:    "header names are letters, digits and -; nothing was sent"}
+		}
+		for _, v := range vs {
+			if strings.IndexFunc(v, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }) < 0 {
+				continue
+			}
+			what := "the " + k + " header"
+			fix := "remove the line break from that value; nothing was sent"
+			if strings.EqualFold(k, "Authorization") {
+				what = "the credential (Authorization header)"
+				fix = "check the token or key you set (NIMBUSCTL_TOKEN, NPSTODAY_API_KEY, a key file): it must be one line; nothing was sent"
+			}
+			return &PermanentError{Service: service, Op: op,
+				Reason: "cannot build the request: " + what + " holds a line break or another control character",
+				Fix:    fix}
+		}
+	}
+	return nil
 }

@@ -11,16 +11,9 @@ import (
 	"net/http"
 	"strings"
 	"time"
-)
 
-// IsLoopback reports whether a listen or URL host is this machine only.
-func IsLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
+	"github.com/nimbusctl/nimbusctl/pkg/httpx"
+)
 
 // CheckAddr refuses plain HTTP anywhere but on loopback: events carry customers' phone
 // numbers, and the path token would travel in clear. Behind a reverse proxy that ends TLS,
@@ -30,7 +23,7 @@ func CheckAddr(addr string, withTLS bool) error {
 	if err != nil || port == "" {
 		return fmt.Errorf("%q is not HOST:PORT (e.g. 127.0.0.1:8787)", addr)
 	}
-	if !withTLS && !IsLoopback(host) {
+	if !withTLS && !httpx.IsLoopback(host) {
 		return fmt.Errorf("plain HTTP is served on loopback only, not on %q: give --cert and --key, or listen on 127.0.0.1 behind a reverse proxy that ends TLS", addr)
 	}
 	return nil

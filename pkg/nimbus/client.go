@@ -82,17 +82,36 @@ type call struct {
 }
 
 func (c *Client) do(ctx context.Context, k call, out any) (*httpx.Response, error) {
+	path, err := expand(k.op, k.params)
+	if err != nil {
+		return nil, err
+	}
 	return c.h.Do(ctx, &httpx.Request{
 		Op:         k.op.ID,
 		Method:     k.op.Method,
-		Path:       expand(k.op.Path, k.params),
+		Path:       path,
 		Query:      k.query,
 		Body:       k.body,
 		Idempotent: k.idempotent,
 	}, out)
 }
 
-func expand(tmpl string, params []string) string { return httpx.ExpandPath(tmpl, params...) }
+// CheckIDs applies the path rule to ids before any call: a command that reads before it
+// writes refuses an id the write would refuse, before its first request.
+func (op Operation) CheckIDs(params ...string) error {
+	_, err := expand(op, params)
+	return err
+}
+
+// expand fills the operation's path; an id that is empty or only dots is refused (exit 3).
+func expand(op Operation, params []string) (string, error) {
+	path, err := httpx.ExpandPath(op.Path, params...)
+	var pe *httpx.PathError
+	if errors.As(err, &pe) {
+		pe.Op = op.ID
+	}
+	return path, err
+}
 
 // deleted treats a 404 on a retried delete as done: the first attempt removed it and its
 // answer was lost.

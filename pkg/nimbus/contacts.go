@@ -121,7 +121,11 @@ func (c *Client) ClearContacts(ctx context.Context, book string) error {
 // EachContact streams every contact of an address book to fn as raw JSON, decoding the API's
 // single JSON array element by element so that a large book is never held in memory whole.
 func (c *Client) EachContact(ctx context.Context, book string, fn func(raw json.RawMessage) error) error {
-	resp, err := c.h.Open(ctx, &httpx.Request{Op: OpGetContacts.ID, Method: OpGetContacts.Method, Path: expand(OpGetContacts.Path, []string{book})})
+	path, err := expand(OpGetContacts, []string{book})
+	if err != nil {
+		return err
+	}
+	resp, err := c.h.Open(ctx, &httpx.Request{Op: OpGetContacts.ID, Method: OpGetContacts.Method, Path: path})
 	if err != nil {
 		return err
 	}

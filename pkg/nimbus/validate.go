@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 )
 
 // The swagger's ranges (pkg/contract); a test reads them back from the swagger.
@@ -43,6 +45,15 @@ func (c *checker) add(field, format string, a ...any) {
 func (c *checker) required(field, v string) {
 	if strings.TrimSpace(v) == "" {
 		c.add(field, "is required")
+	}
+}
+
+// webhookURL applies the one rule for event URLs (httpx.CheckWebhookURL).
+func (c *checker) webhookURL(field, v string) {
+	if strings.TrimSpace(v) == "" {
+		c.add(field, "is required")
+	} else if err := httpx.CheckWebhookURL(v); err != nil {
+		c.add(field, "%v", err)
 	}
 }
 
@@ -112,7 +123,7 @@ func (t TaskInformation) Validate() error {
 // Validate checks a task trigger's config.
 func (t TaskTriggerConfig) Validate() error {
 	var c checker
-	c.required("url", t.URL)
+	c.webhookURL("url", t.URL)
 	if len(t.Services) == 0 {
 		c.add("services", "needs at least one service UPN")
 	}
@@ -125,7 +136,7 @@ func (t TaskTriggerConfig) Validate() error {
 // Validate checks a scheduler-entry trigger's config.
 func (t SchedulerEntryTriggerConfig) Validate() error {
 	var c checker
-	c.required("url", t.URL)
+	c.webhookURL("url", t.URL)
 	if len(t.Services) == 0 {
 		c.add("services", "needs at least one service UPN")
 	}

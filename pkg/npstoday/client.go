@@ -46,10 +46,14 @@ type call struct {
 }
 
 func (c *Client) do(ctx context.Context, k call, out any) (*httpx.Response, error) {
+	path, err := k.route.Expand(k.params...)
+	if err != nil {
+		return nil, err
+	}
 	return c.h.Do(ctx, &httpx.Request{
 		Op:     k.route.Op,
 		Method: k.route.Method,
-		Path:   k.route.Expand(k.params...),
+		Path:   path,
 		Query:  k.query,
 		Body:   k.body,
 	}, out)
@@ -84,7 +88,10 @@ func (c *Client) FindCampaign(ctx context.Context, ref string) (Campaign, error)
 	if ref == "" {
 		return Campaign{}, invalid("campaign", "is empty")
 	}
-	if ID(ref).Numeric() {
+	if looksNumeric(ref) {
+		if err := ID(ref).Check(); err != nil {
+			return Campaign{}, err
+		}
 		return Campaign{ID: ID(ref)}, nil
 	}
 	list, err := c.Campaigns(ctx)
@@ -165,6 +172,9 @@ func (c *Client) SendSurvey(ctx context.Context, campaignID string, req SurveyRe
 	if strings.TrimSpace(campaignID) == "" {
 		return SendResult{}, invalid("campaign", "is empty")
 	}
+	if err := ID(campaignID).Check(); err != nil {
+		return SendResult{}, err
+	}
 	if err := req.Validate(); err != nil {
 		return SendResult{}, err
 	}
@@ -200,7 +210,7 @@ func truthy(raw json.RawMessage) bool {
 
 // AddEmployee registers an employee. The answer is not documented; when it is an
 // employee object it is returned, else the employee as sent.
-func (c *Client) AddEmployee(ctx context.Context, e Employee) (Employee, error) {
+func (c *Client) AddEmployee(ctx context.Context, e NewEmployee) (Employee, error) {
 	if e.Email == "" {
 		return Employee{}, invalid("email", "is required")
 	}
@@ -218,7 +228,8 @@ func (c *Client) AddEmployee(ctx context.Context, e Employee) (Employee, error) 
 	if body := bytes.TrimSpace(resp.Body); len(body) > 0 && body[0] == '{' && json.Unmarshal(body, &got) == nil && got.Email != "" {
 		return got, nil
 	}
-	return e, nil
+	return Employee{Email: e.Email, FirstName: e.FirstName, LastName: e.LastName, Title: e.Title, Department: e.Department,
+		Team: e.Team, Division: e.Division, PhoneNumber: e.PhoneNumber, Active: e.Active}, nil
 }
 
 // EmployeeAnalytics is an employee's (e-mail or id) rating over the last days days.
@@ -337,12 +348,13 @@ func (c *Client) Subscribe(ctx context.Context, event WebhookEvent, target strin
 	default:
 		return Webhook{}, invalid("event", "unknown event %q: allowed: %s", event, strings.Join(WebhookEvents, ", "))
 	}
-	u, err := url.Parse(target)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return Webhook{}, invalid("url", "%q is not an absolute http(s) URL", target)
+	if err := httpx.CheckWebhookURL(target); err != nil {
+		return Webhook{}, invalid("url", "%v", err)
 	}
-	if campaign != "" && !campaign.Numeric() {
-		return Webhook{}, invalid("campaignId", "%q is not a campaign id (a number)", campaign)
+	if campaign != "" {
+		if err := campaign.Check(); err != nil {
+			return Webhook{}, err
+		}
 	}
 	body := WebhookRequest{URL: target, Model: event.Model()}
 	if campaign != "" {

@@ -8,8 +8,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
+
+	"github.com/nimbusctl/nimbusctl/pkg/secretfile"
 )
 
 // EnvKey is the environment variable that holds the API key; it wins over the key file.
@@ -53,23 +54,16 @@ func safeName(profile string) string {
 }
 
 // LoadKey finds the key: NPSTODAY_API_KEY first, then the profile's key file. A key file
-// that others can read is refused, as ssh refuses such a private key.
+// that others can read is refused (pkg/secretfile: the rule of every secret file).
 func LoadKey(getenv func(string) string, configDir, profile string) (Key, error) {
 	if v := strings.TrimSpace(getenv(EnvKey)); v != "" {
 		return Key{secret: v, Source: "env " + EnvKey}, nil
 	}
 	path := KeyFile(configDir, profile)
-	info, err := os.Stat(path)
+	b, err := secretfile.Read(path, "the nps.today key file")
 	if errors.Is(err, fs.ErrNotExist) {
 		return Key{}, ErrNoKey
 	}
-	if err != nil {
-		return Key{}, err
-	}
-	if runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
-		return Key{}, fmt.Errorf("refusing to use %s: it is readable by others (mode %04o); run: chmod 600 %s", path, info.Mode().Perm(), path)
-	}
-	b, err := os.ReadFile(path)
 	if err != nil {
 		return Key{}, err
 	}

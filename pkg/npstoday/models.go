@@ -63,6 +63,25 @@ func (id ID) Numeric() bool {
 	return err == nil
 }
 
+// MaxID is the largest campaign id: the connector types ids int32.
+const MaxID = 1<<31 - 1
+
+// Check refuses what cannot be a campaign id: anything but a whole number from 1 to MaxID
+// (0, a negative number or 3000000000 would reach nps.today as an id it cannot have).
+func (id ID) Check() error {
+	n, err := strconv.ParseInt(strings.TrimPrefix(string(id), "+"), 10, 64)
+	if err != nil || n < 1 || n > MaxID {
+		return invalid("campaign", "%q is not a campaign id: ids are whole numbers from 1 to %d (see 'nimbusctl nps campaigns list')", string(id), MaxID)
+	}
+	return nil
+}
+
+// looksNumeric reports whether ref is written as a number (and so meant as an id, not a name).
+func looksNumeric(ref string) bool {
+	ref = strings.TrimLeft(ref, "+-")
+	return ref != "" && strings.Trim(ref, "0123456789") == ""
+}
+
 func (id ID) String() string { return string(id) }
 
 // Extra keeps the fields of an answer that a model does not name, so that JSON output
@@ -130,7 +149,22 @@ type Company struct {
 	PhoneNumber  string `json:"phoneNumber,omitempty"`
 }
 
-// Employee is an agent (POST /profile/employees, and the employee of a survey).
+// NewEmployee is the body of AddEmployee (POST /profile/employees): exactly the fields of
+// the connector's schema. (The employee nested in a survey also has externalId — the
+// Adversus guide shows it there — but AddEmployee does not.)
+type NewEmployee struct {
+	Email       string `json:"email,omitempty"`
+	FirstName   string `json:"firstName,omitempty"`
+	LastName    string `json:"lastName,omitempty"`
+	Title       string `json:"title,omitempty"`
+	Department  string `json:"department,omitempty"`
+	Team        string `json:"team,omitempty"`
+	Division    string `json:"division,omitempty"`
+	PhoneNumber string `json:"phoneNumber,omitempty"`
+	Active      *bool  `json:"active,omitempty"` // whether the employee can be contacted
+}
+
+// Employee is an agent: the employee of a survey, and what AddEmployee answers.
 type Employee struct {
 	Email       string `json:"email,omitempty"`
 	FirstName   string `json:"firstName,omitempty"`

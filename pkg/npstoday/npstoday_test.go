@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -89,7 +90,7 @@ func TestRouteTableCoversTheConnector(t *testing.T) {
 	if _, ok := npstoday.FindRoute("GET", "/nowhere"); ok {
 		t.Error("matched nothing")
 	}
-	if got := npstoday.RouteEmployeeAnalytics.Expand("a b@x.com"); got != "/employees/a%20b@x.com/analytics" {
+	if got, err := npstoday.RouteEmployeeAnalytics.Expand("a b@x.com"); err != nil || got != "/employees/a%20b@x.com/analytics" {
 		t.Errorf("expand %q", got)
 	}
 }
@@ -243,7 +244,7 @@ func TestClientOperations(t *testing.T) {
 		t.Errorf("unknown campaign: %v", err)
 	}
 
-	emp, err := c.AddEmployee(ctx, npstoday.Employee{Email: "new@contoso.com", FirstName: "Nora"})
+	emp, err := c.AddEmployee(ctx, npstoday.NewEmployee{Email: "new@contoso.com", FirstName: "Nora"})
 	if err != nil || emp.Email != "new@contoso.com" || emp.Extra["id"] == nil {
 		t.Errorf("employee %+v %v", emp, err)
 	}
@@ -352,6 +353,53 @@ func TestDocsListEveryRoute(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("docs/nps.md has no table line for %s %s (%s) marked %q", r.Method, r.Path, r.Op, mark)
+		}
+	}
+}
+
+// The AddEmployee body carries exactly the fields of the connector's schema: nothing the
+// contract does not document (externalId was sent before).
+func TestAddEmployeeBodyIsTheContract(t *testing.T) {
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Parameters []struct {
+				In     string `json:"in"`
+				Schema struct {
+					Properties map[string]any `json:"properties"`
+				} `json:"schema"`
+			} `json:"parameters"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(contract.NPSTodaySwagger, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, p := range doc.Paths[npstoday.RouteAddEmployee.Path]["post"].Parameters {
+		for name := range p.Schema.Properties {
+			want = append(want, name)
+		}
+	}
+	active := true
+	b, _ := json.Marshal(npstoday.NewEmployee{Email: "a@x", FirstName: "a", LastName: "a", Title: "a", Department: "a", Team: "a", Division: "a", PhoneNumber: "+4512345678", Active: &active})
+	var sent map[string]any
+	json.Unmarshal(b, &sent)
+	var got []string
+	for k := range sent {
+		got = append(got, k)
+	}
+	sort.Strings(got)
+	sort.Strings(want)
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("AddEmployee body fields %v, the contract's %v", got, want)
+	}
+}
+
+// Campaign ids are int32 and positive: anything else is refused before a request.
+func TestCampaignIDs(t *testing.T) {
+	for id, ok := range map[string]bool{"1": true, "101": true, "2147483647": true, "+7": true,
+		"0": false, "-5": false, "2147483648": false, "3000000000": false, "": false, "1.5": false, "abc": false} {
+		if err := npstoday.ID(id).Check(); (err == nil) != ok {
+			t.Errorf("%q: %v, want ok=%v", id, err, ok)
 		}
 	}
 }

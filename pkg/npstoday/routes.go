@@ -1,6 +1,7 @@
 package npstoday
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
@@ -74,8 +75,16 @@ var Routes = []Route{
 	RouteEmployeeAnalytics, RouteEmployeeResponses, RouteIVRMap, RouteResponsesByPhone,
 }
 
-// Expand fills the template's {placeholders} left to right, each path-escaped once.
-func (r Route) Expand(params ...string) string { return httpx.ExpandPath(r.Path, params...) }
+// Expand fills the template's {placeholders} left to right, each path-escaped once. A value
+// that is empty or only dots is refused (*httpx.PathError): it would send the call elsewhere.
+func (r Route) Expand(params ...string) (string, error) {
+	path, err := httpx.ExpandPath(r.Path, params...)
+	var pe *httpx.PathError
+	if errors.As(err, &pe) {
+		pe.Op = r.Op
+	}
+	return path, err
+}
 
 // Match reports whether a concrete method and path (no query) fit the route.
 func (r Route) Match(method, path string) bool {

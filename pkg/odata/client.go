@@ -27,13 +27,28 @@ const AppID = "898a7352-9216-4ca8-a485-7d8f3903f598"
 type Client struct {
 	h *httpx.Client
 
-	// Tenant and Scopes only feed the admin-consent hint of a 401/403 (AccessError).
-	Tenant string
-	Scopes []string
+	// Tenant, Scopes and TokenEnv only feed the hint of a 401/403 (AccessError): TokenEnv
+	// names the environment variable the token came from, if it did.
+	Tenant   string
+	Scopes   []string
+	TokenEnv string
 
-	mu     sync.Mutex
-	meta   *Metadata
-	schema *SessionSchema
+	// Overrides are the profile's settings that replace discovered names.
+	Overrides Overrides
+
+	// OnRequest, when set, is told the operation of every request before it is sent
+	// ("OData $metadata", "OData ServiceSessions (page 2)"): progress for slow feeds.
+	OnRequest func(op string)
+
+	mu      sync.Mutex
+	meta    *Metadata
+	mapping *Mapping
+}
+
+func (c *Client) started(op string) {
+	if c.OnRequest != nil {
+		c.OnRequest(op)
+	}
 }
 
 // New wraps the pipeline built for the "odata" service; its base URL is the feed's root
@@ -55,6 +70,7 @@ func (c *Client) ServiceDocument(ctx context.Context) ([]ServiceEntry, error) {
 	var doc struct {
 		Value []ServiceEntry `json:"value"`
 	}
+	c.started("OData service document")
 	_, err := c.h.Do(ctx, &httpx.Request{Op: "OData service document", Method: http.MethodGet, Path: ""}, &doc)
 	if err != nil {
 		return nil, c.wrap(err)
@@ -77,6 +93,7 @@ func (c *Client) Metadata(ctx context.Context) (*Metadata, error) {
 	if c.meta != nil {
 		return c.meta, nil
 	}
+	c.started("OData $metadata")
 	resp, err := c.h.Open(ctx, &httpx.Request{
 		Op: "OData $metadata", Method: http.MethodGet, Path: "$metadata",
 		Header: http.Header{"Accept": {"application/xml"}},
@@ -93,23 +110,33 @@ func (c *Client) Metadata(ctx context.Context) (*Metadata, error) {
 	return m, nil
 }
 
-// wrap turns a 401/403 from the feed into an AccessError, which carries the consent hint.
+// wrap turns a 401/403 from the feed into an AccessError, which carries the hint.
 func (c *Client) wrap(err error) error {
 	var apiErr *httpx.APIError
 	if errors.As(err, &apiErr) && (apiErr.Status == http.StatusUnauthorized || apiErr.Status == http.StatusForbidden) {
-		return &AccessError{Err: err, Status: apiErr.Status, Tenant: c.Tenant, Scopes: c.Scopes}
+		return &AccessError{Err: err, Status: apiErr.Status, Expired: expired(apiErr), Tenant: c.Tenant, Scopes: c.Scopes, TokenEnv: c.TokenEnv}
 	}
 	return err
 }
 
+// expired reads the cause of a 401 from the server's challenge or message.
+func expired(e *httpx.APIError) bool {
+	return e.Status == http.StatusUnauthorized &&
+		(strings.Contains(strings.ToLower(e.Challenge), "expired") || strings.Contains(strings.ToLower(e.Message), "expired"))
+}
+
 // AccessError is a 401 or 403 from the feed. Its exit code is that of the wrapped
-// *httpx.APIError (4 or 5); Hint explains the one-time admin consent and the reporting role
-// the feed requires.
+// *httpx.APIError (4 or 5); Hint says what to do, by cause: an expired token (sign in
+// again, or replace the environment's token), a token from the environment the feed
+// refuses (that variable), or the one-time admin consent and the reporting role the feed
+// requires.
 type AccessError struct {
-	Err    error
-	Status int
-	Tenant string
-	Scopes []string
+	Err      error
+	Status   int
+	Expired  bool
+	Tenant   string
+	Scopes   []string
+	TokenEnv string
 }
 
 func (e *AccessError) Error() string { return e.Err.Error() }
@@ -117,13 +144,23 @@ func (e *AccessError) Unwrap() error { return e.Err }
 
 // Hint is printed on stderr after the error.
 func (e *AccessError) Hint() string {
-	tenant := e.Tenant
-	if tenant == "" {
-		tenant = "organizations"
-	}
 	scopes := strings.Join(e.Scopes, ",")
 	if scopes == "" {
 		scopes = AppID + "/.default"
+	}
+	if e.Status == http.StatusUnauthorized {
+		switch {
+		case e.Expired && e.TokenEnv != "":
+			return "The token in " + e.TokenEnv + " has expired: put a fresh one there, or unset it to use the account\nsigned in with nimbusctl auth login."
+		case e.Expired:
+			return "The sign-in to the Nimbus reporting feed has expired: sign in again with nimbusctl auth login."
+		case e.TokenEnv != "":
+			return "The Nimbus reporting feed did not accept the token in " + e.TokenEnv + ". It must be a token for the\nfeed (" + scopes + "); replace it, or unset it to use the account signed in with\nnimbusctl auth login."
+		}
+	}
+	tenant := e.Tenant
+	if tenant == "" {
+		tenant = "organizations"
 	}
 	var b strings.Builder
 	if e.Status == http.StatusUnauthorized {

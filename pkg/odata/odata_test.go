@@ -103,26 +103,38 @@ func TestParseMetadataResolvesAliasesBaseTypesAndNavigation(t *testing.T) {
 	}
 }
 
-func TestDiscoverSessionsPrefersTheSetWithCodesAndService(t *testing.T) {
+func TestDiscoverPrefersTheDocumentedSessionSetAndFindsDimensionsByShape(t *testing.T) {
 	t.Parallel()
 	m, _ := ParseMetadata(strings.NewReader(csdl))
-	s, err := DiscoverSessions(m)
+	mp, err := Discover(m, Overrides{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Set != "FactServiceSessions" || s.Names[FieldServiceID] != "ServiceId" || s.Names[FieldOutcomeID] != "" {
-		t.Errorf("schema: %+v", s)
+	if mp.Sessions.Set != "FactServiceSessions" || mp.Sessions.Time != "StartedAt" || mp.Property(FieldServiceID).Name != "ServiceId" || mp.Has(FieldOutcomeID) ||
+		!reflect.DeepEqual(mp.Sessions.Candidates, []string{"UnifiedSessions", "FactServiceSessions"}) ||
+		mp.Sessions.How != "named like the documented Service Sessions, among UnifiedSessions, FactServiceSessions" {
+		t.Errorf("sessions: %+v", mp.Sessions)
 	}
-	if !s.Nav[FieldSecondaryCodes] || s.Nav[FieldPrimaryCodes] || s.CodesType() != "Collection(Edm.String)" {
-		t.Errorf("codes: nav %v type %s", s.Nav, s.CodesType())
+	want := []CodesField{
+		{Role: "primary", Property: "PrimaryCodes", Type: "Collection(Edm.String)", Encoding: EncodingList},
+		{Role: "secondary", Property: "SecondaryCodes", Type: "Collection(R.Code)", Encoding: EncodingNavigation},
 	}
-	if s.ServiceSet != "DimServices" || s.UserSet != "" || !reflect.DeepEqual(s.Others, []string{"UnifiedSessions"}) {
-		t.Errorf("dimensions %q %q, others %v", s.ServiceSet, s.UserSet, s.Others)
+	if !reflect.DeepEqual(mp.Codes, want) {
+		t.Errorf("codes %+v", mp.Codes)
+	}
+	if mp.Service.Dim == nil || mp.Service.Dim.Set != "DimServices" || mp.Service.Dim.Name != "Name" {
+		t.Errorf("services: %+v %v", mp.Service.Dim, mp.Service.DimErr())
+	}
+	// UserId links to users, but no set has a UPN: ids stay ids, and the mapping says why.
+	var missing *MissingError
+	if mp.User.Property != "UserId" || mp.User.Err() != nil || !errors.As(mp.User.DimErr(), &missing) ||
+		missing.Msg != "the feed has no users set (a set with an id (Edm.Guid) and a UPN, named like users). Set odata_user_set to name one" {
+		t.Errorf("users: %+v %v", mp.User, mp.User.DimErr())
 	}
 
 	none, _ := ParseMetadata(strings.NewReader(strings.ReplaceAll(strings.ReplaceAll(csdl, "PrimaryCodes", "Code1"), "SecondaryCodes", "Code2")))
-	_, err = DiscoverSessions(none)
-	if err == nil || !strings.Contains(err.Error(), "no entity set with PrimaryCodes or SecondaryCodes and StartedAt (its sets: UserSessions, UnifiedSessions, FactServiceSessions, DimServices)") {
+	_, err = Discover(none, Overrides{})
+	if err == nil || !strings.Contains(err.Error(), "no entity set with PrimaryCodes or SecondaryCodes and a start time (StartedAt) (its sets: UserSessions, UnifiedSessions, FactServiceSessions, DimServices)") {
 		t.Errorf("no codes: %v", err)
 	}
 }
@@ -154,42 +166,52 @@ func TestQueryPathEncodesLikeAnODataClient(t *testing.T) {
 	}
 }
 
-func TestDecodeCodesAcceptsEveryShape(t *testing.T) {
+func TestDecodeCodesAcceptsEveryShapeWithTheFeedsDelimiter(t *testing.T) {
 	t.Parallel()
-	for in, want := range map[string][]string{
-		`["Sale","Upsell"]`:    {"Sale", "Upsell"},
-		`"Sale;Upsell"`:        {"Sale", "Upsell"},
-		`"Sale; Call back ;"`:  {"Sale", "Call back"},
-		`"Sale|Upsell"`:        {"Sale", "Upsell"},
-		`"Sale, Upsell"`:       {"Sale", "Upsell"},
-		`"Sale"`:               {"Sale"},
-		`""`:                   {},
-		`null`:                 {},
-		`[]`:                   {},
-		`[" Sale ", null, ""]`: {"Sale"},
-		`[{"Id":3,"Name":"Sale","Meta":{"a":[1]}}]`: {"Sale"},
-		`[{"Code":"Sale"},{"Value":"Upsell"}]`:      {"Sale", "Upsell"},
-		`{"Name":"Sale"}`:                           {"Sale"},
-		`[7]`:                                       {"7"},
+	for _, c := range []struct {
+		in, delim string
+		want      []string
+	}{
+		{`["Sale","Upsell"]`, ";", []string{"Sale", "Upsell"}},
+		{`["Info, Pricing","Upsell"]`, ",", []string{"Info, Pricing", "Upsell"}}, // lists are never split
+		{`"Sale;Upsell"`, ";", []string{"Sale", "Upsell"}},
+		{`"Sale; Call back ;"`, ";", []string{"Sale", "Call back"}},
+		{`"Sale|Upsell"`, "|", []string{"Sale", "Upsell"}},
+		{`"Sale|Upsell"`, ";", []string{"Sale|Upsell"}},
+		{`"Info, Pricing;Sale"`, ";", []string{"Info, Pricing", "Sale"}},
+		{`"Info, Pricing"`, ";", []string{"Info, Pricing"}},
+		{`"Sale, Upsell"`, ",", []string{"Sale", "Upsell"}},
+		{`"Sale;Upsell"`, "", []string{"Sale;Upsell"}},
+		{`"Sale"`, ";", []string{"Sale"}},
+		{`""`, ";", []string{}},
+		{`null`, ";", []string{}},
+		{`[]`, ";", []string{}},
+		{`[" Sale ", null, ""]`, ";", []string{"Sale"}},
+		{`[{"Id":3,"Name":"Sale","Meta":{"a":[1]}}]`, ";", []string{"Sale"}},
+		{`[{"Code":"Sale"},{"Value":"Upsell"}]`, ";", []string{"Sale", "Upsell"}},
+		{`{"Name":"Sale"}`, ";", []string{"Sale"}},
+		{`[7]`, ";", []string{"7"}},
 	} {
-		dec := json.NewDecoder(strings.NewReader(in))
+		dec := json.NewDecoder(strings.NewReader(c.in))
 		dec.UseNumber()
-		got, err := decodeCodes(dec)
-		if err != nil || !reflect.DeepEqual(got, want) {
-			t.Errorf("%s: %q, %v; want %q", in, got, err, want)
+		got, err := decodeCodes(dec, c.delim)
+		if err != nil || !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s (%q): %q, %v; want %q", c.in, c.delim, got, err, c.want)
 		}
-		var c codeList // the fast path must agree
-		if err := json.Unmarshal([]byte(in), &c); err != nil || !reflect.DeepEqual(c.codes, want) {
-			t.Errorf("codeList %s: %q, %v; want %q", in, c.codes, err, want)
+		// The fast path must agree.
+		if got, err := parseCodes([]byte(c.in), c.delim); err != nil || !reflect.DeepEqual(got, c.want) {
+			t.Errorf("parseCodes %s (%q): %q, %v; want %q", c.in, c.delim, got, err, c.want)
 		}
 	}
-	var c codeList
-	if err := json.Unmarshal([]byte(`["Caf\u00e9", "A\"B"]`), &c); err != nil || !reflect.DeepEqual(c.codes, []string{"Café", `A"B`}) {
-		t.Errorf("escaped codes: %q %v", c.codes, err)
+	if got, err := parseCodes([]byte(`["Caf\u00e9", "A\"B"]`), ";"); err != nil || !reflect.DeepEqual(got, []string{"Café", `A"B`}) {
+		t.Errorf("escaped codes: %q %v", got, err)
+	}
+	if got, err := parseCodes(nil, ";"); got != nil || err != nil {
+		t.Errorf("an absent property is nil: %q %v", got, err)
 	}
 	for _, bad := range []string{`[["a"]]`, `true`} {
 		dec := json.NewDecoder(strings.NewReader(bad))
-		if _, err := decodeCodes(dec); err == nil {
+		if _, err := decodeCodes(dec, ";"); err == nil {
 			t.Errorf("%s accepted", bad)
 		}
 	}
@@ -425,7 +447,7 @@ func TestTallyAndMatrix(t *testing.T) {
 		t.Errorf("tally %+v (%d sessions, %d coded)", got, tally.Sessions, tally.Coded)
 	}
 
-	b := NewMatrix("service", KindAll, GroupByMember([]Member{{ID: "A", UPN: "a@x"}, {ID: "b", Name: "Bee"}}, func(s *Session) string { return s.ServiceID }))
+	b := NewMatrix("service", KindAll, GroupByMember(NewLabeler([]Member{{ID: "A", UPN: "a@x"}, {ID: "b", Name: "Bee"}}), func(s *Session) string { return s.ServiceID }))
 	for _, s := range ss {
 		b.Add(s)
 	}
@@ -452,18 +474,5 @@ func TestTallyAndMatrix(t *testing.T) {
 	}
 	if got := Days(day.Add(-30*time.Minute), day.Add(24*time.Hour), time.UTC); !reflect.DeepEqual(got, []string{"2026-03-01", "2026-03-02"}) {
 		t.Errorf("days in UTC: %v", got)
-	}
-}
-
-func TestWireSessionTagsAreTheFieldNames(t *testing.T) {
-	t.Parallel()
-	typ := reflect.TypeOf(wireSession{})
-	if typ.NumField() != int(numFields) {
-		t.Fatalf("%d wire fields for %d fields", typ.NumField(), numFields)
-	}
-	for f := Field(0); f < numFields; f++ {
-		if tag := typ.Field(int(f)).Tag.Get("json"); tag != fieldNames[f] {
-			t.Errorf("field %d: tag %q, name %q", f, tag, fieldNames[f])
-		}
 	}
 }

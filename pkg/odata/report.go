@@ -98,6 +98,11 @@ func sessionCodes(s *Session, k Kind) []string {
 	default:
 		lists = [][]string{s.PrimaryCodes, s.SecondaryCodes}
 	}
+	return sessionCodesOf(lists)
+}
+
+// sessionCodesOf is the distinct strings of the lists, in first-seen order.
+func sessionCodesOf(lists [][]string) []string {
 	var out []string
 	for _, l := range lists {
 		for _, c := range l {
@@ -130,9 +135,11 @@ type Matrix struct {
 	Rows     []MatrixRow `json:"rows"`
 }
 
-// MatrixRow is one group. Codes holds every column, zeros included.
+// MatrixRow is one group. Codes holds every column, zeros included. Parent is the group's
+// parent (organization units, where the feed has it).
 type MatrixRow struct {
 	Group    string         `json:"group"`
+	Parent   string         `json:"parent,omitempty"`
 	Sessions int            `json:"sessions"`
 	Codes    map[string]int `json:"codes"`
 }
@@ -152,22 +159,32 @@ func (m Matrix) Max() int {
 type MatrixBuilder struct {
 	by       string
 	kind     Kind
-	key      func(*Session) string
+	keys     func(*Session) []string
+	parent   func(group string) string
 	rows     map[string]*MatrixRow
 	totals   map[string]int
 	sessions int
-	ordered  bool // groups are chronological keys (day, week)
 }
 
 // NewMatrix groups sessions by key (see the Group* functions).
 func NewMatrix(by string, kind Kind, key func(*Session) string) *MatrixBuilder {
-	return &MatrixBuilder{by: by, kind: kind, key: key, rows: map[string]*MatrixRow{}, totals: map[string]int{}}
+	return NewMatrixMulti(by, kind, func(s *Session) []string { return []string{key(s)} })
 }
 
-// Fill makes sure the groups exist even without sessions (every day of the window), and
-// keeps the rows in the order given.
+// NewMatrixMulti groups sessions that may belong to several groups (tags): a session counts
+// once in each of its groups, and once in the matrix's total.
+func NewMatrixMulti(by string, kind Kind, keys func(*Session) []string) *MatrixBuilder {
+	return &MatrixBuilder{by: by, kind: kind, keys: keys, rows: map[string]*MatrixRow{}, totals: map[string]int{}}
+}
+
+// WithParent labels each group's parent (organization units).
+func (b *MatrixBuilder) WithParent(parent func(group string) string) *MatrixBuilder {
+	b.parent = parent
+	return b
+}
+
+// Fill makes sure the groups exist even without sessions (every day of the window).
 func (b *MatrixBuilder) Fill(groups []string) {
-	b.ordered = true
 	for _, g := range groups {
 		b.row(g)
 	}
@@ -177,6 +194,9 @@ func (b *MatrixBuilder) row(g string) *MatrixRow {
 	r := b.rows[g]
 	if r == nil {
 		r = &MatrixRow{Group: g, Codes: map[string]int{}}
+		if b.parent != nil {
+			r.Parent = b.parent(g)
+		}
 		b.rows[g] = r
 	}
 	return r
@@ -185,11 +205,16 @@ func (b *MatrixBuilder) row(g string) *MatrixRow {
 // Add counts one session.
 func (b *MatrixBuilder) Add(s *Session) {
 	b.sessions++
-	r := b.row(b.key(s))
-	r.Sessions++
-	for _, c := range sessionCodes(s, b.kind) {
-		r.Codes[c]++
+	codes := sessionCodes(s, b.kind)
+	for _, c := range codes {
 		b.totals[c]++
+	}
+	for _, g := range b.keys(s) {
+		r := b.row(g)
+		r.Sessions++
+		for _, c := range codes {
+			r.Codes[c]++
+		}
 	}
 }
 
@@ -272,21 +297,23 @@ func periods(from, to time.Time, loc *time.Location, key func(time.Time) string)
 	}
 }
 
-// GroupByMember keys sessions by a dimension member's label (id when unknown, NoGroup when
-// the session has none); id picks the session's member id.
-func GroupByMember(members []Member, id func(*Session) string) func(*Session) string {
-	labels := make(map[string]string, len(members))
-	for _, m := range members {
-		labels[strings.ToLower(m.ID)] = m.Label()
-	}
+// GroupByMember keys sessions by a dimension member's label (the key itself when unknown,
+// NoGroup when the session has none); key picks the session's member id or UPN.
+func GroupByMember(labels Labeler, key func(*Session) string) func(*Session) string {
 	return func(s *Session) string {
-		v := id(s)
+		v := key(s)
 		if v == "" {
 			return NoGroup
 		}
-		if l, ok := labels[strings.ToLower(v)]; ok {
-			return l
-		}
-		return v
+		return labels.Label(v)
 	}
+}
+
+// GroupByTag keys sessions by each of their tags (NoGroup without one).
+func GroupByTag(s *Session) []string {
+	tags := sessionCodesOf([][]string{s.Tags})
+	if len(tags) == 0 {
+		return []string{NoGroup}
+	}
+	return tags
 }

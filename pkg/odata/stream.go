@@ -25,7 +25,12 @@ func (c *Client) Each(ctx context.Context, q Query, fn func(dec *json.Decoder) e
 	seen := map[string]bool{}
 	for page := 1; ; page++ {
 		if err := ctx.Err(); err != nil {
-			return err
+			return httpx.Interrupted(op, err)
+		}
+		if page == 1 {
+			c.started(op)
+		} else {
+			c.started(fmt.Sprintf("%s (page %d)", op, page))
 		}
 		resp, err := c.h.Open(ctx, &httpx.Request{Op: op, Method: http.MethodGet, Path: path})
 		if err != nil {
@@ -43,7 +48,7 @@ func (c *Client) Each(ctx context.Context, q Query, fn func(dec *json.Decoder) e
 		}
 		if err != nil {
 			if ctx.Err() != nil {
-				return ctx.Err()
+				return httpx.Interrupted(op, ctx.Err())
 			}
 			return pageError(fmt.Sprintf("%s (page %d)", op, page), err, body.err)
 		}
@@ -162,7 +167,10 @@ func pageError(op string, err, readErr error) error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	var bad *MalformedError
+	var slow *httpx.TimeoutError
 	switch {
+	case errors.As(readErr, &slow):
+		return slow
 	case readErr != nil || errors.Is(err, io.ErrUnexpectedEOF):
 		return &httpx.NetError{Service: "odata", Op: op, Attempts: 1, Err: err}
 	case errors.As(err, &syn), errors.As(err, &typ), errors.As(err, &bad):

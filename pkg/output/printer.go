@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"strings"
 
 	"github.com/olekukonko/tablewriter"
@@ -42,6 +44,9 @@ func ParseFormat(s string) (Format, error) {
 type Column struct {
 	Header string
 	Field  string
+	// Human, when set, renders the cell for people: in table output (a terminal, or
+	// tab-separated lines when piped). csv, json and yaml keep the value as it is.
+	Human func(v any) string
 }
 
 // Cols builds columns from "HEADER=field" pairs, which keeps command code to one line.
@@ -86,12 +91,13 @@ func (p *Printer) PrintRaw(raw []byte, cols []Column) error {
 		if err != nil {
 			return err
 		}
-		return writeCSV(p.IO.Out, rows, cols)
+		return writeCSV(p.IO.Out, rows, cols, p.IO.IsStdoutTTY())
 	default:
 		rows, cols, err := tabulate(raw, cols)
 		if err != nil {
 			return err
 		}
+		humanize(rows, cols)
 		if len(rows) == 0 {
 			if p.IO.IsStdoutTTY() {
 				fmt.Fprintln(p.IO.ErrOut, "no results")
@@ -123,7 +129,7 @@ func writeIndentedJSON(w io.Writer, raw []byte) error {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil
 	}
-	if err := json.Indent(&buf, raw, "", "  "); err != nil {
+	if err := json.Indent(&buf, escapeJSONControls(raw), "", "  "); err != nil {
 		return fmt.Errorf("the answer is not JSON: %w", err)
 	}
 	buf.WriteByte('\n')
@@ -131,10 +137,12 @@ func writeIndentedJSON(w io.Writer, raw []byte) error {
 	return err
 }
 
-// writeYAML converts through yaml.Node so that fields keep the order they have in JSON.
+// writeYAML converts through yaml.Node so that fields keep the order they have in JSON. The
+// control characters are escaped first: the YAML reader refuses them raw, and its writer
+// then shows them escaped.
 func writeYAML(w io.Writer, raw []byte) error {
 	var node yaml.Node
-	if err := yaml.Unmarshal(raw, &node); err != nil {
+	if err := yaml.Unmarshal(escapeJSONControls(raw), &node); err != nil {
 		return fmt.Errorf("the answer is not JSON: %w", err)
 	}
 	blockStyle(&node)
@@ -156,6 +164,36 @@ func blockStyle(n *yaml.Node) {
 	for _, c := range n.Content {
 		blockStyle(c)
 	}
+}
+
+// humanize applies the columns' Human renderers.
+func humanize(rows [][]any, cols []Column) {
+	for i, c := range cols {
+		if c.Human == nil {
+			continue
+		}
+		for _, row := range rows {
+			row[i] = c.Human(row[i])
+		}
+	}
+}
+
+// Percent renders a fraction as a percentage with up to two decimals: 0.375 → 37.5%,
+// 1 → 100%. Anything that is not a number is left as it is.
+func Percent(v any) string {
+	var f float64
+	switch x := v.(type) {
+	case json.Number:
+		var err error
+		if f, err = x.Float64(); err != nil {
+			return x.String()
+		}
+	case float64:
+		f = x
+	default:
+		return Cell(v, ", ")
+	}
+	return strconv.FormatFloat(math.Round(f*1e4)/1e2, 'f', -1, 64) + "%"
 }
 
 // tabulate turns a JSON value into rows of cells. A JSON array gives one row per element; any
@@ -297,7 +335,7 @@ func writeTSV(w io.Writer, rows [][]any) error {
 			if i > 0 {
 				buf.WriteByte('\t')
 			}
-			buf.WriteString(flatten(Cell(c, ", ")))
+			buf.WriteString(safeCell(Cell(c, ", ")))
 		}
 		buf.WriteByte('\n')
 	}
@@ -305,14 +343,15 @@ func writeTSV(w io.Writer, rows [][]any) error {
 	return err
 }
 
-func flatten(s string) string {
-	return strings.NewReplacer("\t", " ", "\r\n", " ", "\n", " ", "\r", " ").Replace(s)
-}
+// flattener puts a cell on one line (built once: a Replacer per cell cost most of a table).
+var flattener = strings.NewReplacer("\t", " ", "\r\n", " ", "\n", " ", "\r", " ")
+
+func flatten(s string) string { return flattener.Replace(s) }
 
 func writeTable(s *IOStreams, rows [][]any, cols []Column) error {
 	headers := make([]string, len(cols))
 	for i, c := range cols {
-		headers[i] = c.Header
+		headers[i] = safeCell(c.Header) // guessed columns are the answer's own keys
 	}
 	t := tablewriter.NewTable(s.Out,
 		tablewriter.WithHeaderAutoFormat(tw.Off),
@@ -333,7 +372,7 @@ func writeTable(s *IOStreams, rows [][]any, cols []Column) error {
 	for _, row := range rows {
 		cells := make([]string, len(row))
 		for i, c := range row {
-			cells[i] = flatten(Cell(c, ", "))
+			cells[i] = safeCell(Cell(c, ", "))
 		}
 		if err := t.Append(cells); err != nil {
 			return err
@@ -350,13 +389,18 @@ func anySlice(ss []string) []any {
 	return out
 }
 
-func writeCSV(w io.Writer, rows [][]any, cols []Column) error {
+// writeCSV writes the exact values (formula-defused), except on a terminal, where a person
+// reads them: there control characters are shown escaped, as in a table.
+func writeCSV(w io.Writer, rows [][]any, cols []Column, tty bool) error {
 	cw := csv.NewWriter(w)
 	header := make([]string, len(cols))
 	for i, c := range cols {
 		header[i] = c.Field
 		if c.Field == "" {
 			header[i] = strings.ToLower(c.Header)
+		}
+		if tty {
+			header[i] = SafeText(header[i])
 		}
 	}
 	if err := cw.Write(header); err != nil {
@@ -366,6 +410,9 @@ func writeCSV(w io.Writer, rows [][]any, cols []Column) error {
 	for _, row := range rows {
 		for i, c := range row {
 			rec[i] = SafeCSVCell(Cell(c, "|"))
+			if tty {
+				rec[i] = SafeText(rec[i])
+			}
 		}
 		if err := cw.Write(rec); err != nil {
 			return err
@@ -377,7 +424,9 @@ func writeCSV(w io.Writer, rows [][]any, cols []Column) error {
 
 // SafeCSVCell defuses spreadsheet formulas: a cell starting with = + - @ (or tab/CR) gets a
 // leading apostrophe unless it is plainly a number or phone number ("+41 44 123 45 67"), which
-// spreadsheets do not execute. The importer strips that apostrophe again, so exports round-trip.
+// spreadsheets do not execute. The importer strips that apostrophe again, so exports
+// round-trip — also a value that itself starts with an apostrophe the importer would strip
+// ("'=x", or two apostrophes): it gets one more.
 func SafeCSVCell(s string) string {
 	if s == "" {
 		return s
@@ -390,13 +439,20 @@ func SafeCSVCell(s string) string {
 			return s
 		}
 		return "'" + s
+	case '\'':
+		if len(s) >= 2 && strings.ContainsRune(defused, rune(s[1])) {
+			return "'" + s
+		}
 	}
 	return s
 }
 
+// defused are the characters after which UndoSafeCSVCell strips a leading apostrophe.
+const defused = "=+-@\t\r'"
+
 // UndoSafeCSVCell reverses SafeCSVCell.
 func UndoSafeCSVCell(s string) string {
-	if len(s) >= 2 && s[0] == '\'' && strings.ContainsRune("=+-@\t\r", rune(s[1])) {
+	if len(s) >= 2 && s[0] == '\'' && strings.ContainsRune(defused, rune(s[1])) {
 		return s[1:]
 	}
 	return s

@@ -1,8 +1,10 @@
 package output
 
 import (
+	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 type book struct {
@@ -96,7 +98,7 @@ func TestCSVUsesFieldNamesAndDefusesFormulas(t *testing.T) {
 	if out != want {
 		t.Errorf("got\n%s\nwant\n%s", out, want)
 	}
-	for _, s := range []string{"=1+1", "@x", "+x1", "-y", "+41 44", "plain"} {
+	for _, s := range []string{"=1+1", "@x", "+x1", "-y", "+41 44", "plain", "'=2+2", "''", "'''x", "'+41 44", "'plain", "'", "'@SUM(1)"} {
 		if UndoSafeCSVCell(SafeCSVCell(s)) != s {
 			t.Errorf("round trip of %q failed", s)
 		}
@@ -161,5 +163,66 @@ func TestColorOffWithoutTTY(t *testing.T) {
 	s.SetColorEnabled(false)
 	if got := s.Styles().Red("x"); got != "x" {
 		t.Errorf("NO_COLOR must win: %q", got)
+	}
+}
+
+// Item 3: --jq cannot read the environment, and is bounded in time and memory.
+func TestJQSeesNoEnvironment(t *testing.T) {
+	t.Setenv("NIMBUSCTL_TOKEN", "secret-token")
+	for expr, want := range map[string]string{"env": "{}\n", "$ENV": "{}\n", "$ENV.NIMBUSCTL_TOKEN": "null\n", "env.NIMBUSCTL_TOKEN": "null\n", "[env[]] | length": "0\n"} {
+		if out, _ := print(t, FormatJSON, false, expr, books[:1], nil); out != want {
+			t.Errorf("--jq %s printed %q, want %q", expr, out, want)
+		}
+	}
+}
+
+func TestJQBounds(t *testing.T) {
+	for _, tc := range []struct {
+		name, expr string
+		set        func(*Query)
+		want       string
+	}{
+		{"time", "last(range(1e18))", func(q *Query) { q.Timeout = 50 * time.Millisecond },
+			"--jq: the expression ran longer than 50ms and was stopped; simplify it, or pipe -o json into jq"},
+		{"memory", `reduce range(64) as $i ("x"; . + .) | length`, func(q *Query) { q.MaxMemory = 32 << 20 },
+			"--jq: the expression used more than 32 MiB of memory and was stopped; simplify it, or pipe -o json into jq"},
+		{"recursion", `def f: [f]; f`, func(q *Query) { q.MaxMemory = 32 << 20 },
+			"--jq: the expression used more than 32 MiB of memory and was stopped; simplify it, or pipe -o json into jq"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q, err := ParseJQ(tc.expr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.set(q)
+			s, _, out, _ := Test()
+			err = q.Run(s, []byte(`{"a":1}`))
+			var lim *JQLimitError
+			if !errors.As(err, &lim) || err.Error() != tc.want {
+				t.Fatalf("err %T %v\nwant %q", err, err, tc.want)
+			}
+			if out.Len() != 0 {
+				t.Errorf("printed %q", out.String())
+			}
+		})
+	}
+}
+
+func TestHumanColumnsRenderOnlyTableOutput(t *testing.T) {
+	t.Parallel()
+	data := []map[string]any{{"code": "Sale", "share": 0.3333}, {"code": "Call back", "share": 0.375}, {"code": "All", "share": 1}, {"code": "None", "share": 0}}
+	cols := []Column{{Header: "CODE", Field: "code"}, {Header: "SHARE", Field: "share", Human: Percent}}
+	for _, c := range []struct {
+		format Format
+		tty    bool
+		want   string
+	}{
+		{FormatTable, true, "CODE       SHARE   \nSale       33.33%  \nCall back  37.5%   \nAll        100%    \nNone       0%      \n"},
+		{FormatTable, false, "Sale\t33.33%\nCall back\t37.5%\nAll\t100%\nNone\t0%\n"},
+		{FormatCSV, false, "code,share\nSale,0.3333\nCall back,0.375\nAll,1\nNone,0\n"},
+	} {
+		if out, _ := print(t, c.format, c.tty, "", data, cols); out != c.want {
+			t.Errorf("%s tty=%v:\n got %q\nwant %q", c.format, c.tty, out, c.want)
+		}
 	}
 }

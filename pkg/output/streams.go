@@ -4,6 +4,7 @@ package output
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"strconv"
@@ -108,6 +109,18 @@ func (s *IOStreams) ReadUserFile(name string) ([]byte, error) {
 		return io.ReadAll(s.In)
 	}
 	return os.ReadFile(name)
+}
+
+// ReadSecret reads a secret from stdin: on a terminal one line with echo turned off, so a
+// pasted key is neither shown nor left in the scrollback; otherwise (a pipe, a file) all of
+// it, up to 16 KiB.
+func (s *IOStreams) ReadSecret() ([]byte, error) {
+	if f, ok := s.In.(*os.File); ok && s.stdinTTY && term.IsTerminal(int(f.Fd())) {
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(s.ErrOut) // the Enter that was not echoed
+		return b, err
+	}
+	return io.ReadAll(io.LimitReader(s.In, 16<<10))
 }
 
 // OpenUserFile opens a file named by the user for streaming, where "-" means stdin.

@@ -45,17 +45,18 @@ func (st *Styles) Green(s string) string  { return st.ok.Render(s) }
 func (st *Styles) Yellow(s string) string { return st.warn.Render(s) }
 func (st *Styles) Red(s string) string    { return st.fail.Render(s) }
 
-// Successf writes "✓ message" to stderr.
+// Successf writes "✓ message" to stderr. Messages quote names and server text: they are
+// made safe for the terminal (SafeText), only the icon is coloured.
 func (s *IOStreams) Successf(format string, a ...any) {
-	fmt.Fprintf(s.ErrOut, "%s %s\n", s.Styles().SuccessIcon(), fmt.Sprintf(format, a...))
+	fmt.Fprintf(s.ErrOut, "%s %s\n", s.Styles().SuccessIcon(), SafeText(fmt.Sprintf(format, a...)))
 }
 
 // Warnf writes "! message" to stderr.
 func (s *IOStreams) Warnf(format string, a ...any) {
-	fmt.Fprintf(s.ErrOut, "%s %s\n", s.Styles().WarningIcon(), fmt.Sprintf(format, a...))
+	fmt.Fprintf(s.ErrOut, "%s %s\n", s.Styles().WarningIcon(), SafeText(fmt.Sprintf(format, a...)))
 }
 
 // Infof writes a plain line to stderr.
 func (s *IOStreams) Infof(format string, a ...any) {
-	fmt.Fprintf(s.ErrOut, format+"\n", a...)
+	fmt.Fprintln(s.ErrOut, SafeText(fmt.Sprintf(format, a...)))
 }

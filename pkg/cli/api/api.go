@@ -5,6 +5,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -16,17 +17,37 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
+	"github.com/nimbusctl/nimbusctl/pkg/output"
 )
 
 // Options are the parsed flags of `api`.
 type Options struct {
-	Method    string
-	Path      string
-	Fields    []string
-	RawFields []string
-	Headers   []string
-	Input     string
-	Service   string
+	Method  string
+	Path    string
+	Params  []Param // -F and -f, in command-line order
+	Headers []string
+	Input   string
+	Service string
+}
+
+// Param is one -F (Typed) or -f parameter, key=value.
+type Param struct {
+	Item  string
+	Typed bool
+}
+
+// paramFlag appends -F and -f to one list, so that their order on the command line is the
+// order they are applied in (a[]=x from -f then a[]=1 from -F gives ["x", 1]).
+type paramFlag struct {
+	list  *[]Param
+	typed bool
+}
+
+func (p paramFlag) String() string { return "" }
+func (p paramFlag) Type() string   { return "stringArray" }
+func (p paramFlag) Set(v string) error {
+	*p.list = append(*p.list, Param{Item: v, Typed: p.typed})
+	return nil
 }
 
 var methods = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"}
@@ -47,11 +68,15 @@ errors and exit codes, and --debug tracing. The path is relative to the profile'
 endpoint, e.g. /v2/AddressBooks; with --service odata, to its odata_url, e.g. /$metadata.
 
 Parameters: -F key=value adds a typed parameter (true, false, null and numbers are sent as
-such; @file reads the value from a file), -f key=value a string. Nested keys work:
--f 'customer[firstName]=Ada' and -f 'services[]=a@x'. For GET and DELETE they go into the
-query string (a[]=x repeats the parameter; the connector's array parameters want one
+such; @file reads the value from a file), -f key=value a string, applied in the order given.
+Nested keys work: -f 'customer[firstName]=Ada', -f 'services[]=a@x' appends to a list, and
+-f 'preferredUsers[][upn]=a@x' -F 'preferredUsers[][priority]=1' appends one object (a key
+the last object already has starts the next). For GET and DELETE they go into the query
+string (a[]=x repeats the parameter; the connector's array parameters want one
 comma-separated value: -f externalIds=C-1,C-2), otherwise into a JSON body. --input sends a
-file as the body instead.
+file as the body instead; it must be JSON (checked before sending) unless -H 'Content-Type:
+...' names another type. The path stays below the service's base URL: a path that climbs
+above it with .. is refused.
 
 The answer is printed as JSON (or -o yaml|table|csv), and --jq filters it.`,
 		Example: `  $ nimbusctl api GET /v2/AddressBooks --jq '.[].name'
@@ -75,8 +100,8 @@ The answer is printed as JSON (or -o yaml|table|csv), and --jq filters it.`,
 
 // AddRequestFlags registers -F, -f, -H and --input (shared with `nps api`).
 func AddRequestFlags(cmd *cobra.Command, opts *Options) {
-	cmd.Flags().StringArrayVarP(&opts.Fields, "field", "F", nil, "typed parameter `key=value` (repeatable)")
-	cmd.Flags().StringArrayVarP(&opts.RawFields, "raw-field", "f", nil, "string parameter `key=value` (repeatable)")
+	cmd.Flags().VarP(paramFlag{&opts.Params, true}, "field", "F", "typed parameter `key=value` (repeatable)")
+	cmd.Flags().VarP(paramFlag{&opts.Params, false}, "raw-field", "f", "string parameter `key=value` (repeatable)")
 	cmd.Flags().StringArrayVarP(&opts.Headers, "header", "H", nil, "extra request header `key:value` (repeatable)")
 	cmd.Flags().StringVar(&opts.Input, "input", "", "`file` to send as the request body ('-' for stdin)")
 }
@@ -133,6 +158,9 @@ func BuildRequest(f *cmdutil.Factory, opts *Options, name func(method, path stri
 		if err != nil {
 			return nil, cmdutil.FlagErrorf("--input: %v", err)
 		}
+		if err := checkJSONBody(opts.Input, body, req.Header.Get("Content-Type")); err != nil {
+			return nil, err
+		}
 		req.Body = body
 	case len(params) > 0 && hasBody(opts.Method):
 		req.Body = params
@@ -144,6 +172,39 @@ func BuildRequest(f *cmdutil.Factory, opts *Options, name func(method, path stri
 	return req, nil
 }
 
+// checkJSONBody refuses an --input body that would go out as JSON (no Content-Type given, or
+// a JSON one) but is not JSON: the service would only answer 400, after the rate limit and
+// retries; here the error can say where the file goes wrong.
+func checkJSONBody(name string, body []byte, contentType string) error {
+	if contentType != "" && !strings.Contains(strings.ToLower(contentType), "json") {
+		return nil
+	}
+	var v any
+	err := json.Unmarshal(body, &v)
+	if err == nil {
+		return nil
+	}
+	if name == "-" {
+		name = "stdin"
+	}
+	where := ""
+	var syntax *json.SyntaxError
+	if errors.As(err, &syntax) {
+		line, col := lineCol(body, syntax.Offset)
+		where = fmt.Sprintf(" at line %d, column %d", line, col)
+	}
+	return cmdutil.FlagErrorf("--input: %s is not JSON%s (%v); nothing was sent. To send another type, add -H 'Content-Type: <type>'", name, where, err)
+}
+
+// lineCol turns a syntax error's offset (the bytes read, the last one the culprit) into a
+// 1-based line and column.
+func lineCol(b []byte, offset int64) (int, int) {
+	before := b[:max(min(offset, int64(len(b)))-1, 0)]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := len(before) - bytes.LastIndexByte(before, '\n')
+	return line, col
+}
+
 // PrintAnswer writes an answer as `api` does: JSON through the printer (-o, --jq), anything
 // else as it came; an empty answer prints nothing.
 func PrintAnswer(f *cmdutil.Factory, answer []byte) error {
@@ -152,6 +213,9 @@ func PrintAnswer(f *cmdutil.Factory, answer []byte) error {
 		return nil
 	}
 	if !json.Valid(body) {
+		if f.IO.IsStdoutTTY() { // a person reads it: shown, never interpreted
+			body = []byte(output.SafeText(string(body)))
+		}
 		_, err := f.IO.Out.Write(append(body, '\n'))
 		return err
 	}
@@ -172,30 +236,28 @@ func hasBody(method string) bool {
 	return method == "POST" || method == "PUT" || method == "PATCH"
 }
 
-// parseFields turns -F/-f into a nested object: a[b]=1 sets {"a":{"b":1}}, a[]=x appends.
+// parseFields turns -F/-f, in command-line order, into a nested object: a[b]=1 sets
+// {"a":{"b":1}}, a[]=x appends x, and a[][b]=1 a[][c]=2 appends one object {"b":1,"c":2}
+// (a key the last object already has starts the next one).
 func parseFields(f *cmdutil.Factory, opts *Options) (map[string]any, error) {
 	params := map[string]any{}
-	add := func(flag, item string, typed bool) error {
-		k, v, ok := strings.Cut(item, "=")
+	for _, p := range opts.Params {
+		flag := "raw-field"
+		if p.Typed {
+			flag = "field"
+		}
+		k, v, ok := strings.Cut(p.Item, "=")
 		if !ok || k == "" {
-			return cmdutil.FlagErrorf("--%s: %q is not key=value", flag, item)
+			return nil, cmdutil.FlagErrorf("--%s: %q is not key=value", flag, p.Item)
 		}
 		var val any = v
-		if typed {
+		if p.Typed {
 			var err error
 			if val, err = typedValue(f, v); err != nil {
-				return cmdutil.FlagErrorf("--%s %s: %v", flag, k, err)
+				return nil, cmdutil.FlagErrorf("--%s %s: %v", flag, k, err)
 			}
 		}
-		return setNested(params, k, val)
-	}
-	for _, it := range opts.Fields {
-		if err := add("field", it, true); err != nil {
-			return nil, err
-		}
-	}
-	for _, it := range opts.RawFields {
-		if err := add("raw-field", it, false); err != nil {
+		if err := setNested(params, k, val); err != nil {
 			return nil, err
 		}
 	}
@@ -236,10 +298,29 @@ func setNested(m map[string]any, key string, val any) error {
 	if !ok {
 		return cmdutil.FlagErrorf("bad key %q: unbalanced [", key)
 	}
-	if sub == "" { // a[]=x appends
+	if sub == "" {
 		list, _ := m[head].([]any)
-		m[head] = append(list, val)
-		return nil
+		if after == "" { // a[]=x appends x
+			m[head] = append(list, val)
+			return nil
+		}
+		if !strings.HasPrefix(after, "[") {
+			return cmdutil.FlagErrorf("bad key %q: after [] comes [name]", key)
+		}
+		// a[][b]=x sets b in the list's last object, or in a new one when that object has
+		// no room for it (it is not an object, or already has b).
+		inner := strings.TrimPrefix(after, "[")
+		innerKey, innerRest, _ := strings.Cut(inner, "]")
+		var last map[string]any
+		if n := len(list); n > 0 {
+			last, _ = list[n-1].(map[string]any)
+		}
+		if _, taken := last[innerKey]; last == nil || (taken && innerRest == "") {
+			last = map[string]any{}
+			list = append(list, last)
+		}
+		m[head] = list
+		return setNested(last, innerKey+innerRest, val)
 	}
 	child, _ := m[head].(map[string]any)
 	if child == nil {

@@ -26,12 +26,18 @@ Credentials, first match wins:
   NIMBUSCTL_TOKEN, NIMBUSCTL_ODATA_TOKEN  raw bearer tokens (scripts that get tokens elsewhere)
   NIMBUSCTL_CLIENT_SECRET                 the app's client secret (CI), with NIMBUSCTL_CLIENT_ID
                                           and NIMBUSCTL_TENANT naming the app and the tenant
+  NIMBUSCTL_CLIENT_SECRET_FILE            the path of a file holding that secret, instead
   NIMBUSCTL_CLIENT_CERTIFICATE            the path of a PEM file with the app's certificate and
                                           private key, instead of a secret
   the account of 'nimbusctl auth login'   the profile's token cache
 
-Without a terminal nimbusctl never starts a device-code sign-in: a command that has no usable
-credential exits 4 and says what to run or set. On a terminal it signs in inline.`,
+Files holding a credential (the token cache, the certificate, the secret file, the nps.today
+key file) must be readable by their owner only (chmod 600): any other mode is refused, exit 4.
+
+Without a terminal no command starts a device-code sign-in on its own: a command that has no
+usable credential exits 4 and says what to run or set. On a terminal it signs in inline.
+'auth login' is the exception: you asked for it, so it shows the code with or without a
+terminal.`,
 		Example: `  $ nimbusctl auth login --tenant contoso.onmicrosoft.com --client-id 3f1d2c7b-...
   $ nimbusctl auth status
   $ curl -H "Authorization: Bearer $(nimbusctl auth token)" https://api.luware.cloud/v2/AddressBooks
@@ -157,7 +163,7 @@ func runLogin(cmd *cobra.Command, f *cmdutil.Factory, tenant, clientID string, r
 
 // warnOverrides says when the environment holds a credential that wins over the login.
 func warnOverrides(f *cmdutil.Factory) {
-	for _, v := range []string{"NIMBUSCTL_TOKEN", EnvClientSecret, EnvClientCertificate} {
+	for _, v := range []string{"NIMBUSCTL_TOKEN", EnvClientSecret, EnvClientSecretFile, EnvClientCertificate} {
 		if f.Getenv(v) != "" {
 			f.IO.Warnf("%s is set: commands use it, not the signed-in account, until it is unset", v)
 			return
@@ -168,7 +174,7 @@ func warnOverrides(f *cmdutil.Factory) {
 // ResourceStatus is one row of `auth status`.
 type ResourceStatus struct {
 	Resource  string `json:"resource"`
-	Status    string `json:"status"` // ok | unavailable
+	Status    string `json:"status"` // ok | unchecked | unavailable
 	Account   string `json:"account"`
 	Tenant    string `json:"tenant"`
 	Source    string `json:"source"`
@@ -185,7 +191,12 @@ func newCmdStatus(f *cmdutil.Factory) *cobra.Command {
 		Long: `Gets a token for each resource the way commands do (silently: status never signs in) and
 shows who it is for, where it comes from and when it expires. Exits 4 when there is no usable
 credential for the connector API; a resource that is unavailable on its own (the OData feed
-without consent) is reported in its row.`,
+without consent) is reported in its row.
+
+STATUS is ok for a token Entra ID issued (from the sign-in, its cache or the app's
+credential), and unchecked for a raw token from NIMBUSCTL_TOKEN or NIMBUSCTL_ODATA_TOKEN:
+that one is used as it is, and only the service can tell whether it is still valid
+('nimbusctl doctor' tries it).`,
 		Example: `  $ nimbusctl auth status
   $ nimbusctl auth status -o json --jq '.[] | select(.resource == "nimbus") | .expiresOn'`,
 		Args: cmdutil.NoArgs,
@@ -208,6 +219,10 @@ without consent) is reported in its row.`,
 					row.Status, row.Account, row.Tenant, row.Source = "ok", tok.Account, tok.Tenant, tok.Source
 					if !tok.ExpiresOn.IsZero() {
 						row.ExpiresOn = tok.ExpiresOn.UTC().Format(time.RFC3339)
+					}
+					if tok.Raw {
+						row.Status = "unchecked"
+						row.Detail = "a raw token, used as it is: whether it is valid and when it expires only the service can tell ('nimbusctl doctor' tries it)"
 					}
 				case res == auth.ResourceNimbus:
 					return err

@@ -285,7 +285,7 @@ func TestClientCertificate(t *testing.T) {
 		t.Errorf("status %+v", rows)
 	}
 	e.Setenv("NIMBUSCTL_CLIENT_SECRET", "x")
-	e.Run("auth", "status").Expect(t, 3, "", "error: both NIMBUSCTL_CLIENT_SECRET and NIMBUSCTL_CLIENT_CERTIFICATE are set: keep one\n")
+	e.Run("auth", "status").Expect(t, 3, "", "error: NIMBUSCTL_CLIENT_SECRET and NIMBUSCTL_CLIENT_CERTIFICATE are all set: keep one\n")
 }
 
 func TestRawTokensComeFirst(t *testing.T) {

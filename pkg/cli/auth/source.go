@@ -7,19 +7,21 @@ import (
 	"errors"
 	"math"
 	"net/http"
-	"os"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/nimbusctl/nimbusctl/pkg/auth"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
+	"github.com/nimbusctl/nimbusctl/pkg/secretfile"
 )
 
 // Environment variables of the non-interactive credentials. Secrets come only from the
 // environment (or a file it names), never from flags or config.yaml.
 const (
 	EnvClientSecret      = "NIMBUSCTL_CLIENT_SECRET"
+	EnvClientSecretFile  = "NIMBUSCTL_CLIENT_SECRET_FILE"
 	EnvClientCertificate = "NIMBUSCTL_CLIENT_CERTIFICATE"
 )
 
@@ -63,8 +65,8 @@ func httpClient(f *cmdutil.Factory) (*http.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if f.Flags.Debug || f.Getenv("NIMBUSCTL_DEBUG") != "" {
-		t = httpx.TraceTransport(t, f.IO.ErrOut)
+	if w := f.Trace(); w != nil {
+		t = httpx.TraceTransport(t, w)
 	}
 	return &http.Client{Transport: t, Timeout: p.RequestTimeout()}, nil
 }
@@ -78,21 +80,42 @@ func NewSource(f *cmdutil.Factory) (auth.Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	secret, certPath := f.Getenv(EnvClientSecret), f.Getenv(EnvClientCertificate)
-	// A credential variable that cannot work is a setup mistake (exit 3), not a missing login.
+	secret, secretFile, certPath := f.Getenv(EnvClientSecret), f.Getenv(EnvClientSecretFile), f.Getenv(EnvClientCertificate)
+	// A credential variable that cannot work is a setup mistake (exit 3), not a missing login;
+	// a secret file others may read is refused (exit 4), as every secret file is.
+	var set []string
+	for _, v := range []string{EnvClientSecret, EnvClientSecretFile, EnvClientCertificate} {
+		if f.Getenv(v) != "" {
+			set = append(set, v)
+		}
+	}
+	if len(set) > 1 {
+		return nil, cmdutil.InvalidInputf("%s are all set: keep one", strings.Join(set, " and "))
+	}
+	if secretFile != "" {
+		b, err := secretfile.Read(secretFile, "the client secret file ("+EnvClientSecretFile+")")
+		if err := fileError(EnvClientSecretFile, err); err != nil {
+			return nil, err
+		}
+		if secret = strings.TrimSpace(string(b)); secret == "" {
+			return nil, cmdutil.InvalidInputf("%s: %s is empty", EnvClientSecretFile, secretFile)
+		}
+	}
 	switch {
-	case secret != "" && certPath != "":
-		return nil, cmdutil.InvalidInputf("both %s and %s are set: keep one", EnvClientSecret, EnvClientCertificate)
 	case secret != "":
-		app, err := auth.NewClientSecret(s, secret)
+		newApp := auth.NewClientSecret
+		if secretFile != "" {
+			newApp = auth.NewClientSecretFile
+		}
+		app, err := newApp(s, secret)
 		if err != nil {
 			return nil, cmdutil.InvalidInputf("%v", err)
 		}
 		return source{app}, nil
 	case certPath != "":
-		pem, err := os.ReadFile(certPath)
-		if err != nil {
-			return nil, cmdutil.InvalidInputf("%s: %v", EnvClientCertificate, err)
+		pem, err := secretfile.Read(certPath, "the client certificate ("+EnvClientCertificate+")")
+		if err := fileError(EnvClientCertificate, err); err != nil {
+			return nil, err
 		}
 		app, err := auth.NewClientCertificate(s, pem)
 		if err != nil {
@@ -108,6 +131,19 @@ func NewSource(f *cmdutil.Factory) (auth.Source, error) {
 		u.Prompt = DevicePrompt(f)
 	}
 	return source{u}, nil
+}
+
+// fileError reports a credential file that cannot be used: refused by the secret-file rule
+// (exit 4, as is), or unreadable (a setup mistake, exit 3).
+func fileError(env string, err error) error {
+	var insecure *secretfile.InsecureError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &insecure):
+		return err
+	}
+	return cmdutil.InvalidInputf("%s: %v", env, err)
 }
 
 // LazySource is NewSource built on first use: the credential behind NIMBUSCTL_ODATA_TOKEN for
@@ -163,4 +199,24 @@ func DevicePrompt(f *cmdutil.Factory) auth.DevicePrompt {
 		f.IO.Infof("To sign in, open %s and enter the code %s", dc.VerificationURL, dc.UserCode)
 		f.IO.Infof("Waiting for the sign-in (the code expires in %s; Ctrl-C cancels)...", cmdutil.HumanSeconds(max(secs, 0)))
 	}
+}
+
+// RefusedHint says what to do when a service answered 401 to the credential in use, which
+// the environment decides: a raw token cannot be fixed by signing in, an app's token by a
+// new login neither. service is "nimbus" or "odata". It is "" when the credential is the
+// signed-in account: then signing in again is the advice.
+func RefusedHint(f *cmdutil.Factory, service string) string {
+	raw := "NIMBUSCTL_TOKEN"
+	if service == "odata" && f.Getenv("NIMBUSCTL_ODATA_TOKEN") != "" {
+		raw = "NIMBUSCTL_ODATA_TOKEN"
+	}
+	if f.Getenv(raw) != "" {
+		return raw + " was refused: it has expired, or was issued for another resource or tenant. Set a fresh token, or unset " + raw + " to use the account of 'nimbusctl auth login'."
+	}
+	for _, v := range []string{EnvClientSecret, EnvClientSecretFile, EnvClientCertificate} {
+		if f.Getenv(v) != "" {
+			return "The service refused the app's token (" + v + "): check that the app registration may call it ('nimbusctl doctor' checks each service), or unset " + v + " to use 'nimbusctl auth login'."
+		}
+	}
+	return ""
 }

@@ -8,8 +8,12 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/nimbusctl/nimbusctl/pkg/config"
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
+	"github.com/nimbusctl/nimbusctl/pkg/odata"
+	"github.com/nimbusctl/nimbusctl/pkg/output"
+	"github.com/nimbusctl/nimbusctl/pkg/secretfile"
 )
 
 // Exit codes, as docs/exit-codes.md and `nimbusctl help exit-codes` list them.
@@ -34,7 +38,7 @@ var ExitCodes = []struct {
 	Meaning string
 }{
 	{ExitOK, "ok", "the command did what it was asked"},
-	{ExitFailure, "error", "any other failure (bad config, unexpected answer, local I/O)"},
+	{ExitFailure, "error", "any other failure (bad config, untrusted TLS certificate, refused redirect, unexpected answer, local I/O)"},
 	{ExitCancelled, "cancelled", "Ctrl-C, or a confirmation prompt was declined"},
 	{ExitInvalid, "invalid input", "a flag, argument or CSV row is invalid; nothing was sent"},
 	{ExitAuth, "not logged in", "no usable credential, or the API answered 401"},
@@ -119,16 +123,22 @@ func ExitCodeOf(err error) int {
 		exitErr    *ExitError
 		apiErr     *httpx.APIError
 		netErr     *httpx.NetError
+		pathErr    *httpx.PathError
+		jqErr      *output.JQLimitError
+		insecure   *secretfile.InsecureError
+		profileErr *config.ProfileNameError
 		validErr   nimbus.ValidationError
+		mapErr     *odata.MappingError
 	)
 	switch {
 	case errors.As(err, &exitErr):
 		return exitErr.Code
 	case errors.Is(err, ErrCancelled), errors.Is(err, context.Canceled):
 		return ExitCancelled
-	case errors.As(err, &flagErr), errors.As(err, &inputErr), errors.As(err, &validErr):
+	case errors.As(err, &flagErr), errors.As(err, &inputErr), errors.As(err, &validErr), errors.As(err, &pathErr), errors.As(err, &jqErr),
+		errors.As(err, &profileErr), errors.As(err, &mapErr):
 		return ExitInvalid
-	case errors.As(err, &authErr):
+	case errors.As(err, &authErr), errors.As(err, &insecure):
 		return ExitAuth
 	case errors.As(err, &pendingErr):
 		return ExitPending

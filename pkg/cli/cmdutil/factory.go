@@ -1,6 +1,7 @@
 package cmdutil
 
 import (
+	"io"
 	"net/http"
 	"time"
 
@@ -64,6 +65,15 @@ func (f *Factory) Printer() *output.Printer {
 		p.JQ, _ = output.ParseJQ(f.Flags.JQ)
 	}
 	return p
+}
+
+// Trace is where --debug (or NIMBUSCTL_DEBUG) traces HTTP: stderr, with what the servers
+// sent made safe for the terminal; nil when tracing is off.
+func (f *Factory) Trace() io.Writer {
+	if f.Flags.Debug || f.Getenv("NIMBUSCTL_DEBUG") != "" {
+		return output.SafeWriter(f.IO.ErrOut)
+	}
+	return nil
 }
 
 // OutputFormat is the -o value in effect.

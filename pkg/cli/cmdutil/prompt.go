@@ -45,7 +45,7 @@ func (p *linePrompter) Confirm(question string, def bool) (bool, error) {
 	if def {
 		hint = "Y/n"
 	}
-	fmt.Fprintf(p.io.ErrOut, "? %s [%s] ", question, hint)
+	fmt.Fprintf(p.io.ErrOut, "? %s [%s] ", output.SafeText(question), hint)
 	ans, err := p.readLine()
 	if err != nil {
 		return false, err
@@ -60,7 +60,7 @@ func (p *linePrompter) Confirm(question string, def bool) (bool, error) {
 }
 
 func (p *linePrompter) Input(question string) (string, error) {
-	fmt.Fprintf(p.io.ErrOut, "? %s ", question)
+	fmt.Fprintf(p.io.ErrOut, "? %s ", output.SafeText(question))
 	return p.readLine()
 }
 

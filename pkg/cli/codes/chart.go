@@ -34,7 +34,7 @@ func drawChart(ios *output.IOStreams, m odata.Matrix, title string) error {
 	labelW := 0
 	for i, c := range m.Codes {
 		colour[c] = r.NewStyle().Foreground(lipgloss.Color(palette[i%len(palette)]))
-		labelW = max(labelW, lipgloss.Width(c))
+		labelW = max(labelW, lipgloss.Width(output.SafeText(c)))
 	}
 	top := m.Max()
 	countW := len(fmt.Sprint(top))
@@ -47,7 +47,11 @@ func drawChart(ios *output.IOStreams, m odata.Matrix, title string) error {
 		b.WriteString(dim.Render("no sessions") + "\n")
 	}
 	for _, row := range m.Rows {
-		b.WriteString("\n" + bold.Render(row.Group) + dim.Render(fmt.Sprintf("  %d %s", row.Sessions, plural(row.Sessions, "session"))) + "\n")
+		parent := ""
+		if row.Parent != "" {
+			parent = "  in " + output.SafeText(row.Parent)
+		}
+		b.WriteString("\n" + bold.Render(output.SafeText(row.Group)) + dim.Render(fmt.Sprintf("%s  %d %s", parent, row.Sessions, plural(row.Sessions, "session"))) + "\n")
 		shown := 0
 		for _, c := range m.Codes {
 			v := row.Codes[c]
@@ -56,8 +60,9 @@ func drawChart(ios *output.IOStreams, m odata.Matrix, title string) error {
 			}
 			shown++
 			bar := colour[c].Render(barOf(v, top, barW))
-			pad := strings.Repeat(" ", labelW-lipgloss.Width(c))
-			fmt.Fprintf(&b, "  %s%s  %s %d\n", c, pad, bar, v)
+			label := output.SafeText(c) // code names come from the feed
+			pad := strings.Repeat(" ", labelW-lipgloss.Width(label))
+			fmt.Fprintf(&b, "  %s%s  %s %d\n", label, pad, bar, v)
 		}
 		if shown == 0 && row.Sessions > 0 {
 			b.WriteString("  " + dim.Render("no codes") + "\n")

@@ -116,7 +116,7 @@ func expectedList(e *clitest.Env, keep func(s emulator.ODataSession) bool) strin
 	for _, c := range codes {
 		k := counts[c]
 		share := math.Round(float64(k.n)/float64(total)*1e4) / 1e4
-		out += fmt.Sprintf("%s,%d,%d,%d,%s\n", c, k.p, k.s, k.n, strconv.FormatFloat(share, 'f', -1, 64))
+		out += fmt.Sprintf("%s,%d,%d,%d,%s\n", csvCell(c), k.p, k.s, k.n, strconv.FormatFloat(share, 'f', -1, 64))
 	}
 	return out
 }
@@ -283,14 +283,15 @@ func TestCodesListTableOnATerminal(t *testing.T) {
 	e := env(t, emulator.ODataOptions{})
 	from, to := e.Emu.ODataWindow()
 	r := e.RunWith(clitest.RunOpts{TTY: true}, append([]string{"codes", "list", "--service", "sales@contoso.com"}, window(e)...)...)
+	// Shares are percentages for people (fractions in csv and json, see above).
 	wantOut := "CODE        PRIMARY  SECONDARY  SESSIONS  SHARE  \n" +
-		"Sale        60       0          60        0.5    \n" +
-		"Upsell      0        42         42        0.35   \n" +
-		"Call back   15       21         33        0.275  \n" +
-		"Resolved    30       0          30        0.25   \n" +
-		"Complaint   0        21         21        0.175  \n" +
-		"Newsletter  0        21         21        0.175  \n" +
-		"Escalated   15       0          15        0.125  \n"
+		"Sale        60       0          60        50%    \n" +
+		"Upsell      0        42         42        35%    \n" +
+		"Call back   15       21         33        27.5%  \n" +
+		"Resolved    30       0          30        25%    \n" +
+		"Complaint   0        21         21        17.5%  \n" +
+		"Newsletter  0        21         21        17.5%  \n" +
+		"Escalated   15       0          15        12.5%  \n"
 	wantErr := fmt.Sprintf("120 sessions (15 without a code), %s 00:00 → %s 00:00 UTC\n", from.Format(time.DateOnly), to.Format(time.DateOnly))
 	if r.Code != 0 || r.Stdout != wantOut || progress.ReplaceAllString(r.Stderr, "") != wantErr {
 		t.Fatalf("exit %d\n--- stdout\n%q\n--- want\n%q\n--- stderr\n%q", r.Code, r.Stdout, wantOut, r.Stderr)
@@ -305,7 +306,7 @@ func TestCodesFlagErrors(t *testing.T) {
 	e.Run("codes", "list", "--since", "2026-02-01", "--until", "2026-01-01").Expect(t, 3, "",
 		"error: --since (2026-02-01T00:00:00Z) must be before --until (2026-01-01T00:00:00Z)\nRun 'nimbusctl codes list --help' for usage.\n")
 	e.Run("codes", "report", "--by", "month").Expect(t, 3, "",
-		"error: invalid argument \"month\" for \"--by\" flag: valid values are service, day, week, user\nRun 'nimbusctl codes report --help' for usage.\n")
+		"error: invalid argument \"month\" for \"--by\" flag: valid values are service, day, week, user, ou, tag\nRun 'nimbusctl codes report --help' for usage.\n")
 	e.Run("codes", "report", "--tz", "Mars/Olympus").Expect(t, 3, "",
 		"error: --tz: unknown time zone \"Mars/Olympus\" (use an IANA name such as Europe/Zurich, UTC or local)\nRun 'nimbusctl codes report --help' for usage.\n")
 	e.Run("codes", "list", "--service", "nobody@contoso.com").Expect(t, 3, "",
@@ -331,11 +332,20 @@ Then sign in again with nimbusctl auth login (scope 898a7352-9216-4ca8-a485-7d8f
 func TestCodesExplainConsentOn401And403(t *testing.T) {
 	t.Parallel()
 	e := env(t, emulator.ODataOptions{})
-	// A token for the connector API is not one for the feed: 401.
+	// A token for the connector API is not one for the feed: 401, about the variable it came from.
 	e.Setenv("NIMBUSCTL_ODATA_TOKEN", e.Emu.IssueToken(emulator.DefaultUser, emulator.NimbusAudience, time.Hour))
+	// It came from NIMBUSCTL_ODATA_TOKEN, so signing in again would not replace it: said too.
 	e.Run("codes", "list").Expect(t, 4, "",
 		"error: OData $metadata: 401 Unauthorized: Unauthorized. The token was not issued for this API (audience 23694b6c-5a4a-45ce-9c6a-37c5f1880d4e).\n"+
-			"The Nimbus reporting feed did not accept the token."+consentHint)
+			"The Nimbus reporting feed did not accept the token in NIMBUSCTL_ODATA_TOKEN. It must be a token for the\n"+
+			"feed (898a7352-9216-4ca8-a485-7d8f3903f598/.default); replace it, or unset it to use the account signed in with\n"+
+			"nimbusctl auth login.\n")
+	// An expired one: replace it.
+	e.Setenv("NIMBUSCTL_ODATA_TOKEN", e.Emu.IssueToken(emulator.DefaultUser, emulator.ODataAudience, -time.Minute))
+	e.Run("sessions", "list").Expect(t, 4, "",
+		"error: OData $metadata: 401 Unauthorized: Unauthorized. The token has expired.\n"+
+			"The token in NIMBUSCTL_ODATA_TOKEN has expired: put a fresh one there, or unset it to use the account\n"+
+			"signed in with nimbusctl auth login.\n")
 
 	// A user without a reporting role: 403.
 	e.Setenv("NIMBUSCTL_ODATA_TOKEN", e.Emu.IssueToken(emulator.AgentUser, emulator.ODataAudience, time.Hour))
@@ -410,4 +420,150 @@ vip@contoso.com,120,42,21,21,21
 	if r.Code != 4 || !strings.Contains(r.Stderr, "The token was not issued for this API") || !strings.Contains(r.Stderr, "scope "+emulator.NimbusAudience+"/.default, profile key odata_scopes") {
 		t.Errorf("wrong scope: exit %d\n%s", r.Code, r.Stderr)
 	}
+}
+
+// csvCell quotes a cell as CSV does when it holds a comma ("Info, Pricing").
+func csvCell(s string) string {
+	if strings.ContainsAny(s, ",\"") {
+		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+	}
+	return s
+}
+
+// expectedMatrix writes `codes report -o csv` by hand from the emulator's sessions: groups
+// gives each session's rows (several for tags), codes are counted once per session.
+func expectedMatrix(e *clitest.Env, by string, groups func(s emulator.ODataSession) []string) string {
+	return expectedMatrixWithParent(e, by, groups, nil)
+}
+
+// expectedMatrixWithParent adds the parent column of --by ou.
+func expectedMatrixWithParent(e *clitest.Env, by string, groups func(s emulator.ODataSession) []string, parent func(group string) string) string {
+	rows := map[string]map[string]int{}
+	sessions, totals := map[string]int{}, map[string]int{}
+	for i := 0; i < e.Emu.ODataSessionCount(); i++ {
+		s := e.Emu.ODataSession(i)
+		codes := map[string]bool{}
+		for _, c := range append(append([]string{}, s.PrimaryCodes...), s.SecondaryCodes...) {
+			codes[c] = true
+		}
+		for c := range codes {
+			totals[c]++
+		}
+		for _, g := range groups(s) {
+			if rows[g] == nil {
+				rows[g] = map[string]int{}
+			}
+			sessions[g]++
+			for c := range codes {
+				rows[g][c]++
+			}
+		}
+	}
+	var cols, names []string
+	for c := range totals {
+		cols = append(cols, c)
+	}
+	sort.Slice(cols, func(i, j int) bool {
+		if totals[cols[i]] != totals[cols[j]] {
+			return totals[cols[i]] > totals[cols[j]]
+		}
+		return cols[i] < cols[j]
+	})
+	for g := range rows {
+		names = append(names, g)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		if (names[i] == "(none)") != (names[j] == "(none)") {
+			return names[j] == "(none)"
+		}
+		return names[i] < names[j]
+	})
+	var b strings.Builder
+	b.WriteString(by)
+	if parent != nil {
+		b.WriteString(",parent")
+	}
+	for _, c := range append([]string{"sessions"}, cols...) {
+		b.WriteString("," + csvCell(c))
+	}
+	b.WriteString("\n")
+	for _, g := range names {
+		b.WriteString(csvCell(g))
+		if parent != nil {
+			b.WriteString("," + csvCell(parent(g)))
+		}
+		fmt.Fprintf(&b, ",%d", sessions[g])
+		for _, c := range cols {
+			fmt.Fprintf(&b, ",%d", rows[g][c])
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func TestCodesReportByTagCountsASessionInEachOfItsTags(t *testing.T) {
+	t.Parallel()
+	for _, o := range encodings {
+		e := env(t, o)
+		want := expectedMatrix(e, "tag", func(s emulator.ODataSession) []string {
+			if len(s.Tags) == 0 {
+				return []string{"(none)"}
+			}
+			return s.Tags
+		})
+		r := e.Run(append([]string{"codes", "report", "--by", "tag", "-o", "csv"}, window(e)...)...)
+		r.Expect(t, 0, want, "")
+		// 360 sessions in all, though the rows add up to more (two tags on some).
+		e.Run(append([]string{"codes", "report", "--by", "tag", "--jq", ".sessions"}, window(e)...)...).Expect(t, 0, "360\n", "")
+	}
+}
+
+func TestCodesListAndReportOfOneUser(t *testing.T) {
+	t.Parallel()
+	e := env(t, emulator.ODataOptions{})
+	anna := func(s emulator.ODataSession) bool { return s.UserUPN == "anna.meier@contoso.com" }
+	for _, who := range []string{"anna.meier@contoso.com", "Anna Meier", "d1e2f3a4-0003-4b5c-8d6e-7f8091a2b303"} {
+		e.Run(append([]string{"codes", "list", "-o", "csv", "--user", who}, window(e)...)...).Expect(t, 0, expectedList(e, anna), "")
+	}
+	e.Run("codes", "list", "--user", "nobody@contoso.com").Expect(t, 3, "",
+		"error: --user \"nobody@contoso.com\" matches no user of the reporting feed (known: admin@contoso.com, agent@contoso.com, anna.meier@contoso.com, luca.rossi@contoso.com)\n"+
+			"Run 'nimbusctl codes list --help' for usage.\n")
+}
+
+func TestCodesMappingOfTheStandardFeed(t *testing.T) {
+	t.Parallel()
+	e := env(t, emulator.ODataOptions{CodesEncoding: emulator.ODataCodesDelimited})
+	// The sample: the values of the window's sessions (all of them: fewer than 1000).
+	_, to := e.Emu.ODataWindow()
+	since := to.AddDate(0, 0, -30)
+	sample, semi := 0, 0
+	for i := 0; i < e.Emu.ODataSessionCount(); i++ {
+		s := e.Emu.ODataSession(i)
+		if s.StartedAt.Before(since) || !s.StartedAt.Before(to) {
+			continue
+		}
+		for _, l := range [][]string{s.PrimaryCodes, s.SecondaryCodes, s.Tags} {
+			if len(l) > 0 {
+				sample++
+			}
+			if len(l) > 1 {
+				semi++
+			}
+		}
+	}
+	r := e.Run("codes", "mapping", "--since", since.Format(time.DateOnly), "--until", to.Format(time.DateOnly))
+	r.Expect(t, 0, "sessions\tServiceSessions\tthe only set with codes and a start time\n"+
+		"start time\tStartedAt\twindows filter on it\n"+
+		"primary codes\tPrimaryCodes (delimited)\tEdm.String\n"+
+		"secondary codes\tSecondaryCodes (delimited)\tEdm.String\n"+
+		"tags\tTags (delimited)\tEdm.String\n"+
+		fmt.Sprintf("delimiter\t\";\"\tdetected in a sample of %d values (\";\" in %d)\n", sample, semi)+
+		"service link\tServiceId\tdocumented property\n"+
+		"services\tServices (id Id, name Name, UPN Upn)\tthe only set named like services with an id (Edm.Guid) and a name\n"+
+		"user link\tUserId\tnamed like the user link\n"+
+		"users\tUsers (id Id, name UserName, UPN Upn)\tthe only set named like users with an id (Edm.Guid) and a UPN\n"+
+		"organization unit link\tOrganizationUnitId\tdocumented property\n"+
+		"organization units\tOrganizationUnits (id Id, name Name, parent ParentId)\tthe only set named like organization units with an id (Edm.Guid) and a name\n", "")
+	e.Run("codes", "mapping", "--jq", "[.sessions.set, .delimiter.value, .user.property, .user.dimension.set, .organizationUnit.dimension.parent] | join(\" \")").
+		Expect(t, 0, "ServiceSessions ; UserId Users ParentId\n", "")
 }

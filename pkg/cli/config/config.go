@@ -34,6 +34,8 @@ func NewCmdConfig(f *cmdutil.Factory) *cobra.Command {
 		Long: `Settings live in named profiles in config.yaml ($XDG_CONFIG_HOME/nimbusctl/config.yaml).
 Select a profile with --profile or NIMBUSCTL_PROFILE; every key can also be overridden by
 NIMBUSCTL_<KEY> (see 'nimbusctl help environment'). Secrets are never stored here.
+Profile names are lowercase letters, digits, - and _, starting with a letter or digit
+(prod, prod-eu, test_2); any other name is refused (exit 3).
 
 Keys:
 ` + keyHelp(),
@@ -191,7 +193,7 @@ func newCmdUseProfile(f *cmdutil.Factory) *cobra.Command {
 				return err
 			}
 			if f.IO.IsStdoutTTY() {
-				f.IO.Successf("Now using profile %s", strings.ToLower(args[0]))
+				f.IO.Successf("Now using profile %s", args[0])
 			}
 			return nil
 		},

@@ -94,7 +94,7 @@ func TestImportFileProblemsExit3(t *testing.T) {
 	e := clitest.New(t)
 	noID := write(t, e, "noid.csv", "First Name,Last Name\nA,B\n")
 	e.Run("contact", "import", "Customers", noID).
-		Expect(t, 3, "", "error: "+noID+": no column holds the external id: name one externalId (or External ID, ID, Customer ID), or pick one with --id-column (e.g. --id-column \"E-mail Address\")\n")
+		Expect(t, 3, "", "error: "+noID+": no column holds the external id: name one externalId (or External ID, ID, Customer ID), or pick one of the file's columns with --id-column (e.g. --id-column \"First Name\")\n")
 	e.Run("contact", "import", "Customers", filepath.Join(e.Home, "missing.csv")).
 		Expect(t, 3, "", "error: cannot read "+filepath.Join(e.Home, "missing.csv")+": stat "+filepath.Join(e.Home, "missing.csv")+": no such file or directory\nRun 'nimbusctl contact import --help' for usage.\n")
 	e.Run("contact", "import", "Customers", noID, "--concurrency", "0").

@@ -105,7 +105,11 @@ func checkConfig(_ context.Context, f *cmdutil.Factory) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("profile %s from %s; Nimbus API %s", p.Name, c.Path(), p.NimbusURL()), nil
+	from := "from " + c.Path()
+	if !c.Exists() {
+		from = "(no config file: " + c.Path() + " does not exist; settings come from the environment and the defaults)"
+	}
+	return fmt.Sprintf("profile %s %s; Nimbus API %s", p.Name, from, p.NimbusURL()), nil
 }
 
 func checkCredential(ctx context.Context, f *cmdutil.Factory) (string, error) {

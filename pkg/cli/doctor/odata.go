@@ -9,8 +9,15 @@ import (
 )
 
 // checkOData reads the reporting feed's service document and $metadata: which entity sets it
-// offers, and where the codes are (the set and the codes' type are discovered, not known).
+// offers, and where the codes are (discovered, not known; `codes mapping` shows the rest).
 func checkOData(ctx context.Context, f *cmdutil.Factory) (string, error) {
+	p, err := f.Profile()
+	if err != nil {
+		return "", err
+	}
+	if err := p.CheckODataURL(); err != nil {
+		return "", Skipped{Reason: err.Error()}
+	}
 	c, err := f.OData()
 	if err != nil {
 		return "", err
@@ -26,9 +33,9 @@ func checkOData(ctx context.Context, f *cmdutil.Factory) (string, error) {
 		}
 	}
 	detail := fmt.Sprintf("%d entity sets at %s: %s", len(sets), c.BaseURL(), strings.Join(sets, ", "))
-	s, err := c.Schema(ctx)
+	mp, err := c.Mapping(ctx)
 	if err != nil {
 		return "", err
 	}
-	return detail + fmt.Sprintf("; codes in %s (%s)", s.Set, s.CodesType()), nil
+	return detail + fmt.Sprintf("; codes in %s (%s); the whole mapping: nimbusctl codes mapping", mp.Sessions.Set, mp.Codes[0].Type), nil
 }

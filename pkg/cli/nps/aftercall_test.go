@@ -345,6 +345,7 @@ func TestNpsAfterCallIVRMapUnavailable(t *testing.T) {
 	t.Parallel()
 	e := clitest.New(t)
 	file := writeFile(t, e, "events.json", pgapEvents)
+	e.Setenv("NIMBUSCTL_MAX_RETRIES", "0") // a GET is retried through a 500
 	e.Emu.InjectFaults(emulator.ServiceNPSToday, emulator.FaultInternal)
 	e.Run("nps", "survey", "after-call", file).Expect(t, 10, "",
 		"error: GetIVRMap: 500 Internal Server Error: Internal Server Error. (the IVR map's path is provisional: map queues with --campaign-map SERVICE=CAMPAIGN instead)\n"+

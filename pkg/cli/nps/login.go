@@ -12,6 +12,7 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 	"github.com/nimbusctl/nimbusctl/pkg/npstoday"
+	"github.com/nimbusctl/nimbusctl/pkg/output"
 )
 
 func newCmdLogin(f *cmdutil.Factory) *cobra.Command {
@@ -34,9 +35,9 @@ another npstoday_auth_scheme: 'nimbusctl config set npstoday_auth_scheme bearer'
 				return cmdutil.FlagErrorf("pass --with-key and the key on stdin, e.g. nimbusctl nps login --with-key < npstoday.key (keys are never read from flag values)")
 			}
 			if f.IO.IsStdinTTY() {
-				fmt.Fprintln(f.IO.ErrOut, "Paste the nps.today API key and press Enter:")
+				fmt.Fprintln(f.IO.ErrOut, "Paste the nps.today API key and press Enter (it is not shown):")
 			}
-			raw, err := readKey(f.IO.In)
+			raw, err := readKey(f.IO)
 			if err != nil {
 				return err
 			}
@@ -82,9 +83,10 @@ another npstoday_auth_scheme: 'nimbusctl config set npstoday_auth_scheme bearer'
 	return cmd
 }
 
-// readKey reads one line (a key file may end with a newline; more lines are an error).
-func readKey(in io.Reader) (string, error) {
-	b, err := io.ReadAll(io.LimitReader(in, 16<<10))
+// readKey reads one line, without echo on a terminal (a key file may end with a newline;
+// more lines are an error).
+func readKey(ios *output.IOStreams) (string, error) {
+	b, err := ios.ReadSecret()
 	if err != nil {
 		return "", err
 	}
@@ -205,7 +207,7 @@ func printStatus(f *cmdutil.Factory, rep statusReport) error {
 		return f.Printer().Print(rep, nil)
 	}
 	var b strings.Builder
-	row := func(k, v string) { fmt.Fprintf(&b, "%-12s %s\n", k+":", v) }
+	row := func(k, v string) { fmt.Fprintf(&b, "%-12s %s\n", k+":", output.SafeText(v)) }
 	row("profile", rep.Profile)
 	row("endpoint", rep.Endpoint)
 	row("key", rep.KeySource)

@@ -86,13 +86,14 @@ func TestNpsLoginStatusLogout(t *testing.T) {
 	// On a terminal, login confirms; with NPSTODAY_API_KEY set it warns that the variable wins.
 	e.Setenv("NPSTODAY_API_KEY", emulator.NPSTodayOtherAPIKey)
 	e.RunWith(clitest.RunOpts{TTY: true, Stdin: emulator.NPSTodayAPIKey}, "nps", "login", "--with-key").Expect(t, 0, "",
-		"Paste the nps.today API key and press Enter:\n! NPSTODAY_API_KEY is set and takes precedence over the saved key\n✓ Saved the nps.today API key for profile default in "+keyFile+"\n")
+		"Paste the nps.today API key and press Enter (it is not shown):\n! NPSTODAY_API_KEY is set and takes precedence over the saved key\n✓ Saved the nps.today API key for profile default in "+keyFile+"\n")
 	e.Setenv("NPSTODAY_API_KEY", "")
 
 	// A stored key readable by others is refused.
 	if runtime.GOOS != "windows" {
 		os.Chmod(keyFile, 0o644)
-		e.Run("nps", "campaigns", "list").Expect(t, 1, "", "error: refusing to use "+keyFile+": it is readable by others (mode 0644); run: chmod 600 "+keyFile+"\n")
+		e.Run("nps", "campaigns", "list").Expect(t, 4, "", "error: refusing to use the nps.today key file "+keyFile+": others may read it (mode 0644); run: chmod 600 "+keyFile+"\n"+
+			"nimbusctl reads credentials only from files no one but their owner can read (see 'nimbusctl help environment').\n")
 		os.Chmod(keyFile, 0o600)
 	}
 

@@ -182,9 +182,7 @@ func clientWithKey(f *cmdutil.Factory, key npstoday.Key) (*npstoday.Client, erro
 		Timeout: p.RequestTimeout(),
 	}
 	cfg.Auth, cfg.Secrets = scheme.Auth(key)
-	if f.Flags.Debug || f.Getenv("NIMBUSCTL_DEBUG") != "" {
-		cfg.Trace = f.IO.ErrOut
-	}
+	cfg.Trace = f.Trace()
 	if cfg.Transport, err = f.Transport(); err != nil {
 		return nil, err
 	}

@@ -3,13 +3,13 @@ package nps
 import (
 	"encoding/json"
 	"errors"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
+	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 	"github.com/nimbusctl/nimbusctl/pkg/npstoday"
 	"github.com/nimbusctl/nimbusctl/pkg/output"
 )
@@ -122,7 +122,7 @@ public: see 'nimbusctl nps status' and docs/nps.md.`,
 	}
 	responses.Flags().StringVar(&since, "since", "", "only responses since `TIME`: RFC 3339, a date (2026-03-01) or an age (7d, 12h)")
 
-	var e npstoday.Employee
+	var e npstoday.NewEmployee
 	var inactive bool
 	add := &cobra.Command{
 		Use:   "add --email EMAIL",
@@ -166,7 +166,6 @@ public: see 'nimbusctl nps status' and docs/nps.md.`,
 	fl.StringVar(&e.Team, "team", "", "team")
 	fl.StringVar(&e.Division, "division", "", "division")
 	fl.StringVar(&e.PhoneNumber, "phone", "", "phone number (normalized to E.164 with the profile's default_country)")
-	fl.StringVar(&e.ExternalID, "external-id", "", "your own id for the employee")
 	fl.BoolVar(&inactive, "inactive", false, "the employee may not be contacted")
 
 	cmd.AddCommand(analytics, responses, add)
@@ -252,6 +251,7 @@ func newCmdWebhooks(f *cmdutil.Factory) *cobra.Command {
 		Long: `Creates a webhook subscription with the body nps.today's connector sends since 2023:
 {"Filter":{"Include":{"campaignId":N}},"Url":URL,"Model":"Response"|"CampaignMember"}.
 nps.today then POSTs each new response (or campaign member) to the URL, in PascalCase.
+The URL must be https (plain http is accepted only to loopback), as for 'trigger create'.
 Prints the subscription id that 'webhooks delete' takes.`,
 		Example: `  $ nimbusctl nps webhooks create --event responses --url https://hooks.contoso.com/nps --campaign 101
   $ nimbusctl nps webhooks create --event campaignmembers --url https://hooks.contoso.com/members -o json`,
@@ -260,11 +260,13 @@ Prints the subscription id that 'webhooks delete' takes.`,
 			if target == "" {
 				return cmdutil.FlagErrorf("--url is required")
 			}
-			if u, err := url.Parse(target); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-				return cmdutil.FlagErrorf("--url: %q is not an absolute https:// URL", target)
+			if err := httpx.CheckWebhookURL(target); err != nil {
+				return cmdutil.FlagErrorf("--url: %v", err)
 			}
-			if campaign != "" && !npstoday.ID(campaign).Numeric() {
-				return cmdutil.FlagErrorf("--campaign: %q is not a campaign id (a number; see nimbusctl nps campaigns list)", campaign)
+			if campaign != "" {
+				if err := npstoday.ID(campaign).Check(); err != nil {
+					return cmdutil.FlagErrorf("--%v", err)
+				}
 			}
 			c, err := f.NPS()
 			if err != nil {

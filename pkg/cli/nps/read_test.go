@@ -32,6 +32,7 @@ func TestNpsForbiddenAndUnavailable(t *testing.T) {
 	e.Run("nps", "campaigns", "list").Expect(t, 5, "", "error: GetCampaigns: 403 Forbidden: Forbidden. The signed-in user has no role that allows the npstoday API.\n")
 
 	u := clitest.New(t)
+	u.Setenv("NIMBUSCTL_MAX_RETRIES", "0") // a GET is retried through a 500
 	u.Emu.InjectFaults(emulator.ServiceNPSToday, emulator.FaultInternal)
 	u.Run("nps", "ivr-map").Expect(t, 10, "", "error: GetIVRMap: 500 Internal Server Error: Internal Server Error.\nThe service is busy or unreachable; nothing more was sent. Try again later.\n")
 }
@@ -128,9 +129,9 @@ func TestNpsWebhooks(t *testing.T) {
 		t.Errorf("left %+v", e.Emu.NPSWebhooks())
 	}
 	e.Run("nps", "webhooks", "create", "--url", "ftp://x").
-		Expect(t, 3, "", "error: --url: \"ftp://x\" is not an absolute https:// URL\nRun 'nimbusctl nps webhooks create --help' for usage.\n")
+		Expect(t, 3, "", "error: --url: \"ftp://x\" is not an https:// URL\nRun 'nimbusctl nps webhooks create --help' for usage.\n")
 	e.Run("nps", "webhooks", "create", "--url", "https://x.example", "--campaign", "Sales").
-		Expect(t, 3, "", "error: --campaign: \"Sales\" is not a campaign id (a number; see nimbusctl nps campaigns list)\nRun 'nimbusctl nps webhooks create --help' for usage.\n")
+		Expect(t, 3, "", "error: --campaign: \"Sales\" is not a campaign id: ids are whole numbers from 1 to 2147483647 (see 'nimbusctl nps campaigns list')\nRun 'nimbusctl nps webhooks create --help' for usage.\n")
 	e.Run("nps", "webhooks", "create", "--url", "https://x.example", "--event", "surveys").
 		Expect(t, 3, "", "error: invalid argument \"surveys\" for \"--event\" flag: valid values are responses, campaignmembers\nRun 'nimbusctl nps webhooks create --help' for usage.\n")
 	e.Run("nps", "webhooks", "create", "--url", "https://x.example", "--campaign", "999").

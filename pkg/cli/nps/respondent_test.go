@@ -113,15 +113,16 @@ func TestNpsRespondentImportInvalidRowsExit3(t *testing.T) {
 		Expect(t, 3, "", "error: nimbusctl nps respondent import takes a CSV file (got 0 argument(s))\nRun 'nimbusctl nps respondent import --help' for usage.\n")
 }
 
-// One send fails (nps.today answered 500 before doing anything): the others go out, exit 9;
-// the rerun sends only the failed row.
+// One send fails (nps.today answered 503, which says nothing was done, and retries are off):
+// the others go out, exit 9; the rerun sends only the failed row.
 func TestNpsRespondentImportPartialFailureExit9(t *testing.T) {
 	t.Parallel()
 	e := clitest.New(t)
+	e.Setenv("NIMBUSCTL_MAX_RETRIES", "0")
 	file := writeFile(t, e, "r.csv", "campaign,email\n103,ada@example.com\n103,ben@example.com\n")
-	e.Emu.InjectFaults(emulator.ServiceNPSToday, "", emulator.FaultInternal) // the campaigns list passes, the first send fails
+	e.Emu.InjectFaults(emulator.ServiceNPSToday, "", emulator.FaultUnavailable) // the campaigns list passes, the first send fails
 	expectRun(t, e.Run("nps", "respondent", "import", file, "--concurrency", "1"), 9, "",
-		file+":2: failed: SendSurvey: 500 Internal Server Error: Internal Server Error.\n"+
+		file+":2: failed: SendSurvey: 503 Service Unavailable: Service Unavailable.\n"+
 			"X 2 rows: 1 sent, 1 failed (T)\n"+
 			"error: 1 row(s) failed (see the messages above); run the same command again to retry them\n")
 	expectRun(t, e.Run("nps", "respondent", "import", file), 0, "", "✓ 2 rows: 1 sent, 1 skipped (already done) (T)\n")
@@ -158,10 +159,11 @@ func TestNpsRespondentImportPendingExit8(t *testing.T) {
 	e := clitest.New(t)
 	file := writeFile(t, e, "r.csv", "campaign,phone,employee\n101,+41445551001,anna.meier@contoso.com\n101,+41315552002,agent@contoso.com\n")
 	held := file + ":2: pending: held until anna.meier@contoso.com rates the call (p-gap): put the agent's rating (0-10) in the agentRating column and run again\n"
-	e.Emu.InjectFaults(emulator.ServiceNPSToday, "", "", emulator.FaultInternal) // the second send fails
+	e.Setenv("NIMBUSCTL_MAX_RETRIES", "0")
+	e.Emu.InjectFaults(emulator.ServiceNPSToday, "", "", emulator.FaultUnavailable) // the second send fails
 	expectRun(t, e.Run("nps", "respondent", "import", file, "--concurrency", "1"), 9, "",
 		held+
-			file+":3: failed: SendSurveyCheckPgap: 500 Internal Server Error: Internal Server Error.\n"+
+			file+":3: failed: SendSurveyCheckPgap: 503 Service Unavailable: Service Unavailable.\n"+
 			"X 2 rows: 1 pending (p-gap), 1 failed (T)\n"+
 			"error: 1 row(s) failed (see the messages above); run the same command again to retry them\n")
 	r := e.Run("nps", "respondent", "import", file, "--concurrency", "1")

@@ -404,9 +404,9 @@ func (s *sender) send(ctx context.Context, out *Outcome, req npstoday.SurveyRequ
 		return nil
 	}
 	if intro != "" {
-		fmt.Fprintln(s.f.IO.ErrOut, intro)
+		s.f.IO.Infof("%s", intro)
 	} else {
-		fmt.Fprintf(s.f.IO.ErrOut, "nps.today holds this survey: %s is in a p-gap training period.\n", out.Employee)
+		s.f.IO.Infof("nps.today holds this survey: %s is in a p-gap training period.", out.Employee)
 	}
 	rating, err := s.ask()
 	if err != nil {

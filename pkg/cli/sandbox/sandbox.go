@@ -56,6 +56,7 @@ type options struct {
 	seed      int64
 	readyFile string
 	callSpeed float64
+	shape     string
 }
 
 // NewCmdSandbox builds `nimbusctl sandbox`.
@@ -69,14 +70,17 @@ tenant, services, address books, contacts, scheduled calls and users, and writes
 profile pointing at it (endpoint, authority, tenant, client_id, odata_url, npstoday_url and
 ca_file; the CA certificate goes next to config.yaml). Device codes are approved
 automatically, as admin@contoso.com. It runs until Ctrl-C (or SIGTERM), then stops cleanly.
+--odata-shape lays the reporting feed out as a real one may be: standard names, Fact*/Dim*
+names with delimited codes, codes as navigation properties, two candidate session sets, or
+no user link (docs/codes.md), to try how 'codes' discovers it.
 
 Each start makes a new CA and forgets every token, so it also clears the sandbox profile's
 token cache: sign in again after a restart. --ready-file is written once the sandbox listens
 (with its URL) and removed when it stops, so scripts can wait for it.
 
 For CI-style runs it also writes the confidential app's secret and certificate (mode 0600)
-next to config.yaml: set NIMBUSCTL_CLIENT_ID to the id it prints and NIMBUSCTL_CLIENT_SECRET
-to the file's content (or NIMBUSCTL_CLIENT_CERTIFICATE to the certificate's path).
+next to config.yaml: set NIMBUSCTL_CLIENT_ID to the id it prints and NIMBUSCTL_CLIENT_SECRET_FILE
+to the secret's path (or NIMBUSCTL_CLIENT_CERTIFICATE to the certificate's path).
 
 The emulated contact center plays calls: 'nimbusctl sandbox call' starts one in the running
 sandbox, and scheduled calls run once their due time has passed (then leave the list, as on
@@ -86,6 +90,7 @@ the real service). Each sends its task events to the registered triggers ('trigg
   $ nimbusctl --profile sandbox auth login
   $ nimbusctl --profile sandbox addressbook list
   $ nimbusctl sandbox --port 0 --ready-file /tmp/sandbox.ready --latency 200ms --fault-rate 0.05 --rate-limit 100/60s
+  $ nimbusctl sandbox --odata-shape two-sessions
   $ nimbusctl sandbox --call-speed 10
   $ nimbusctl sandbox call --service support@contoso.com --caller +41445551001 --talk 3m`,
 		Args: cmdutil.NoArgs,
@@ -100,6 +105,7 @@ the real service). Each sends its task events to the registered triggers ('trigg
 	fl.StringVar(&o.rateLimit, "rate-limit", "", "throttle each service to N/PERIOD (e.g. 100/60s), answering 429 with Retry-After")
 	fl.Int64Var(&o.seed, "seed", 1, "seed of the injected faults and generated ids, to replay a run")
 	fl.StringVar(&o.readyFile, "ready-file", "", "write the URL to this file once listening (removed on exit)")
+	cmdutil.StringEnumFlag(cmd, &o.shape, "odata-shape", "", emulator.ODataShapeStandard, emulator.ODataShapes, "layout of the reporting feed's entity sets (see docs/codes.md)")
 	fl.Float64Var(&o.callSpeed, "call-speed", 1, "play calls this many times faster than real time (1 to 1000; events still report the full talk time)")
 	cmd.AddCommand(newCmdCall(f))
 	return cmd
@@ -142,6 +148,7 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, o *options) error {
 		Latency:   o.latency,
 		FaultRate: o.faultRate,
 		RateLimit: limit,
+		OData:     emulator.ODataOptions{Shape: o.shape},
 		// Scheduled calls are run once due, as on the real service: the cron story can be
 		// tried end to end (sandbox call --scheduled chooses how each goes).
 		RunScheduledCalls: true,
@@ -182,7 +189,7 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, o *options) error {
 	io.Infof("Try (device codes are approved automatically, as %s):", emulator.DefaultUser)
 	io.Infof("  nimbusctl --profile %s auth login", Profile)
 	io.Infof("  nimbusctl --profile %s addressbook list", Profile)
-	io.Infof("CI-style: NIMBUSCTL_CLIENT_ID=%s NIMBUSCTL_CLIENT_SECRET=\"$(cat %s)\" nimbusctl --profile %s auth status",
+	io.Infof("CI-style: NIMBUSCTL_CLIENT_ID=%s NIMBUSCTL_CLIENT_SECRET_FILE=%s nimbusctl --profile %s auth status",
 		emulator.ConfidentialClientID, files.secret, Profile)
 
 	if o.readyFile != "" {

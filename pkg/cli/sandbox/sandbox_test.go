@@ -78,7 +78,7 @@ func TestSandboxWritesAProfileServesItAndStopsCleanly(t *testing.T) {
 		"Try (device codes are approved automatically, as admin@contoso.com):\n" +
 		"  nimbusctl --profile sandbox auth login\n" +
 		"  nimbusctl --profile sandbox addressbook list\n" +
-		"CI-style: NIMBUSCTL_CLIENT_ID=" + emulator.ConfidentialClientID + " NIMBUSCTL_CLIENT_SECRET=\"$(cat " + filepath.Join(cfgDir, "sandbox-client-secret") + ")\" nimbusctl --profile sandbox auth status\n" +
+		"CI-style: NIMBUSCTL_CLIENT_ID=" + emulator.ConfidentialClientID + " NIMBUSCTL_CLIENT_SECRET_FILE=" + filepath.Join(cfgDir, "sandbox-client-secret") + " nimbusctl --profile sandbox auth status\n" +
 		"Sandbox stopped.\n"
 	res.Expect(t, 0, "", want)
 	if _, err := os.Stat(ready); !os.IsNotExist(err) {

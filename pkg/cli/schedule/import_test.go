@@ -83,7 +83,9 @@ func TestScheduleImportDryRunAndValidation(t *testing.T) {
 func TestScheduleImportPartialFailureExit9(t *testing.T) {
 	t.Parallel()
 	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true }))
-	// A 500 is not retried: first on the services lookup (nothing is sent), then on one create.
+	// Without retries, a 500 on the services lookup stops the run before anything is sent;
+	// then a 500 on one create fails that row (it may have landed: looked up, not resent).
+	e.Setenv("NIMBUSCTL_MAX_RETRIES", "0")
 	f := file(t, e, callsCSV)
 	e.Emu.InjectFaults(emulator.ServiceNimbus, emulator.FaultInternal)
 	r := e.Run("schedule", "import", f, "--service", emulator.ServiceSupport, "--report", filepath.Join(e.Home, "r.csv"), "--concurrency", "1")
@@ -105,7 +107,7 @@ func TestScheduleImportPartialFailureExit9(t *testing.T) {
 		t.Fatalf("%d %q", r.Code, r.Stderr)
 	}
 	report, _ := os.ReadFile(filepath.Join(e.Home, "r.csv"))
-	if !strings.Contains(string(report), ",create,failed,CreateSchedulerEntry: 500 Internal Server Error") {
+	if !strings.Contains(string(report), `,create,failed,"the answer was lost and the call is not listed; not resent, so that it never rings twice: rerun later to settle it"`) {
 		t.Errorf("report:\n%s", report)
 	}
 	e.Run("schedule", "import", f, "--service", emulator.ServiceSupport, "-o", "json", "--jq", "[.created, .skipped]").Expect(t, 0, "[1,2]\n", "")

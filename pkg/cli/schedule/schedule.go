@@ -217,6 +217,9 @@ flags given replace those fields, everything else is sent back as it was.
 			if id == "" {
 				return cmdutil.FlagErrorf("the scheduler entry id must not be empty")
 			}
+			if err := nimbus.OpUpdateSchedulerEntry.CheckIDs(id); err != nil {
+				return err
+			}
 			if err := shared.Require("service", ef.service, "the UPN of the entry's service, where it is looked up"); err != nil {
 				return err
 			}

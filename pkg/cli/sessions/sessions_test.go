@@ -31,14 +31,14 @@ func TestSessionsListCSVOfOneServiceAndDayInBothEncodings(t *testing.T) {
 		from, _ := e.Emu.ODataWindow()
 		d := from.AddDate(0, 0, 5)
 		r := e.Run("sessions", "list", "--service", "Contoso Sales", "--since", day(d), "--until", day(d.AddDate(0, 0, 1)), "-o", "csv")
-		want := "Id,StartedAt,service,user,PrimaryCodes,SecondaryCodes\n"
+		want := "Id,StartedAt,service,user,PrimaryCodes,SecondaryCodes,Tags\n"
 		for i := 30; i < 36; i++ { // day 5: sessions 30..35; sales@ is i%3 == 1
 			s := e.Emu.ODataSession(i)
 			if s.ServiceID != emulator.ServiceSalesID {
 				continue
 			}
-			want += fmt.Sprintf("%s,%s,%s,%s,%s,%s\n", s.ID, s.StartedAt.Format(time.RFC3339), s.ServiceUPN, s.UserUPN,
-				strings.Join(s.PrimaryCodes, "|"), strings.Join(s.SecondaryCodes, "|"))
+			want += fmt.Sprintf("%s,%s,%s,%s,%s,%s,%s\n", s.ID, s.StartedAt.Format(time.RFC3339), s.ServiceUPN, s.UserUPN,
+				strings.Join(s.PrimaryCodes, "|"), strings.Join(s.SecondaryCodes, "|"), strings.Join(s.Tags, "|"))
 		}
 		r.Expect(t, 0, want, "")
 		if strings.Count(want, "\n") != 3 {
@@ -87,6 +87,7 @@ func TestSessionsListJSONCarriesTheFeedsFields(t *testing.T) {
     "service": "support@contoso.com",
     "UserId": "`+s.UserID+`",
     "user": "admin@contoso.com",
+    "OrganizationUnitId": "`+s.OrganizationUnitID+`",
     "OutcomeId": 1,
     "CallerId": 1,
     "TotalQueueTime": "PT5S",
@@ -118,7 +119,7 @@ func TestSessionsListLimitUsesTopAndWarns(t *testing.T) {
 	// The hung-up session (i = 7) has no user: the column stays empty.
 	r = e.Run("sessions", "list", "--since", from.Add(27*time.Hour).Format(time.RFC3339), "--until", from.Add(29*time.Hour).Format(time.RFC3339))
 	s := e.Emu.ODataSession(7)
-	r.Expect(t, 0, fmt.Sprintf("%s\t%s\tsales@contoso.com\t\t\t\n", s.ID, s.StartedAt.Format(time.RFC3339)), "")
+	r.Expect(t, 0, fmt.Sprintf("%s\t%s\tsales@contoso.com\t\t\t\t%s\n", s.ID, s.StartedAt.Format(time.RFC3339), strings.Join(s.Tags, ", ")), "")
 }
 
 func TestSessionsListFlagErrorsAndForbidden(t *testing.T) {
@@ -135,5 +136,46 @@ func TestSessionsListFlagErrorsAndForbidden(t *testing.T) {
 	r := e.Run("sessions", "list")
 	if r.Code != 5 || !regexp.MustCompile(`^error: OData \$metadata: 403 Forbidden: The user agent@contoso.com has no reporting role .*\nThe Nimbus reporting feed refused access\.`).MatchString(r.Stderr) {
 		t.Errorf("exit %d\n%s", r.Code, r.Stderr)
+	}
+}
+
+func TestSessionsListUncodedShowsTheSessionsWithoutACode(t *testing.T) {
+	t.Parallel()
+	for _, enc := range []string{emulator.ODataCodesList, emulator.ODataCodesDelimited} {
+		e := env(t, emulator.ODataOptions{CodesEncoding: enc})
+		from, to := e.Emu.ODataWindow()
+		want := ""
+		for i := 0; i < e.Emu.ODataSessionCount(); i++ {
+			if s := e.Emu.ODataSession(i); len(s.PrimaryCodes)+len(s.SecondaryCodes) == 0 && s.ServiceID == emulator.ServiceSupportID {
+				want += s.ID + "\n"
+			}
+		}
+		r := e.Run("sessions", "list", "--uncoded", "--service", "support@contoso.com", "--since", day(from), "--until", day(to), "--jq", ".[].Id")
+		r.Expect(t, 0, want, "")
+		if n := strings.Count(want, "\n"); n != 15 { // i%8 == 7 and i%3 == 0: 15 of 360
+			t.Fatalf("the rule changed: %d uncoded sessions", n)
+		}
+	}
+	e := env(t, emulator.ODataOptions{})
+	e.Run("sessions", "list", "--uncoded", "--code", "Sale").Expect(t, 3, "",
+		"error: --code and --uncoded exclude each other (a session with a code is not uncoded)\nRun 'nimbusctl sessions list --help' for usage.\n")
+}
+
+func TestSessionsListOfOneUserWithTags(t *testing.T) {
+	t.Parallel()
+	e := env(t, emulator.ODataOptions{CodesEncoding: emulator.ODataCodesDelimited})
+	from, _ := e.Emu.ODataWindow()
+	lo, hi := from.AddDate(0, 0, 2), from.AddDate(0, 0, 4)
+	want := "Id,StartedAt,service,user,PrimaryCodes,SecondaryCodes,Tags\n"
+	for i := 0; i < e.Emu.ODataSessionCount(); i++ {
+		s := e.Emu.ODataSession(i)
+		if s.UserUPN == emulator.AgentUser && !s.StartedAt.Before(lo) && s.StartedAt.Before(hi) {
+			want += fmt.Sprintf("%s,%s,%s,%s,%s,%s,%s\n", s.ID, s.StartedAt.Format(time.RFC3339), s.ServiceUPN, s.UserUPN,
+				strings.Join(s.PrimaryCodes, "|"), strings.Join(s.SecondaryCodes, "|"), strings.Join(s.Tags, "|"))
+		}
+	}
+	e.Run("sessions", "list", "--user", "Agent Contoso", "--since", day(lo), "--until", day(hi), "-o", "csv").Expect(t, 0, want, "")
+	if !strings.Contains(want, "Billing|Urgent") {
+		t.Fatalf("no session with two tags: the test proves little\n%s", want)
 	}
 }

@@ -126,7 +126,7 @@ func (b *BulkFlags) StartRun(f *cmdutil.Factory, file string, limiter *httpx.Lim
 }
 
 // Problem prints one invalid row to stderr as soon as it is found.
-func (r *Run) Problem(err error) { fmt.Fprintln(r.f.IO.ErrOut, err) }
+func (r *Run) Problem(err error) { fmt.Fprintln(r.f.IO.ErrOut, output.SafeText(err.Error())) }
 
 // Warn prints a note to stderr.
 func (r *Run) Warn(msg string) { r.f.IO.Warnf("%s", msg) }
@@ -246,7 +246,7 @@ func (r *Run) print(s bulk.Summary, sv *bulk.RespondentSummary) error {
 	} else if sv != nil && sv.Pending > 0 {
 		icon = f.IO.Styles().WarningIcon()
 	}
-	fmt.Fprintf(f.IO.ErrOut, "%s %s: %s (%d requests in %.1fs, %.1f/s, %d throttled)\n",
-		icon, Plural(s.Rows, "row", "rows"), strings.Join(parts, ", "), s.Requests, s.Seconds, s.RatePerSec, s.Throttled)
+	fmt.Fprintf(f.IO.ErrOut, "%s %s\n", icon, output.SafeText(fmt.Sprintf("%s: %s (%d requests in %.1fs, %.1f/s, %d throttled)",
+		Plural(s.Rows, "row", "rows"), strings.Join(parts, ", "), s.Requests, s.Seconds, s.RatePerSec, s.Throttled)))
 	return nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/cli/nps"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/shared"
 	"github.com/nimbusctl/nimbusctl/pkg/filelock"
+	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 	"github.com/nimbusctl/nimbusctl/pkg/listen"
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
 	"github.com/nimbusctl/nimbusctl/pkg/output"
@@ -166,11 +167,9 @@ func (o *listenOptions) check(cmd *cobra.Command) (kinds []string, err error) {
 		return nil, cmdutil.FlagErrorf("--max-body must be between 1024 and %d bytes, got %d", 64<<20, o.maxBody)
 	}
 	if o.publicURL != "" {
-		if err := checkURL(o.publicURL); err != nil {
-			return nil, cmdutil.FlagErrorf("--public-url must be an absolute http(s) URL such as https://hooks.example.com/nimbus, got %q", o.publicURL)
-		}
-		if u, _ := url.Parse(o.publicURL); u.Scheme == "http" && !listen.IsLoopback(u.Hostname()) {
-			return nil, cmdutil.FlagErrorf("--public-url must be https (events carry customers' numbers, and the path token would travel in clear), got %q", o.publicURL)
+		// The shared rule for event URLs: https, or http to loopback only.
+		if err := httpx.CheckWebhookURL(o.publicURL); err != nil {
+			return nil, cmdutil.FlagErrorf("--public-url: %v", err)
 		}
 		if u, _ := url.Parse(o.publicURL); u.RawQuery != "" || u.Fragment != "" {
 			return nil, cmdutil.FlagErrorf("--public-url must not have a query or fragment (the path token is appended to its path), got %q", o.publicURL)

@@ -225,7 +225,7 @@ func TestListenFlagErrors(t *testing.T) {
 	}{
 		{[]string{"--listen", "0.0.0.0:8787"}, `--listen: plain HTTP is served on loopback only, not on "0.0.0.0:8787": give --cert and --key, or listen on 127.0.0.1 behind a reverse proxy that ends TLS`},
 		{[]string{"--listen", ":443", "--cert", "c.pem"}, "--cert and --key go together"},
-		{[]string{"--public-url", "http://hooks.example.com/n"}, `--public-url must be https (events carry customers' numbers, and the path token would travel in clear), got "http://hooks.example.com/n"`},
+		{[]string{"--public-url", "http://hooks.example.com/n"}, `--public-url: "http://hooks.example.com/n" is plain http: the events carry customer data and must travel encrypted; use https:// (http is allowed only to loopback, for a local receiver)`},
 		{[]string{"--public-url", "https://hooks.example.com/n?x=1"}, `--public-url must not have a query or fragment (the path token is appended to its path), got "https://hooks.example.com/n?x=1"`},
 		{[]string{"--max-body", "10"}, "--max-body must be between 1024 and 67108864 bytes, got 10"},
 		{[]string{"--register", "calls"}, `--register: unknown trigger kind "calls": allowed: tasks, scheduler-entries`},
@@ -281,6 +281,7 @@ func TestListenEnrich(t *testing.T) {
 	later := strings.Replace(first, `"Created"`, `"Connected"`, 1)
 	anon := `{"taskId":"` + emulator.TaskSalesCall + `","event":"Created","direction":"Inbound","modality":"Audio","isAnonymous":true,"serviceUPN":"sales@contoso.com"}`
 	failing := `{"taskId":"` + emulator.TaskVIPCall + `","event":"Created","direction":"Inbound","modality":"Audio","callerTelNumber":"+41795559999","serviceUPN":"vip@contoso.com"}`
+	e.Setenv("NIMBUSCTL_MAX_RETRIES", "0")
 	l := startListen(t, e, "--enrich", "-o", "json", "--jq", "[.stored, .enriched, .enrichFailed]")
 	for _, b := range []string{first, later, anon} {
 		if code, answer := l.post(b); code != 200 {
@@ -288,7 +289,7 @@ func TestListenEnrich(t *testing.T) {
 		}
 	}
 	e.WaitFor("the screen-pop", func() bool { return e.Emu.Stats().Operations["UpdateTask"] == 1 })
-	e.Emu.InjectFaults(emulator.ServiceNPSToday, emulator.FaultInternal)
+	e.Emu.InjectFaults(emulator.ServiceNPSToday, emulator.FaultInternal) // max_retries is 0 here
 	if code, answer := l.post(failing); code != 200 || answer != `{"status":"stored"}` {
 		t.Fatalf("the failing lookup held up the event: %d %s", code, answer)
 	}

@@ -5,7 +5,6 @@ package trigger
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/shared"
+	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
 	"github.com/nimbusctl/nimbusctl/pkg/output"
 )
@@ -82,7 +82,8 @@ func newCmdCreate(f *cmdutil.Factory) *cobra.Command {
 		Use:   "create <tasks|scheduler-entries> --url <url> --service <upn>... --event <name>...",
 		Short: "Subscribe a URL to events",
 		Long: `Registers a webhook and prints its id (from the Location of the API's answer). --url must
-be an absolute http(s) URL that Nimbus can reach; --service (your services' UPNs, see
+be an absolute https URL that Nimbus can reach (the events carry customer data; plain http
+is accepted only to loopback, for a local receiver); --service (your services' UPNs, see
 'nimbusctl task services' or 'nimbusctl schedule services') and --event (see 'nimbusctl task
 events' or 'nimbusctl schedule events') are required and may be repeated or comma-separated.
 Task triggers can be narrowed with --modality and --direction ('nimbusctl task modalities',
@@ -136,7 +137,7 @@ Task triggers can be narrowed with --modality and --direction ('nimbusctl task m
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&rawURL, "url", "", "absolute http(s) `URL` the events are POSTed to (required)")
+	fl.StringVar(&rawURL, "url", "", "absolute https `URL` the events are POSTed to (required)")
 	fl.StringSliceVar(&services, "service", nil, "`UPN` of a service whose events to receive (required, repeatable)")
 	fl.StringSliceVar(&events, "event", nil, "`event` to receive, by name or value (required, repeatable)")
 	fl.StringSliceVar(&modalities, "modality", nil, "only tasks of this initial `modality`, by name or value (tasks only, repeatable)")
@@ -207,14 +208,13 @@ func create(ctx context.Context, f *cmdutil.Factory, c *nimbus.Client, kind stri
 	return trig, nil
 }
 
-// checkURL requires an absolute http(s) URL with a host.
+// checkURL applies the rule for event URLs before any call (httpx.CheckWebhookURL).
 func checkURL(s string) error {
 	if strings.TrimSpace(s) == "" {
-		return cmdutil.FlagErrorf("--url is required: the absolute http(s) URL the events are POSTed to")
+		return cmdutil.FlagErrorf("--url is required: the absolute https URL the events are POSTed to")
 	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return cmdutil.FlagErrorf("--url must be an absolute http(s) URL such as https://hooks.example.com/nimbus, got %q", s)
+	if err := httpx.CheckWebhookURL(s); err != nil {
+		return cmdutil.FlagErrorf("--url: %v", err)
 	}
 	return nil
 }

@@ -54,10 +54,10 @@ func TestCreateFailures(t *testing.T) {
 		args []string
 		err  string
 	}{
-		{append([]string{"trigger", "create", "tasks", "--url", "/hook"}, ok...), "--url must be an absolute http(s) URL such as https://hooks.example.com/nimbus, got \"/hook\""},
-		{append([]string{"trigger", "create", "tasks", "--url", "hooks.example.com/x"}, ok...), "--url must be an absolute http(s) URL such as https://hooks.example.com/nimbus, got \"hooks.example.com/x\""},
-		{append([]string{"trigger", "create", "tasks", "--url", "ftp://hooks.example.com/x"}, ok...), "--url must be an absolute http(s) URL such as https://hooks.example.com/nimbus, got \"ftp://hooks.example.com/x\""},
-		{append([]string{"trigger", "create", "tasks"}, ok...), "--url is required: the absolute http(s) URL the events are POSTed to"},
+		{append([]string{"trigger", "create", "tasks", "--url", "/hook"}, ok...), "--url: \"/hook\" is not an absolute URL: give one such as https://hooks.example.com/events"},
+		{append([]string{"trigger", "create", "tasks", "--url", "hooks.example.com/x"}, ok...), "--url: \"hooks.example.com/x\" is not an absolute URL: give one such as https://hooks.example.com/events"},
+		{append([]string{"trigger", "create", "tasks", "--url", "ftp://hooks.example.com/x"}, ok...), "--url: \"ftp://hooks.example.com/x\" is not an https:// URL"},
+		{append([]string{"trigger", "create", "tasks"}, ok...), "--url is required: the absolute https URL the events are POSTed to"},
 		{[]string{"trigger", "create", "tasks", "--url", "https://h.example", "--event", "Created"}, "--service is required: the UPN of at least one of your services"},
 		{[]string{"trigger", "create", "tasks", "--url", "https://h.example", "--service", "s@x"}, "--event is required: at least one event (see 'nimbusctl task events')"},
 		{[]string{"trigger", "create", "scheduler-entries", "--url", "https://h.example", "--service", "s@x"}, "--event is required: at least one event (see 'nimbusctl schedule events')"},

@@ -76,6 +76,8 @@ type Server struct {
 	hooks  *http.Client   // delivers webhooks (loopback only)
 	closed chan struct{}
 	once   sync.Once
+
+	received receivedLog // received.go
 }
 
 // Listen checks cfg, generates the certificates and listens. Nothing is served until Serve,
@@ -125,7 +127,7 @@ func Listen(cfg Config) (*Server, error) {
 	}
 	s.hooks = newWebhookClient(s.ca)
 	s.srv = &http.Server{
-		Handler:           s.mux,
+		Handler:           s.received.record(s.mux),
 		ReadHeaderTimeout: 10 * time.Second,
 		// Handshake failures from clients that do not trust the CA are noise, not errors.
 		ErrorLog: log.New(io.Discard, "", 0),

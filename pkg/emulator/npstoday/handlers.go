@@ -24,7 +24,9 @@ var (
 	npsRespondentFields = []string{"emailAddress", "firstName", "lastName", "phoneNumber", "title", "department", "externalId",
 		"address1", "address2", "city", "country", "zipCode", "active", "sendEmailAt", "company"}
 	npsEmployeeFields = []string{"email", "firstName", "lastName", "title", "department", "team", "division", "phoneNumber", "active", "externalId"}
-	npsCompanyFields  = []string{"name", "emailAddress", "industry", "address1", "address2", "city", "country", "zipCode", "accountNo", "segment", "phoneNumber"}
+	// AddEmployee's schema has no externalId (only the survey's nested employee does).
+	npsAddEmployeeFields = npsEmployeeFields[:len(npsEmployeeFields)-1]
+	npsCompanyFields     = []string{"name", "emailAddress", "industry", "address1", "address2", "city", "country", "zipCode", "accountNo", "segment", "phoneNumber"}
 )
 
 func readBody(r *http.Request) ([]byte, *core.HTTPError) {
@@ -301,10 +303,10 @@ func (s *Service) addEmployee(c *npsCall) (core.Reply, *core.HTTPError) {
 	if herr != nil {
 		return core.Reply{}, herr
 	}
-	if herr := onlyFields(body, "", npsEmployeeFields); herr != nil {
+	if herr := onlyFields(body, "", npsAddEmployeeFields); herr != nil {
 		return core.Reply{}, herr
 	}
-	for _, k := range npsEmployeeFields {
+	for _, k := range npsAddEmployeeFields {
 		if k == "active" {
 			if v, ok := body[k]; ok && v != nil {
 				if _, isBool := v.(bool); !isBool {

@@ -21,6 +21,14 @@ package odata
 //   - Secondary codes by i%5 (none when p = 7): 0 Upsell · 1 Complaint · 2 Call back ·
 //     3 none · 4 Upsell, Newsletter.
 //   - Tags by i%7: 0 Billing · 3 Billing, Urgent · otherwise none.
+//   - Organization Unit by service: support@ → Support, sales@ and vip@ → Sales; both
+//     units' parent is the tenant's root unit, Contoso (OrganizationUnits).
+//   - User legs (the UserSessions set of ShapeTwoSessions, see shapes.go): a session with a
+//     user has one leg by that user, starting when the queue ends, with the session's codes;
+//     when i%6 == 1 another, earlier leg follows it in the feed: the next user of Users, who
+//     declined (no codes). So the session's user is its latest leg's, not the last listed.
+//   - ShapeFactDim names Complaint and Newsletter "Info, Pricing" (a code with a comma, in
+//     a feed of ";"-joined codes): Session reports the names the feed sends.
 //
 // Over the default 360 sessions (120 per service) a code counts in this many sessions:
 // Resolved 135, Upsell 126, Sale 120, Call back 99 (45 primary, 63 secondary), Complaint 63,
@@ -52,9 +60,26 @@ const (
 	DefaultPageSize   = 1000
 	DefaultSessionSet = "ServiceSessions"
 	Namespace         = "Nimbus.Reporting"
-	// OrganizationUnitID is the one Organization Unit of the seeded tenant.
+	// OrganizationUnitID is the root Organization Unit of the seeded tenant.
 	OrganizationUnitID = "0a1b2c3d-0000-4000-8000-00000000c0de"
+	// CodeInfoPricing is the name ShapeFactDim gives Complaint and Newsletter.
+	CodeInfoPricing = "Info, Pricing"
 )
+
+// OrgUnit is a row of the Organization Units dimension.
+type OrgUnit struct {
+	ID, Name, ParentID string
+}
+
+// OrganizationUnits are the tenant's root and its two units.
+var OrganizationUnits = []OrgUnit{
+	{OrganizationUnitID, core.TenantName, ""},
+	{"0a1b2c3d-0000-4000-8000-00000000c0d1", "Support", OrganizationUnitID},
+	{"0a1b2c3d-0000-4000-8000-00000000c0d2", "Sales", OrganizationUnitID},
+}
+
+// serviceUnit is the index in OrganizationUnits of each service's unit (rule's i%3).
+var serviceUnit = [3]int{1, 2, 2}
 
 // Member is a row of the Services or Users dimension.
 type Member struct {
@@ -96,25 +121,28 @@ var (
 
 // Session is one generated service session, as the rule makes it.
 type Session struct {
-	Index            int
-	ID               string
-	StartedAt        time.Time
-	ServiceID        string
-	ServiceUPN       string
-	UserID           string // "" when the caller hung up
-	UserUPN          string
-	OutcomeID        int
-	CallerID         int
-	QueueSeconds     int
-	ConnectedSeconds int
-	PrimaryCodes     []string
-	SecondaryCodes   []string
-	Tags             []string
+	Index              int
+	ID                 string
+	StartedAt          time.Time
+	ServiceID          string
+	ServiceUPN         string
+	UserID             string // "" when the caller hung up
+	UserUPN            string
+	OrganizationUnitID string
+	OutcomeID          int
+	CallerID           int
+	QueueSeconds       int
+	ConnectedSeconds   int
+	PrimaryCodes       []string
+	SecondaryCodes     []string
+	Tags               []string
 }
 
-// sessionRow is the allocation-free form the server writes from.
+// sessionRow is the allocation-free form the server writes from: a session, or a user leg
+// of session i (leg >= 0, its index in the UserSessions set).
 type sessionRow struct {
 	i         int
+	leg       int
 	started   time.Time
 	service   int
 	user      int // -1: none
@@ -135,14 +163,30 @@ type odataData struct {
 	to      time.Time
 	step    time.Duration
 	callers int
+	// The code tables of the rule, with the shape's names.
+	primary   [3][8][]string
+	secondary [5][]string
 }
 
 func newODataData(seed int64, now time.Time, o Options) *odataData {
 	to := now.UTC().Truncate(24 * time.Hour)
 	from := to.AddDate(0, 0, -o.Days)
-	d := &odataData{seed: uint64(seed), n: o.Sessions, from: from, to: to, callers: 50}
+	d := &odataData{seed: uint64(seed), n: o.Sessions, from: from, to: to, callers: 50, primary: odataPrimary, secondary: odataSecondary}
 	if o.Sessions > 0 {
 		d.step = to.Sub(from) / time.Duration(o.Sessions)
+	}
+	if o.Shape == ShapeFactDim {
+		rename := map[string]string{CodeComplaint: CodeInfoPricing, CodeNewsletter: CodeInfoPricing}
+		for k, codes := range d.secondary {
+			var out []string
+			for _, c := range codes {
+				if r, ok := rename[c]; ok {
+					c = r
+				}
+				out = append(out, c)
+			}
+			d.secondary[k] = out
+		}
 	}
 	return d
 }
@@ -151,22 +195,43 @@ func (d *odataData) row(i int) sessionRow {
 	p := i % 8
 	r := sessionRow{
 		i:       i,
+		leg:     -1,
 		started: d.from.Add(time.Duration(i) * d.step),
 		service: i % 3,
 		user:    (i / 3) % 4,
 		outcome: 1,
 		caller:  1 + i%d.callers,
 		queue:   5 + (i*37)%300,
-		primary: odataPrimary[i%3][p],
+		primary: d.primary[i%3][p],
 		tags:    odataTags[i%7],
 	}
 	if p == 7 {
 		r.user, r.outcome = -1, 2
 	} else {
 		r.connected = 60 + (i*53)%900
-		r.secondary = odataSecondary[i%5]
+		r.secondary = d.secondary[i%5]
 	}
 	return r
+}
+
+// legs is the number of rows of the UserSessions set: two slots per session, some empty.
+func (d *odataData) legs() int { return 2 * d.n }
+
+// leg is row k of the UserSessions set: slot k%2 of session k/2 (0: the leg of the
+// session's user; 1: an earlier, declined leg when i%6 == 1). ok is false for an empty slot.
+func (d *odataData) leg(k int) (r sessionRow, ok bool) {
+	r = d.row(k / 2)
+	if r.user < 0 || k%2 == 1 && r.i%6 != 1 {
+		return r, false
+	}
+	r.leg = k
+	r.started = r.started.Add(time.Duration(r.queue) * time.Second)
+	if k%2 == 1 {
+		r.user = (r.user + 1) % len(Users)
+		r.started = r.started.Add(-time.Second)
+		r.primary, r.secondary = nil, nil
+	}
+	return r, true
 }
 
 // index of the first session starting at or after t (n when none).
@@ -193,6 +258,7 @@ func (s *Service) Session(i int) Session {
 	if r.user >= 0 {
 		out.UserID, out.UserUPN = Users[r.user].ID, Users[r.user].UPN
 	}
+	out.OrganizationUnitID = OrganizationUnits[serviceUnit[r.service]].ID
 	return out
 }
 

@@ -5,16 +5,18 @@
 // columns, and the sign-in app. Everything else here is the emulator's choice, made so that a
 // client which discovers the shape (as it must) works, and one which hard-codes it does not:
 //
-//   - The service document (GET /odata/) and $metadata (CSDL 4.0 XML) list the entity sets:
-//     the service sessions (named by Options.SessionSet, default ServiceSessions),
-//     Services, Users, Callers, Outcomes, OrganizationUnits.
+//   - The service document (GET /odata/) and $metadata (CSDL 4.0 XML) list the entity sets,
+//     laid out by Options.Shape (shapes.go): by default the service sessions (named by
+//     Options.SessionSet, default ServiceSessions), Services, Users, Callers, Outcomes,
+//     OrganizationUnits.
 //   - The codes' type follows Options.CodesEncoding: Collection(Edm.String) sent as JSON
 //     lists, or Edm.String sent as one delimited string ("Sale;Resolved"; "" for none).
-//     Tags use the same encoding.
+//     Tags use the same encoding. ShapeNavigation makes the codes navigation properties.
 //   - Paging is server-driven: at most PageSize entities per answer, then @odata.nextLink
 //     (absolute, after the value array) with a $skiptoken. $top caps the total across pages.
-//   - Query options: $filter (sessions only; see filter.go), $select, $top,
-//     $skiptoken. Any other $-option is a 400, as is an unknown property in $select.
+//   - Query options: $filter (session and user-leg sets only; see filter.go), $select,
+//     $expand (navigation properties only), $top, $skiptoken. Any other $-option is a 400,
+//     as is an unknown property in $select or $expand, or a navigation property in $select.
 //   - Sessions are returned in StartedAt order.
 //   - Sign-in: a bearer token for the "Nimbus Odata Login" app (Audience), else 401.
 //     Only users with a reporting role read the feed (core.DefaultUser is a tenant admin);
@@ -30,6 +32,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/nimbusctl/nimbusctl/pkg/emulator/core"
 )
@@ -62,8 +65,11 @@ type Options struct {
 	// delimited codes (default ";").
 	CodesEncoding string
 	Delimiter     string
-	// SessionSet names the session entity set (default ServiceSessions).
+	// SessionSet names the session entity set (default: the shape's, ServiceSessions).
 	SessionSet string
+	// Shape lays out the entity sets (shapes.go): ShapeStandard (default), ShapeFactDim,
+	// ShapeNavigation, ShapeTwoSessions or ShapeNoUserLink.
+	Shape string
 }
 
 // Reporters are the users with a reporting role.
@@ -83,13 +89,14 @@ type odataSet struct {
 	name, typeName string
 	key            string
 	props          []odataProp
-	sessions       bool
+	kind           int     // kindDimension, kindSessions or kindLegs
 	rows           [][]any // dimensions: values in props order
 }
 
 type odataProp struct {
 	name, typ string
 	nullable  bool
+	nav       bool // a navigation property: sent only when $expand names it
 }
 
 // URL is the feed's base URL (the equivalent of https://api.ch-01.luware.cloud/v1/odata).
@@ -106,14 +113,20 @@ func New(srv *core.Server, o Options) (*Service, error) {
 	if o.PageSize == 0 {
 		o.PageSize = DefaultPageSize
 	}
+	if o.Shape == "" {
+		o.Shape = ShapeStandard
+	}
 	if o.CodesEncoding == "" {
 		o.CodesEncoding = CodesList
+		if o.Shape == ShapeFactDim {
+			o.CodesEncoding = CodesDelimited
+		}
 	}
 	if o.Delimiter == "" {
 		o.Delimiter = ";"
 	}
 	if o.SessionSet == "" {
-		o.SessionSet = DefaultSessionSet
+		o.SessionSet = sessionSetName(o.Shape)
 	}
 	switch {
 	case o.Sessions < 0 || o.Days < 0 || o.PageSize < 0:
@@ -122,63 +135,21 @@ func New(srv *core.Server, o Options) (*Service, error) {
 		return nil, fmt.Errorf("emulator: unknown OData codes encoding %q", o.CodesEncoding)
 	case !isIdent(o.SessionSet):
 		return nil, fmt.Errorf("emulator: invalid OData session set name %q", o.SessionSet)
+	case !validShape(o.Shape):
+		return nil, fmt.Errorf("emulator: unknown OData shape %q (known: %s)", o.Shape, strings.Join(Shapes, ", "))
 	}
 	s := &Service{srv: srv, o: o, data: newODataData(srv.Seed(), srv.Now(), o), sets: map[string]*odataSet{}}
-
-	codes := "Collection(Edm.String)"
-	if o.CodesEncoding == CodesDelimited {
-		codes = "Edm.String"
-	}
-	s.add(&odataSet{name: o.SessionSet, typeName: "ServiceSession", key: "Id", sessions: true, props: []odataProp{
-		{"Id", "Edm.Guid", false},
-		{"UnifiedConversationId", "Edm.Guid", false},
-		{"ServiceId", "Edm.Guid", false},
-		{"OrganizationUnitId", "Edm.Guid", false},
-		{"OutcomeId", "Edm.Int32", false},
-		{"StartedAt", "Edm.DateTimeOffset", false},
-		{"TotalQueueTime", "Edm.Duration", false},
-		{"TotalConnectedTime", "Edm.Duration", false},
-		{"IsUnderSla", "Edm.Boolean", false},
-		{"CallerId", "Edm.Int32", false},
-		{"UserId", "Edm.Guid", true},
-		{"PrimaryCodes", codes, codes == "Edm.String"},
-		{"SecondaryCodes", codes, codes == "Edm.String"},
-		{"Tags", codes, codes == "Edm.String"},
-	}})
-	services := &odataSet{name: "Services", typeName: "Service", key: "Id", props: []odataProp{
-		{"Id", "Edm.Guid", false}, {"Name", "Edm.String", false}, {"Upn", "Edm.String", true},
-		{"OrganizationUnitId", "Edm.Guid", false}, {"ServiceOrganizationUnitId", "Edm.Guid", false},
-	}}
-	for _, m := range Services {
-		services.rows = append(services.rows, []any{m.ID, m.Name, m.UPN, OrganizationUnitID, OrganizationUnitID})
-	}
-	s.add(services)
-	users := &odataSet{name: "Users", typeName: "User", key: "Id", props: []odataProp{
-		{"Id", "Edm.Guid", false}, {"O365Id", "Edm.Guid", true}, {"Upn", "Edm.String", false},
-		{"UserName", "Edm.String", true}, {"OrganizationUnitId", "Edm.Guid", false},
-	}}
-	for i, m := range Users {
-		users.rows = append(users.rows, []any{m.ID, s.data.guid(i, 7), m.UPN, m.Name, OrganizationUnitID})
-	}
-	s.add(users)
-	callers := &odataSet{name: "Callers", typeName: "Caller", key: "Id", props: []odataProp{
-		{"Id", "Edm.Int32", false}, {"TelNumber", "Edm.String", true}, {"TenantId", "Edm.Guid", false},
-	}}
-	for n := 1; n <= s.data.callers; n++ {
-		callers.rows = append(callers.rows, []any{n, callerNumber(n), core.TenantID})
-	}
-	s.add(callers)
-	outcomes := &odataSet{name: "Outcomes", typeName: "Outcome", key: "Id", props: []odataProp{
-		{"Id", "Edm.Int32", false}, {"Name", "Edm.String", false},
-	}}
-	for _, oc := range Outcomes {
-		outcomes.rows = append(outcomes.rows, []any{oc.ID, oc.Name})
-	}
-	s.add(outcomes)
-	s.add(&odataSet{name: "OrganizationUnits", typeName: "OrganizationUnit", key: "Id", props: []odataProp{
-		{"Id", "Edm.Guid", false}, {"Name", "Edm.String", false}, {"ParentId", "Edm.Guid", true},
-	}, rows: [][]any{{OrganizationUnitID, core.TenantName, nil}}})
+	s.buildSets()
 	return s, nil
+}
+
+func validShape(shape string) bool {
+	for _, s := range Shapes {
+		if s == shape {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Service) add(set *odataSet) {
@@ -267,6 +238,10 @@ func (s *Service) metadata(w http.ResponseWriter) {
 	for _, set := range s.list {
 		fmt.Fprintf(&b, "      <EntityType Name=%q>\n        <Key><PropertyRef Name=%q/></Key>\n", set.typeName, set.key)
 		for _, p := range set.props {
+			if p.nav {
+				fmt.Fprintf(&b, "        <NavigationProperty Name=%q Type=%q/>\n", p.name, p.typ)
+				continue
+			}
 			fmt.Fprintf(&b, "        <Property Name=%q Type=%q Nullable=%q/>\n", p.name, p.typ, strconv.FormatBool(p.nullable))
 		}
 		b.WriteString("      </EntityType>\n")
@@ -286,31 +261,25 @@ func (s *Service) query(w http.ResponseWriter, r *http.Request, set *odataSet) *
 	q := r.URL.Query()
 	for k := range q {
 		switch k {
-		case "$filter", "$select", "$top", "$skiptoken":
+		case "$filter", "$select", "$expand", "$top", "$skiptoken":
 		default:
 			if strings.HasPrefix(k, "$") {
 				return core.Errorf(http.StatusBadRequest, "The query option '%s' is not supported.", k)
 			}
 		}
 	}
-	// $select: a mask over the set's properties.
+	// $select and $expand: a mask over the set's properties (navigation ones by $expand only).
 	sel := make([]bool, len(set.props))
 	if v := q.Get("$select"); v == "" || v == "*" {
-		for i := range sel {
-			sel[i] = true
+		for i, p := range set.props {
+			sel[i] = !p.nav
 		}
-	} else {
-		for _, name := range strings.Split(v, ",") {
-			name = strings.TrimSpace(name)
-			found := false
-			for i, p := range set.props {
-				if p.name == name {
-					sel[i], found = true, true
-				}
-			}
-			if !found {
-				return core.Errorf(http.StatusBadRequest, "Could not find a property named '%s' on type '%s.%s'.", name, Namespace, set.typeName)
-			}
+	} else if herr := set.mark(sel, v, false); herr != nil {
+		return herr
+	}
+	if v := q.Get("$expand"); v != "" {
+		if herr := set.mark(sel, v, true); herr != nil {
+			return herr
 		}
 	}
 	top := -1
@@ -331,7 +300,7 @@ func (s *Service) query(w http.ResponseWriter, r *http.Request, set *odataSet) *
 	}
 	var filter filterNode
 	if v := q.Get("$filter"); v != "" {
-		if !set.sessions {
+		if set.kind == kindDimension {
 			return core.Errorf(http.StatusBadRequest, "The emulator supports $filter on %s only.", s.o.SessionSet)
 		}
 		f, err := parseFilter(v)
@@ -341,10 +310,14 @@ func (s *Service) query(w http.ResponseWriter, r *http.Request, set *odataSet) *
 		filter = f
 	}
 
-	total := len(set.rows)
-	lo, hi := 0, total
-	if set.sessions {
+	lo, hi := 0, len(set.rows)
+	switch set.kind {
+	case kindSessions:
 		lo, hi = startedBounds(filter, s.data)
+	case kindLegs:
+		// A leg starts after its session, within its queue time (at most 305s).
+		lo, hi = startedBounds(filter, s.data)
+		lo, hi = 2*max(lo-1-int(6*time.Minute/max(s.data.step, time.Second)), 0), min(2*hi+2, s.data.legs())
 	}
 	lo = max(lo, skip)
 
@@ -361,9 +334,12 @@ func (s *Service) query(w http.ResponseWriter, r *http.Request, set *odataSet) *
 		if written == s.o.PageSize || top >= 0 && written == top {
 			break
 		}
-		if set.sessions {
-			row := s.data.row(i)
-			if filter != nil && !filter.eval(s.data, &row) {
+		if set.kind != kindDimension {
+			row, ok := s.data.row(i), true
+			if set.kind == kindLegs {
+				row, ok = s.data.leg(i)
+			}
+			if !ok || filter != nil && !filter.eval(s.data, &row) {
 				continue
 			}
 			if written > 0 {
@@ -420,13 +396,19 @@ func (s *Service) appendSession(b []byte, set *odataSet, sel []bool, r *sessionR
 		b = append(b, `":`...)
 		switch p.name {
 		case "Id":
+			if r.leg >= 0 {
+				b = quotedGUID(b, s.data.seed, r.leg, 3)
+			} else {
+				b = quotedGUID(b, s.data.seed, r.i, 1)
+			}
+		case "ServiceSessionId":
 			b = quotedGUID(b, s.data.seed, r.i, 1)
 		case "UnifiedConversationId":
 			b = quotedGUID(b, s.data.seed, r.i, 2)
 		case "ServiceId":
 			b = strconv.AppendQuote(b, Services[r.service].ID)
 		case "OrganizationUnitId":
-			b = strconv.AppendQuote(b, OrganizationUnitID)
+			b = strconv.AppendQuote(b, OrganizationUnits[serviceUnit[r.service]].ID)
 		case "OutcomeId":
 			b = strconv.AppendInt(b, int64(r.outcome), 10)
 		case "StartedAt":
@@ -452,11 +434,11 @@ func (s *Service) appendSession(b []byte, set *odataSet, sel []bool, r *sessionR
 				b = strconv.AppendQuote(b, Users[r.user].ID)
 			}
 		case "PrimaryCodes":
-			b = s.appendCodes(b, r.primary)
+			b = s.appendCodes(b, p, r.primary)
 		case "SecondaryCodes":
-			b = s.appendCodes(b, r.secondary)
+			b = s.appendCodes(b, p, r.secondary)
 		case "Tags":
-			b = s.appendCodes(b, r.tags)
+			b = s.appendCodes(b, p, r.tags)
 		}
 	}
 	return append(b, '}')
@@ -468,8 +450,24 @@ func quotedGUID(b []byte, seed uint64, i int, salt uint64) []byte {
 	return append(b, '"')
 }
 
-func (s *Service) appendCodes(b []byte, codes []string) []byte {
-	if s.o.CodesEncoding == CodesDelimited {
+// appendCodes writes codes as p says: expanded code entities, one delimited string, or a
+// list of strings.
+func (s *Service) appendCodes(b []byte, p odataProp, codes []string) []byte {
+	switch {
+	case p.nav:
+		b = append(b, '[')
+		for i, c := range codes {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"Id":`...)
+			b = strconv.AppendInt(b, int64(codeID(c)), 10)
+			b = append(b, `,"Name":`...)
+			b = strconv.AppendQuote(b, c)
+			b = append(b, '}')
+		}
+		return append(b, ']')
+	case p.typ == "Edm.String":
 		return strconv.AppendQuote(b, strings.Join(codes, s.o.Delimiter))
 	}
 	b = append(b, '[')
@@ -480,6 +478,30 @@ func (s *Service) appendCodes(b []byte, codes []string) []byte {
 		b = strconv.AppendQuote(b, c)
 	}
 	return append(b, ']')
+}
+
+// mark sets sel for the comma-separated properties of a $select (nav false) or an $expand
+// (nav true), which must name properties of that kind.
+func (set *odataSet) mark(sel []bool, list string, nav bool) *core.HTTPError {
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		found := false
+		for i, p := range set.props {
+			if p.name == name {
+				if p.nav != nav {
+					if nav {
+						return core.Errorf(http.StatusBadRequest, "Property '%s' on type '%s.%s' is not a navigation property; only navigation properties can be expanded.", name, Namespace, set.typeName)
+					}
+					return core.Errorf(http.StatusBadRequest, "The emulator cannot $select the navigation property '%s'; use $expand.", name)
+				}
+				sel[i], found = true, true
+			}
+		}
+		if !found {
+			return core.Errorf(http.StatusBadRequest, "Could not find a property named '%s' on type '%s.%s'.", name, Namespace, set.typeName)
+		}
+	}
+	return nil
 }
 
 func appendDimension(b []byte, set *odataSet, sel []bool, row []any) []byte {

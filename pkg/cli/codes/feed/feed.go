@@ -114,45 +114,135 @@ func zoneName(loc *time.Location) string {
 	return loc.String()
 }
 
-// Query turns the window flags and --service into a session query, with the feed's client.
+// Feed is one command's read of the reporting feed: the client and its mapping, the
+// session query the flags make, and the progress line that runs from the first request.
+type Feed struct {
+	f        *cmdutil.Factory
+	C        *odata.Client
+	Mapping  *odata.Mapping
+	Query    odata.SessionQuery
+	Loc      *time.Location
+	Progress *Progress
+	warned   map[string]bool
+}
+
+// Filters are the --service and --user flags.
+type Filters struct {
+	Service, User string
+}
+
+// AddFlags registers --service and --user.
+func (fl *Filters) AddFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&fl.Service, "service", "", "only sessions of this service: UPN, name or id")
+	cmd.Flags().StringVar(&fl.User, "user", "", "only sessions of this user: UPN, name or id")
+}
+
+// Open resolves the window (flag errors come before any request), starts the progress
+// line, reads the mapping and resolves --service and --user. The caller defers Close.
 // fields nil reads every field the feed has.
-func Query(ctx context.Context, f *cmdutil.Factory, w *Window, service string, fields []odata.Field) (*odata.Client, odata.SessionQuery, *time.Location, error) {
+func Open(ctx context.Context, f *cmdutil.Factory, w *Window, flt Filters, fields []odata.Field) (*Feed, error) {
 	from, to, loc, err := w.Resolve(f.Now())
 	if err != nil {
-		return nil, odata.SessionQuery{}, nil, err
+		return nil, err
 	}
 	c, err := f.OData()
 	if err != nil {
-		return nil, odata.SessionQuery{}, nil, err
+		return nil, err
 	}
-	q := odata.SessionQuery{From: from, To: to, Fields: fields}
-	if service != "" {
-		m, err := ResolveService(ctx, c, service)
-		if err != nil {
-			return nil, odata.SessionQuery{}, nil, err
+	fd := &Feed{f: f, C: c, Loc: loc, Query: odata.SessionQuery{From: from, To: to, Fields: fields}, warned: map[string]bool{}}
+	fd.Progress = StartProgress(f.IO, "sessions")
+	c.OnRequest = fd.Progress.Request
+	if fd.Mapping, err = c.Mapping(ctx); err != nil {
+		fd.Close()
+		return nil, err
+	}
+	if flt.Service != "" {
+		if err := Require("--service", fd.Mapping.Service.Err()); err != nil {
+			fd.Close()
+			return nil, err
 		}
-		q.ServiceIDs = []string{m.ID}
+		m, err := fd.resolve(ctx, "--service", flt.Service, &fd.Mapping.Service, c.Services)
+		if err != nil {
+			fd.Close()
+			return nil, err
+		}
+		fd.Query.ServiceIDs = []string{m}
 	}
-	return c, q, loc, nil
+	if flt.User != "" {
+		if err := Require("--user", fd.Mapping.User.Err()); err != nil {
+			fd.Close()
+			return nil, err
+		}
+		m, err := fd.resolve(ctx, "--user", flt.User, &fd.Mapping.User, c.Users)
+		if err != nil {
+			fd.Close()
+			return nil, err
+		}
+		fd.Query.Users = []string{m}
+	}
+	return fd, nil
 }
 
-// ResolveService finds the service a --service value names: its UPN, its name (both
-// case-insensitive) or its id, in the feed's Services set. A feed without that set takes an
-// id only.
-func ResolveService(ctx context.Context, c *odata.Client, value string) (odata.Member, error) {
-	members, err := c.Services(ctx)
-	var none odata.ErrNoDimension
-	if errors.As(err, &none) {
-		return odata.Member{ID: value}, nil
+// Close stops the progress line.
+func (fd *Feed) Close() {
+	fd.Progress.Done()
+	fd.C.OnRequest = nil
+}
+
+// Sessions streams the query's sessions, counting them on the progress line.
+func (fd *Feed) Sessions(ctx context.Context, fn func(*odata.Session) error) error {
+	return fd.C.Sessions(ctx, fd.Query, func(s *odata.Session) error {
+		fd.Progress.Add(1)
+		return fn(s)
+	})
+}
+
+// Require refuses (exit 3) a grouping or filter the feed cannot serve: flag names it,
+// err says why (a link's Err).
+func Require(flag string, err error) error {
+	var me *odata.MappingError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &me):
+		return err
 	}
-	if err != nil {
-		return odata.Member{}, err
+	return cmdutil.InvalidInputf("%s: %v", flag, err)
+}
+
+// resolve finds the member a --service or --user value names: its UPN, its name (both
+// case-insensitive) or its id, in the link's dimension. Without a dimension only the value
+// the link holds can be used, and a name says why it cannot.
+func (fd *Feed) resolve(ctx context.Context, flag, value string, l *odata.Link, read func(context.Context) ([]odata.Member, error)) (string, error) {
+	what := strings.TrimPrefix(flag, "--")
+	if l.Dim == nil && l.DimErr() == nil { // the link holds UPNs, and no set names them
+		if !strings.Contains(value, "@") {
+			return "", cmdutil.FlagErrorf("%s %q: the feed names %ss by UPN only (it has no %ss set to look names up in): give the UPN", flag, value, what, what)
+		}
+		return value, nil
+	}
+	members, err := read(ctx)
+	var missing *odata.MissingError
+	switch {
+	case errors.As(err, &missing):
+		if _, litErr := odata.Literal(fd.linkType(l), value); litErr != nil {
+			return "", cmdutil.FlagErrorf("%s %q: %v, so %s names cannot be looked up: give the %s's id", flag, value, err, what, what)
+		}
+		return value, nil
+	case err != nil:
+		return "", err
 	}
 	var byName []odata.Member
 	var labels []string
+	key := func(m odata.Member) string { // what the link holds
+		if l.HoldsUPNs() {
+			return m.UPN
+		}
+		return m.ID
+	}
 	for _, m := range members {
 		if strings.EqualFold(m.ID, value) || m.UPN != "" && strings.EqualFold(m.UPN, value) {
-			return m, nil
+			return key(m), nil
 		}
 		if strings.EqualFold(m.Name, value) {
 			byName = append(byName, m)
@@ -161,57 +251,80 @@ func ResolveService(ctx context.Context, c *odata.Client, value string) (odata.M
 	}
 	switch len(byName) {
 	case 1:
-		return byName[0], nil
+		return key(byName[0]), nil
 	case 0:
-		return odata.Member{}, cmdutil.FlagErrorf("--service %q matches no service of the reporting feed (known: %s)", value, strings.Join(labels, ", "))
+		return "", cmdutil.FlagErrorf("%s %q matches no %s of the reporting feed (known: %s)", flag, value, what, strings.Join(labels, ", "))
 	}
 	var ids []string
 	for _, m := range byName {
 		ids = append(ids, m.ID)
 	}
-	return odata.Member{}, cmdutil.FlagErrorf("--service %q names %d services (%s): give the UPN or the id", value, len(byName), strings.Join(ids, ", "))
+	return "", cmdutil.FlagErrorf("%s %q names %d %ss (%s): give the UPN or the id", flag, value, len(byName), what, strings.Join(ids, ", "))
 }
 
-// Labels reads a dimension (services or users) for display. A feed without it, or one the
-// user may not read (403), leaves ids as they are; anything else is an error.
-func Labels(ctx context.Context, f *cmdutil.Factory, c *odata.Client, users bool) ([]odata.Member, error) {
-	if _, err := c.Schema(ctx); err != nil {
-		return nil, err // the feed itself failed: no use going on
+// linkType is the Edm type of the link's values ("" when unknown).
+func (fd *Feed) linkType(l *odata.Link) string {
+	if l == &fd.Mapping.Service {
+		return fd.Mapping.Property(odata.FieldServiceID).Type
 	}
-	read, what := c.Services, "services"
-	if users {
-		read, what = c.Users, "users"
+	return fd.Mapping.Property(odata.FieldUser).Type
+}
+
+// Labels reads the dimension of a link (services, users, organization units) for
+// display. A feed without it, or one the user may not read (403, 404), leaves ids as they
+// are and says so once on stderr; an ambiguous choice is an error.
+func (fd *Feed) Labels(ctx context.Context, what string) (odata.Labeler, error) {
+	read, link := fd.C.Services, &fd.Mapping.Service
+	switch what {
+	case "users":
+		read, link = fd.C.Users, &fd.Mapping.User
+	case "organization units":
+		read, link = fd.C.OrganizationUnits, &fd.Mapping.OU
+	}
+	if link.Err() != nil || link.Dim == nil && link.DimErr() == nil {
+		return odata.NewLabeler(nil), nil // no link, or it holds labels already
 	}
 	members, err := read(ctx)
-	var none odata.ErrNoDimension
+	var missing *odata.MissingError
 	switch {
-	case errors.As(err, &none):
-		return nil, nil
+	case errors.As(err, &missing):
+		fd.warnOnce(what, "%v: showing %s ids", err, strings.TrimSuffix(what, "s"))
+		return odata.NewLabeler(nil), nil
 	case httpx.StatusOf(err) == http.StatusForbidden || httpx.StatusOf(err) == http.StatusNotFound:
-		f.IO.Warnf("cannot read the feed's %s (%v): showing ids", what, err)
-		return nil, nil
+		fd.warnOnce(what, "cannot read the feed's %s (%v): showing ids", what, err)
+		return odata.NewLabeler(nil), nil
+	case err != nil:
+		return nil, err
 	}
-	return members, err
+	return odata.NewLabeler(members), nil
 }
 
-// Label maps an id to a member's label (the id itself when unknown).
-func Label(members []odata.Member) func(id string) string {
-	m := make(map[string]string, len(members))
-	for _, x := range members {
-		m[strings.ToLower(x.ID)] = x.Label()
+func (fd *Feed) warnOnce(key, format string, a ...any) {
+	if fd.warned[key] {
+		return
 	}
-	return func(id string) string {
-		if l, ok := m[strings.ToLower(id)]; ok {
-			return l
-		}
-		return id
-	}
+	fd.warned[key] = true
+	fd.Progress.Clear()
+	fd.f.IO.Warnf(format, a...)
 }
 
-// Progress counts sessions on stderr while a pull runs: a redrawn line on a terminal (after
-// half a second, so short pulls stay quiet), a plain line every 5 seconds otherwise.
+// Progress shows on stderr what a pull is doing, from its first request on: which request
+// it waits for ($metadata can take long), then how many sessions it has read. On a terminal
+// a redrawn line (after half a second, so short pulls stay quiet), otherwise a plain line
+// every 5 seconds.
 type Progress struct {
-	n    atomic.Int64
+	ios   *output.IOStreams
+	what  string
+	tty   bool
+	clock func() time.Time
+	start time.Time
+	n     atomic.Int64
+
+	mu      sync.Mutex
+	op      string
+	opStart time.Time
+	drawn   bool
+
 	stop chan struct{}
 	wg   sync.WaitGroup
 	once sync.Once
@@ -220,47 +333,85 @@ type Progress struct {
 // Spinner frames start every progress frame on a terminal (tests strip them).
 const Spinner = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
-// StartProgress begins reporting "reading <what>".
+// StartProgress begins reporting; what names the things counted ("sessions").
 func StartProgress(ios *output.IOStreams, what string) *Progress {
-	p := &Progress{stop: make(chan struct{})}
-	tty := ios.IsStderrTTY()
+	p := newProgress(ios, what, time.Now)
 	delay, every := 5*time.Second, 5*time.Second
-	if tty {
+	if p.tty {
 		delay, every = 500*time.Millisecond, 120*time.Millisecond
 	}
-	start := time.Now()
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
 		timer := time.NewTimer(delay)
 		defer timer.Stop()
-		frames := []rune(Spinner)
-		drawn := false
 		for frame := 0; ; frame++ {
 			select {
 			case <-p.stop:
-				if drawn {
-					fmt.Fprint(ios.ErrOut, "\r\x1b[K")
-				}
+				p.Clear()
 				return
 			case <-timer.C:
 			}
-			n := p.n.Load()
-			rate := float64(n) / time.Since(start).Seconds()
-			if tty {
-				fmt.Fprintf(ios.ErrOut, "\r\x1b[K%c reading %s: %d (%.0f/s)", frames[frame%len(frames)], what, n, rate)
-				drawn = true
-			} else {
-				fmt.Fprintf(ios.ErrOut, "reading %s: %d so far (%.0f/s)\n", what, n, rate)
-			}
+			p.draw(frame)
 			timer.Reset(every)
 		}
 	}()
 	return p
 }
 
+func newProgress(ios *output.IOStreams, what string, clock func() time.Time) *Progress {
+	return &Progress{ios: ios, what: what, tty: ios.IsStderrTTY(), clock: clock, start: clock(), stop: make(chan struct{})}
+}
+
+// Request notes the request being sent (odata.Client.OnRequest).
+func (p *Progress) Request(op string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.op, p.opStart = op, p.clock()
+}
+
 // Add counts n more.
 func (p *Progress) Add(n int) { p.n.Add(int64(n)) }
+
+// line is the progress text: the request waited for until the first thing is counted.
+func (p *Progress) line() string {
+	p.mu.Lock()
+	op, opStart := p.op, p.opStart
+	p.mu.Unlock()
+	now := p.clock()
+	n := p.n.Load()
+	if n == 0 && op != "" {
+		return fmt.Sprintf("waiting for %s (%s)", op, now.Sub(opStart).Truncate(time.Second))
+	}
+	rate := float64(n) / max(now.Sub(p.start).Seconds(), 1e-3)
+	if p.tty {
+		return fmt.Sprintf("reading %s: %d (%.0f/s)", p.what, n, rate)
+	}
+	return fmt.Sprintf("reading %s: %d so far (%.0f/s)", p.what, n, rate)
+}
+
+func (p *Progress) draw(frame int) {
+	text := p.line()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.tty {
+		frames := []rune(Spinner)
+		fmt.Fprintf(p.ios.ErrOut, "\r\x1b[K%c %s", frames[frame%len(frames)], text)
+		p.drawn = true
+	} else {
+		fmt.Fprintln(p.ios.ErrOut, text)
+	}
+}
+
+// Clear erases the line on a terminal, before something else is written to stderr.
+func (p *Progress) Clear() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.drawn {
+		fmt.Fprint(p.ios.ErrOut, "\r\x1b[K")
+		p.drawn = false
+	}
+}
 
 // Done stops the reporting and clears the line.
 func (p *Progress) Done() {

@@ -3,6 +3,8 @@ package feed
 import (
 	"testing"
 	"time"
+
+	"github.com/nimbusctl/nimbusctl/pkg/output"
 )
 
 func TestWindowResolve(t *testing.T) {
@@ -31,6 +33,36 @@ func TestWindowResolve(t *testing.T) {
 		}
 		if err != nil || from.UTC().Format(time.RFC3339) != c.from || to.UTC().Format(time.RFC3339) != c.to {
 			t.Errorf("%+v: %s .. %s, %v", c, from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), err)
+		}
+	}
+}
+
+// A slow feed shows what it waits for from the first request ($metadata) on, then counts.
+func TestProgressShowsTheRequestWaitedForThenTheCount(t *testing.T) {
+	t.Parallel()
+	for _, tty := range []bool{false, true} {
+		ios, _, _, errOut := output.Test()
+		ios.SetStderrTTY(tty)
+		now := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+		p := newProgress(ios, "sessions", func() time.Time { return now })
+		p.Request("OData $metadata")
+		now = now.Add(20*time.Second + 300*time.Millisecond)
+		p.draw(0)
+		p.Request("OData ServiceSessions")
+		now = now.Add(10 * time.Second)
+		p.Add(400)
+		p.draw(1)
+		p.Request("OData ServiceSessions (page 2)")
+		p.Add(5)
+		p.draw(2)
+		p.Clear()
+		p.Done()
+		want := "waiting for OData $metadata (20s)\nreading sessions: 400 so far (13/s)\nreading sessions: 405 so far (13/s)\n"
+		if tty {
+			want = "\r\x1b[K⠋ waiting for OData $metadata (20s)\r\x1b[K⠙ reading sessions: 400 (13/s)\r\x1b[K⠹ reading sessions: 405 (13/s)\r\x1b[K"
+		}
+		if got := errOut.String(); got != want {
+			t.Errorf("tty %v:\n got %q\nwant %q", tty, got, want)
 		}
 	}
 }

@@ -1,0 +1,52 @@
+// Package secretfile is the one rule for the files that hold credentials — the token cache,
+// a client certificate with its private key, a client secret file, the nps.today key file:
+// a file that anyone but its owner may read is refused, as ssh refuses such a private key.
+//
+// Refuse, not warn: by the time a secret is readable by others it may already have been
+// read, and a warning in a cron log is read by nobody. The fix is one chmod, which the
+// message gives. (Windows has no such mode bits: the rule does not apply there.)
+package secretfile
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"runtime"
+)
+
+// InsecureError is a secret file that others may read.
+type InsecureError struct {
+	What string // "the token cache", "the client certificate (NIMBUSCTL_CLIENT_CERTIFICATE)"
+	Path string
+	Mode fs.FileMode
+}
+
+func (e *InsecureError) Error() string {
+	return fmt.Sprintf("refusing to use %s %s: others may read it (mode %04o); run: chmod 600 %s", e.What, e.Path, e.Mode.Perm(), e.Path)
+}
+
+// Hint says why, for the line after the error.
+func (e *InsecureError) Hint() string {
+	return "nimbusctl reads credentials only from files no one but their owner can read (see 'nimbusctl help environment')."
+}
+
+// Check applies the rule to an existing file; a missing file is the caller's business
+// (fs.ErrNotExist passes through).
+func Check(path, what string) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
+		return &InsecureError{What: what, Path: path, Mode: info.Mode()}
+	}
+	return nil
+}
+
+// Read checks the file, then reads it.
+func Read(path, what string) ([]byte, error) {
+	if err := Check(path, what); err != nil {
+		return nil, err
+	}
+	return os.ReadFile(path)
+}

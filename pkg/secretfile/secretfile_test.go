@@ -1,0 +1,43 @@
+package secretfile
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+)
+
+func TestOnlyTheOwnerMayRead(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no mode bits on Windows")
+	}
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		mode fs.FileMode
+		ok   bool
+	}{{0o600, true}, {0o400, true}, {0o700, true}, {0o640, false}, {0o644, false}, {0o604, false}, {0o660, false}} {
+		path := filepath.Join(dir, tc.mode.String())
+		if err := os.WriteFile(path, []byte("s3cret"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(path, tc.mode); err != nil {
+			t.Fatal(err)
+		}
+		b, err := Read(path, "the key file")
+		var insecure *InsecureError
+		switch {
+		case tc.ok && (err != nil || string(b) != "s3cret"):
+			t.Errorf("%04o: %q %v", tc.mode, b, err)
+		case !tc.ok && (!errors.As(err, &insecure) || b != nil):
+			t.Errorf("%04o: read %q, err %v", tc.mode, b, err)
+		case !tc.ok && err.Error() != "refusing to use the key file "+path+": others may read it (mode "+fmt.Sprintf("%04o", tc.mode)+"); run: chmod 600 "+path:
+			t.Errorf("%04o: message %q", tc.mode, err)
+		}
+	}
+	if _, err := Read(filepath.Join(dir, "missing"), "x"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing: %v", err)
+	}
+}

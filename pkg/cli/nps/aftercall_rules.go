@@ -434,36 +434,9 @@ func (r *AfterCall) handle(ctx context.Context, ev nimbus.TaskEventData) (Outcom
 	return out, nil
 }
 
-// sendCommand is the command that settles a held survey: `survey send` asks the agent for
-// the rating on a terminal (or takes --agent-rating), and --once makes running it twice
-// harmless.
+// sendCommand is the command that settles a held survey (sendcommand.go).
 func (r *AfterCall) sendCommand(campaign string, req npstoday.SurveyRequest, once string) string {
-	args := []string{"nimbusctl"}
-	if p := r.f.Flags.Profile; p != "" {
-		args = append(args, "--profile", p)
-	}
-	args = append(args, "nps", "survey", "send", "--campaign", campaign)
-	if n := req.Respondent.PhoneNumber; n != "" {
-		args = append(args, "--phone", n)
-	} else {
-		args = append(args, "--email", req.Respondent.EmailAddress)
-	}
-	if req.Employee != nil {
-		args = append(args, "--employee", req.Employee.Email)
-	}
-	args = append(args, "--once", once)
-	for i, a := range args {
-		args[i] = shellQuote(a)
-	}
-	return strings.Join(args, " ")
-}
-
-// shellQuote quotes a word for a POSIX shell when it needs it.
-func shellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./_-") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	return sendCommand(r.f.Flags.Profile, campaign, req, once)
 }
 
 // campaignFor finds the campaign id of the event's queue: --campaign-map first, then the

@@ -13,6 +13,7 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/shared"
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
+	"github.com/nimbusctl/nimbusctl/pkg/npstoday"
 )
 
 func newCmdRespondent(f *cmdutil.Factory) *cobra.Command {
@@ -93,9 +94,10 @@ the survey may have gone out: the row fails, and no rerun sends it again until y
 checked it in nps.today and pass --resend-unknown. Overlapping runs take turns (--wait).
 
 P-gap: rows with an employee are sent with checkPgap=true (--check-pgap=false sends at
-once). When nps.today holds a survey until the agent rates the call, the row is pending;
-give it the agent's rating (an agentRating column, 0-10) and run again. Rows with a rating
-go straight through.
+once). When nps.today holds a survey until the agent rates the call, the row is pending and
+nobody is asked: give it the agent's rating (an agentRating column, 0-10) and run again, or
+let the agent run the 'nps survey send ... --once row:KEY' command shown for it (a later run
+then knows it was sent). Rows with a rating go straight through.
 
 Exit codes: 0 done, 3 invalid rows (nothing sent), 8 some surveys wait for a p-gap rating,
 9 some rows failed, 2 cancelled, 10 nps.today unavailable.`,
@@ -158,6 +160,19 @@ Exit codes: 0 done, 3 invalid rows (nothing sent), 8 some surveys wait for a p-g
 				}
 				defer release()
 				ri.Ledger = l
+				// A held row is shown with the command that sends it; once it has, the
+				// import knows (survey send's ledger, read once).
+				ri.HeldCommand = func(campaign, identity string, req npstoday.SurveyRequest) string {
+					return sendCommand(f.Flags.Profile, campaign, req, rowOnceKey(identity))
+				}
+				if dir, err := ledgerDir(f, "send"); err == nil {
+					if sends, err := bulk.OpenSurveyLedger(dir, f.Now()); err == nil {
+						ri.SentOnce = func(identity string) (time.Time, bool) {
+							e, ok := sends.Get(onceKey(rowOnceKey(identity)))
+							return e.At, ok && e.State == bulk.SurveySent
+						}
+					}
+				}
 			}
 		}
 		run, err := bf.StartRun(f, in.Name, lim)

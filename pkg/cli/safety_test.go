@@ -129,7 +129,7 @@ func TestPruneWithAnEmptyExportRemovesNothing(t *testing.T) {
 	half := customersFile(t, e, 25, nil)
 	e.Run("contact", "import", "Customers", half, "--prune").Expect(t, 3, "unchanged\t25\nremove\t25\ninvalid\t0\n",
 		"error: --prune would remove 25 of the 50 contacts of the address book, more than --max-remove 10% allows (5): nothing was sent. "+
-			"A file cut short (a failed or partial export) looks like this: check it. If these removals are meant, pass --max-remove 25 (or --max-remove 50%)\n")
+			"A file cut short (a failed or partial export) looks like this: check it. If these removals are meant, pass --max-remove 25 (or --max-remove 50%), and --yes where no terminal can confirm\n")
 	if n := len(e.Emu.Contacts(emulator.BookCustomers)); n != 50 || e.Emu.Stats().Operations["RemoveContacts"] != 0 {
 		t.Fatalf("%d contacts left", n)
 	}

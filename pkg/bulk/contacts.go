@@ -71,7 +71,15 @@ type ContactBuilder struct {
 
 // Build makes the contact of one row; problems are reported per cell, all of them.
 func (b *ContactBuilder) Build(row Row) (nimbus.Contact, []*RowError) {
+	c, _, errs := b.build(row, false)
+	return c, errs
+}
+
+// build is Build that, with notePhones, also lists the row's phone numbers as written and as
+// normalized. It only reads b: rows are built on several goroutines at once.
+func (b *ContactBuilder) build(row Row, notePhones bool) (nimbus.Contact, []PhoneNote, []*RowError) {
 	var c nimbus.Contact
+	var notes []PhoneNote
 	var errs []*RowError
 	bad := func(col int, format string, a ...any) {
 		errs = append(errs, &RowError{File: b.File, Line: row.Line, Column: b.Map.Header[col], Msg: fmt.Sprintf(format, a...)})
@@ -115,6 +123,9 @@ func (b *ContactBuilder) Build(row Row) (nimbus.Contact, []*RowError) {
 							bad(i, "%v", err)
 							continue
 						}
+						if notePhones {
+							notes = append(notes, PhoneNote{Column: b.Map.Header[i], Input: v, E164: n})
+						}
 						v = n
 					}
 				}
@@ -145,7 +156,7 @@ func (b *ContactBuilder) Build(row Row) (nimbus.Contact, []*RowError) {
 		}
 		errs = append(errs, &RowError{File: b.File, Line: row.Line, Column: col, Msg: "the external id is empty"})
 	}
-	return c, errs
+	return c, notes, errs
 }
 
 func values(field, cell string) []string {

@@ -28,11 +28,16 @@ type ContactImport struct {
 	KeepPhones     bool
 
 	Prune        bool
+	MaxRemove    RemoveLimit // removals one run may make (zero: DefaultRemoveLimit)
 	SkipInvalid  bool
 	DryRun       bool
 	ValidateOnly bool
 	Workers      int
 	RemoveBatch  int // ids per RemoveContacts call (default 100)
+
+	// ConfirmRemove is asked before a run removes more than the default limit lets it (a
+	// --max-remove above it): nil goes ahead, an error stops the run with nothing sent.
+	ConfirmRemove func(n, size int) error
 
 	Recorder *Recorder // results, report, progress
 
@@ -42,15 +47,8 @@ type ContactImport struct {
 	Total   func(int)    // the row count, once the validation pass knows it
 }
 
-// ErrInvalidRows means the validation pass found bad rows and nothing was sent.
-type ErrInvalidRows struct{ N int }
-
-func (e *ErrInvalidRows) Error() string {
-	return fmt.Sprintf("%d invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)", e.N)
-}
-
-// Run executes the import. Errors before any write (bad file, invalid rows, state read) are
-// returned as such; failed rows are only counted in the summary.
+// Run executes the import. Errors before any write (bad file, invalid rows, a refused prune,
+// state read) are returned as such; failed rows are only counted in the summary.
 func (ci *ContactImport) Run(ctx context.Context) (Summary, error) {
 	if ci.Workers < 1 {
 		ci.Workers = 4
@@ -60,32 +58,29 @@ func (ci *ContactImport) Run(ctx context.Context) (Summary, error) {
 	}
 	// Pass 1: validate every row before anything is sent.
 	keys := newKeySet(ci.Input.estimateRows())
-	invalid, total, err := ci.validate(keys)
+	v, err := ci.validate(keys)
 	if err != nil {
 		return Summary{}, err
 	}
 	if ci.Total != nil {
-		ci.Total(total)
+		ci.Total(v.total)
 	}
-	if ci.ValidateOnly || (invalid > 0 && !ci.SkipInvalid) {
-		ci.Recorder.SetRows(total)
+	stop := ci.refuse(v)
+	if ci.ValidateOnly && v.invalid > 0 {
+		stop = &ErrInvalidRows{N: v.invalid}
 	}
-	if ci.ValidateOnly {
+	if ci.ValidateOnly || stop != nil {
+		ci.Recorder.SetRows(v.total)
 		s, _ := ci.Recorder.Finish(false, false)
-		if invalid > 0 {
-			return s, &ErrInvalidRows{N: invalid}
-		}
-		return s, nil
-	}
-	if invalid > 0 && !ci.SkipInvalid {
-		s, _ := ci.Recorder.Finish(false, false)
-		return s, &ErrInvalidRows{N: invalid}
+		return s, stop
 	}
 
 	// The current state, read once: the contacts the file names, and (for --prune) the ids of
-	// the others.
+	// the others. A key the file names on an invalid row is never stale: one typo must not
+	// remove that customer.
 	server := map[string]json.RawMessage{}
 	var stale []string
+	size := 0
 	err = ci.Client.EachContact(ctx, ci.Book, func(raw json.RawMessage) error {
 		var id struct {
 			ExternalID string `json:"externalId"`
@@ -93,15 +88,26 @@ func (ci *ContactImport) Run(ctx context.Context) (Summary, error) {
 		if err := json.Unmarshal(raw, &id); err != nil {
 			return err
 		}
-		if keys.has(id.ExternalID) {
+		size++
+		switch {
+		case keys.has(id.ExternalID):
 			server[id.ExternalID] = append(json.RawMessage(nil), raw...)
-		} else if ci.Prune {
+		case ci.Prune && !v.named(keys, id.ExternalID):
 			stale = append(stale, id.ExternalID)
 		}
 		return nil
 	})
 	if err != nil {
 		return Summary{}, fmt.Errorf("reading the address book: %w", err)
+	}
+	var refused error
+	if limit := ci.MaxRemove; len(stale) > limit.Allowed(size) {
+		// Above the limit: the plan is worked out and shown, and nothing is sent.
+		refused, ci.DryRun = tooManyRemovals(len(stale), size, limit), true
+	} else if len(stale) > DefaultRemoveLimit.Allowed(size) && !ci.DryRun && ci.ConfirmRemove != nil {
+		if err := ci.ConfirmRemove(len(stale), size); err != nil {
+			return Summary{}, err
+		}
 	}
 
 	// Pass 2: plan each row against the state and apply it through the pool.
@@ -125,56 +131,100 @@ func (ci *ContactImport) Run(ctx context.Context) (Summary, error) {
 		ci.reconcile(ctx, lost)
 	}
 	s, err := ci.Recorder.Finish(ci.DryRun, ctx.Err() != nil)
-	if planErr != nil && ctx.Err() == nil {
+	switch {
+	case planErr != nil && ctx.Err() == nil:
 		return s, planErr
+	case refused != nil:
+		return s, refused
 	}
 	return s, err
 }
 
-func (ci *ContactImport) validate(keys *keySet) (invalid, total int, err error) {
+// validation is what pass 1 learned about the file.
+type validation struct {
+	total, invalid int
+	invalidKeys    *hashSet // keys of invalid rows (with --prune)
+	unread         []int    // lines that could not be read at all, so their key is unknown
+}
+
+// named reports whether the file names key on some row, valid or not.
+func (v *validation) named(keys *keySet, key string) bool {
+	return v.invalidKeys != nil && v.invalidKeys.has(keys.hash(key))
+}
+
+// refuse decides whether the run may go on after validation: invalid rows stop it unless
+// --skip-invalid, a file with no valid row always, and --prune also stops for a file that
+// names no contact at all or has lines it could not read.
+func (ci *ContactImport) refuse(v validation) error {
+	if err := checkRows(v.total, v.invalid, ci.SkipInvalid); err != nil {
+		return err
+	}
+	switch {
+	case !ci.Prune || ci.ValidateOnly:
+	case v.total == 0:
+		return &ErrRefused{Msg: "the file has no rows, and --prune would remove every contact of the address book: nothing was sent (a failed export looks like this)"}
+	case len(v.unread) > 0:
+		return &ErrRefused{Msg: fmt.Sprintf("%s: line %d could not be read, so --prune cannot tell which contact it names: nothing was sent (fix the line, or import without --prune)", ci.Input.Name, v.unread[0])}
+	}
+	return nil
+}
+
+func (ci *ContactImport) validate(keys *keySet) (validation, error) {
+	var v validation
+	if ci.Prune {
+		v.invalidKeys = newHashSet(0)
+	}
 	dups := newDuplicates(keys, func(c nimbus.Contact) string { return c.ExternalID })
-	column, err := ci.eachContact(func(line int, c nimbus.Contact, errs []*RowError) error {
-		total++
-		if len(errs) == 0 && dups.check(line, c) {
-			invalid++ // reported below
+	column, err := ci.eachContact(false, func(r contactRow, _ contactSource) error {
+		v.total++
+		if len(r.errs) == 0 && dups.check(r.line, r.c) {
+			v.invalid++ // reported below
 			return nil
 		}
-		if len(errs) > 0 {
-			invalid++
-			ci.invalid(line, c.ExternalID, errs)
+		if len(r.errs) > 0 {
+			v.invalid++
+			ci.invalid(r.line, r.c.ExternalID, r.errs)
+			switch {
+			case v.invalidKeys == nil:
+			case r.unread:
+				v.unread = append(v.unread, r.line)
+			case r.c.ExternalID != "":
+				v.invalidKeys.add(keys.hash(r.c.ExternalID))
+			}
 		}
 		return nil
 	})
 	if err != nil {
-		return 0, 0, err
+		return v, err
 	}
 	rescan := func(fn func(int, nimbus.Contact, []*RowError) error) error {
-		_, err := ci.eachContact(fn)
+		_, err := ci.eachContact(false, func(r contactRow, _ contactSource) error { return fn(r.line, r.c, r.errs) })
 		return err
 	}
 	err = dups.report(rescan, func(line int, c nimbus.Contact, first int) {
 		ci.invalid(line, c.ExternalID, []*RowError{{File: ci.Input.Name, Line: line, Column: column,
 			Msg: fmt.Sprintf("duplicate external id %q (first on line %d)", c.ExternalID, first)}})
 	})
-	return invalid, total, err
+	return v, err
 }
 
 // eachContact reads the file's contacts in order; column is the column holding the key.
-func (ci *ContactImport) eachContact(fn func(line int, c nimbus.Contact, errs []*RowError) error) (column string, err error) {
-	src, err := ci.Input.contacts(ci)
+// phones: note each row's phone numbers as written and as normalized (for --dry-run).
+func (ci *ContactImport) eachContact(phones bool, fn func(contactRow, contactSource) error) (column string, err error) {
+	src, err := ci.Input.contacts(ci, phones)
 	if err != nil {
 		return "", fileErr(err)
 	}
 	defer src.Close()
 	for {
-		line, c, errs, err := src.Next()
+		r, err := src.Next()
 		if err == io.EOF {
 			return src.KeyColumn(), nil
 		}
 		if err != nil {
 			return "", fileErr(err)
 		}
-		if err := fn(line, c, errs); err != nil {
+		if err := fn(r, src); err != nil {
 			return "", err
 		}
 	}
@@ -204,49 +254,35 @@ func joinErrs(errs []*RowError) string {
 }
 
 func (ci *ContactImport) plan(ctx context.Context, keys *keySet, server map[string]json.RawMessage, stale []string, tasks chan<- Task, lost *lostAdds) error {
-	src, err := ci.Input.contacts(ci)
-	if err != nil {
-		return err
-	}
-	defer src.Close()
-	send := func(t Task) bool {
+	book := ci.Book
+	keepPhones := ci.DryRun && ci.Recorder.keepRows
+	send := func(t Task, phones []PhoneNote) {
 		if ci.DryRun {
-			ci.Recorder.Add(Result{Line: t.Line, Key: t.Key, Action: t.Action, Status: StatusPlanned})
-			return true
+			ci.Recorder.Add(Result{Line: t.Line, Key: t.Key, Action: t.Action, Status: StatusPlanned, Phones: phones})
+			return
 		}
-		select {
-		case tasks <- t:
-			return true
-		case <-ctx.Done():
-			return false
-		}
+		dispatch(ctx, tasks, t, ci.Recorder)
 	}
-	for {
-		line, file, errs, err := src.Next()
-		if err == io.EOF {
-			break
+	_, err := ci.eachContact(keepPhones, func(r contactRow, src contactSource) error {
+		file, line := r.c, r.line
+		if len(r.errs) > 0 || !keys.isFirst(file.ExternalID, line) {
+			return nil // invalid: reported by the validation pass
 		}
-		if err != nil {
-			return err
+		if ctx.Err() != nil { // cancelled: the rest of the file is listed, not planned
+			ci.Recorder.Add(notProcessed(Task{Line: line, Key: file.ExternalID}))
+			return nil
 		}
-		if len(errs) > 0 || !keys.isFirst(file.ExternalID, line) {
-			continue // invalid: reported by the validation pass
-		}
-		book := ci.Book
 		raw, exists := server[file.ExternalID]
 		if !exists {
-			c, l := file, line
-			if !send(Task{Line: line, Key: c.ExternalID, Action: ActionAdd, Run: func(ctx context.Context) error {
-				err := ci.add(ctx, c)
+			send(Task{Line: line, Key: file.ExternalID, Action: ActionAdd, Run: func(ctx context.Context) error {
+				err := ci.add(ctx, file)
 				if httpx.IsAmbiguous(err) {
-					lost.add(l, c) // settled after the run, by reading it back
+					lost.add(line, file) // settled after the run, by reading it back
 					return errDeferred
 				}
 				return err
-			}}) {
-				return ctx.Err()
-			}
-			continue
+			}}, r.phones)
+			return nil
 		}
 		var cur nimbus.Contact
 		if err := json.Unmarshal(raw, &cur); err != nil {
@@ -254,43 +290,44 @@ func (ci *ContactImport) plan(ctx context.Context, keys *keySet, server map[stri
 		}
 		merged := src.Merge(cur, file)
 		if SameContact(merged, cur) {
-			ci.Recorder.Add(Result{Line: line, Key: file.ExternalID, Action: ActionUnchanged, Status: okOrPlanned(ci.DryRun)})
-			continue
+			ci.Recorder.Add(Result{Line: line, Key: file.ExternalID, Action: ActionUnchanged, Status: okOrPlanned(ci.DryRun), Phones: r.phones})
+			return nil
 		}
-		if !send(Task{Line: line, Key: file.ExternalID, Action: ActionUpdate, Run: func(ctx context.Context) error {
+		send(Task{Line: line, Key: file.ExternalID, Action: ActionUpdate, Run: func(ctx context.Context) error {
 			_, err := ci.Client.UpdateContact(ctx, book, merged)
 			if httpx.StatusOf(err) == http.StatusNotFound { // removed meanwhile: put it back
 				_, err = ci.Client.AddContact(ctx, book, merged)
 			}
 			return err
-		}}) {
-			return ctx.Err()
-		}
+		}}, r.phones)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	for start := 0; start < len(stale); start += ci.RemoveBatch {
 		batch := stale[start:min(start+ci.RemoveBatch, len(stale))]
-		if ci.DryRun {
+		if ci.DryRun || ctx.Err() != nil {
 			for _, id := range batch {
-				ci.Recorder.Add(Result{Key: id, Action: ActionRemove, Status: StatusPlanned})
+				send(Task{Key: id, Action: ActionRemove}, nil)
 			}
 			continue
 		}
 		// One call removes the batch; the task records the first id, Run the others.
-		if !send(Task{Key: batch[0], Action: ActionRemove, Run: func(ctx context.Context) error {
+		send(Task{Key: batch[0], Action: ActionRemove, Run: func(ctx context.Context) error {
 			err := ci.Client.RemoveContacts(ctx, ci.Book, batch)
 			for _, id := range batch[1:] {
 				ci.Recorder.Add(resultOf(Task{Key: id, Action: ActionRemove}, err))
 			}
 			return err
-		}}) {
-			return ctx.Err()
-		}
+		}}, nil)
 	}
 	return nil
 }
 
 // add adds a contact; when the API refuses because it exists already (a lost answer of an
-// earlier run, or someone else), it updates it instead.
+// earlier run, or someone else), it updates it instead. Either way the result says what this
+// run did: a contact found already there, and equal, was not added by it (didInstead).
 func (ci *ContactImport) add(ctx context.Context, c nimbus.Contact) error {
 	_, err := ci.Client.AddContact(ctx, ci.Book, c)
 	var apiErr *httpx.APIError
@@ -298,9 +335,11 @@ func (ci *ContactImport) add(ctx context.Context, c nimbus.Contact) error {
 		got, gerr := ci.Client.GetContacts(ctx, ci.Book, []string{c.ExternalID})
 		if gerr == nil && len(got) == 1 {
 			if SameContact(got[0], c) {
-				return nil
+				return didInstead(ActionUnchanged)
 			}
-			_, err = ci.Client.UpdateContact(ctx, ci.Book, c)
+			if _, err = ci.Client.UpdateContact(ctx, ci.Book, c); err == nil {
+				return didInstead(ActionUpdate)
+			}
 		}
 	}
 	return err
@@ -361,15 +400,29 @@ func (ci *ContactImport) reconcile(ctx context.Context, lost *lostAdds) {
 
 func resultOf(t Task, err error) Result {
 	r := Result{Line: t.Line, Key: t.Key, Action: t.Action, Status: StatusOK}
+	var did didInstead
 	switch {
 	case err == nil:
+	case errors.As(err, &did):
+		r.Action = string(did)
 	case errors.Is(err, context.Canceled):
-		r.Status, r.Error = StatusSkipped, "cancelled"
+		return notProcessed(t)
 	default:
 		r.Status, r.Error = StatusFailed, err.Error()
 	}
 	return r
 }
+
+// notProcessed is the result of a row a cancelled run never got to.
+func notProcessed(t Task) Result {
+	return Result{Line: t.Line, Key: t.Key, Action: t.Action, Status: StatusSkipped, Error: "not processed: the run was cancelled"}
+}
+
+// didInstead is what a task returns when it found its work done, or did other work than
+// planned: an add that found the contact there already is "unchanged" (or "update").
+type didInstead string
+
+func (d didInstead) Error() string { return "done as " + string(d) }
 
 func okOrPlanned(dry bool) string {
 	if dry {

@@ -8,10 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -137,11 +139,12 @@ func TestImportConvergesAndRerunChangesNothing(t *testing.T) {
 func TestPruneRemovesWhatTheFileDoesNotList(t *testing.T) {
 	w := newWorld(t, emulator.Options{Seed: 1}) // seeded with three contacts
 	in := fileInput(t, csvOf(5, nil))
-	s, _, err := w.run(t, in, func(ci *bulk.ContactImport) { ci.DryRun = true; ci.Prune = true })
+	all, _ := bulk.ParseRemoveLimit("100%")
+	s, _, err := w.run(t, in, func(ci *bulk.ContactImport) { ci.DryRun = true; ci.Prune = true; ci.MaxRemove = all })
 	if err != nil || s.Added != 5 || s.Removed != 3 || !s.DryRun || len(w.emu.Contacts(emulator.BookCustomers)) != 3 {
 		t.Fatalf("dry run: %+v %v", s, err)
 	}
-	s, _, err = w.run(t, in, func(ci *bulk.ContactImport) { ci.Prune = true; ci.RemoveBatch = 2 })
+	s, _, err = w.run(t, in, func(ci *bulk.ContactImport) { ci.Prune = true; ci.RemoveBatch = 2; ci.MaxRemove = all })
 	if err != nil || s.Added != 5 || s.Removed != 3 {
 		t.Fatalf("prune: %+v %v", s, err)
 	}
@@ -291,4 +294,217 @@ func TestExportImportsBackWithZeroChanges(t *testing.T) {
 func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// putBook fills the Customers book with C-0001 .. C-<n>, as csvOf names them.
+func (w *world) putBook(n int) {
+	book := make([]map[string]any, n)
+	for i := range book {
+		book[i] = map[string]any{"externalId": fmt.Sprintf("C-%04d", i+1), "firstName": fmt.Sprint("First", i+1)}
+	}
+	w.emu.PutContacts(emulator.BookCustomers, book)
+}
+
+// A key the file names is never pruned, even when its row is invalid: one typo in a CRM
+// record must not delete that customer.
+func TestPruneKeepsTheContactsOfInvalidRows(t *testing.T) {
+	w := newWorld(t, emulator.Options{Seed: 1, Empty: true})
+	w.putBook(20)
+	in := fileInput(t, csvOf(20, func(i int, row []string) {
+		if i == 5 {
+			row[3] = "not-an-email"
+		}
+	}))
+	s, report, err := w.run(t, in, func(ci *bulk.ContactImport) { ci.Prune = true; ci.SkipInvalid = true })
+	if err != nil || s.Removed != 0 || s.Invalid != 1 || s.Updated != 19 {
+		t.Fatalf("%+v %v\n%s", s, err, report)
+	}
+	if len(w.emu.Contacts(emulator.BookCustomers)) != 20 || w.emu.Stats().Operations["RemoveContacts"] != 0 {
+		t.Fatal("the contact of the invalid row was removed")
+	}
+	// A line that cannot be read at all could name any contact: --prune is refused.
+	broken := fileInput(t, csvOf(3, nil)+"C-0009,\"unclosed\n")
+	_, _, err = w.run(t, broken, func(ci *bulk.ContactImport) { ci.Prune = true; ci.SkipInvalid = true })
+	var refused *bulk.ErrRefused
+	if !errors.As(err, &refused) || !strings.HasPrefix(err.Error(), "in.csv: line 5 could not be read, so --prune cannot tell which contact it names: nothing was sent") {
+		t.Fatalf("unreadable line: %v", err)
+	}
+	if w.emu.Stats().Operations["RemoveContacts"] != 0 || len(w.emu.Contacts(emulator.BookCustomers)) != 20 {
+		t.Fatal("sent something for a file with an unreadable line")
+	}
+}
+
+// A file with no valid row (a failed export: the header only, or every row broken) never
+// reaches the book.
+func TestPruneRefusesAFileWithoutValidRows(t *testing.T) {
+	w := newWorld(t, emulator.Options{Seed: 1, Empty: true})
+	w.putBook(5)
+	all, _ := bulk.ParseRemoveLimit("100%")
+	_, _, err := w.run(t, fileInput(t, "externalId,firstName\n"), func(ci *bulk.ContactImport) { ci.Prune = true; ci.MaxRemove = all })
+	if err == nil || err.Error() != "the file has no rows, and --prune would remove every contact of the address book: nothing was sent (a failed export looks like this)" {
+		t.Fatalf("header only: %v", err)
+	}
+	_, _, err = w.run(t, fileInput(t, csvOf(3, func(_ int, row []string) { row[3] = "broken" })), func(ci *bulk.ContactImport) {
+		ci.Prune, ci.SkipInvalid, ci.MaxRemove = true, true, all
+	})
+	var inv *bulk.ErrInvalidRows
+	if !errors.As(err, &inv) || !inv.All || err.Error() != "every row is invalid (3); nothing was sent" {
+		t.Fatalf("every row invalid: %v", err)
+	}
+	if n := w.emu.Stats().Operations["GetContacts"] + w.emu.Stats().Operations["RemoveContacts"]; n != 0 || len(w.emu.Contacts(emulator.BookCustomers)) != 5 {
+		t.Fatalf("%d calls for a file without a valid row", n)
+	}
+}
+
+// One run removes at most --max-remove (default 10% of the book); above it the plan is worked
+// out and nothing is sent. Between 10% and an explicit --max-remove, ConfirmRemove decides.
+func TestPruneRemovalLimit(t *testing.T) {
+	w := newWorld(t, emulator.Options{Seed: 1, Empty: true})
+	w.putBook(100)
+	in := fileInput(t, csvOf(80, nil)) // cut off: 20 of 100 would go
+	s, _, err := w.run(t, in, func(ci *bulk.ContactImport) { ci.Prune = true })
+	var refused *bulk.ErrRefused
+	if !errors.As(err, &refused) || !refused.ShowPlan || err.Error() != "--prune would remove 20 of the 100 contacts of the address book, more than --max-remove 10% allows (10): nothing was sent. "+
+		"A file cut short (a failed or partial export) looks like this: check it. If these removals are meant, pass --max-remove 20 (or --max-remove 20%), and --yes where no terminal can confirm" {
+		t.Fatalf("above the default: %v", err)
+	}
+	if !s.DryRun || s.Removed != 20 || s.Updated != 80 {
+		t.Errorf("the plan shown: %+v", s)
+	}
+	if n := w.emu.Stats().Operations["UpdateContact"] + w.emu.Stats().Operations["RemoveContacts"]; n != 0 {
+		t.Fatalf("%d writes above the limit", n)
+	}
+	var asked []string
+	confirm := func(answer error) func(n, size int) error {
+		return func(n, size int) error { asked = append(asked, fmt.Sprintf("%d/%d", n, size)); return answer }
+	}
+	limit, _ := bulk.ParseRemoveLimit("20")
+	_, _, err = w.run(t, in, func(ci *bulk.ContactImport) {
+		ci.Prune, ci.MaxRemove, ci.ConfirmRemove = true, limit, confirm(errors.New("declined"))
+	})
+	if err == nil || err.Error() != "declined" || len(w.emu.Contacts(emulator.BookCustomers)) != 100 {
+		t.Fatalf("declined: %v", err)
+	}
+	limit, _ = bulk.ParseRemoveLimit("20%")
+	s, _, err = w.run(t, in, func(ci *bulk.ContactImport) { ci.Prune, ci.MaxRemove, ci.ConfirmRemove = true, limit, confirm(nil) })
+	if err != nil || s.Removed != 20 || len(w.emu.Contacts(emulator.BookCustomers)) != 80 {
+		t.Fatalf("allowed: %+v %v", s, err)
+	}
+	if strings.Join(asked, ",") != "20/100,20/100" {
+		t.Errorf("asked %v", asked)
+	}
+	// Within the default: no question.
+	asked = nil
+	s, _, err = w.run(t, fileInput(t, csvOf(75, nil)), func(ci *bulk.ContactImport) { ci.Prune, ci.ConfirmRemove = true, confirm(nil) })
+	if err != nil || s.Removed != 5 || len(asked) != 0 {
+		t.Fatalf("within the default: %+v %v %v", s, err, asked)
+	}
+}
+
+func TestRemoveLimit(t *testing.T) {
+	for _, c := range []struct {
+		in      string
+		size    int
+		allowed int
+	}{
+		{"", 1000, 100}, {"", 30, 3}, {"", 9, 0}, {"10%", 1000, 100}, {"25%", 10, 2}, {"33.3%", 1000, 333},
+		{"0", 1000, 0}, {"250", 100, 250}, {"100%", 7, 7}, {"0%", 50, 0},
+	} {
+		l := bulk.RemoveLimit{}
+		if c.in != "" {
+			var err error
+			if l, err = bulk.ParseRemoveLimit(c.in); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := l.Allowed(c.size); got != c.allowed {
+			t.Errorf("%q of %d allows %d, want %d", c.in, c.size, got, c.allowed)
+		}
+	}
+	for _, bad := range []string{"-1", "101%", "ten", "5 %x", ""} {
+		if _, err := bulk.ParseRemoveLimit(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+// beforeAdd runs fn once, just before the first AddContact request goes out.
+type beforeAdd struct {
+	next http.RoundTripper
+	once sync.Once
+	fn   func()
+}
+
+func (b *beforeAdd) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/contacts") {
+		b.once.Do(b.fn)
+	}
+	return b.next.RoundTrip(r)
+}
+
+// An add that finds the contact there already (someone else added it after the book was
+// read) is counted as what the run did: unchanged when equal, updated when not.
+func TestAddThatFindsTheContactCountsWhatItDid(t *testing.T) {
+	for _, c := range []struct {
+		first  string
+		action string
+	}{{"First1", "unchanged"}, {"Other", "update"}} {
+		emu, err := emulator.Start(emulator.Options{Seed: 1, Empty: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(emu.Close)
+		tok := emu.IssueToken(emulator.DefaultUser, emulator.NimbusAudience, time.Hour)
+		rt := &beforeAdd{next: emu.HTTPClient().Transport, fn: func() {
+			emu.PutContacts(emulator.BookCustomers, []map[string]any{{"externalId": "C-0001", "firstName": c.first, "lastName": "Last",
+				"emailAddresses": []any{"c1@example.com"}, "mobilePhones": []any{"+41795550001"}, "customFields": []any{map[string]any{"name": "tier", "value": "gold"}}}})
+		}}
+		h, err := httpx.New(httpx.Config{Service: "nimbus", BaseURL: emu.NimbusURL(), Transport: rt,
+			Auth: func(context.Context) (string, error) { return "Bearer " + tok, nil }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := &world{emu: emu, c: nimbus.New(h)}
+		s, report, err := w.run(t, fileInput(t, csvOf(1, nil)), nil)
+		if err != nil || s.Added != 0 || !strings.Contains(report, "2,C-0001,"+c.action+",ok,") {
+			t.Errorf("%s: %+v %v\n%s", c.action, s, err, report)
+		}
+	}
+}
+
+// A cancelled run accounts for every row: what it did, and the rows it never got to as not
+// processed, in the summary and the report.
+func TestCancelledRunListsTheRowsItNeverProcessed(t *testing.T) {
+	w := newWorld(t, emulator.Options{Seed: 1, Empty: true, Latency: 5 * time.Millisecond})
+	const n = 200
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		for w.emu.Stats().Operations["AddContact"] < 20 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	var report bytes.Buffer
+	ci := &bulk.ContactImport{Client: w.c, Book: emulator.BookCustomers, Input: fileInput(t, csvOf(n, nil)), DefaultCountry: "+41", Workers: 2,
+		Recorder: bulk.NewRecorder("in.csv", &report, false, nil, w.lim)}
+	s, err := ci.Run(ctx)
+	if err != nil || !s.Cancelled || s.Rows != n || s.Added+s.Failed+s.NotAttempted != n || s.NotAttempted < n/2 {
+		t.Fatalf("%+v %v", s, err)
+	}
+	rows, _ := csv.NewReader(&report).ReadAll()
+	seen := map[string]bool{}
+	skipped := 0
+	for _, r := range rows[1:] {
+		seen[r[0]] = true
+		if r[3] == bulk.StatusSkipped {
+			skipped++
+			if r[4] != "not processed: the run was cancelled" {
+				t.Errorf("row %v", r)
+			}
+		}
+	}
+	if len(rows) != n+1 || len(seen) != n || skipped != s.NotAttempted {
+		t.Errorf("report: %d rows, %d lines, %d skipped; summary %+v", len(rows)-1, len(seen), skipped, s)
+	}
 }

@@ -39,7 +39,7 @@ type RespondentImport struct {
 
 	Maps           map[string]string // --map
 	Campaign       string            // --campaign (id or name): rows without a campaign
-	DefaultCountry string            // numbers without a country code (default +45, as nps.today)
+	DefaultCountry string            // numbers without a country code ("" : none, such numbers are invalid)
 	CheckPgap      bool              // rows with an employee go to the p-gap aware endpoint
 	ResendUnknown  bool              // send rows whose earlier send may have gone out
 
@@ -77,9 +77,6 @@ func (ri *RespondentImport) Run(ctx context.Context) (RespondentSummary, error) 
 	if ri.Workers < 1 {
 		ri.Workers = 4
 	}
-	if ri.DefaultCountry == "" {
-		ri.DefaultCountry = "+45"
-	}
 	b, err := ri.open(ctx)
 	if err != nil {
 		return RespondentSummary{}, err // file problems come as FileError, the lookups as API errors
@@ -114,16 +111,19 @@ func (ri *RespondentImport) Run(ctx context.Context) (RespondentSummary, error) 
 	if ri.Total != nil {
 		ri.Total(total)
 	}
-	if ri.ValidateOnly || (invalid > 0 && !ri.SkipInvalid) {
+	stop := checkRows(total, invalid, ri.SkipInvalid)
+	if ri.ValidateOnly && invalid > 0 {
+		stop = &ErrInvalidRows{N: invalid}
+	}
+	if ri.ValidateOnly || stop != nil {
 		ri.Recorder.SetRows(total)
 		s, _ := ri.Recorder.Finish(false, false)
-		if invalid > 0 {
-			return ri.summary(s), &ErrInvalidRows{N: invalid}
-		}
-		return ri.summary(s), nil
+		return ri.summary(s), stop
 	}
 
-	// Pass 2: plan each row against the ledger and send through the pool.
+	// Pass 2: plan each row against the ledger and send through the pool. A dry run for
+	// -o json lists every row's phone number.
+	b.NotePhones = ri.DryRun && ri.Recorder.keepRows
 	tasks := make(chan Task, ri.Workers*2)
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -135,20 +135,20 @@ func (ri *RespondentImport) Run(ctx context.Context) (RespondentSummary, error) 
 		if len(errs) > 0 || !keys.isFirst(r.dupKey(), line) {
 			return nil // invalid: reported by the validation pass
 		}
+		if ctx.Err() != nil { // cancelled: the rest of the file is listed, not planned
+			ri.add(notProcessed(Task{Line: line, Key: r.Display()}))
+			return nil
+		}
 		t, ok := ri.plan(line, r)
 		if !ok {
 			return nil // recorded already
 		}
 		if ri.DryRun {
-			ri.add(Result{Line: t.Line, Key: t.Key, Action: t.Action, Status: StatusPlanned})
+			ri.add(Result{Line: t.Line, Key: t.Key, Action: t.Action, Status: StatusPlanned, Phones: r.Phones})
 			return nil
 		}
-		select {
-		case tasks <- t:
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+		dispatch(ctx, tasks, t, ri.Recorder)
+		return nil
 	})
 	close(tasks)
 	wg.Wait()
@@ -238,12 +238,12 @@ func (ri *RespondentImport) plan(line int, r RespondentRow) (Task, bool) {
 			}
 			switch {
 			case e.State == SurveySent:
-				ri.add(Result{Line: line, Key: key, Action: ActionSkip, Status: status, Error: "surveyed on " + at})
+				ri.add(Result{Line: line, Key: key, Phones: r.Phones, Action: ActionSkip, Status: status, Error: "surveyed on " + at})
 				return Task{}, false
 			case e.State == SurveyPending && r.Request.AgentRating == nil && checkPgap:
 				// Held before and still without a rating: asking nps.today again would only hold
 				// it again.
-				res := Result{Line: line, Key: key, Action: ActionSend, Status: StatusPending,
+				res := Result{Line: line, Key: key, Phones: r.Phones, Action: ActionSend, Status: StatusPending,
 					Error: fmt.Sprintf("held since %s: %v", at, ri.held(r.Campaign, r.Identity, r.Request))}
 				ri.add(res)
 				ri.problem(&RowError{File: ri.file, Line: line, Msg: res.Status + ": " + res.Error})
@@ -252,7 +252,7 @@ func (ri *RespondentImport) plan(line int, r RespondentRow) (Task, bool) {
 				ri.mu.Lock()
 				ri.unsettled++
 				ri.mu.Unlock()
-				ri.add(Result{Line: line, Key: key, Action: ActionSkip, Status: status,
+				ri.add(Result{Line: line, Key: key, Phones: r.Phones, Action: ActionSkip, Status: status,
 					Error: fmt.Sprintf("the send of %s got no answer: it may have gone out, so it is not sent again (--resend-unknown sends it)", at)})
 				return Task{}, false
 			}

@@ -16,9 +16,11 @@ import (
 // ScheduleImport schedules one outbound call per row. The idempotency key is the service plus
 // the row's ReferenceId (derived from service, destination and due time when the file has
 // none): a row whose key already exists on the service, or in the local ledger, is skipped (or
-// updated with Update), so a cron job that runs twice never calls a customer twice. A create
-// whose answer was lost is never sent again blindly: it is looked up after a grace period and,
-// when it cannot be found, reported as failed for a later run to settle.
+// updated with Update), so a cron job that runs twice never calls a customer twice. Every
+// call of the file that the run creates, may have created, or finds listed is in the ledger
+// before the run ends, even when an earlier run was killed. A create whose answer was lost is
+// never sent again blindly: it is looked up after a grace period and, when it cannot be found,
+// reported as failed for a later run to settle.
 type ScheduleImport struct {
 	Client *nimbus.Client
 	Input  Input
@@ -26,6 +28,7 @@ type ScheduleImport struct {
 	Maps           map[string]string
 	Service        string         // --service: for rows without a service column
 	TZ             *time.Location // --tz: wall-clock due times
+	ZoneNote       string         // said once when a wall-clock due time is read in TZ ("": nothing to say)
 	Now            func() time.Time
 	DefaultCountry string
 
@@ -74,6 +77,7 @@ func (si *ScheduleImport) Run(ctx context.Context) (Summary, error) {
 	var past []pastRow
 	dups := newDuplicates(keys, ScheduleRow.Key)
 	invalid, total := 0, 0
+	wallClock := false // a row's due time was read in TZ
 	err = si.each(b, func(line int, r ScheduleRow, errs []*RowError) error {
 		total++
 		if len(errs) == 0 && dups.check(line, r) {
@@ -86,6 +90,7 @@ func (si *ScheduleImport) Run(ctx context.Context) (Summary, error) {
 			return nil
 		}
 		services[strings.ToLower(r.Entry.ServiceUPN)] = r.Entry.ServiceUPN
+		wallClock = wallClock || r.WallClock
 		if !r.Due.After(now) {
 			past = append(past, pastRow{line, r.Key(), r.Due})
 		}
@@ -104,6 +109,9 @@ func (si *ScheduleImport) Run(ctx context.Context) (Summary, error) {
 	if si.Total != nil {
 		si.Total(total)
 	}
+	if wallClock && si.ZoneNote != "" && si.Warn != nil {
+		si.Warn(si.ZoneNote)
+	}
 
 	// The current state: every call of the services the file names, and the ledger's record
 	// of the file's calls.
@@ -119,13 +127,14 @@ func (si *ScheduleImport) Run(ctx context.Context) (Summary, error) {
 		}
 	}
 	// A due time in the past is fine for a call that exists already (it is skipped), and an
-	// error for a new one: it would ring at once.
+	// error for one that may be new (not listed, and not settled in the ledger): it would ring
+	// at once.
 	pastBad := map[int]bool{}
 	if !si.AllowPast {
 		for _, p := range past {
 			_, onServer := state[p.key]
-			_, inLedger := si.ledgerHas(p.key)
-			if !onServer && !inLedger {
+			prev, inLedger := si.ledgerHas(p.key)
+			if !onServer && !(inLedger && prev.Settled()) {
 				pastBad[p.line] = true
 				invalid++
 				si.invalid(p.line, strings.SplitN(p.key, "\x00", 2)[1], []*RowError{{File: b.File, Line: p.line, Column: "due",
@@ -133,16 +142,27 @@ func (si *ScheduleImport) Run(ctx context.Context) (Summary, error) {
 			}
 		}
 	}
-	if si.ValidateOnly || (invalid > 0 && !si.SkipInvalid) {
+	stop := checkRows(total, invalid, si.SkipInvalid)
+	if si.ValidateOnly && invalid > 0 {
+		stop = &ErrInvalidRows{N: invalid}
+	}
+	if si.ValidateOnly || stop != nil {
 		si.Recorder.SetRows(total)
 		s, _ := si.Recorder.Finish(false, false)
-		if invalid > 0 {
-			return s, &ErrInvalidRows{N: invalid}
-		}
-		return s, nil
+		return s, stop
 	}
 
-	// Pass 2: plan and apply.
+	// Every call of the file that the service lists goes into the ledger now, if it is not
+	// there yet: once it has run and is no longer listed, the ledger alone remembers it (a run
+	// killed after its create, before recording it, leaves such a call behind).
+	if si.Ledger != nil && !si.DryRun {
+		if err := si.Ledger.Record(si.found(keys, services, state)...); err != nil {
+			return Summary{}, fmt.Errorf("writing the ledger: %w", err)
+		}
+	}
+
+	// Pass 2: plan and apply. A dry run for -o json lists every row's phone numbers.
+	b.NotePhones = si.DryRun && si.Recorder.keepRows
 	tasks := make(chan Task, si.Workers*2)
 	lost := &lostCreates{}
 	var wg sync.WaitGroup
@@ -159,20 +179,20 @@ func (si *ScheduleImport) Run(ctx context.Context) (Summary, error) {
 		if len(errs) > 0 || pastBad[line] || !keys.isFirst(r.Key(), line) {
 			return nil
 		}
+		if ctx.Err() != nil { // cancelled: the rest of the file is listed, not planned
+			si.Recorder.Add(notProcessed(Task{Line: line, Key: r.Entry.ReferenceID}))
+			return nil
+		}
 		t, ok := si.plan(line, r, state, b.Map, lost)
 		if !ok {
 			return nil // recorded already
 		}
 		if si.DryRun {
-			si.Recorder.Add(Result{Line: t.Line, Key: t.Key, Action: t.Action, Status: StatusPlanned})
+			si.Recorder.Add(Result{Line: t.Line, Key: t.Key, Action: t.Action, Status: StatusPlanned, Phones: r.Phones})
 			return nil
 		}
-		select {
-		case tasks <- t:
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+		dispatch(ctx, tasks, t, si.Recorder)
+		return nil
 	})
 	close(tasks)
 	wg.Wait()
@@ -201,6 +221,30 @@ func (si *ScheduleImport) ledgerHas(key string) (LedgerEntry, bool) {
 	}
 	svc, ref, _ := strings.Cut(key, "\x00")
 	return si.Ledger.Has(svc, ref)
+}
+
+// found lists the calls of the file (keys) that the service lists and the ledger does not
+// hold as settled.
+func (si *ScheduleImport) found(keys *keySet, services map[string]string, state map[string]nimbus.SchedulerEntry) []LedgerEntry {
+	var out []LedgerEntry
+	at := si.Now().UTC().Format(time.RFC3339)
+	for k, e := range state {
+		if !keys.has(k) {
+			continue
+		}
+		if prev, ok := si.ledgerHas(k); ok && prev.Settled() {
+			continue
+		}
+		svc, _, _ := strings.Cut(k, "\x00")
+		due := e.DueDateTimeUTC
+		if t, err := time.Parse(time.RFC3339, due); err == nil {
+			due = nimbus.FormatDue(t)
+		}
+		out = append(out, LedgerEntry{Service: services[svc], ReferenceID: e.ReferenceID, Destination: e.Destination, Due: due,
+			RecordedAt: at, Outcome: OutcomeFound, EntryID: e.SchedulerEntryID})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].key() < out[j].key() })
+	return out
 }
 
 // open resolves the mapping and the lookups the rows are checked against.
@@ -280,16 +324,16 @@ func (si *ScheduleImport) plan(line int, r ScheduleRow, state map[string]nimbus.
 	status := okOrPlanned(si.DryRun)
 	if cur, ok := state[r.Key()]; ok {
 		if !si.Update {
-			si.Recorder.Add(Result{Line: line, Key: ref, Action: ActionSkip, Status: status})
+			si.Recorder.Add(Result{Line: line, Key: ref, Phones: r.Phones, Action: ActionSkip, Status: status})
 			return Task{}, false
 		}
 		want := mergeEntry(cur.WriteData(), r.Entry, m)
 		if sameJSON(want, cur.WriteData()) {
-			si.Recorder.Add(Result{Line: line, Key: ref, Action: ActionUnchanged, Status: status})
+			si.Recorder.Add(Result{Line: line, Key: ref, Phones: r.Phones, Action: ActionUnchanged, Status: status})
 			return Task{}, false
 		}
 		if !cur.DueAfter(si.Now()) {
-			si.Recorder.Add(Result{Line: line, Key: ref, Action: ActionSkip, Status: status, Error: "in progress: can no longer be changed"})
+			si.Recorder.Add(Result{Line: line, Key: ref, Phones: r.Phones, Action: ActionSkip, Status: status, Error: "in progress: can no longer be changed"})
 			return Task{}, false
 		}
 		id := cur.SchedulerEntryID
@@ -299,34 +343,55 @@ func (si *ScheduleImport) plan(line int, r ScheduleRow, state map[string]nimbus.
 		}}, true
 	}
 	if prev, ok := si.ledgerHas(r.Key()); ok {
-		si.Recorder.Add(Result{Line: line, Key: ref, Action: ActionSkip, Status: status,
-			Error: fmt.Sprintf("scheduled from here on %s (entry %s) and no longer listed: not scheduled again", prev.At, prev.EntryID)})
-		return Task{}, false
+		if prev.Settled() {
+			si.Recorder.Add(Result{Line: line, Key: ref, Phones: r.Phones, Action: ActionSkip, Status: status,
+				Error: fmt.Sprintf("%s on %s (entry %s) and no longer listed: not scheduled again", prev.Outcome, prev.RecordedAt, prev.EntryID)})
+			return Task{}, false
+		}
+		// An earlier create got no answer (a lost answer, or a run that died): it may exist.
+		// A call is listed until it has run, so while its due time lies ahead, not listed
+		// means it was never created; after that it may have rung already.
+		if due, err := time.Parse(time.RFC3339, prev.Due); err != nil || !due.After(si.Now()) {
+			si.Recorder.Add(Result{Line: line, Key: ref, Phones: r.Phones, Action: ActionCreate, Status: StatusFailed, Error: fmt.Sprintf(
+				"an earlier create (%s on %s) got no answer, and the call is not listed now that it is due: it may have rung already, so it is not scheduled again; "+
+					"if it must be made, run 'nimbusctl schedule ledger forget %s --service %s' and import again", prev.Outcome, prev.RecordedAt, ref, r.Entry.ServiceUPN)})
+			return Task{}, false
+		}
 	}
-	entry, due := r.Entry, r.Due
+	entry := r.Entry
 	return Task{Line: line, Key: ref, Action: ActionCreate, Run: func(ctx context.Context) error {
+		// Written down before it is sent: if this process dies before the answer, the next
+		// run knows the call may exist.
+		if err := si.record(entry, "", OutcomePending); err != nil {
+			return err
+		}
 		got, err := si.Client.CreateSchedulerEntry(ctx, entry)
 		if httpx.IsAmbiguous(err) {
-			lost.add(line, entry, due)
+			lost.add(line, entry)
 			return errDeferred
 		}
 		if err != nil {
+			// Refused: nothing was created. The pending line stays, harmless: a later run
+			// sees the call not listed while its due time lies ahead, and tries again.
 			return err
 		}
-		return si.record(entry, got.SchedulerEntryID, due)
+		return si.record(entry, got.SchedulerEntryID, OutcomeCreated)
 	}}, true
 }
 
-func (si *ScheduleImport) record(e nimbus.SchedulerEntryWrite, id string, due time.Time) error {
+func (si *ScheduleImport) record(e nimbus.SchedulerEntryWrite, id, outcome string) error {
 	if si.Ledger == nil {
 		return nil
 	}
-	err := si.Ledger.Record(LedgerEntry{Service: e.ServiceUPN, ReferenceID: e.ReferenceID, EntryID: id,
-		Due: e.DueDateTimeUTC, At: si.Now().UTC().Format(time.RFC3339)}, due)
-	if err != nil {
-		return fmt.Errorf("scheduled as %s, but writing the ledger failed: %w", id, err)
+	err := si.Ledger.Record(LedgerEntry{Service: e.ServiceUPN, ReferenceID: e.ReferenceID, Destination: e.Destination,
+		Due: e.DueDateTimeUTC, RecordedAt: si.Now().UTC().Format(time.RFC3339), Outcome: outcome, EntryID: id})
+	switch {
+	case err == nil:
+		return nil
+	case outcome == OutcomePending:
+		return fmt.Errorf("not scheduled: writing the ledger failed: %w", err)
 	}
-	return nil
+	return fmt.Errorf("scheduled as %s, but writing the ledger failed: %w", id, err)
 }
 
 type lostCreates struct {
@@ -337,19 +402,20 @@ type lostCreates struct {
 type lostCreate struct {
 	line  int
 	entry nimbus.SchedulerEntryWrite
-	due   time.Time
 }
 
-func (l *lostCreates) add(line int, e nimbus.SchedulerEntryWrite, due time.Time) {
+func (l *lostCreates) add(line int, e nimbus.SchedulerEntryWrite) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.items = append(l.items, lostCreate{line, e, due})
+	l.items = append(l.items, lostCreate{line, e})
 }
 
 // settle looks up the creates whose answer was lost, after a grace period for the server to
-// finish them. Found: recorded as scheduled. Not found: failed, and NOT sent again — the
-// server may still be creating it, and a second create could ring the customer twice. The
-// next run settles it from the state it then reads.
+// finish them. Found: recorded as created. Not found: failed, recorded as lost, and NOT sent
+// again — the server may still be creating it, and a second create could ring the customer
+// twice. The next run settles it from the state it then reads: listed, it is recorded as
+// found; not listed while its due time lies ahead, it was never created and is sent; not
+// listed after that, it may have rung, and only 'schedule ledger forget' releases it.
 func (si *ScheduleImport) settle(ctx context.Context, lost *lostCreates, services map[string]string) {
 	select {
 	case <-time.After(si.Grace):
@@ -365,9 +431,13 @@ func (si *ScheduleImport) settle(ctx context.Context, lost *lostCreates, service
 		case readErr != nil:
 			si.Recorder.Add(resultOf(t, fmt.Errorf("the answer was lost and looking it up failed (%v); not resent: rerun later to settle it", readErr)))
 		case found:
-			si.Recorder.Add(resultOf(t, si.record(it.entry, got.SchedulerEntryID, it.due)))
+			si.Recorder.Add(resultOf(t, si.record(it.entry, got.SchedulerEntryID, OutcomeCreated)))
 		default:
-			si.Recorder.Add(resultOf(t, fmt.Errorf("the answer was lost and the call is not listed; not resent, so that it never rings twice: rerun later to settle it")))
+			err := fmt.Errorf("the answer was lost and the call is not listed; not resent, so that it never rings twice: rerun later to settle it")
+			if lerr := si.record(it.entry, "", OutcomeLost); lerr != nil {
+				err = fmt.Errorf("%v (and writing the ledger failed: %v)", err, lerr)
+			}
+			si.Recorder.Add(resultOf(t, err))
 		}
 	}
 }

@@ -63,15 +63,27 @@ func (in Input) isJSON(head []byte) bool {
 	return len(t) > 0 && (t[0] == '[' || t[0] == '{')
 }
 
-// contactSource yields contacts with their line, and knows how to merge them onto the server's.
+// contactRow is one contact of a file: line, contact, its problems. unread: the row could not
+// be read at all (its key is unknown). phones: its numbers, when asked for.
+type contactRow struct {
+	line   int
+	c      nimbus.Contact
+	errs   []*RowError
+	unread bool
+	phones []PhoneNote
+}
+
+// contactSource yields contacts in file order (io.EOF at the end), and knows how to merge them
+// onto the server's.
 type contactSource interface {
-	Next() (line int, c nimbus.Contact, errs []*RowError, err error)
+	Next() (contactRow, error)
 	Merge(server, file nimbus.Contact) nimbus.Contact
 	KeyColumn() string
 	Close() error
 }
 
-func (in Input) contacts(ci *ContactImport) (contactSource, error) {
+// contacts opens the file's contacts; phones notes every row's phone numbers (--dry-run).
+func (in Input) contacts(ci *ContactImport, phones bool) (contactSource, error) {
 	rc, err := in.Open()
 	if err != nil {
 		return nil, err
@@ -105,7 +117,12 @@ func (in Input) contacts(ci *ContactImport) (contactSource, error) {
 		ci.warned = true
 		ci.Warn(fmt.Sprintf("ignoring column(s) %s (use --map \"column=field\" to import them)", quoteList(m.Ignored)))
 	}
-	return &csvContacts{rc: rc, r: r, b: &ContactBuilder{File: r.Name, Map: m, DefaultCountry: ci.DefaultCountry, KeepPhones: ci.KeepPhones}}, nil
+	b := &ContactBuilder{File: r.Name, Map: m, DefaultCountry: ci.DefaultCountry, KeepPhones: ci.KeepPhones}
+	build := func(row Row) (contactRow, []*RowError) {
+		c, notes, errs := b.build(row, phones)
+		return contactRow{c: c, phones: notes}, errs
+	}
+	return &csvContacts{rc: rc, b: b, rows: newBuildPipe(r, build)}, nil
 }
 
 // suggestIDColumn picks a column of the file to show in the --id-column hint: the first that
@@ -140,21 +157,19 @@ func quoteList(items []string) string {
 }
 
 type csvContacts struct {
-	rc io.Closer
-	r  *Reader
-	b  *ContactBuilder
+	rc   io.Closer
+	b    *ContactBuilder
+	rows *buildPipe[contactRow]
 }
 
-func (s *csvContacts) Next() (int, nimbus.Contact, []*RowError, error) {
-	row, err := s.r.Read()
+func (s *csvContacts) Next() (contactRow, error) {
+	r, err := s.rows.Next()
 	if err != nil {
-		if re, ok := err.(*RowError); ok {
-			return row.Line, nimbus.Contact{}, []*RowError{re}, nil
-		}
-		return 0, nimbus.Contact{}, nil, err
+		return contactRow{}, err
 	}
-	c, errs := s.b.Build(row)
-	return row.Line, c, errs, nil
+	out := r.v
+	out.line, out.errs, out.unread = r.line, r.errs, r.unread
+	return out, nil
 }
 
 func (s *csvContacts) Merge(server, file nimbus.Contact) nimbus.Contact {
@@ -162,7 +177,11 @@ func (s *csvContacts) Merge(server, file nimbus.Contact) nimbus.Contact {
 }
 
 func (s *csvContacts) KeyColumn() string { return s.b.Map.Header[s.b.Map.IDCol] }
-func (s *csvContacts) Close() error      { return s.rc.Close() }
+
+func (s *csvContacts) Close() error {
+	s.rows.Close()
+	return s.rc.Close()
+}
 
 // jsonContacts reads contacts in the API's own shape: a JSON array, or one object per line.
 // "Lines" are item numbers. A JSON contact is whole: it replaces the server's.
@@ -175,20 +194,20 @@ type jsonContacts struct {
 	array   bool
 }
 
-func (s *jsonContacts) Next() (int, nimbus.Contact, []*RowError, error) {
+func (s *jsonContacts) Next() (contactRow, error) {
 	if s.array && !s.started {
 		if _, err := s.dec.Token(); err != nil { // the opening [
-			return 0, nimbus.Contact{}, nil, fmt.Errorf("%s: %v", s.name, err)
+			return contactRow{}, fmt.Errorf("%s: %v", s.name, err)
 		}
 	}
 	s.started = true
 	if !s.dec.More() {
-		return 0, nimbus.Contact{}, nil, io.EOF
+		return contactRow{}, io.EOF
 	}
 	s.n++
 	var c nimbus.Contact
 	if err := s.dec.Decode(&c); err != nil {
-		return s.n, c, nil, fmt.Errorf("%s: item %d: %v", s.name, s.n, err)
+		return contactRow{}, fmt.Errorf("%s: item %d: %v", s.name, s.n, err)
 	}
 	var errs []*RowError
 	if err := c.Validate(); err != nil {
@@ -196,7 +215,7 @@ func (s *jsonContacts) Next() (int, nimbus.Contact, []*RowError, error) {
 			errs = append(errs, &RowError{File: s.name, Line: s.n, Column: fe.Field, Msg: fe.Msg})
 		}
 	}
-	return s.n, c, errs, nil
+	return contactRow{line: s.n, c: c, errs: errs}, nil
 }
 
 func (s *jsonContacts) Merge(_, file nimbus.Contact) nimbus.Contact { return file }

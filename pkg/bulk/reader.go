@@ -192,40 +192,6 @@ func checkText(name string, head []byte) error {
 	return nil
 }
 
-// eachRow reads an import's input from the start and hands every row, built by build, to fn;
-// a malformed row comes with its RowError and a zero value.
-func eachRow[T any](in Input, build func(Row) (T, []*RowError), fn func(line int, v T, errs []*RowError) error) error {
-	rc, err := in.Open()
-	if err != nil {
-		return fileErr(err)
-	}
-	defer rc.Close()
-	r, err := NewReader(rc, in.Name, in.ReadOptions)
-	if err != nil {
-		return fileErr(err)
-	}
-	for {
-		row, err := r.Read()
-		if err == io.EOF {
-			return nil
-		}
-		var zero T
-		if re, ok := err.(*RowError); ok {
-			if err := fn(row.Line, zero, []*RowError{re}); err != nil {
-				return err
-			}
-			continue
-		}
-		if err != nil {
-			return fileErr(err)
-		}
-		v, errs := build(row)
-		if err := fn(row.Line, v, errs); err != nil {
-			return err
-		}
-	}
-}
-
 // Offset is how far into the input the reader is (for progress).
 func (r *Reader) Offset() int64 { return r.cr.InputOffset() }
 

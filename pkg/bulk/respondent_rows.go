@@ -47,6 +47,7 @@ type RespondentRow struct {
 	// interaction (employee, custom data, note). Names, company and the agent's rating are not
 	// part of it, so correcting them never makes a row new.
 	Identity string
+	Phones   []PhoneNote // with NotePhones: the row's number as written and as sent
 }
 
 // Display is the row's key in reports: campaign/respondent.
@@ -98,6 +99,7 @@ type RespondentBuilder struct {
 	Map            *Mapping
 	Campaign       string // --campaign, resolved: for rows without a campaign (and without a mapped queue)
 	DefaultCountry string // for numbers without a country code
+	NotePhones     bool   // list the row's phone number in RespondentRow.Phones
 	campaigns      *campaignIndex
 	ivr            []npstoday.IVRMapping // nil: queues are not looked up
 	ivrRead        bool
@@ -142,6 +144,9 @@ func (b *RespondentBuilder) Build(row Row) (RespondentRow, []*RowError) {
 			if err != nil {
 				bad(i, "%v", err)
 				continue
+			}
+			if b.NotePhones {
+				out.Phones = append(out.Phones, PhoneNote{Column: b.Map.Header[i], Input: cell, E164: n})
 			}
 			req.Respondent.PhoneNumber = n
 		case f == "firstName":

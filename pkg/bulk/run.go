@@ -3,6 +3,7 @@ package bulk
 import (
 	"context"
 	"encoding/csv"
+	"fmt"
 	"io"
 	"strconv"
 	"sync"
@@ -42,11 +43,48 @@ type Task struct {
 
 // Result is a task's outcome, one row of the report.
 type Result struct {
-	Line   int    `json:"line,omitempty"`
-	Key    string `json:"key"`
-	Action string `json:"action"`
-	Status string `json:"status"`
-	Error  string `json:"error,omitempty"`
+	Line   int         `json:"line,omitempty"`
+	Key    string      `json:"key"`
+	Action string      `json:"action"`
+	Status string      `json:"status"`
+	Error  string      `json:"error,omitempty"`
+	Phones []PhoneNote `json:"phones,omitempty"` // --dry-run -o json: the row's numbers
+}
+
+// PhoneNote is one phone number of a row, as written and as it will be sent.
+type PhoneNote struct {
+	Column string `json:"column"`
+	Input  string `json:"input"`
+	E164   string `json:"e164"`
+}
+
+// ErrInvalidRows means the validation pass found bad rows and nothing was sent: any bad row
+// without --skip-invalid, or (All) every row even with it.
+type ErrInvalidRows struct {
+	N   int
+	All bool
+}
+
+func (e *ErrInvalidRows) Error() string {
+	if e.All {
+		return fmt.Sprintf("every row is invalid (%d); nothing was sent", e.N)
+	}
+	return fmt.Sprintf("%d invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)", e.N)
+}
+
+// checkRows decides, after the validation pass, whether an import may go on: invalid rows stop
+// it unless --skip-invalid, and a file whose every row is invalid stops it always (a wholly
+// broken export must not look like a run that went well).
+func checkRows(total, invalid int, skip bool) error {
+	switch {
+	case invalid == 0:
+		return nil
+	case !skip:
+		return &ErrInvalidRows{N: invalid}
+	case invalid == total:
+		return &ErrInvalidRows{N: invalid, All: true}
+	}
+	return nil
 }
 
 // Pool runs tasks on a fixed number of workers. Pacing is not its job: every call goes
@@ -75,6 +113,19 @@ func Pool(ctx context.Context, workers int, tasks <-chan Task, done func(Task, e
 		}()
 	}
 	wg.Wait()
+}
+
+// dispatch hands a task to the pool; once the run is cancelled the task is listed as not
+// processed instead, so that the summary and the report account for every row.
+func dispatch(ctx context.Context, tasks chan<- Task, t Task, rec *Recorder) {
+	if ctx.Err() == nil {
+		select {
+		case tasks <- t:
+			return
+		case <-ctx.Done():
+		}
+	}
+	rec.Add(notProcessed(t))
 }
 
 // Summary counts what a run did. It is printed at the end (and as JSON with -o json).

@@ -53,13 +53,16 @@ type ScheduleBuilder struct {
 	DefaultCountry string            // phone numbers without a country code
 	Priorities     map[string]string // name or value (lower case) -> value; nil: not checked
 	Services       map[string]bool   // the services the user may schedule on (lower case); nil: not checked
+	NotePhones     bool              // list each row's phone numbers in ScheduleRow.Phones
 }
 
 // ScheduleRow is one built row.
 type ScheduleRow struct {
-	Entry   nimbus.SchedulerEntryWrite
-	Due     time.Time
-	Derived bool // the ReferenceId was derived, the file had none
+	Entry     nimbus.SchedulerEntryWrite
+	Due       time.Time
+	Derived   bool        // the ReferenceId was derived, the file had none
+	WallClock bool        // the due time was a wall-clock time, read in TZ
+	Phones    []PhoneNote // with NotePhones: the row's numbers as written and as sent
 }
 
 // Key is the row's idempotency key: service and ReferenceId.
@@ -74,6 +77,11 @@ func (b *ScheduleBuilder) Build(row Row) (ScheduleRow, []*RowError) {
 	var errs []*RowError
 	bad := func(col int, format string, a ...any) {
 		errs = append(errs, &RowError{File: b.File, Line: row.Line, Column: b.Map.Header[col], Msg: fmt.Sprintf(format, a...)})
+	}
+	note := func(col int, in, e164 string) {
+		if b.NotePhones {
+			out.Phones = append(out.Phones, PhoneNote{Column: b.Map.Header[col], Input: in, E164: e164})
+		}
 	}
 	col := map[string]int{}
 	cust := &nimbus.Customer{}
@@ -98,6 +106,7 @@ func (b *ScheduleBuilder) Build(row Row) (ScheduleRow, []*RowError) {
 				bad(i, "%v", err)
 				continue
 			}
+			note(i, cell, n)
 			cust.TelNumbers = append(cust.TelNumbers, nimbus.TelNumber{Name: f[4:], Value: n})
 		case strings.HasPrefix(f, "customer."):
 			if f == "customer.primaryTelNumber" {
@@ -106,6 +115,7 @@ func (b *ScheduleBuilder) Build(row Row) (ScheduleRow, []*RowError) {
 					bad(i, "%v", err)
 					continue
 				}
+				note(i, cell, n)
 				cell = n
 			}
 			setCustomer(cust, f[len("customer."):], cell)
@@ -119,6 +129,9 @@ func (b *ScheduleBuilder) Build(row Row) (ScheduleRow, []*RowError) {
 				bad(i, "%v", err)
 				continue
 			}
+			if !phone.IsAddress(cell) {
+				note(i, cell, d)
+			}
 			e.Destination = d
 		case f == "due":
 			t, err := nimbus.ParseDue(cell, b.Now, b.TZ)
@@ -126,7 +139,7 @@ func (b *ScheduleBuilder) Build(row Row) (ScheduleRow, []*RowError) {
 				bad(i, "%v", err)
 				continue
 			}
-			out.Due = t
+			out.Due, out.WallClock = t, nimbus.IsWallClock(cell)
 			e.DueDateTimeUTC = nimbus.FormatDue(t)
 			relative = strings.HasPrefix(strings.TrimSpace(cell), "+")
 		case f == "priority":

@@ -77,7 +77,7 @@ func docName(c *cobra.Command) string {
 func renderDoc(c *cobra.Command) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s\n\n%s\n\n", c.CommandPath(), c.Short)
-	if c.Runnable() {
+	if c.Runnable() && !c.HasSubCommands() { // a group lists its commands instead
 		fmt.Fprintf(&b, "```\n%s\n```\n\n", c.UseLine())
 	}
 	if c.Long != "" {

@@ -222,7 +222,42 @@ contact center uses. Try it without any account: run 'nimbusctl sandbox' and use
 	root.SetCompletionCommandGroupID("setup")
 	root.AddCommand(helpTopics()...)
 	root.AddCommand(newCmdGenDocs(f))
+	root.InitDefaultCompletionCmd() // cobra adds it only on Execute: guard it too
+	guardGroups(root)
 	return root
+}
+
+// guardGroups makes every command group (a command that holds subcommands) refuse an
+// unknown subcommand with exit 3 and cobra's suggestions. Left alone, cobra prints the group's
+// help and exits 0, so a typo in a script (`contact lst`) looks like success.
+func guardGroups(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		guardGroups(sub)
+	}
+	if c.HasParent() && c.HasSubCommands() && !c.Runnable() {
+		c.Args = unknownSubcommand
+		c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+	}
+	// A command that runs and also has subcommands (sandbox: sandbox call) takes no arguments
+	// of its own: a word after it is an unknown subcommand too.
+	if c.HasParent() && c.HasSubCommands() && c.Runnable() {
+		c.Args = unknownSubcommand
+	}
+}
+
+// unknownSubcommand is the root's own check (cobra's legacyArgs), for a group.
+func unknownSubcommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2 // as cobra does for the root
+	}
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t") + "\n"
+	}
+	return cmdutil.FlagErrorf("%s", msg)
 }
 
 // checkGlobalFlags validates -o and --jq once, before any command touches the network.

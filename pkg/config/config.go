@@ -209,6 +209,11 @@ func (c *Config) resolve(name string) (*Profile, error) {
 			p.values[k.Name], p.sources[k.Name] = k.Default, "default"
 		}
 	}
+	if _, set := p.values["default_country"]; !set {
+		if r, ok := p.region(); ok && r.Country != "" {
+			p.values["default_country"], p.sources["default_country"] = r.Country, "region "+r.Name
+		}
+	}
 	for _, k := range Keys {
 		if v, ok := p.values[k.Name]; ok && k.Check != nil {
 			if err := k.Check(v); err != nil {
@@ -301,6 +306,16 @@ func (p *Profile) Get(key string) string { return p.values[key] }
 
 // Source says where a key's value came from: "config", "env NIMBUSCTL_X", "default".
 func (p *Profile) Source(key string) string { return p.sources[key] }
+
+// region is the Nimbus location the profile's tenant lives in, when the profile says: the
+// region it names, or the default region when no endpoint replaces it. (An endpoint of its
+// own with the default region, like the sandbox's, says nothing about where the tenant is.)
+func (p *Profile) region() (Region, bool) {
+	if p.sources["region"] == "default" && p.values["endpoint"] != "" {
+		return Region{}, false
+	}
+	return FindRegion(p.values["region"])
+}
 
 // NimbusURL is the connector API base: endpoint, else the region's.
 func (p *Profile) NimbusURL() string {

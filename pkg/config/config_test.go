@@ -144,6 +144,50 @@ func TestEveryRegionResolves(t *testing.T) {
 	}
 }
 
+// default_country has no built-in value: it follows from the region where the region lies in
+// one country, and is unset otherwise (national numbers are then refused, never guessed).
+func TestDefaultCountryComesFromTheRegion(t *testing.T) {
+	cases := []struct {
+		env          map[string]string
+		want, source string
+	}{
+		{nil, "+41", "region ch-01"}, // the default region, in effect
+		{map[string]string{"NIMBUSCTL_REGION": "ch-02"}, "+41", "region ch-02"},
+		{map[string]string{"NIMBUSCTL_REGION": "de-01"}, "+49", "region de-01"},
+		{map[string]string{"NIMBUSCTL_REGION": "de-02"}, "+49", "region de-02"},
+		{map[string]string{"NIMBUSCTL_REGION": "uk-01"}, "+44", "region uk-01"},
+		{map[string]string{"NIMBUSCTL_REGION": "eu-01"}, "", ""},
+		{map[string]string{"NIMBUSCTL_REGION": "innovator"}, "", ""},
+		// An endpoint of its own says nothing about the country, unless a region is named.
+		{map[string]string{"NIMBUSCTL_ENDPOINT": "https://127.0.0.1:9/nimbus"}, "", ""},
+		{map[string]string{"NIMBUSCTL_ENDPOINT": "https://proxy.example.com", "NIMBUSCTL_REGION": "de-02"}, "+49", "region de-02"},
+		// Said outright, it wins.
+		{map[string]string{"NIMBUSCTL_REGION": "de-01", "NIMBUSCTL_DEFAULT_COUNTRY": "+43"}, "+43", "env NIMBUSCTL_DEFAULT_COUNTRY"},
+	}
+	for _, c := range cases {
+		cfg, _ := Load(dirs(t), "", env(c.env))
+		p, err := cfg.Profile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Get("default_country") != c.want || p.Source("default_country") != c.source {
+			t.Errorf("%v: default_country %q from %q, want %q from %q", c.env, p.Get("default_country"), p.Source("default_country"), c.want, c.source)
+		}
+	}
+	c, _ := Load(dirs(t), "", env(nil))
+	for _, bad := range []string{"45", "+999", "+4x"} {
+		if err := c.Set("", "default_country", bad); err == nil {
+			t.Errorf("default_country %q accepted", bad)
+		}
+	}
+	if err := c.Set("", "timezone", "Mars/Olympus"); err == nil || err.Error() != `unknown time zone "Mars/Olympus": use an IANA name such as Europe/Zurich` {
+		t.Errorf("timezone: %v", err)
+	}
+	if err := c.Set("", "timezone", "Europe/Zurich"); err != nil {
+		t.Error(err)
+	}
+}
+
 func TestProfileNames(t *testing.T) {
 	for name, ok := range map[string]bool{
 		"default": true, "prod": true, "prod-eu": true, "prod_eu": true, "2nd": true, "a": true,

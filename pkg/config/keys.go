@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
+	"github.com/nimbusctl/nimbusctl/pkg/phone"
 )
 
 // Region is one of the connector's seven locations (nimbus.connector.apiProperties.json).
@@ -16,19 +17,21 @@ type Region struct {
 	Label    string // as the connector shows it
 	Endpoint string // connector API base URL
 	OData    string // reporting OData base URL
+	Country  string // calling code of national phone numbers, where the location implies one
 }
 
 // Regions lists the connector's locations. The OData hosts follow the pattern Luware documents
 // for ch-01 and ch-02 (api.<cluster>.luware.cloud/v1/odata); for the other five the host is an
-// inference: set odata_url when yours differs.
+// inference: set odata_url when yours differs. A region in one country implies the country of
+// national phone numbers (default_country); eu-01 and innovator imply none.
 var Regions = []Region{
-	{"ch-01", "Switzerland 01", "https://api.luware.cloud", "https://api.ch-01.luware.cloud/v1/odata"},
-	{"ch-02", "Switzerland 02", "https://api.ch-02.luware.cloud", "https://api.ch-02.luware.cloud/v1/odata"},
-	{"de-01", "Germany 01", "https://api.de-01.luware.cloud", "https://api.de-01.luware.cloud/v1/odata"},
-	{"de-02", "Germany 02", "https://api.de-02.luware.cloud", "https://api.de-02.luware.cloud/v1/odata"},
-	{"uk-01", "United Kingdom 01", "https://api.uk-01.luware.cloud", "https://api.uk-01.luware.cloud/v1/odata"},
-	{"eu-01", "Europe 01", "https://api.eu-01.luware.cloud", "https://api.eu-01.luware.cloud/v1/odata"},
-	{"innovator", "Innovator 01", "https://api.innovator.luware.cloud", "https://api.innovator.luware.cloud/v1/odata"},
+	{"ch-01", "Switzerland 01", "https://api.luware.cloud", "https://api.ch-01.luware.cloud/v1/odata", "+41"},
+	{"ch-02", "Switzerland 02", "https://api.ch-02.luware.cloud", "https://api.ch-02.luware.cloud/v1/odata", "+41"},
+	{"de-01", "Germany 01", "https://api.de-01.luware.cloud", "https://api.de-01.luware.cloud/v1/odata", "+49"},
+	{"de-02", "Germany 02", "https://api.de-02.luware.cloud", "https://api.de-02.luware.cloud/v1/odata", "+49"},
+	{"uk-01", "United Kingdom 01", "https://api.uk-01.luware.cloud", "https://api.uk-01.luware.cloud/v1/odata", "+44"},
+	{"eu-01", "Europe 01", "https://api.eu-01.luware.cloud", "https://api.eu-01.luware.cloud/v1/odata", ""},
+	{"innovator", "Innovator 01", "https://api.innovator.luware.cloud", "https://api.innovator.luware.cloud/v1/odata", ""},
 }
 
 // FindRegion looks a region up by short name.
@@ -91,7 +94,8 @@ var Keys = []Key{
 	{Name: "max_retries", Default: "4", Description: "retries after a 429, a 5xx or a network error (0-10); see docs/exit-codes.md", Check: checkRetries},
 	{Name: "request_timeout", Default: "60s", Description: "timeout of one HTTP attempt", Check: checkDuration},
 	{Name: "ca_file", Description: "extra CA certificates (PEM) to trust, e.g. the sandbox's"},
-	{Name: "default_country", Default: "+45", Description: "country code for phone numbers without one (nps.today's default is +45)", Check: checkCountry},
+	{Name: "default_country", Description: "country code of phone numbers written without one, e.g. +41 (default: from the region: ch-01, ch-02 +41; de-01, de-02 +49; uk-01 +44; else none, and national numbers are refused)", Check: checkCountry},
+	{Name: "timezone", Description: "IANA time zone of wall-clock due times, e.g. Europe/Zurich (default: the machine's zone)", Check: checkZone},
 	{Name: "username", Description: "account to use when the token cache holds several"},
 }
 
@@ -161,13 +165,13 @@ func checkDuration(s string) error {
 }
 
 func checkCountry(s string) error {
-	if len(s) < 2 || len(s) > 4 || s[0] != '+' {
-		return fmt.Errorf("invalid country code %q: e.g. +41, +45", s)
-	}
-	for _, r := range s[1:] {
-		if r < '0' || r > '9' {
-			return fmt.Errorf("invalid country code %q: e.g. +41, +45", s)
-		}
+	_, err := phone.Region(s)
+	return err
+}
+
+func checkZone(s string) error {
+	if _, err := time.LoadLocation(s); err != nil || s == "" {
+		return fmt.Errorf("unknown time zone %q: use an IANA name such as Europe/Zurich", s)
 	}
 	return nil
 }

@@ -76,6 +76,12 @@ func (e *Emulator) SchedulerEntry(id string) (map[string]any, bool) {
 	return e.nimbus.SchedulerEntry(id)
 }
 
+// RunSchedulerEntries makes every entry of a service vanish from its list, as entries do once
+// their call has run, and returns how many there were.
+func (e *Emulator) RunSchedulerEntries(service string) int {
+	return e.nimbus.RunSchedulerEntries(service)
+}
+
 // Task returns a live task as TaskEventData (with its taskInformation), event "Updated".
 func (e *Emulator) Task(id string) (map[string]any, bool) { return e.nimbus.Task(id) }
 

@@ -46,6 +46,17 @@ func ParseDue(s string, now time.Time, loc *time.Location) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("invalid due time %q: use RFC 3339 (2026-12-01T09:30:00+01:00), a local time (2026-12-01 09:30, zone from --tz) or a relative time (+2h, +1d)", s)
 }
 
+// IsWallClock reports whether ParseDue reads s as a wall-clock time, in the zone it is given
+// (not a relative time, not RFC 3339 with its own offset).
+func IsWallClock(s string) bool {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "+") {
+		return false
+	}
+	_, err := time.Parse(time.RFC3339, s)
+	return err != nil
+}
+
 // parseRelative accepts Go durations plus a leading day count: "1d2h", "3d", "90m".
 func parseRelative(s string) (time.Duration, error) {
 	var days time.Duration

@@ -78,6 +78,8 @@ func New(t testing.TB, opts ...Option) *Env {
 		"NIMBUSCTL_ODATA_URL":  emu.ODataURL(),
 		"NIMBUSCTL_CA_FILE":    ca,
 		"HOME":                 home,
+		// Like the sandbox, a Swiss tenant (the endpoint of its own implies no country).
+		"NIMBUSCTL_DEFAULT_COUNTRY": "+41",
 	}}
 	// nps.today: the emulator's part and its seeded key (a test unsets it to go without).
 	e.vars["NIMBUSCTL_NPSTODAY_URL"] = emu.NPSTodayURL()

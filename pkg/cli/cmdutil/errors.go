@@ -46,7 +46,7 @@ var ExitCodes = []struct {
 	{ExitNotFound, "not found", "the API answered 404: unknown id"},
 	{ExitRejected, "rejected", "the API answered 400 (or another 4xx): it refused the request as sent"},
 	{ExitPending, "pending", "nps.today holds a survey until the agent's p-gap rating is given; rerun with --agent-rating (or a rating column)"},
-	{ExitPartial, "partial", "a bulk run where some rows failed and the rest were applied (see --report)"},
+	{ExitPartial, "partial", "a bulk run where some rows failed or were skipped as invalid, and the rest were applied (see --report)"},
 	{ExitUnavailable, "unavailable", "gave up after retries: 429 throttling, 5xx, timeout or network failure"},
 }
 

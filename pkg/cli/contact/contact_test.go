@@ -118,7 +118,7 @@ func TestAddFromFlags(t *testing.T) {
 		"--external-id", "CUST-0042", "--first-name", "Ada", "--last-name", "Lovelace", "--display-name", "Ada Lovelace",
 		"--initials", "AL", "--company", "Analytical Engines", "--department", "R&D", "--job-title", "Countess",
 		"--upn", "ada@engines.example", "--email", "ada@engines.example", "--email", "ada@home.example",
-		"--mobile", "+447700900123", "--business-phone", "+442079460000", "--home-phone", "+442079460001",
+		"--mobile", "+447911123456", "--business-phone", "+442079460000", "--home-phone", "+442079460001",
 		"--im", "ada@engines.example",
 		"--address", "street=12 St James's Square, Flat 2,city=London,postalCode=SW1Y 4JH,country=UK",
 		"--address", "City=Ockham,Country=UK",
@@ -131,7 +131,7 @@ func TestAddFromFlags(t *testing.T) {
 		`"businessPhones":["+442079460000"],"company":"Analytical Engines","customFields":[{"name":"CustomerTier","value":"Platinum"},{"name":"Since","value":"1843"}],` +
 		`"department":"R&D","displayName":"Ada Lovelace","emailAddresses":["ada@engines.example","ada@home.example"],"externalId":"CUST-0042",` +
 		`"firstName":"Ada","homePhones":["+442079460001"],"imAddresses":["ada@engines.example"],"initials":"AL","jobTitle":"Countess",` +
-		`"lastName":"Lovelace","mobilePhones":["+447700900123"],"userPrincipalName":"ada@engines.example"}`
+		`"lastName":"Lovelace","mobilePhones":["+447911123456"],"userPrincipalName":"ada@engines.example"}`
 	if got := stored(t, e, emulator.BookCustomers, "CUST-0042"); got != want {
 		t.Errorf("stored:\n%s\nwant\n%s", got, want)
 	}
@@ -323,7 +323,7 @@ func TestPhoneFlagsAreStoredAsE164(t *testing.T) {
 	e.Run("contact", "add", "Customers", "--external-id", "P-1", "--mobile", "+41 79 555 12 34", "--home-phone", "0041 44 555 00 00", "--jq", ".mobilePhones[0], .homePhones[0]").
 		Expect(t, 0, "+41795551234\n+41445550000\n", "")
 	e.Run("contact", "add", "Customers", "--external-id", "P-2", "--business-phone", "ext. 12").
-		Expect(t, 3, "", "error: --business-phone: \"ext. 12\" is not a phone number: unexpected 'e' (or pass --keep-phone-format)\nRun 'nimbusctl contact add --help' for usage.\n")
+		Expect(t, 3, "", "error: --business-phone: \"ext. 12\" is not a valid phone number for CH (+41) (or pass --keep-phone-format)\nRun 'nimbusctl contact add --help' for usage.\n")
 	e.Run("contact", "add", "Customers", "--external-id", "P-3", "--business-phone", "ext. 12", "--keep-phone-format", "--jq", ".businessPhones[0]").
 		Expect(t, 0, "ext. 12\n", "")
 	if calls(e, "AddContact") != 2 {

@@ -1,6 +1,8 @@
 package contact
 
 import (
+	"fmt"
+
 	"github.com/spf13/cobra"
 
 	"github.com/nimbusctl/nimbusctl/pkg/bulk"
@@ -12,8 +14,8 @@ import (
 )
 
 func newCmdImport(f *cmdutil.Factory) *cobra.Command {
-	var idColumn, format string
-	var prune, keepPhones bool
+	var idColumn, format, maxRemove string
+	var prune, keepPhones, yes bool
 	cmd := &cobra.Command{
 		Use:   "import <book> <file>",
 		Short: "Make an address book match a CSV or JSON file (add, update, and remove with --prune)",
@@ -23,6 +25,12 @@ that differ in the columns the file has — other fields of a contact are kept. 
 contacts the file does not list are removed. Running the same import again applies only what is
 left, so it is safe after a crash, a Ctrl-C or a failed row.
 
+--prune cannot empty a book by accident: a contact whose key is in the file is never removed,
+even when its row is invalid; a file with no valid row is refused; and one run removes at most
+--max-remove contacts (default 10% of the book: a CRM export cut off halfway would remove far
+more). Above that the plan is printed and nothing is sent. A --max-remove above 10% needs a
+confirmation: the prompt on a terminal, --yes without one.
+
 The file: CSV (UTF-8 with or without BOM, or Windows-1252; comma, semicolon or tab, sniffed) with
 a header row, or JSON (an array of contacts as 'contact export -o json' writes them, or JSON
 lines). "-" reads stdin. Outlook and Google Contacts exports import without editing; see
@@ -30,16 +38,19 @@ docs/csv-import.md for the columns and their aliases. Lists take several values 
 Phone numbers are stored as E.164 (national numbers get the profile's default_country) unless
 --keep-phone-format.
 
-Exit codes: 0 done, 3 invalid rows (nothing sent), 9 some rows failed (the rest was applied;
-see --report), 2 cancelled.
+Exit codes: 0 done, 3 invalid rows or a refused prune (nothing sent), 9 some rows failed or
+were skipped as invalid (the rest was applied; see --report), 2 cancelled.
 
 ` + shared.BookArgHelp,
 		Example: `  # An Outlook export, keyed by e-mail address, checked first
   $ nimbusctl contact import Customers outlook.csv --id-column "E-mail Address" --dry-run
   $ nimbusctl contact import Customers outlook.csv --id-column "E-mail Address" --report report.csv
 
-  # Mirror a CRM export exactly (removes contacts the file lacks)
+  # Mirror a CRM export exactly (removes contacts the file lacks, at most 10% of the book)
   $ nimbusctl contact import Customers crm.csv --map "Kundennr=externalId" --prune
+
+  # A clean-up that removes more, said outright
+  $ nimbusctl contact import Customers crm.csv --prune --max-remove 25% --yes
 
   # Round trip
   $ nimbusctl contact export Customers > customers.csv
@@ -56,11 +67,22 @@ see --report), 2 cancelled.
 	bf := shared.AddBulkFlags(cmd, "nimbus")
 	cmd.Flags().StringVar(&idColumn, "id-column", "", "the `column` that holds the external id (e.g. \"E-mail Address\" for Outlook exports)")
 	cmd.Flags().BoolVar(&prune, "prune", false, "remove the contacts the file does not list")
+	cmd.Flags().StringVar(&maxRemove, "max-remove", bulk.DefaultRemoveLimit.String(), "with --prune: remove at most `N` contacts, or P% of the book; above it nothing is sent")
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "with --prune and a --max-remove above 10%: do not ask for confirmation")
 	cmd.Flags().BoolVar(&keepPhones, "keep-phone-format", false, "store phone numbers as written instead of E.164")
 	cmdutil.StringEnumFlag(cmd, &format, "format", "", "", []string{"csv", "json"}, "file format (default: from the file name and content)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if err := bf.Check(f); err != nil {
 			return err
+		}
+		limit, err := bulk.ParseRemoveLimit(maxRemove)
+		if err != nil {
+			return cmdutil.FlagErrorWrap(err)
+		}
+		if !cmd.Flags().Changed("max-remove") {
+			limit = bulk.RemoveLimit{}
+		} else if !prune {
+			return cmdutil.FlagErrorf("--max-remove applies to --prune")
 		}
 		p, err := f.Profile()
 		if err != nil {
@@ -74,7 +96,7 @@ see --report), 2 cancelled.
 		in.Format = format
 		ci := &bulk.ContactImport{
 			Input: in, Maps: bf.MapsParsed(), IDColumn: idColumn, DefaultCountry: p.Get("default_country"),
-			KeepPhones: keepPhones, Prune: prune, SkipInvalid: bf.SkipInvalid, DryRun: bf.DryRun,
+			KeepPhones: keepPhones, Prune: prune, MaxRemove: limit, SkipInvalid: bf.SkipInvalid, DryRun: bf.DryRun,
 			ValidateOnly: bf.ValidateOnly, Workers: bf.Concurrency,
 		}
 		var lim *httpx.Limiter
@@ -85,6 +107,10 @@ see --report), 2 cancelled.
 			}
 			ci.Client, ci.Book = c, book.ID
 			lim = c.HTTP().Limiter()
+			ci.ConfirmRemove = func(n, size int) error {
+				return cmdutil.ConfirmDestructive(f, yes, fmt.Sprintf("remove %d of the %d contacts of address book %s (more than %s)",
+					n, size, shared.BookLabel(book), bulk.DefaultRemoveLimit))
+			}
 		}
 		run, err := bf.StartRun(f, in.Name, lim)
 		if err != nil {

@@ -30,7 +30,7 @@ required and must not exist in the address book yet (use 'contact update' for th
 
 ` + shared.BookArgHelp,
 		Example: `  $ nimbusctl contact add Customers --external-id CUST-0042 --first-name Ada --last-name Lovelace \
-      --email ada@example.com --mobile +447700900123 --address "street=12 St James's Sq,city=London,country=UK"
+      --email ada@example.com --mobile +447911123456 --address "street=12 St James's Sq,city=London,country=UK"
   $ nimbusctl contact add Customers --external-id CUST-0043 --field CustomerTier=Gold
   $ nimbusctl contact add Customers --from-json contact.json`,
 		Args:              cmdutil.ExactArgs(1, "an address book (id or name)"),

@@ -124,7 +124,7 @@ func TestNpsAfterCallStdinAndOptions(t *testing.T) {
 			"T4\tskipped:no-agent\t\t\t\t\tno agent took the call",
 			"T5\tskipped:anonymous\t\t\t\t\tcaller \"8:orgid:1234\" has no phone number or e-mail address",
 			"T6\tskipped:invalid\t\t\t\t\tcreated \"2026-03-23T12:00:00Z\" or terminated \"yesterday\" is not an RFC 3339 time",
-			"T7\tskipped:invalid\t\t\t\t\tcaller number: \"12\" is not a valid E.164 number: 4 digits after the country code prefix, want 7 to 15",
+			"T7\tskipped:invalid\t\t\t\t\tcaller number: \"12\" is not a valid phone number for CH (+41)",
 		), "")
 	if n := len(e.Emu.NPSSurveys()); n != 3 {
 		t.Errorf("%d surveys", n)

@@ -127,7 +127,7 @@ func TestNpsKeyNeverPrinted(t *testing.T) {
 			runs := [][]string{
 				{"nps", "status", "--debug"},
 				{"nps", "campaigns", "list", "--debug"},
-				{"nps", "survey", "send", "--campaign", "101", "--phone", "+4512345678", "--debug"},
+				{"nps", "survey", "send", "--campaign", "101", "--phone", "+4521234567", "--debug"},
 				{"nps", "api", "GET", "/campaigns/", "--debug"},
 				{"nps", "status", "-o", "json"},
 				{"doctor", "-o", "json", "--debug"},

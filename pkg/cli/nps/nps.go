@@ -39,7 +39,7 @@ Some endpoints' paths are not public (employee analytics and responses, the IVR 
 responses by phone): nimbusctl uses its best guess and says so in 'nimbusctl nps status'
 and docs/nps.md. 'nimbusctl nps api' reaches any path when a guess is wrong.`,
 		Example: `  $ nimbusctl nps login --with-key < npstoday.key
-  $ nimbusctl nps survey send --campaign 101 --phone "+45 12 34 56 78" --employee anna@contoso.com --check-pgap
+  $ nimbusctl nps survey send --campaign 101 --phone "+45 20 30 40 50" --employee anna@contoso.com --check-pgap
   $ nimbusctl nps survey after-call events.json
   $ nimbusctl nps respondent import customers.csv --campaign 101 --report report.csv
   $ nimbusctl nps employee analytics anna@contoso.com --days 30`,
@@ -62,8 +62,8 @@ and docs/nps.md. 'nimbusctl nps api' reaches any path when a guess is wrong.`,
 	return cmd
 }
 
-// DefaultCountry is the profile's country code for numbers written without one (+45 when
-// unset, as nps.today does).
+// DefaultCountry is the profile's country code for numbers written without one ("" when the
+// profile has none: such numbers are then refused, never sent to a guessed country).
 func DefaultCountry(f *cmdutil.Factory) (string, error) { return defaultCountry(f) }
 
 func defaultCountry(f *cmdutil.Factory) (string, error) {
@@ -71,10 +71,7 @@ func defaultCountry(f *cmdutil.Factory) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if cc := p.Get("default_country"); cc != "" {
-		return cc, nil
-	}
-	return "+45", nil
+	return p.Get("default_country"), nil
 }
 
 // phoneFlag normalizes a phone flag to E.164, or fails naming the flag (exit 3).

@@ -204,11 +204,11 @@ func newCmdResponses(f *cmdutil.Factory) *cobra.Command {
 		Short: "List a caller's responses by phone number, or all campaigns' responses",
 		Long: `With --phone, lists the responses of the customer with that number, newest first, as a
 contact center shows them when the customer calls (provisional endpoint: its path is not
-public). The number is normalized to E.164 with the profile's default_country (+45 when
-unset, as nps.today does). Without --phone, lists the responses of all campaigns
-(GET /campaigns/responses).`,
+public). The number is normalized to E.164; a national number takes the profile's
+default_country, and without one it is refused. Without --phone, lists the responses of all
+campaigns (GET /campaigns/responses).`,
 		Example: `  $ nimbusctl nps responses --phone "+41 44 555 10 01"
-  $ nimbusctl nps responses --phone 12345678 --jq '.[0].rating'
+  $ nimbusctl nps responses --phone "+45 20 30 40 50" --jq '.[0].rating'
   $ nimbusctl nps responses -o csv > responses.csv`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -75,7 +75,7 @@ func newCmdRespondentImport(f *cmdutil.Factory) *cobra.Command {
 		Short: "Send one nps.today survey per row of a CSV file, never twice",
 		Long: `Each row is one survey: the campaign (a column holding an id or a name, a queue column
 looked up in the IVR map, or --campaign), the respondent's e-mail address and/or phone
-number (E.164, with the profile's default_country; +45 when unset, as nps.today does),
+number (E.164; national numbers take the profile's default_country, and are refused without),
 and optionally first and last name, company, title, department, the employee the survey is
 about (e-mail), the agent's p-gap rating (0-10), an external id, a note, and custom data:
 a JSON column and custom.<name> columns, sent as the custom JSON string. Headers are

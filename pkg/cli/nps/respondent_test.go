@@ -38,7 +38,7 @@ func TestNpsRespondentImportTwiceSurveysOnce(t *testing.T) {
 	}
 	got := e.Emu.NPSSurveys()
 	if len(got) != 4 || got[0].Respondent["phoneNumber"] != "+41445551001" || got[0].Custom != `{"channel":"phone","orderId":"O-1"}` ||
-		got[0].Employee["email"] != emulator.NPSEmployeeAgent || got[3].Respondent["phoneNumber"] != "+4512345678" {
+		got[0].Employee["email"] != emulator.NPSEmployeeAgent || got[3].Respondent["phoneNumber"] != "+41795552004" {
 		t.Fatalf("surveys %+v", got)
 	}
 	// The rerun sends nothing: the ledger in the state folder remembers every row.
@@ -83,7 +83,7 @@ func TestNpsRespondentImportInvalidRowsExit3(t *testing.T) {
 	e.Run("nps", "respondent", "import", file).Expect(t, 3, "",
 		file+":3: campaign: unknown campaign \"Nope\" (see 'nimbusctl nps campaigns list')\n"+
 			file+":4: email: no e-mail address and no phone number: the survey goes to one of them\n"+
-			file+":5: mobile: \"0800\" is not a valid E.164 number: 5 digits after the country code prefix, want 7 to 15\n"+
+			file+":5: mobile: \"0800\" is not a valid phone number for CH (+41)\n"+
 			file+":6: agent rating: must be a whole number from 0 to 10, got \"12\"\n"+
 			file+":7: email: duplicate respondent \"alice@example.com\" in campaign 101 (first on line 2)\n"+
 			"error: 5 invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)\n")
@@ -91,7 +91,8 @@ func TestNpsRespondentImportInvalidRowsExit3(t *testing.T) {
 		t.Fatalf("%d surveys sent despite invalid rows", n)
 	}
 	r := e.Run("nps", "respondent", "import", file, "--skip-invalid")
-	if r.Code != 0 || !strings.HasSuffix(timing.ReplaceAllString(r.Stderr, "(T)"), "✓ 6 rows: 1 sent, 5 invalid (T)\n") {
+	// Skipped rows are not a success: exit 9 and no ✓, so a cron job hears of them.
+	if r.Code != 9 || !strings.HasSuffix(timing.ReplaceAllString(r.Stderr, "(T)"), "! 6 rows: 1 sent, 5 invalid (T)\nerror: 5 invalid row(s) were skipped (see the messages above); fix them and run the same command again\n") {
 		t.Errorf("--skip-invalid: %d %q", r.Code, r.Stderr)
 	}
 

@@ -84,12 +84,12 @@ func newCmdSurveySend(f *cmdutil.Factory) *cobra.Command {
 		Use:   "send --campaign ID (--phone NUMBER | --email ADDRESS)",
 		Short: "Send a survey to one respondent, with the p-gap hold",
 		Long: `Adds the respondent to the campaign, which sends the survey (by SMS to --phone, by
-e-mail to --email). Phone numbers are normalized to E.164 with the profile's
-default_country (+45 when unset, as nps.today does). Every field of the add-respondent
-body has a flag: the respondent's (--first-name ... --zip-code), the company's
-(--company, --company-*), the employee's (--employee, --employee-*), --note, --custom,
---do-not-contact and --guid. --employee is the agent the survey is about: an e-mail
-address (employee.email) or an id (employee.externalId).
+e-mail to --email). Phone numbers are normalized to E.164; a national number takes the
+profile's default_country, and without one it is refused (never sent to a guessed country).
+Every field of the add-respondent body has a flag: the respondent's (--first-name ...
+--zip-code), the company's (--company, --company-*), the employee's (--employee,
+--employee-*), --note, --custom, --do-not-contact and --guid. --employee is the agent the
+survey is about: an e-mail address (employee.email) or an id (employee.externalId).
 
 P-gap: with an employee, the survey goes with checkPgap=true (--check-pgap=false sends at
 once), as in after-call and respondent import. nps.today may then hold it because the
@@ -102,8 +102,8 @@ again with the rating. Without a terminal it prints the pending survey as JSON a
 with the same KEY sends nothing and says when it was sent — for scripts that may run
 twice, and for the commands after-call prints for held surveys.`,
 		Example: `  $ nimbusctl nps survey send --campaign 101 --phone "+41 44 555 10 01" --first-name Alice
-  $ nimbusctl nps survey send --campaign "Support after-call" --phone 12345678 --employee anna@contoso.com
-  $ nimbusctl nps survey send --campaign 101 --phone 12345678 --employee anna@contoso.com --agent-rating 8
+  $ nimbusctl nps survey send --campaign "Support after-call" --phone "+45 20 30 40 50" --employee anna@contoso.com
+  $ nimbusctl nps survey send --campaign 101 --phone "+45 20 30 40 50" --employee anna@contoso.com --agent-rating 8
   $ nimbusctl nps survey send --campaign 103 --email alice@example.com --custom '{"orderId":"42"}' --once order-42
   $ nimbusctl nps survey send --campaign 103 --email bob@example.com --company "Fabrikam AG" --company-segment B2B --employee E-1042`,
 		Args: cmdutil.NoArgs,

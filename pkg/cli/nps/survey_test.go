@@ -17,15 +17,16 @@ import (
 func TestNpsSurveySend(t *testing.T) {
 	t.Parallel()
 	e := clitest.New(t, unlimited())
-	e.Run("nps", "survey", "send", "--campaign", "Sales", "--phone", "12 34 56 78", "--first-name", "Ada", "--last-name", "Lovelace",
+	e.Setenv("NIMBUSCTL_DEFAULT_COUNTRY", "+45") // a Danish profile
+	e.Run("nps", "survey", "send", "--campaign", "Sales", "--phone", "21 23 45 67", "--first-name", "Ada", "--last-name", "Lovelace",
 		"--company", "Analytical AG", "--custom", `{"orderId":"42"}`, "--employee", emulator.NPSEmployeeSales, "--note", "bought a lot").
-		Expect(t, 0, "sent\t102\t+4512345678\tluca.rossi@contoso.com\t\t\n", "")
+		Expect(t, 0, "sent\t102\t+4521234567\tluca.rossi@contoso.com\t\t\n", "")
 	got := e.Emu.NPSSurveys()
 	if len(got) != 1 {
 		t.Fatalf("surveys %+v", got)
 	}
 	s := got[0]
-	want := map[string]any{"phoneNumber": "+4512345678", "firstName": "Ada", "lastName": "Lovelace", "company": map[string]any{"name": "Analytical AG"}}
+	want := map[string]any{"phoneNumber": "+4521234567", "firstName": "Ada", "lastName": "Lovelace", "company": map[string]any{"name": "Analytical AG"}}
 	if s.CampaignID != 102 || s.Endpoint != "respondents" || s.Custom != `{"orderId":"42"}` || s.Employee["email"] != emulator.NPSEmployeeSales || fmt.Sprint(s.Respondent) != fmt.Sprint(want) {
 		t.Errorf("sent %+v", s)
 	}
@@ -51,23 +52,23 @@ func TestNpsSurveySend(t *testing.T) {
 		args []string
 		msg  string
 	}{
-		{[]string{"--phone", "+4512345678"}, "--campaign is required (see nimbusctl nps campaigns list)"},
+		{[]string{"--phone", "+4521234567"}, "--campaign is required (see nimbusctl nps campaigns list)"},
 		{[]string{"--campaign", "101"}, "give --phone or --email: who gets the survey"},
-		{[]string{"--campaign", "101", "--phone", "12"}, `--phone: "12" is not a valid E.164 number: 4 digits after the country code prefix, want 7 to 15`},
+		{[]string{"--campaign", "101", "--phone", "12"}, `--phone: "12" has no country code, and no default_country is set: write it with its country code, or set the country of national numbers: nimbusctl config set default_country +41 (your country's code)`},
 		{[]string{"--campaign", "101", "--email", "alice"}, `--email: "alice" is not an e-mail address`},
-		{[]string{"--campaign", "101", "--phone", "+4512345678", "--custom", "orderId=42"}, "--custom must be a JSON object, e.g. {\"orderId\":\"42\"}: invalid character 'o' looking for beginning of value"},
-		{[]string{"--campaign", "101", "--phone", "+4512345678", "--employee", "anna@"}, `--employee: "anna@" is not an e-mail address`},
-		{[]string{"--campaign", "101", "--phone", "+4512345678", "--agent-rating", "11"}, "--agent-rating must be between 0 and 10, got 11"},
-		{[]string{"--campaign", "101", "--phone", "+4512345678", "--agent-rating", "-1"}, "--agent-rating must be between 0 and 10, got -1"},
+		{[]string{"--campaign", "101", "--phone", "+4521234567", "--custom", "orderId=42"}, "--custom must be a JSON object, e.g. {\"orderId\":\"42\"}: invalid character 'o' looking for beginning of value"},
+		{[]string{"--campaign", "101", "--phone", "+4521234567", "--employee", "anna@"}, `--employee: "anna@" is not an e-mail address`},
+		{[]string{"--campaign", "101", "--phone", "+4521234567", "--agent-rating", "11"}, "--agent-rating must be between 0 and 10, got 11"},
+		{[]string{"--campaign", "101", "--phone", "+4521234567", "--agent-rating", "-1"}, "--agent-rating must be between 0 and 10, got -1"},
 	}
 	e.Setenv("NIMBUSCTL_DEFAULT_COUNTRY", "")
 	for _, b := range bad {
 		args := append([]string{"nps", "survey", "send"}, b.args...)
 		e.Run(args...).Expect(t, 3, "", "error: "+b.msg+"\nRun 'nimbusctl nps survey send --help' for usage.\n")
 	}
-	e.Run("nps", "survey", "send", "--campaign", "999", "--phone", "+4512345678").
+	e.Run("nps", "survey", "send", "--campaign", "999", "--phone", "+4521234567").
 		Expect(t, 6, "", "error: SendSurvey: 404 Not Found: Campaign not found.\n")
-	e.Run("nps", "survey", "send", "--campaign", "Nope", "--phone", "+4512345678").
+	e.Run("nps", "survey", "send", "--campaign", "Nope", "--phone", "+4521234567").
 		Expect(t, 6, "", "error: no campaign named \"Nope\"\n")
 	if n := len(e.Emu.NPSSurveys()); n != 3 {
 		t.Errorf("a refused send was stored: %d surveys", n)
@@ -165,7 +166,7 @@ func TestNpsBurstOver429SendsEachSurveyOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i] = e.Run("nps", "survey", "send", "--campaign", "101", "--phone", fmt.Sprintf("+451234560%d", i), "-o", "json", "--jq", ".result")
+			results[i] = e.Run("nps", "survey", "send", "--campaign", "101", "--phone", fmt.Sprintf("+452123456%d", i), "-o", "json", "--jq", ".result")
 		}()
 	}
 	wg.Wait()
@@ -197,7 +198,7 @@ func TestNpsTenPerSecond(t *testing.T) {
 	e.Setenv("NIMBUSCTL_NPSTODAY_RATE", "200/s")
 	var events []string
 	for i := range 40 {
-		events = append(events, fmt.Sprintf(`{"taskId":"T%02d","event":"Terminated","modality":"Audio","created":"2026-03-23T09:00:00Z","terminated":"2026-03-23T09:05:00Z","callerTelNumber":"+4520000%03d","serviceUPN":"sales@contoso.com","LastConnectedUserEmail":"luca.rossi@contoso.com"}`, i, i))
+		events = append(events, fmt.Sprintf(`{"taskId":"T%02d","event":"Terminated","modality":"Audio","created":"2026-03-23T09:00:00Z","terminated":"2026-03-23T09:05:00Z","callerTelNumber":"+45212%05d","serviceUPN":"sales@contoso.com","LastConnectedUserEmail":"luca.rossi@contoso.com"}`, i, i))
 	}
 	r := e.RunWith(clitest.RunOpts{Stdin: strings.Join(events, "\n")}, "nps", "survey", "after-call", "-o", "json", "--jq", "map(.result) | unique")
 	r.Expect(t, 0, `["sent"]`+"\n", "")
@@ -264,7 +265,7 @@ func TestNpsSurveySendAllFields(t *testing.T) {
 		{[]string{"--company-email", "info"}, `--company-email: "info" is not an e-mail address`},
 		{[]string{"--once", " "}, "--once needs a KEY, e.g. --once order-42"},
 	} {
-		args := append([]string{"nps", "survey", "send", "--campaign", "101", "--phone", "+4512345678"}, b.args...)
+		args := append([]string{"nps", "survey", "send", "--campaign", "101", "--phone", "+4521234567"}, b.args...)
 		e.Run(args...).Expect(t, 3, "", "error: "+b.msg+"\nRun 'nimbusctl nps survey send --help' for usage.\n")
 	}
 	if n := len(e.Emu.NPSSurveys()); n != 1 {

@@ -45,6 +45,8 @@ func ProfileValues(emu *emulator.Emulator, caPath string) map[string]string {
 		"odata_url":    emu.ODataURL(),
 		"npstoday_url": emu.NPSTodayURL(),
 		"ca_file":      caPath,
+		// The emulated tenant is Swiss; the local endpoint implies no country by itself.
+		"default_country": "+41",
 	}
 }
 

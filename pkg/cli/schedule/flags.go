@@ -13,11 +13,13 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
 )
 
-var entryHelp = fmt.Sprintf(`--due takes RFC 3339 with any offset (2026-12-01T09:30:00+01:00, sent as UTC), a wall-clock
-time read in --tz (default: your local zone) such as "2026-12-01 09:30", or a time from now
-such as +90m, +2h, +1d. --destination is normalized to E.164 when it is a phone number
-(numbers without a country code get the profile's default_country); SIP addresses and UPNs
-are sent as given. --priority takes a name or value from 'nimbusctl schedule priorities'.
+var entryHelp = fmt.Sprintf(`--due takes RFC 3339 with any offset (2027-12-01T09:30:00+01:00, sent as UTC), a wall-clock
+time such as "2027-12-01 09:30", read in --tz (default: the profile's timezone, else the
+machine's zone, which is then named on stderr), or a time from now such as +90m, +2h, +1d.
+A due time that has passed is refused (exit 3, nothing sent): the call would ring at once
+and could no longer be removed; --allow-past sends it anyway. --destination is normalized to
+E.164 when it is a phone number (national numbers take the profile's default_country, and are
+refused without one); SIP addresses and UPNs are sent as given. --priority takes a name or value from 'nimbusctl schedule priorities'.
 Ranges: --max-attempts %d-%d, --attempt-timeout %s-%s, --max-queue-time %s-%s,
 --rona-timeout %s-%s (durations such as 90s, 10m or plain seconds); the API applies its
 defaults (1, 1h, 5m, 20s) to those not given.
@@ -33,6 +35,7 @@ type entryFlags struct {
 	cmd                                       *cobra.Command
 	service, destination, due, tz, reference  string
 	priority                                  string
+	allowPast                                 bool
 	maxAttempts                               int
 	attemptTimeout, maxQueueTime, ronaTimeout string
 	customer                                  *shared.CustomerFlags
@@ -52,7 +55,8 @@ func addEntryFlags(cmd *cobra.Command, f *cmdutil.Factory) *entryFlags {
 	fl := cmd.Flags()
 	fl.StringVar(&ef.destination, "destination", "", "phone `number` (E.164 after normalization) or SIP address to call (destination)")
 	fl.StringVar(&ef.due, "due", "", "when to call: RFC 3339, a local `time` (see --tz) or +2h/+1d (dueDateTimeUtc)")
-	fl.StringVar(&ef.tz, "tz", "", "IANA time `zone` of a wall-clock --due, e.g. Europe/Zurich (default: local zone)")
+	fl.StringVar(&ef.tz, "tz", "", "IANA time `zone` of a wall-clock --due, e.g. Europe/Zurich (default: the profile's timezone, else the machine's)")
+	fl.BoolVar(&ef.allowPast, "allow-past", false, "send a --due that has passed (the call starts at once and can no longer be removed)")
 	fl.StringVar(&ef.reference, "reference-id", "", "your system's `id` for the call (ReferenceId)")
 	fl.StringVar(&ef.priority, "priority", "", "distribution `priority`, by name or value (distributionPriority)")
 	fl.IntVar(&ef.maxAttempts, "max-attempts", 0, fmt.Sprintf("how many `attempts` to reach the destination, %d-%d (maxAttempts)", nimbus.MaxAttemptsMin, nimbus.MaxAttemptsMax))
@@ -200,11 +204,4 @@ func utcDue(s string) string {
 		return nimbus.FormatDue(t)
 	}
 	return s
-}
-
-// warnPast says when a --due lies in the past: the API accepts it and calls at once.
-func (ef *entryFlags) warnPast(f *cmdutil.Factory) {
-	if ef.cmd.Flags().Changed("due") && ef.dueTime.Before(f.Now()) {
-		f.IO.Warnf("--due %s is in the past: the call starts at once", ef.dueUTC)
-	}
 }

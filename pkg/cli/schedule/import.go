@@ -1,8 +1,6 @@
 package schedule
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -11,7 +9,6 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/bulk"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/shared"
-	"github.com/nimbusctl/nimbusctl/pkg/filelock"
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
 )
@@ -37,10 +34,15 @@ only what is left. When the answer to a create is lost (timeout, 502/504) the ca
 never sent again blindly; if it cannot be found it is reported as failed for the next run.
 
 Due times: RFC 3339 with any offset, a relative time (+2h, +1d), or a wall-clock time
-("2026-12-01 09:30") read in --tz. New rows whose due time has passed are invalid unless
+("2027-12-01 09:30") read in --tz (default: the profile's timezone, else the machine's zone,
+which is then named on stderr). New rows whose due time has passed are invalid unless
 --allow-past. Every row is checked before the first call is scheduled.
 
-Exit codes: 0 done, 3 invalid rows (nothing sent), 9 some rows failed, 2 cancelled.`,
+Every call of the file that a run schedules, may have scheduled, or finds listed goes into
+the ledger before the run ends, also after a killed run: see 'nimbusctl schedule ledger'.
+
+Exit codes: 0 done, 3 invalid rows or every row invalid (nothing sent), 9 some rows failed
+or were skipped as invalid, 2 cancelled.`,
 		Example: `  $ nimbusctl schedule import callbacks.csv --service support@contoso.com --tz Europe/Zurich --dry-run
   $ nimbusctl schedule import callbacks.csv --service support@contoso.com --tz Europe/Zurich --report report.csv
 
@@ -51,7 +53,7 @@ Exit codes: 0 done, 3 invalid rows (nothing sent), 9 some rows failed, 2 cancell
 	}
 	bf := shared.AddBulkFlags(cmd, "nimbus")
 	serviceFlag(cmd, f, &service, "service for rows without a service column")
-	cmd.Flags().StringVar(&tz, "tz", "", "time `zone` of wall-clock due times, e.g. Europe/Zurich (default: local)")
+	cmd.Flags().StringVar(&tz, "tz", "", "time `zone` of wall-clock due times, e.g. Europe/Zurich (default: the profile's timezone, else the machine's)")
 	cmd.Flags().BoolVar(&update, "update", false, "change calls that exist already (and are not yet in progress) to match their row")
 	cmd.Flags().BoolVar(&allowPast, "allow-past", false, "schedule new rows whose due time has passed (they start at once)")
 	cmd.Flags().StringVar(&ledgerDir, "ledger", "", "`folder` of the ledger of scheduled calls (default: the state folder, per profile)")
@@ -64,15 +66,7 @@ Exit codes: 0 done, 3 invalid rows (nothing sent), 9 some rows failed, 2 cancell
 		if err := cmdutil.MutuallyExclusive("--ledger and --no-ledger: pick one", ledgerDir != "", noLedger); err != nil {
 			return err
 		}
-		loc := time.Local
-		if tz != "" {
-			l, err := time.LoadLocation(tz)
-			if err != nil {
-				return cmdutil.FlagErrorf("--tz: unknown time zone %q: use an IANA name such as Europe/Zurich", tz)
-			}
-			loc = l
-		}
-		cfg, err := f.Config()
+		loc, machineZone, err := shared.DueZone(f, tz)
 		if err != nil {
 			return err
 		}
@@ -94,12 +88,9 @@ Exit codes: 0 done, 3 invalid rows (nothing sent), 9 some rows failed, 2 cancell
 		if !bf.ValidateOnly && !bf.DryRun {
 			// Overlapping runs (a slow cron job and the next one) would both see a call as
 			// missing and both schedule it: they take turns instead.
-			if err := os.MkdirAll(cfg.Dirs.State, 0o700); err != nil {
-				return err
-			}
-			lock, err := filelock.Acquire(cmd.Context(), filepath.Join(cfg.Dirs.State, "schedule-"+p.Name+".lock"), wait, "scheduling for profile "+p.Name)
+			lock, err := lockSchedule(cmd.Context(), f, wait)
 			if err != nil {
-				return &cmdutil.ExitError{Code: cmdutil.ExitUnavailable, Err: err}
+				return err
 			}
 			defer lock.Unlock()
 		}
@@ -110,10 +101,7 @@ Exit codes: 0 done, 3 invalid rows (nothing sent), 9 some rows failed, 2 cancell
 			}
 			si.Client, lim = c, c.HTTP().Limiter()
 			if !noLedger {
-				if ledgerDir == "" {
-					ledgerDir = filepath.Join(cfg.Dirs.State, "ledger", p.Name)
-				}
-				if si.Ledger, err = bulk.OpenLedger(ledgerDir, f.Now()); err != nil {
+				if si.Ledger, err = openLedger(f, ledgerDir); err != nil {
 					return err
 				}
 			}
@@ -123,6 +111,9 @@ Exit codes: 0 done, 3 invalid rows (nothing sent), 9 some rows failed, 2 cancell
 			return err
 		}
 		si.Recorder, si.Problem, si.Warn, si.Total = run.Recorder, run.Problem, run.Warn, run.Total
+		if machineZone != "" {
+			si.ZoneNote = shared.MachineZoneNote(machineZone)
+		}
 		return run.Finish(si.Run(cmd.Context()))
 	}
 	return cmd

@@ -63,6 +63,7 @@ func TestScheduleImportTwiceSchedulesOnce(t *testing.T) {
 func TestScheduleImportDryRunAndValidation(t *testing.T) {
 	t.Parallel()
 	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true }))
+	e.Setenv("NIMBUSCTL_TIMEZONE", "Europe/Zurich") // the profile's zone, for the file's wall-clock times
 	f := file(t, e, callsCSV)
 	e.Run("schedule", "import", f, "--service", emulator.ServiceSupport, "--dry-run").
 		Expect(t, 0, "create\t3\ninvalid\t0\n", "dry run: nothing was sent\n")
@@ -83,6 +84,7 @@ func TestScheduleImportDryRunAndValidation(t *testing.T) {
 func TestScheduleImportPartialFailureExit9(t *testing.T) {
 	t.Parallel()
 	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true }))
+	e.Setenv("NIMBUSCTL_TIMEZONE", "Europe/Zurich")
 	// Without retries, a 500 on the services lookup stops the run before anything is sent;
 	// then a 500 on one create fails that row (it may have landed: looked up, not resent).
 	e.Setenv("NIMBUSCTL_MAX_RETRIES", "0")

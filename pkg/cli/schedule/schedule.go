@@ -26,12 +26,12 @@ call to an agent. Entries are listed per service; once an entry is due it is in 
 can no longer be changed or removed.`,
 		Example: `  $ nimbusctl schedule list --service support@contoso.com
   $ nimbusctl schedule create --service support@contoso.com --destination "+41 44 555 12 34" --due +2h --reference-id callback-42
-  $ nimbusctl schedule update 0b6e... --service support@contoso.com --due "2026-12-01 09:30" --tz Europe/Zurich
+  $ nimbusctl schedule update 0b6e... --service support@contoso.com --due "2027-12-01 09:30" --tz Europe/Zurich
   $ nimbusctl schedule remove 0b6e...`,
 	}
 	cmd.AddCommand(
 		newCmdList(f), newCmdCreate(f), newCmdUpdate(f), newCmdRemove(f),
-		newCmdServices(f), newCmdPriorities(f), newCmdEvents(f), newCmdImport(f),
+		newCmdServices(f), newCmdPriorities(f), newCmdEvents(f), newCmdImport(f), newCmdLedger(f),
 	)
 	return cmd
 }
@@ -104,7 +104,7 @@ through 'nimbusctl schedule import', which also remembers the calls that already
 ` + entryHelp,
 		Example: `  $ nimbusctl schedule create --service support@contoso.com --destination "+41 44 555 12 34" --due +2h
   $ nimbusctl schedule create --service support@contoso.com --destination "044 555 12 34" \
-      --due "2026-12-01 09:30" --tz Europe/Zurich --reference-id callback-42 --priority High \
+      --due "2027-12-01 09:30" --tz Europe/Zurich --reference-id callback-42 --priority High \
       --max-attempts 3 --attempt-timeout 10m --customer-first-name Alice --customer-upn alice@muster.example \
       --context Reason="Invoice question"
   $ nimbusctl schedule create --from-json call.json -o json --jq .schedulerEntryId`,
@@ -132,10 +132,13 @@ through 'nimbusctl schedule import', which also remembers the calls that already
 				return shared.Require("destination", "", "the phone number (or SIP address) to call")
 			}
 			if w.DueDateTimeUTC == "" {
-				return shared.Require("due", "", "when to call, e.g. +2h or 2026-12-01T09:30:00+01:00")
+				return shared.Require("due", "", "when to call, e.g. +2h or 2027-12-01T09:30:00+01:00")
 			}
 			if err := w.Validate(); err != nil {
 				return shared.Invalid(err)
+			}
+			if err := shared.RefusePast(f, w.DueDateTimeUTC, ef.allowPast); err != nil {
+				return err
 			}
 			c, err := f.Nimbus()
 			if err != nil {
@@ -149,7 +152,6 @@ through 'nimbusctl schedule import', which also remembers the calls that already
 					return err
 				}
 			}
-			ef.warnPast(f)
 			created, err := c.CreateSchedulerEntry(cmd.Context(), w)
 			if err != nil {
 				return err
@@ -229,6 +231,11 @@ flags given replace those fields, everything else is sent back as it was.
 			if err := ef.parse(f); err != nil {
 				return err
 			}
+			if cmd.Flags().Changed("due") {
+				if err := shared.RefusePast(f, ef.dueUTC, ef.allowPast); err != nil {
+					return err
+				}
+			}
 			c, err := f.Nimbus()
 			if err != nil {
 				return err
@@ -255,7 +262,6 @@ flags given replace those fields, everything else is sent back as it was.
 			if err := ef.resolvePriority(cmd.Context(), c, &w); err != nil {
 				return err
 			}
-			ef.warnPast(f)
 			updated, err := c.UpdateSchedulerEntry(cmd.Context(), id, w)
 			if err != nil {
 				return err

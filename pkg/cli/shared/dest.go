@@ -30,20 +30,29 @@ func NormalizeDestination(f *cmdutil.Factory, flag, dest string) (string, error)
 	return e164, nil
 }
 
-// ParseDue reads --due (with the --tz zone for wall-clock times; "" means the local zone)
-// into the API's UTC form.
+// ParseDue reads --due into the API's UTC form; a wall-clock time is read in DueZone (--tz,
+// the profile's timezone, or the machine's, which is then named on stderr).
 func ParseDue(f *cmdutil.Factory, due, tz string) (string, time.Time, error) {
-	loc := time.Local
-	if tz != "" {
-		l, err := time.LoadLocation(tz)
-		if err != nil {
-			return "", time.Time{}, cmdutil.FlagErrorf("--tz: unknown time zone %q: use an IANA name such as Europe/Zurich", tz)
-		}
-		loc = l
+	loc, machine, err := DueZone(f, tz)
+	if err != nil {
+		return "", time.Time{}, err
 	}
 	t, err := nimbus.ParseDue(due, f.Now(), loc)
 	if err != nil {
 		return "", time.Time{}, cmdutil.FlagErrorf("--due: %v", err)
 	}
+	if machine != "" && nimbus.IsWallClock(due) {
+		f.IO.Warnf("%s", MachineZoneNote(machine))
+	}
 	return nimbus.FormatDue(t), t, nil
+}
+
+// RefusePast fails when a due time has passed, unless allow: the API would accept it and the
+// call would start at once, and a call in progress can no longer be removed.
+func RefusePast(f *cmdutil.Factory, due string, allow bool) error {
+	t, err := time.Parse(time.RFC3339, due)
+	if allow || err != nil || t.After(f.Now()) {
+		return nil
+	}
+	return cmdutil.FlagErrorf("the due time %s has passed: the call would start at once and could no longer be removed; nothing was sent (pass --allow-past to schedule it anyway)", due)
 }

@@ -99,3 +99,22 @@ func (s *Service) PutContacts(book string, contacts []map[string]any) {
 		b.contacts[id] = c
 	}
 }
+
+// RunSchedulerEntries makes every entry of a service vanish from its list, as entries do once
+// their call has run, and returns how many there were: tests of what remembers a call after
+// Nimbus stops listing it.
+func (s *Service) RunSchedulerEntries(service string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	kept, n := s.st.entryOrder[:0], 0
+	for _, id := range s.st.entryOrder {
+		if s.st.entries[id].service == upnKey(service) {
+			delete(s.st.entries, id)
+			n++
+			continue
+		}
+		kept = append(kept, id)
+	}
+	s.st.entryOrder = kept
+	return n
+}

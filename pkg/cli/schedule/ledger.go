@@ -1,0 +1,186 @@
+package schedule
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nimbusctl/nimbusctl/pkg/bulk"
+	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
+	"github.com/nimbusctl/nimbusctl/pkg/cli/shared"
+	"github.com/nimbusctl/nimbusctl/pkg/filelock"
+	"github.com/nimbusctl/nimbusctl/pkg/output"
+)
+
+func newCmdLedger(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "ledger <command>",
+		Short: "Show and release the calls 'schedule import' remembers",
+		Long: `'schedule import' writes every call of its files that it schedules, may have scheduled
+(the answer was lost, or the run was killed), or finds listed on the service into a ledger
+in the state folder, one per profile. A call in the ledger is never scheduled again by an
+import, even after Nimbus stops listing it because it has run.
+
+The outcome of an entry: created (scheduled from here), found (listed on the service when an
+import saw it), pending (a create was sent and its answer never came back) or lost (the
+answer was lost, and the call was not listed soon after). An import settles pending and lost
+entries from what the service then lists.`,
+		Example: `  $ nimbusctl schedule ledger list --service support@contoso.com
+  $ nimbusctl schedule ledger forget callback-42 --service support@contoso.com`,
+	}
+	cmd.AddCommand(newCmdLedgerList(f), newCmdLedgerForget(f))
+	return cmd
+}
+
+var ledgerCols = output.Cols("REFERENCE=referenceId", "SERVICE=service", "DESTINATION=destination", "DUE (UTC)=due",
+	"RECORDED=recordedAt", "OUTCOME=outcome", "ENTRY=schedulerEntryId")
+
+func ledgerFlag(cmd *cobra.Command, dir *string) {
+	cmd.Flags().StringVar(dir, "ledger", "", "`folder` of the ledger (default: the state folder, per profile)")
+}
+
+// openLedger opens the ledger of the profile in effect, or the folder --ledger names.
+func openLedger(f *cmdutil.Factory, dir string) (*bulk.Ledger, error) {
+	if dir == "" {
+		cfg, err := f.Config()
+		if err != nil {
+			return nil, err
+		}
+		p, err := f.Profile()
+		if err != nil {
+			return nil, err
+		}
+		dir = filepath.Join(cfg.Dirs.State, "ledger", p.Name)
+	}
+	return bulk.OpenLedger(dir, f.Now())
+}
+
+// lockSchedule takes the profile's scheduling lock: imports of one profile take turns, and
+// 'ledger forget' waits for them.
+func lockSchedule(ctx context.Context, f *cmdutil.Factory, wait time.Duration) (*filelock.Lock, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	p, err := f.Profile()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.Dirs.State, 0o700); err != nil {
+		return nil, err
+	}
+	lock, err := filelock.Acquire(ctx, filepath.Join(cfg.Dirs.State, "schedule-"+p.Name+".lock"), wait, "scheduling for profile "+p.Name)
+	if err != nil {
+		return nil, &cmdutil.ExitError{Code: cmdutil.ExitUnavailable, Err: err}
+	}
+	return lock, nil
+}
+
+func newCmdLedgerList(f *cmdutil.Factory) *cobra.Command {
+	var service, dir string
+	cmd := &cobra.Command{
+		Use:   "list [--service UPN]",
+		Short: "List the calls the ledger remembers",
+		Long: `Lists the ledger's calls, by due time: reference, service, destination, due time, when the
+entry was recorded, its outcome and the scheduler entry id. Reads local files only: no
+sign-in needed.`,
+		Example: `  $ nimbusctl schedule ledger list
+  $ nimbusctl schedule ledger list --service support@contoso.com -o json --jq '.[] | select(.outcome == "pending")'`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			l, err := openLedger(f, dir)
+			if err != nil {
+				return err
+			}
+			if err := l.Load(nil); err != nil {
+				return err
+			}
+			out := []bulk.LedgerEntry{}
+			for _, e := range l.Entries() {
+				if service == "" || strings.EqualFold(e.Service, strings.TrimSpace(service)) {
+					out = append(out, e)
+				}
+			}
+			return f.Printer().Print(out, ledgerCols)
+		},
+	}
+	serviceFlag(cmd, f, &service, "only the calls of this service (`UPN`)")
+	ledgerFlag(cmd, &dir)
+	return cmd
+}
+
+func newCmdLedgerForget(f *cmdutil.Factory) *cobra.Command {
+	var service, dir string
+	var wait time.Duration
+	cmd := &cobra.Command{
+		Use:   "forget <reference-id>... [--service UPN]",
+		Short: "Release calls from the ledger, so that an import schedules them again",
+		Long: `Removes calls from the ledger by ReferenceId, on purpose: the next 'schedule import' of a
+file with that call schedules it again, and rings the customer. Use it for a call that must
+really be made again (one that failed on the service, or a pending one that never rang).
+--service picks the service when a reference is remembered for several. An unknown
+reference exits 6 and nothing is released.`,
+		Example: `  $ nimbusctl schedule ledger forget callback-42 --service support@contoso.com`,
+		Args:    cmdutil.MinimumArgs(1, "at least one reference id"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, ref := range args {
+				if strings.TrimSpace(ref) == "" {
+					return cmdutil.FlagErrorf("a reference id must not be empty")
+				}
+			}
+			lock, err := lockSchedule(cmd.Context(), f, wait)
+			if err != nil {
+				return err
+			}
+			defer lock.Unlock()
+			l, err := openLedger(f, dir)
+			if err != nil {
+				return err
+			}
+			if err := l.Load(nil); err != nil {
+				return err
+			}
+			forget := map[string]bool{}
+			var gone []bulk.LedgerEntry
+			for _, ref := range args {
+				var match []bulk.LedgerEntry
+				for _, e := range l.Entries() {
+					if e.ReferenceID == ref && (service == "" || strings.EqualFold(e.Service, strings.TrimSpace(service))) {
+						match = append(match, e)
+					}
+				}
+				switch {
+				case len(match) == 0 && service != "":
+					return shared.NotFoundf("the ledger has no call %q on %s: nothing was released", ref, service)
+				case len(match) == 0:
+					return shared.NotFoundf("the ledger has no call %q: nothing was released", ref)
+				case len(match) > 1:
+					var svcs []string
+					for _, e := range match {
+						svcs = append(svcs, e.Service)
+					}
+					sort.Strings(svcs)
+					return cmdutil.FlagErrorf("%q is remembered for %d services (%s): pick one with --service; nothing was released", ref, len(match), strings.Join(svcs, ", "))
+				}
+				forget[bulk.LedgerKey(match[0].Service, ref)] = true
+				gone = append(gone, match[0])
+			}
+			if err := l.Forget(forget); err != nil {
+				return err
+			}
+			for _, e := range gone {
+				shared.Successf(f, "Released %s on %s (%s, due %s): the next import of it schedules the call again", e.ReferenceID, e.Service, e.Outcome, e.Due)
+			}
+			return nil
+		},
+	}
+	serviceFlag(cmd, f, &service, "the service (`UPN`) of the calls, when a reference is remembered for several")
+	ledgerFlag(cmd, &dir)
+	cmd.Flags().DurationVar(&wait, "wait", 5*time.Minute, "how long to wait for a running schedule import of this profile to finish")
+	return cmd
+}

@@ -1,0 +1,60 @@
+package shared
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
+)
+
+// DueZone is the time zone wall-clock due times ("2026-12-01 09:30") are read in: --tz, else
+// the profile's timezone, else the machine's. When it is the machine's, machine names it, for
+// a note: a server's zone is rarely the one its users mean, so it is never used silently.
+func DueZone(f *cmdutil.Factory, tz string) (loc *time.Location, machine string, err error) {
+	if tz = strings.TrimSpace(tz); tz != "" {
+		l, err := time.LoadLocation(tz)
+		if err != nil || strings.EqualFold(tz, "local") {
+			return nil, "", cmdutil.FlagErrorf("--tz: unknown time zone %q: use an IANA name such as Europe/Zurich", tz)
+		}
+		return l, "", nil
+	}
+	p, err := f.Profile()
+	if err != nil {
+		return nil, "", err
+	}
+	if name := p.Get("timezone"); name != "" {
+		l, err := time.LoadLocation(name) // checked when the profile was read
+		return l, "", err
+	}
+	return time.Local, MachineZone(), nil
+}
+
+// MachineZone names the machine's time zone: its IANA name where the system says it (TZ,
+// /etc/localtime), else its abbreviation and offset now.
+func MachineZone() string {
+	if tz := strings.TrimPrefix(os.Getenv("TZ"), ":"); tz != "" {
+		return tz
+	}
+	if target, err := os.Readlink("/etc/localtime"); err == nil {
+		if _, name, ok := strings.Cut(target, "zoneinfo/"); ok {
+			return name
+		}
+	}
+	abbr, off := time.Now().Zone()
+	return fmt.Sprintf("%s (UTC%+03d:%02d)", abbr, off/3600, abs(off%3600)/60)
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// MachineZoneNote is what a command says when it read a wall-clock due time in the machine's
+// zone.
+func MachineZoneNote(zone string) string {
+	return fmt.Sprintf("wall-clock due times are read in %s, this machine's time zone (set --tz, or the profile's timezone: nimbusctl config set timezone Europe/Zurich)", zone)
+}

@@ -240,7 +240,9 @@ func TestScheduleLedgerListAndForget(t *testing.T) {
 	t.Parallel()
 	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true }))
 	e.Run("schedule", "ledger", "list").Expect(t, 0, "", "")
-	e.MustRun("schedule", "create", "--service", emulator.ServiceSupport, "--destination", "+41445550001", "--due", "2030-01-01T09:00:00Z", "--reference-id", "R-0001")
+	// R-0001 was scheduled elsewhere (the raw API, as another tool would): the import finds it.
+	e.MustRun("api", "POST", "/v1/scheduler-entries", "-f", "serviceUpn="+emulator.ServiceSupport, "-f", "destination=+41445550001",
+		"-f", "dueDateTimeUtc=2030-01-01T09:00:00Z", "-f", "ReferenceId=R-0001")
 	file := writeFile(t, e, "calls.csv", "ReferenceId,destination,due\nR-0001,+41445550001,2030-01-01T09:00:00Z\nR-0002,+41445550002,2030-01-01T10:00:00Z\n")
 	expectRun(t, e.Run("schedule", "import", file, "--service", emulator.ServiceSupport), 0, "", "✓ 2 rows: 1 created, 1 skipped (already done) (T)\n")
 	ids := map[string]string{}

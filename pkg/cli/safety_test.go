@@ -308,3 +308,28 @@ func TestUnknownSubcommandExits3(t *testing.T) {
 		}
 	}
 }
+
+// The customer's numbers on a call or task (--customer-phone, --customer-tel) are normalised
+// like every other number, as the import does for the same columns; a bad one is refused
+// before anything is sent.
+func TestCustomerNumbersOfCallsAndTasksAreNormalised(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	e.Setenv("NIMBUSCTL_DEFAULT_COUNTRY", "+41")
+	r := e.MustRun("schedule", "create", "--service", emulator.ServiceSupport, "--destination", "+41445551234", "--due", "2030-06-01T09:30:00Z",
+		"--customer-phone", "044 555 12 34", "--customer-tel", "home=+41 (0)79 555 11 22", "-o", "json", "--jq", `.customer | [.primaryTelNumber, .telNumbers[0].value] | join(" ")`)
+	if r.Stdout != "+41445551234 +41795551122\n" {
+		t.Errorf("customer numbers %q", r.Stdout)
+	}
+	id := strings.TrimSpace(e.MustRun("external-task", "add", "--service", emulator.ServiceSupport, "--customer-tel", "mobile=079 555 11 22", "--jq", ".id").Stdout)
+	task, _ := e.Emu.Task(id)
+	if got := fmt.Sprint(task["taskInformation"]); !strings.Contains(got, "value:+41795551122") {
+		t.Errorf("external task customer %s", got)
+	}
+	before := e.Emu.Stats().Operations["CreateSchedulerEntry"]
+	e.Run("schedule", "create", "--service", emulator.ServiceSupport, "--destination", "+41445551234", "--due", "2030-06-01T09:30:00Z", "--customer-phone", "+41 44 555").
+		Expect(t, 3, "", "error: --customer-phone: \"+41 44 555\" is not a valid phone number for CH (+41)\nRun 'nimbusctl schedule create --help' for usage.\n")
+	if n := e.Emu.Stats().Operations["CreateSchedulerEntry"]; n != before {
+		t.Errorf("a bad customer number was sent")
+	}
+}

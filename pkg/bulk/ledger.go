@@ -55,6 +55,18 @@ type LedgerEntry struct {
 // such an entry is never scheduled again. Pending and lost ones may or may not exist.
 func (e LedgerEntry) Settled() bool { return e.Outcome == OutcomeCreated || e.Outcome == OutcomeFound }
 
+// MaySendAgain says whether a call the ledger holds, and the service does not list, may be
+// sent: a settled one never; one whose create got no answer only while that create's due
+// time lies ahead — a call is listed until it has run, so not listed then means it was never
+// created, while after it the call may have rung already.
+func (e LedgerEntry) MaySendAgain(now time.Time) bool {
+	if e.Settled() {
+		return false
+	}
+	due, err := time.Parse(time.RFC3339, e.Due)
+	return err == nil && due.After(now)
+}
+
 func (e LedgerEntry) key() string { return LedgerKey(e.Service, e.ReferenceID) }
 
 // LedgerKey is how the ledger keys a call: service (in lower case) and ReferenceId.

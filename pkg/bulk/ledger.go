@@ -244,10 +244,19 @@ func dueDay(due string) string {
 	return day(t)
 }
 
+// appendSync appends whole lines to a ledger file and syncs them. A last line left without
+// its newline (torn by a crash or a power cut) is ended first, so the new lines stay whole:
+// glued onto the torn one, they would be unreadable, and the ledger would forget them.
 func appendSync(path string, b []byte) error {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_RDWR, 0o600)
 	if err != nil {
 		return err
+	}
+	if st, err := f.Stat(); err == nil && st.Size() > 0 {
+		last := make([]byte, 1)
+		if _, err := f.ReadAt(last, st.Size()-1); err == nil && last[0] != '\n' {
+			b = append([]byte{'\n'}, b...)
+		}
 	}
 	if _, err := f.Write(b); err != nil {
 		f.Close()

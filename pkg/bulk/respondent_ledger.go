@@ -191,19 +191,7 @@ func (l *SurveyLedger) Record(e SurveyEntry) error {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	f, err := os.OpenFile(filepath.Join(l.Dir, e.At.Format("2006-01-02")+".jsonl"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(append(b, '\n')); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
+	if err := appendSync(filepath.Join(l.Dir, e.At.Format("2006-01-02")+".jsonl"), append(b, '\n')); err != nil {
 		return err
 	}
 	l.entries[k] = surveyRec{state: e.State, at: e.At.Unix(), campaign: e.Campaign, task: e.Task}

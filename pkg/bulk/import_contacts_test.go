@@ -365,7 +365,7 @@ func TestPruneRemovalLimit(t *testing.T) {
 	s, _, err := w.run(t, in, func(ci *bulk.ContactImport) { ci.Prune = true })
 	var refused *bulk.ErrRefused
 	if !errors.As(err, &refused) || !refused.ShowPlan || err.Error() != "--prune would remove 20 of the 100 contacts of the address book, more than --max-remove 10% allows (10): nothing was sent. "+
-		"A file cut short (a failed or partial export) looks like this: check it. If these removals are meant, pass --max-remove 20 (or --max-remove 20%)" {
+		"A file cut short (a failed or partial export) looks like this: check it. If these removals are meant, pass --max-remove 20 (or --max-remove 20%), and --yes where no terminal can confirm" {
 		t.Fatalf("above the default: %v", err)
 	}
 	if !s.DryRun || s.Removed != 20 || s.Updated != 80 {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 	"github.com/nimbusctl/nimbusctl/pkg/npstoday"
@@ -47,6 +48,12 @@ type RespondentImport struct {
 	ValidateOnly bool
 	Workers      int
 	Ledger       *SurveyLedger // nil: no ledger (--no-ledger)
+
+	// HeldCommand, when set, names for a row nps.today held the command that sends it (the
+	// CLI's `nps survey send ... --once KEY`, run by the agent); SentOnce reports a held row
+	// that such a command has sent since, so that it is not sent again.
+	HeldCommand func(campaign, identity string, req npstoday.SurveyRequest) string
+	SentOnce    func(identity string) (time.Time, bool)
 
 	Recorder *Recorder
 	Problem  func(error)  // invalid rows as they are found; rows that failed or are held, as they end
@@ -194,10 +201,23 @@ func (ri *RespondentImport) done(t Task, err error) {
 }
 
 // heldError is nps.today's {"pgap": true}: the survey waits for the agent's rating.
-type heldError struct{ employee string }
+type heldError struct{ employee, command string }
 
 func (e *heldError) Error() string {
-	return fmt.Sprintf("held until %s rates the call (p-gap): put the agent's rating (0-10) in the agentRating column and run again", e.employee)
+	msg := fmt.Sprintf("held until %s rates the call (p-gap): put the agent's rating (0-10) in the agentRating column and run again", e.employee)
+	if e.command != "" {
+		msg += ", or let the agent send it: " + e.command
+	}
+	return msg
+}
+
+// held is the heldError of a row.
+func (ri *RespondentImport) held(campaign, identity string, req npstoday.SurveyRequest) *heldError {
+	h := &heldError{employee: req.Employee.Email}
+	if ri.HeldCommand != nil {
+		h.command = ri.HeldCommand(campaign, identity, req)
+	}
+	return h
 }
 
 // plan decides one row against the ledger. It returns false when the row needs no request
@@ -209,6 +229,13 @@ func (ri *RespondentImport) plan(line int, r RespondentRow) (Task, bool) {
 	if ri.Ledger != nil {
 		if e, ok := ri.Ledger.Get(r.Identity); ok {
 			at := e.At.Format("2006-01-02 15:04 MST")
+			if e.State == SurveyPending && ri.SentOnce != nil {
+				if sent, ok := ri.SentOnce(r.Identity); ok { // settled by the command shown for it
+					ri.add(Result{Line: line, Key: key, Action: ActionSkip, Status: status,
+						Error: fmt.Sprintf("held on %s, then sent on %s by nimbusctl nps survey send --once", at, sent.Format("2006-01-02 15:04 MST"))})
+					return Task{}, false
+				}
+			}
 			switch {
 			case e.State == SurveySent:
 				ri.add(Result{Line: line, Key: key, Phones: r.Phones, Action: ActionSkip, Status: status, Error: "surveyed on " + at})
@@ -217,7 +244,7 @@ func (ri *RespondentImport) plan(line int, r RespondentRow) (Task, bool) {
 				// Held before and still without a rating: asking nps.today again would only hold
 				// it again.
 				res := Result{Line: line, Key: key, Phones: r.Phones, Action: ActionSend, Status: StatusPending,
-					Error: fmt.Sprintf("held since %s: %v", at, &heldError{r.Request.Employee.Email})}
+					Error: fmt.Sprintf("held since %s: %v", at, ri.held(r.Campaign, r.Identity, r.Request))}
 				ri.add(res)
 				ri.problem(&RowError{File: ri.file, Line: line, Msg: res.Status + ": " + res.Error})
 				return Task{}, false
@@ -271,7 +298,7 @@ func (ri *RespondentImport) send(ctx context.Context, campaign, identity string,
 		if lerr := ri.record(identity, campaign, SurveyPending); lerr != nil {
 			return fmt.Errorf("held for a p-gap rating, and writing the ledger failed: %w", lerr)
 		}
-		return &heldError{req.Employee.Email}
+		return ri.held(campaign, identity, req)
 	}
 	if err := ri.record(identity, campaign, SurveySent); err != nil {
 		return fmt.Errorf("sent, but writing the ledger failed (%v): a rerun takes it as unsettled and does not send it again", err)

@@ -349,9 +349,7 @@ func (si *ScheduleImport) plan(line int, r ScheduleRow, state map[string]nimbus.
 			return Task{}, false
 		}
 		// An earlier create got no answer (a lost answer, or a run that died): it may exist.
-		// A call is listed until it has run, so while its due time lies ahead, not listed
-		// means it was never created; after that it may have rung already.
-		if due, err := time.Parse(time.RFC3339, prev.Due); err != nil || !due.After(si.Now()) {
+		if !prev.MaySendAgain(si.Now()) {
 			si.Recorder.Add(Result{Line: line, Key: ref, Phones: r.Phones, Action: ActionCreate, Status: StatusFailed, Error: fmt.Sprintf(
 				"an earlier create (%s on %s) got no answer, and the call is not listed now that it is due: it may have rung already, so it is not scheduled again; "+
 					"if it must be made, run 'nimbusctl schedule ledger forget %s --service %s' and import again", prev.Outcome, prev.RecordedAt, ref, r.Entry.ServiceUPN)})

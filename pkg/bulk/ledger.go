@@ -55,6 +55,18 @@ type LedgerEntry struct {
 // such an entry is never scheduled again. Pending and lost ones may or may not exist.
 func (e LedgerEntry) Settled() bool { return e.Outcome == OutcomeCreated || e.Outcome == OutcomeFound }
 
+// MaySendAgain says whether a call the ledger holds, and the service does not list, may be
+// sent: a settled one never; one whose create got no answer only while that create's due
+// time lies ahead — a call is listed until it has run, so not listed then means it was never
+// created, while after it the call may have rung already.
+func (e LedgerEntry) MaySendAgain(now time.Time) bool {
+	if e.Settled() {
+		return false
+	}
+	due, err := time.Parse(time.RFC3339, e.Due)
+	return err == nil && due.After(now)
+}
+
 func (e LedgerEntry) key() string { return LedgerKey(e.Service, e.ReferenceID) }
 
 // LedgerKey is how the ledger keys a call: service (in lower case) and ReferenceId.
@@ -232,10 +244,19 @@ func dueDay(due string) string {
 	return day(t)
 }
 
+// appendSync appends whole lines to a ledger file and syncs them. A last line left without
+// its newline (torn by a crash or a power cut) is ended first, so the new lines stay whole:
+// glued onto the torn one, they would be unreadable, and the ledger would forget them.
 func appendSync(path string, b []byte) error {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_RDWR, 0o600)
 	if err != nil {
 		return err
+	}
+	if st, err := f.Stat(); err == nil && st.Size() > 0 {
+		last := make([]byte, 1)
+		if _, err := f.ReadAt(last, st.Size()-1); err == nil && last[0] != '\n' {
+			b = append([]byte{'\n'}, b...)
+		}
 	}
 	if _, err := f.Write(b); err != nil {
 		f.Close()

@@ -90,6 +90,6 @@ func (e *ErrRefused) Error() string { return e.Msg }
 func tooManyRemovals(n, size int, l RemoveLimit) error {
 	return &ErrRefused{ShowPlan: true, Msg: fmt.Sprintf(
 		"--prune would remove %d of the %d contacts of the address book, more than --max-remove %s allows (%d): nothing was sent. "+
-			"A file cut short (a failed or partial export) looks like this: check it. If these removals are meant, pass --max-remove %d (or --max-remove %d%%)",
+			"A file cut short (a failed or partial export) looks like this: check it. If these removals are meant, pass --max-remove %d (or --max-remove %d%%), and --yes where no terminal can confirm",
 		n, size, l, l.Allowed(size), n, sharePercent(n, size))}
 }

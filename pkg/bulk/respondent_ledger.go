@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -33,6 +34,7 @@ type SurveyLedger struct {
 
 	mu      sync.Mutex
 	entries map[[16]byte]surveyRec
+	read    map[string]int64 // file -> bytes read up to the end of its last whole line
 }
 
 // SurveyState is where a survey stands.
@@ -77,41 +79,73 @@ func OpenSurveyLedger(dir string, now time.Time) (*SurveyLedger, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	l := &SurveyLedger{Dir: dir, Keep: 90 * 24 * time.Hour, Now: time.Now, entries: map[[16]byte]surveyRec{}}
+	l := &SurveyLedger{Dir: dir, Keep: 90 * 24 * time.Hour, Now: time.Now, entries: map[[16]byte]surveyRec{}, read: map[string]int64{}}
 	names, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
-	sort.Strings(names)
 	cutoff := now.Add(-l.Keep).UTC().Format("2006-01-02")
 	for _, n := range names {
 		if strings.TrimSuffix(filepath.Base(n), ".jsonl") < cutoff {
 			os.Remove(n)
-			continue
 		}
-		if err := l.load(n); err != nil {
-			return nil, err
-		}
+	}
+	if err := l.Refresh(); err != nil {
+		return nil, err
 	}
 	return l, nil
 }
 
+// Refresh reads what other runs appended since the ledger was opened (or last refreshed):
+// a long-running process (trigger listen) calls it each time it takes the ledger's lock, so
+// it reads each line once instead of the whole ledger per event.
+func (l *SurveyLedger) Refresh() error {
+	names, err := filepath.Glob(filepath.Join(l.Dir, "*.jsonl"))
+	if err != nil {
+		return err
+	}
+	sort.Strings(names) // later days win, as later lines do
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, n := range names {
+		if err := l.load(n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// load reads name from where the last read stopped. A last line without its newline (a
+// write in progress, or torn by a crash) is left for the next read.
 func (l *SurveyLedger) load(name string) error {
 	f, err := os.Open(name)
+	if os.IsNotExist(err) { // expired meanwhile
+		return nil
+	}
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
+	off := l.read[name]
+	if _, err := f.Seek(off, io.SeekStart); err != nil {
+		return err
+	}
+	r := bufio.NewReader(f)
+	for {
+		line, err := r.ReadBytes('\n')
+		if err == io.EOF {
+			break // nothing, or a partial line: read again later
+		}
+		if err != nil {
+			return fmt.Errorf("reading the ledger %s: %w", name, err)
+		}
+		off += int64(len(line))
 		var e SurveyEntry
-		if json.Unmarshal(sc.Bytes(), &e) != nil { // a torn last line is skipped
+		if json.Unmarshal(line, &e) != nil { // a line torn by a crash, completed by a later write
 			continue
 		}
 		if k, ok := parseSurveyKey(e.Key); ok && e.State != "" {
 			l.entries[k] = surveyRec{state: e.State, at: e.At.Unix(), campaign: e.Campaign, task: e.Task}
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("reading the ledger %s: %w", name, err)
-	}
+	l.read[name] = off
 	return nil
 }
 
@@ -157,19 +191,7 @@ func (l *SurveyLedger) Record(e SurveyEntry) error {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	f, err := os.OpenFile(filepath.Join(l.Dir, e.At.Format("2006-01-02")+".jsonl"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(append(b, '\n')); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
+	if err := appendSync(filepath.Join(l.Dir, e.At.Format("2006-01-02")+".jsonl"), append(b, '\n')); err != nil {
 		return err
 	}
 	l.entries[k] = surveyRec{state: e.State, at: e.At.Unix(), campaign: e.Campaign, task: e.Task}

@@ -229,7 +229,7 @@ contact center uses. Try it without any account: run 'nimbusctl sandbox' and use
 	return root
 }
 
-// guardGroups makes every command group (a command that only holds subcommands) refuse an
+// guardGroups makes every command group (a command that holds subcommands) refuse an
 // unknown subcommand with exit 3 and cobra's suggestions. Left alone, cobra prints the group's
 // help and exits 0, so a typo in a script (`contact lst`) looks like success.
 func guardGroups(c *cobra.Command) {
@@ -239,6 +239,11 @@ func guardGroups(c *cobra.Command) {
 	if c.HasParent() && c.HasSubCommands() && !c.Runnable() {
 		c.Args = unknownSubcommand
 		c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+	}
+	// A command that runs and also has subcommands (sandbox: sandbox call) takes no arguments
+	// of its own: a word after it is an unknown subcommand too.
+	if c.HasParent() && c.HasSubCommands() && c.Runnable() {
+		c.Args = unknownSubcommand
 	}
 }
 

@@ -129,7 +129,7 @@ func TestPruneWithAnEmptyExportRemovesNothing(t *testing.T) {
 	half := customersFile(t, e, 25, nil)
 	e.Run("contact", "import", "Customers", half, "--prune").Expect(t, 3, "unchanged\t25\nremove\t25\ninvalid\t0\n",
 		"error: --prune would remove 25 of the 50 contacts of the address book, more than --max-remove 10% allows (5): nothing was sent. "+
-			"A file cut short (a failed or partial export) looks like this: check it. If these removals are meant, pass --max-remove 25 (or --max-remove 50%)\n")
+			"A file cut short (a failed or partial export) looks like this: check it. If these removals are meant, pass --max-remove 25 (or --max-remove 50%), and --yes where no terminal can confirm\n")
 	if n := len(e.Emu.Contacts(emulator.BookCustomers)); n != 50 || e.Emu.Stats().Operations["RemoveContacts"] != 0 {
 		t.Fatalf("%d contacts left", n)
 	}
@@ -240,7 +240,9 @@ func TestScheduleLedgerListAndForget(t *testing.T) {
 	t.Parallel()
 	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true }))
 	e.Run("schedule", "ledger", "list").Expect(t, 0, "", "")
-	e.MustRun("schedule", "create", "--service", emulator.ServiceSupport, "--destination", "+41445550001", "--due", "2030-01-01T09:00:00Z", "--reference-id", "R-0001")
+	// R-0001 was scheduled elsewhere (the raw API, as another tool would): the import finds it.
+	e.MustRun("api", "POST", "/v1/scheduler-entries", "-f", "serviceUpn="+emulator.ServiceSupport, "-f", "destination=+41445550001",
+		"-f", "dueDateTimeUtc=2030-01-01T09:00:00Z", "-f", "ReferenceId=R-0001")
 	file := writeFile(t, e, "calls.csv", "ReferenceId,destination,due\nR-0001,+41445550001,2030-01-01T09:00:00Z\nR-0002,+41445550002,2030-01-01T10:00:00Z\n")
 	expectRun(t, e.Run("schedule", "import", file, "--service", emulator.ServiceSupport), 0, "", "✓ 2 rows: 1 created, 1 skipped (already done) (T)\n")
 	ids := map[string]string{}
@@ -304,5 +306,30 @@ func TestUnknownSubcommandExits3(t *testing.T) {
 		if r.Code != 3 || r.Stdout != "" || r.Stderr != want {
 			t.Errorf("%v: exit %d\n%s%s", g, r.Code, r.Stdout, r.Stderr)
 		}
+	}
+}
+
+// The customer's numbers on a call or task (--customer-phone, --customer-tel) are normalised
+// like every other number, as the import does for the same columns; a bad one is refused
+// before anything is sent.
+func TestCustomerNumbersOfCallsAndTasksAreNormalised(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	e.Setenv("NIMBUSCTL_DEFAULT_COUNTRY", "+41")
+	r := e.MustRun("schedule", "create", "--service", emulator.ServiceSupport, "--destination", "+41445551234", "--due", "2030-06-01T09:30:00Z",
+		"--customer-phone", "044 555 12 34", "--customer-tel", "home=+41 (0)79 555 11 22", "-o", "json", "--jq", `.customer | [.primaryTelNumber, .telNumbers[0].value] | join(" ")`)
+	if r.Stdout != "+41445551234 +41795551122\n" {
+		t.Errorf("customer numbers %q", r.Stdout)
+	}
+	id := strings.TrimSpace(e.MustRun("external-task", "add", "--service", emulator.ServiceSupport, "--customer-tel", "mobile=079 555 11 22", "--jq", ".id").Stdout)
+	task, _ := e.Emu.Task(id)
+	if got := fmt.Sprint(task["taskInformation"]); !strings.Contains(got, "value:+41795551122") {
+		t.Errorf("external task customer %s", got)
+	}
+	before := e.Emu.Stats().Operations["CreateSchedulerEntry"]
+	e.Run("schedule", "create", "--service", emulator.ServiceSupport, "--destination", "+41445551234", "--due", "2030-06-01T09:30:00Z", "--customer-phone", "+41 44 555").
+		Expect(t, 3, "", "error: --customer-phone: \"+41 44 555\" is not a valid phone number for CH (+41)\nRun 'nimbusctl schedule create --help' for usage.\n")
+	if n := e.Emu.Stats().Operations["CreateSchedulerEntry"]; n != before {
+		t.Errorf("a bad customer number was sent")
 	}
 }

@@ -85,6 +85,20 @@ func (e *Emulator) RunSchedulerEntries(service string) int {
 // Task returns a live task as TaskEventData (with its taskInformation), event "Updated".
 func (e *Emulator) Task(id string) (map[string]any, bool) { return e.nimbus.Task(id) }
 
+// PlayCall starts an Audio call now (see package nimbus, calls.go) and returns its task as
+// TaskEventData (event Created): the triggers hear Created, Connected and, once the talk
+// time has passed on the emulator's clock, Terminated.
+func (e *Emulator) PlayCall(c Call) (map[string]any, error) { return e.nimbus.PlayCall(c) }
+
+// SetScheduledCall says how the scheduled calls with this ReferenceId go once due (with
+// Options.RunScheduledCalls): who takes them, how long they last.
+func (e *Emulator) SetScheduledCall(referenceID string, o Outcome) error {
+	return e.nimbus.SetScheduledCall(referenceID, o)
+}
+
+// EndedCall returns a call that has hung up, as its Terminated event.
+func (e *Emulator) EndedCall(taskID string) (map[string]any, bool) { return e.nimbus.Ended(taskID) }
+
 // Triggers returns the registered triggers in registration order.
 func (e *Emulator) Triggers() []Trigger { return e.nimbus.Triggers() }
 

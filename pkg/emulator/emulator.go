@@ -62,6 +62,18 @@ type Options struct {
 	// Empty starts with users, services, address books and lookup lists only: no contacts,
 	// no scheduler entries, no tasks.
 	Empty bool
+	// RunScheduledCalls runs each scheduled call once its due time has passed: the entry
+	// reports Started, an outbound Audio call plays with its task events, then the entry
+	// reports Completed and is no longer listed (package nimbus, calls.go). The sandbox runs
+	// them; tests opt in.
+	RunScheduledCalls bool
+	// CallSpeed above 1 makes played calls end after their talk time divided by it, in real
+	// time; their events still report the full talk time. Otherwise a call ends when the
+	// emulator's clock (Now) has passed its end.
+	CallSpeed float64
+	// ControlToken is the bearer token of the control endpoint /control/ (control.go), which
+	// `nimbusctl sandbox call` uses; default: made up at Start (see Emulator.ControlToken).
+	ControlToken string
 
 	// OData shapes the reporting feed's data set, paging and codes encoding (package odata).
 	OData ODataOptions
@@ -98,6 +110,7 @@ type Emulator struct {
 	entra    *entra.Service
 	npstoday *npstoday.Service
 	odata    *odata.Service
+	control  string // the control endpoint's token
 }
 
 // Start generates the certificates, listens and serves until Close.
@@ -110,7 +123,13 @@ func Start(opts Options) (*Emulator, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Emulator{srv: srv}
+	e := &Emulator{srv: srv, control: opts.ControlToken}
+	if e.control == "" {
+		if e.control, err = newControlToken(); err != nil {
+			srv.Close()
+			return nil, err
+		}
+	}
 	if err := e.mount(opts); err != nil {
 		srv.Close()
 		return nil, err
@@ -121,7 +140,7 @@ func Start(opts Options) (*Emulator, error) {
 
 // mount makes the services and mounts each under its prefix.
 func (e *Emulator) mount(opts Options) (err error) {
-	if e.nimbus, err = nimbus.New(e.srv, nimbus.Options{Empty: opts.Empty}); err != nil {
+	if e.nimbus, err = nimbus.New(e.srv, nimbus.Options{Empty: opts.Empty, RunScheduledCalls: opts.RunScheduledCalls, CallSpeed: opts.CallSpeed}); err != nil {
 		return err
 	}
 	e.srv.Mount(nimbus.Prefix, nimbus.Name, e.nimbus)
@@ -135,6 +154,8 @@ func (e *Emulator) mount(opts Options) (err error) {
 		ClientSecret: opts.ClientSecret, AppPrincipal: opts.AppPrincipal,
 	})
 	e.srv.MountSignIn(entra.Prefix, entra.Name, e.entra)
+	// Exempt from faults and limits like sign-in: playing a call must not fail at random.
+	e.srv.MountSignIn(ControlPrefix, "control", controlHandler{e})
 	if e.npstoday, err = npstoday.New(e.srv, npstoday.Options{
 		AuthScheme: opts.NPSTodayAuthScheme, RateLimit: opts.NPSTodayRateLimit,
 	}); err != nil {

@@ -65,6 +65,18 @@ const NimbusAudience = nimbus.Audience
 // Trigger is a registered webhook subscription, as tests see it.
 type Trigger = nimbus.Trigger
 
+// Call is a call to play (PlayCall); Outcome is how a scheduled call goes (SetScheduledCall).
+type (
+	Call    = nimbus.Call
+	Outcome = nimbus.Outcome
+)
+
+// DefaultTalk is the talk time of a call given none.
+const DefaultTalk = nimbus.DefaultTalk
+
+// ServiceAgents is who takes a service's calls unless told otherwise.
+var ServiceAgents = nimbus.ServiceAgents
+
 const (
 	TriggerKindTasks            = nimbus.TriggerKindTasks
 	TriggerKindSchedulerEntries = nimbus.TriggerKindSchedulerEntries

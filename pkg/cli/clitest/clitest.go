@@ -214,3 +214,62 @@ func (a *Answers) Input(q string) (string, error) {
 	a.Inputs = a.Inputs[1:]
 	return v, nil
 }
+
+// Background is a long-running command (sandbox, trigger listen) running in-process.
+type Background struct {
+	// Ready is what the command wrote to its ready file (its URL).
+	Ready  string
+	cancel context.CancelFunc
+	done   chan Result
+	once   sync.Once
+	result Result
+}
+
+// Start runs `nimbusctl args...` in the background, as on a terminal-less server, and
+// returns once it has written readyFile (pass the command's --ready-file readyFile in args).
+// The test fails if it ends first or is not ready within a minute; it is stopped at cleanup.
+func (e *Env) Start(readyFile string, args ...string) *Background {
+	e.T.Helper()
+	os.Remove(readyFile)
+	ctx, cancel := context.WithCancel(context.Background())
+	b := &Background{cancel: cancel, done: make(chan Result, 1)}
+	go func() { b.done <- e.RunWith(RunOpts{Ctx: ctx}, args...) }()
+	e.T.Cleanup(cancel)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		if raw, err := os.ReadFile(readyFile); err == nil && strings.HasSuffix(string(raw), "\n") {
+			b.Ready = strings.TrimSpace(string(raw))
+			return b
+		}
+		select {
+		case r := <-b.done:
+			e.T.Fatalf("nimbusctl %s ended before it was ready: exit %d\n%s%s", strings.Join(args, " "), r.Code, r.Stdout, r.Stderr)
+		case <-time.After(5 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			e.T.Fatalf("nimbusctl %s not ready within a minute", strings.Join(args, " "))
+		}
+	}
+}
+
+// Stop ends the command as SIGTERM would (its context is cancelled) and returns its result
+// (again on a second call).
+func (b *Background) Stop() Result {
+	b.once.Do(func() {
+		b.cancel()
+		b.result = <-b.done
+	})
+	return b.result
+}
+
+// WaitFor polls cond (background work runs on its own) until it holds, failing the test
+// after a minute.
+func (e *Env) WaitFor(what string, cond func() bool) {
+	e.T.Helper()
+	for deadline := time.Now().Add(time.Minute); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			e.T.Fatalf("waited a minute for %s", what)
+		}
+	}
+}

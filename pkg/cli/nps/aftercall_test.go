@@ -1,6 +1,7 @@
 package nps_test
 
 import (
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -17,8 +18,8 @@ const mixedEvents = `[
  {"taskId":"T-sent","event":"Terminated","direction":"Inbound","modality":"Audio","created":"2026-03-23T09:00:00Z","terminated":"2026-03-23T09:04:10.1234567Z",
   "callerTelNumber":"+41 44 555 10 01","serviceUPN":"support@contoso.com","serviceId":"5a0e8b1c-1111-4d2e-8f3a-6b7c8d9e0a01","serviceName":"Support",
   "LastConnectedUserUPN":"alex@contoso.onmicrosoft.com","LastConnectedUserEmail":"agent@contoso.com"},
- {"taskId":"T-short","event":"Terminated","modality":"Audio","created":"2026-03-23T09:10:00Z","terminated":"2026-03-23T09:10:42Z",
-  "callerTelNumber":"+41315552002","serviceUPN":"support@contoso.com","LastConnectedUserEmail":"agent@contoso.com"},
+ {"taskId":"T-short","event":"Terminated","direction":"Outbound","modality":"Audio","created":"2026-03-23T09:10:00Z","terminated":"2026-03-23T09:10:42Z",
+  "destinationTelNumber":"+41315552002","serviceUPN":"support@contoso.com","LastConnectedUserEmail":"agent@contoso.com"},
  {"taskId":"T-anon","event":"Terminated","modality":"Audio","created":"2026-03-23T09:20:00Z","terminated":"2026-03-23T09:25:00Z",
   "isAnonymous":true,"serviceUPN":"support@contoso.com","LastConnectedUserEmail":"agent@contoso.com"},
  {"taskId":"T-unmapped","event":"Terminated","modality":"Audio","created":"2026-03-23T09:30:00Z","terminated":"2026-03-23T09:35:00Z",
@@ -30,7 +31,7 @@ const mixedEvents = `[
 ]`
 
 const mixedTSV = "T-sent\tsent\t101\t+41445551001\tagent@contoso.com\t\t\n" +
-	"T-short\tskipped:too-short\t\t\t\t\tcall lasted 42s, under --min-duration 1m0s\n" +
+	"T-short\tskipped:too-short\t\t\t\t\toutbound call lasted 42s, under --min-duration-outbound 1m0s: likely voicemail\n" +
 	"T-anon\tskipped:anonymous\t\t\t\t\tanonymous caller\n" +
 	"T-unmapped\tskipped:unmapped-queue\t\t\t\t\tno campaign for queue \"vip@contoso.com\" in the IVR map or --campaign-map\n" +
 	"T-live\tskipped:not-call-end\t\t\t\t\tno terminated time (event Connected)\n" +
@@ -63,7 +64,7 @@ func TestNpsAfterCallJSONAndTable(t *testing.T) {
   {
     "taskId": "T-short",
     "result": "skipped:too-short",
-    "detail": "call lasted 42s, under --min-duration 1m0s"
+    "detail": "outbound call lasted 42s, under --min-duration-outbound 1m0s: likely voicemail"
   },
   {
     "taskId": "T-anon",
@@ -140,17 +141,38 @@ func TestNpsAfterCallPgapWithoutTTY(t *testing.T) {
 	e := clitest.New(t)
 	file := writeFile(t, e, "events.json", pgapEvents)
 	e.Run("nps", "survey", "after-call", file).Expect(t, 8, lines(
-		"T-anna\tpgap\t101\t+41445551001\tanna.meier@contoso.com\t\theld until the agent rates the call: rerun with --agent-rating 0-10",
+		"T-anna\tpgap\t101\t+41445551001\tanna.meier@contoso.com\t\theld until the agent rates the call: "+annaCommand,
 		"T-alex\tsent\t101\t+41315552002\tagent@contoso.com\t\t",
-	), "error: 1 survey(s) held until the agent rates the call: send each with nimbusctl nps survey send --campaign ID --phone NUMBER --employee EMAIL --agent-rating 0-10\n")
+	), "error: 1 survey(s) held until the agent rates the call: run the command shown for each (on the agent's terminal it asks for the rating; or add --agent-rating 0-10)\n")
 	if len(e.Emu.NPSSurveys()) != 1 || e.Emu.NPSHeld() != 1 {
 		t.Fatalf("sent %d held %d", len(e.Emu.NPSSurveys()), e.Emu.NPSHeld())
 	}
-	// The script's rerun for the held one.
-	e.Run("nps", "survey", "send", "--campaign", "101", "--phone", "+41445551001", "--employee", emulator.NPSEmployeePgap, "--agent-rating", "9").
-		Expect(t, 0, "sent\t101\t+41445551001\tanna.meier@contoso.com\t9\t\n", "")
+	// The command shown for the held one exists and sends it (here with the rating a script
+	// got from the agent); running it twice sends nothing more.
+	e.Run(annaArgs("--agent-rating", "9")...).Expect(t, 0, "sent\t101\t+41445551001\tanna.meier@contoso.com\t9\t\n", "")
+	r := e.Run(annaArgs("--agent-rating", "9")...)
+	r.Stdout = stamp.ReplaceAllString(r.Stdout, "<T>")
+	r.Expect(t, 0, "skipped:already-sent\t101\t+41445551001\tanna.meier@contoso.com\t\tsent on <T> under --once task:T-anna (campaign 101)\n", "")
+	if len(e.Emu.NPSSurveys()) != 2 {
+		t.Fatalf("surveys %+v", e.Emu.NPSSurveys())
+	}
+	// A later after-call run knows it was settled.
+	r = e.Run("nps", "survey", "after-call", file)
+	r.Stdout = stamp.ReplaceAllString(r.Stdout, "<T>")
+	r.Expect(t, 0, lines(
+		"T-anna\tskipped:already-surveyed\t\t\t\t\theld on <T>, then sent on <T> by nimbusctl nps survey send --once task:T-anna (campaign 101)",
+		"T-alex\tskipped:already-surveyed\t\t\t\t\tsurveyed on <T> (campaign 101)",
+	), "")
 	// --check-pgap=false sends at once (without the ledger, which remembers both tasks).
 	e.Run("nps", "survey", "after-call", file, "--check-pgap=false", "--no-ledger", "-o", "json", "--jq", "map(.result)").Expect(t, 0, `["sent","sent"]`+"\n", "")
+}
+
+// annaCommand is what after-call prints for T-anna's held survey.
+const annaCommand = "nimbusctl nps survey send --campaign 101 --phone +41445551001 --employee anna.meier@contoso.com --once task:T-anna"
+
+// annaArgs runs annaCommand, with more flags.
+func annaArgs(more ...string) []string {
+	return append(strings.Fields(annaCommand)[1:], more...)
 }
 
 const pgapEvents = `{"taskId":"T-anna","modality":"Audio","created":"2026-03-23T09:00:00Z","terminated":"2026-03-23T09:04:00Z","callerTelNumber":"+41445551001","serviceUPN":"support@contoso.com","LastConnectedUserEmail":"anna.meier@contoso.com"}
@@ -163,9 +185,9 @@ func TestNpsAfterCallPgapOnTTY(t *testing.T) {
 	e := clitest.New(t)
 	file := writeFile(t, e, "events.json", pgapEvents)
 	answers := &clitest.Answers{Inputs: []string{"x", "7"}}
-	e.RunWith(clitest.RunOpts{TTY: true, Prompter: answers}, "nps", "survey", "after-call", file, "-o", "json", "--jq", "map([.taskId, .result, .agentRating]) | tojson").
+	e.RunWith(clitest.RunOpts{TTY: true, Prompter: answers}, "nps", "survey", "after-call", file, "--ask-rating", "-o", "json", "--jq", "map([.taskId, .result, .agentRating]) | tojson").
 		Expect(t, 0, `[["T-anna","sent",7],["T-alex","sent",null]]`+"\n",
-			"Call from +41445551001 with anna.meier@contoso.com on support@contoso.com (task T-anna): nps.today holds the survey for anna.meier@contoso.com's p-gap rating.\n"+
+			"Call with +41445551001, taken by anna.meier@contoso.com on support@contoso.com (task T-anna): nps.today holds the survey for anna.meier@contoso.com's p-gap rating.\n"+
 				"Please answer with a whole number from 0 to 10.\n")
 	if strings.Join(answers.Questions, "|") != nps.PgapQuestion+"|"+nps.PgapQuestion {
 		t.Errorf("questions %q", answers.Questions)
@@ -174,6 +196,132 @@ func TestNpsAfterCallPgapOnTTY(t *testing.T) {
 	if len(got) != 2 || *got[0].AgentRating != 7 || got[1].AgentRating != nil {
 		t.Fatalf("surveys %+v", got)
 	}
+}
+
+// A batch on a terminal does not ask whoever runs it for the agent's rating: the held
+// survey is listed with its command (exit 8). --ask-rating needs a terminal.
+func TestNpsAfterCallNeverAsksUnlessTold(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	file := writeFile(t, e, "events.json", pgapEvents)
+	answers := &clitest.Answers{Inputs: []string{"7"}}
+	e.RunWith(clitest.RunOpts{TTY: true, Prompter: answers}, "nps", "survey", "after-call", file, "-o", "json", "--jq", `.[0] | [.result, .command] | tojson`).
+		Expect(t, 8, `["pgap","`+annaCommand+`"]`+"\n",
+			"error: 1 survey(s) held until the agent rates the call: run the command shown for each (on the agent's terminal it asks for the rating; or add --agent-rating 0-10)\n")
+	if len(answers.Questions) != 0 {
+		t.Errorf("asked %q", answers.Questions)
+	}
+	e.Run("nps", "survey", "after-call", file, "--ask-rating").Expect(t, 3, "",
+		"error: --ask-rating needs a terminal: without one, each held survey is listed with the command that sends it\nRun 'nimbusctl nps survey after-call --help' for usage.\n")
+	// On the agent's terminal, the command asks for the rating and sends.
+	e.RunWith(clitest.RunOpts{TTY: true, Prompter: answers}, annaArgs("-o", "json", "--jq", ".agentRating")...).
+		Expect(t, 0, "7\n", "nps.today holds this survey: anna.meier@contoso.com is in a p-gap training period.\n")
+	if got := e.Emu.NPSSurveys(); len(got) != 2 || *got[1].AgentRating != 7 {
+		t.Fatalf("surveys %+v", got)
+	}
+}
+
+// The respondent is the caller of an inbound call and the destination of an outbound one,
+// never the service's own number; the voicemail guard is per direction.
+func TestNpsAfterCallByDirection(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, unlimited())
+	const svc = `"serviceUPN":"sales@contoso.com","serviceTelNumber":"+41445550200","LastConnectedUserEmail":"luca.rossi@contoso.com"`
+	ev := func(id, dir, secs, who string) string {
+		return `{"taskId":"` + id + `","event":"Terminated","direction":"` + dir + `","modality":"Audio","created":"2026-03-23T09:00:00Z","terminated":"2026-03-23T09:` +
+			secs + `Z",` + who + `,` + svc + "}\n"
+	}
+	events := ev("out-long", "Outbound", "03:00", `"callerTelNumber":"+41445550200","destinationTelNumber":"+41795551234"`) +
+		ev("out-voicemail", "Outbound", "00:20", `"callerTelNumber":"+41445550200","destinationTelNumber":"+41795551235"`) +
+		ev("out-upn", "Outbound", "02:00", `"destinationUPN":"chloe.dubois@fabrikam.example"`) +
+		ev("out-none", "Outbound", "02:00", `"callerTelNumber":"+41445550200"`) +
+		ev("out-self", "Outbound", "02:00", `"destinationTelNumber":"044 555 02 00"`) +
+		ev("in-short", "Inbound", "00:05", `"callerTelNumber":"+41315552002","destinationTelNumber":"+41445550200"`) +
+		ev("in-self", "Inbound", "01:00", `"callerTelNumber":"+41445550200","callerUPN":"reception@contoso.com"`) +
+		ev("in-self-only", "Inbound", "01:00", `"callerTelNumber":"+41445550200"`) +
+		ev("in-anon", "Inbound", "01:00", `"isAnonymous":true,"destinationTelNumber":"+41795551234"`)
+	file := writeFile(t, e, "events.jsonl", events)
+	e.Setenv("NIMBUSCTL_DEFAULT_COUNTRY", "+41")
+	want := lines(
+		"out-long\tsent\t102\t+41795551234\tluca.rossi@contoso.com\t\t",
+		"out-voicemail\tskipped:too-short\t\t\t\t\toutbound call lasted 20s, under --min-duration-outbound 1m0s: likely voicemail",
+		"out-upn\tsent\t102\tchloe.dubois@fabrikam.example\tluca.rossi@contoso.com\t\t",
+		"out-none\tskipped:anonymous\t\t\t\t\toutbound call without a destination number or address",
+		"out-self\tskipped:service-number\t\t\t\t\tthe destination number +41445550200 is the service's own (serviceTelNumber): nobody to survey",
+		"in-short\tsent\t102\t+41315552002\tluca.rossi@contoso.com\t\t",
+		"in-self\tsent\t102\treception@contoso.com\tluca.rossi@contoso.com\t\t",
+		"in-self-only\tskipped:service-number\t\t\t\t\tthe caller number +41445550200 is the service's own (serviceTelNumber): nobody to survey",
+		"in-anon\tskipped:anonymous\t\t\t\t\tanonymous caller",
+	)
+	e.Run("nps", "survey", "after-call", file).Expect(t, 0, want, "")
+	var got []string
+	for _, s := range e.Emu.NPSSurveys() {
+		got = append(got, fmt.Sprint(s.Respondent["phoneNumber"], s.Respondent["emailAddress"], " ", s.Employee["email"]))
+	}
+	if strings.Join(got, "|") != "+41795551234<nil> luca.rossi@contoso.com|<nil>chloe.dubois@fabrikam.example luca.rossi@contoso.com|"+
+		"+41315552002<nil> luca.rossi@contoso.com|<nil>reception@contoso.com luca.rossi@contoso.com" {
+		t.Errorf("surveys %s", got)
+	}
+	// --min-duration sets both directions; a per-direction flag wins for its own.
+	e.Run("nps", "survey", "after-call", file, "--no-ledger", "--dry-run", "--min-duration", "10s", "--min-duration-outbound", "3m", "-o", "json",
+		"--jq", `map(select(.result | startswith("skipped:too")) | .taskId) | tojson`).Expect(t, 0, `["out-voicemail","out-upn","out-none","out-self","in-short"]`+"\n", "")
+	e.Run("nps", "survey", "after-call", file, "--min-duration-outbound", "a minute").Expect(t, 3, "",
+		"error: --min-duration-outbound: \"a minute\" is not a duration in whole seconds (e.g. 90, 90s, 2m)\nRun 'nimbusctl nps survey after-call --help' for usage.\n")
+	if n := len(e.Emu.NPSSurveys()); n != 4 {
+		t.Errorf("%d surveys", n)
+	}
+}
+
+// --dry-run decides every event and shows the request it would send, sends nothing and
+// writes no ledger: the real run afterwards sends them.
+func TestNpsAfterCallDryRun(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	file := writeFile(t, e, "events.json", pgapEvents)
+	e.Run("nps", "survey", "after-call", file, "--dry-run", "-o", "json").Expect(t, 0, `[
+  {
+    "taskId": "T-anna",
+    "result": "would-send",
+    "campaignId": "101",
+    "recipient": "+41445551001",
+    "employee": "anna.meier@contoso.com",
+    "detail": "dry run: nothing sent (p-gap check on: nps.today may hold it for the agent's rating)",
+    "request": {
+      "respondent": {
+        "phoneNumber": "+41445551001"
+      },
+      "employee": {
+        "email": "anna.meier@contoso.com"
+      }
+    }
+  },
+  {
+    "taskId": "T-alex",
+    "result": "would-send",
+    "campaignId": "101",
+    "recipient": "+41315552002",
+    "employee": "agent@contoso.com",
+    "detail": "dry run: nothing sent (p-gap check on: nps.today may hold it for the agent's rating)",
+    "request": {
+      "respondent": {
+        "phoneNumber": "+41315552002"
+      },
+      "employee": {
+        "email": "agent@contoso.com"
+      }
+    }
+  }
+]
+`, "")
+	if len(e.Emu.NPSSurveys()) != 0 || e.Emu.NPSHeld() != 0 {
+		t.Fatal("a dry run sent")
+	}
+	if l, _ := filepath.Glob(filepath.Join(e.Home, "state", "nps", "default", "after-call", "*.jsonl")); len(l) != 0 {
+		t.Errorf("a dry run wrote the ledger: %v", l)
+	}
+	e.Run("nps", "survey", "after-call", file, "--check-pgap=false", "-o", "json", "--jq", "map(.result) | tojson").Expect(t, 0, `["sent","sent"]`+"\n", "")
+	e.Run("nps", "survey", "after-call", file, "--dry-run", "--ask-rating").Expect(t, 3, "",
+		"error: --ask-rating needs a terminal: without one, each held survey is listed with the command that sends it\nRun 'nimbusctl nps survey after-call --help' for usage.\n")
 }
 
 // Some sends fail: the others go out, the failed ones say why, exit 9.
@@ -256,25 +404,25 @@ func TestNpsAfterCallTwiceSurveysOnce(t *testing.T) {
 	file := writeFile(t, e, "events.json", mixedEvents+"\n"+pgapEvents)
 	first := lines(
 		"T-sent\tsent\t101\t+41445551001\tagent@contoso.com\t\t",
-		"T-short\tskipped:too-short\t\t\t\t\tcall lasted 42s, under --min-duration 1m0s",
+		"T-short\tskipped:too-short\t\t\t\t\toutbound call lasted 42s, under --min-duration-outbound 1m0s: likely voicemail",
 		"T-anon\tskipped:anonymous\t\t\t\t\tanonymous caller",
 		"T-unmapped\tskipped:unmapped-queue\t\t\t\t\tno campaign for queue \"vip@contoso.com\" in the IVR map or --campaign-map",
 		"T-live\tskipped:not-call-end\t\t\t\t\tno terminated time (event Connected)",
 		"T-chat\tskipped:not-call-end\t\t\t\t\tmodality InstantMessaging, not an Audio call",
-		"T-anna\tpgap\t101\t+41445551001\tanna.meier@contoso.com\t\theld until the agent rates the call: rerun with --agent-rating 0-10",
+		"T-anna\tpgap\t101\t+41445551001\tanna.meier@contoso.com\t\theld until the agent rates the call: "+annaCommand,
 		"T-alex\tsent\t101\t+41315552002\tagent@contoso.com\t\t",
 	)
-	pending := "error: 1 survey(s) held until the agent rates the call: send each with nimbusctl nps survey send --campaign ID --phone NUMBER --employee EMAIL --agent-rating 0-10\n"
+	pending := "error: 1 survey(s) held until the agent rates the call: run the command shown for each (on the agent's terminal it asks for the rating; or add --agent-rating 0-10)\n"
 	e.Run("nps", "survey", "after-call", file).Expect(t, 8, first, pending)
 
 	again := lines(
 		"T-sent\tskipped:already-surveyed\t\t\t\t\tsurveyed on <T> (campaign 101)",
-		"T-short\tskipped:too-short\t\t\t\t\tcall lasted 42s, under --min-duration 1m0s",
+		"T-short\tskipped:too-short\t\t\t\t\toutbound call lasted 42s, under --min-duration-outbound 1m0s: likely voicemail",
 		"T-anon\tskipped:anonymous\t\t\t\t\tanonymous caller",
 		"T-unmapped\tskipped:unmapped-queue\t\t\t\t\tno campaign for queue \"vip@contoso.com\" in the IVR map or --campaign-map",
 		"T-live\tskipped:not-call-end\t\t\t\t\tno terminated time (event Connected)",
 		"T-chat\tskipped:not-call-end\t\t\t\t\tmodality InstantMessaging, not an Audio call",
-		"T-anna\tskipped:already-surveyed\t\t\t\t\theld since <T> for the agent's p-gap rating (campaign 101): send it with nimbusctl nps survey send --agent-rating 0-10",
+		"T-anna\tskipped:already-surveyed\t\t\t\t\theld since <T> for the agent's p-gap rating (campaign 101): send it with "+annaCommand,
 		"T-alex\tskipped:already-surveyed\t\t\t\t\tsurveyed on <T> (campaign 101)",
 	)
 	r := e.Run("nps", "survey", "after-call", file)

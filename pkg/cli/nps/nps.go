@@ -62,8 +62,10 @@ and docs/nps.md. 'nimbusctl nps api' reaches any path when a guess is wrong.`,
 	return cmd
 }
 
-// defaultCountry is the profile's country code for numbers written without one ("" when the
+// DefaultCountry is the profile's country code for numbers written without one ("" when the
 // profile has none: such numbers are then refused, never sent to a guessed country).
+func DefaultCountry(f *cmdutil.Factory) (string, error) { return defaultCountry(f) }
+
 func defaultCountry(f *cmdutil.Factory) (string, error) {
 	p, err := f.Profile()
 	if err != nil {

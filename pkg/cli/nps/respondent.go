@@ -1,6 +1,7 @@
 package nps
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,8 +12,8 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/bulk"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/shared"
-	"github.com/nimbusctl/nimbusctl/pkg/filelock"
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
+	"github.com/nimbusctl/nimbusctl/pkg/npstoday"
 )
 
 func newCmdRespondent(f *cmdutil.Factory) *cobra.Command {
@@ -41,14 +42,18 @@ func ledgerDir(f *cmdutil.Factory, kind string) (string, error) {
 // openLedger takes the ledger's lock (overlapping runs take turns, waiting up to wait) unless
 // readOnly, and reads it. The returned func releases the lock.
 func openLedger(cmd *cobra.Command, f *cmdutil.Factory, dir string, wait time.Duration, readOnly bool) (*bulk.SurveyLedger, func(), error) {
+	return openLedgerAt(cmd.Context(), f, dir, wait, readOnly)
+}
+
+func openLedgerAt(ctx context.Context, f *cmdutil.Factory, dir string, wait time.Duration, readOnly bool) (*bulk.SurveyLedger, func(), error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, nil, err
 	}
 	release := func() {}
 	if !readOnly {
-		lock, err := filelock.Acquire(cmd.Context(), filepath.Join(dir, ".lock"), wait, "the survey ledger "+dir)
+		lock, err := lockLedger(ctx, dir, wait)
 		if err != nil {
-			return nil, nil, &cmdutil.ExitError{Code: cmdutil.ExitUnavailable, Err: err}
+			return nil, nil, err
 		}
 		release = lock.Unlock
 	}
@@ -89,9 +94,10 @@ the survey may have gone out: the row fails, and no rerun sends it again until y
 checked it in nps.today and pass --resend-unknown. Overlapping runs take turns (--wait).
 
 P-gap: rows with an employee are sent with checkPgap=true (--check-pgap=false sends at
-once). When nps.today holds a survey until the agent rates the call, the row is pending;
-give it the agent's rating (an agentRating column, 0-10) and run again. Rows with a rating
-go straight through.
+once). When nps.today holds a survey until the agent rates the call, the row is pending and
+nobody is asked: give it the agent's rating (an agentRating column, 0-10) and run again, or
+let the agent run the 'nps survey send ... --once row:KEY' command shown for it (a later run
+then knows it was sent). Rows with a rating go straight through.
 
 Exit codes: 0 done, 3 invalid rows (nothing sent), 8 some surveys wait for a p-gap rating,
 9 some rows failed, 2 cancelled, 10 nps.today unavailable.`,
@@ -154,6 +160,19 @@ Exit codes: 0 done, 3 invalid rows (nothing sent), 8 some surveys wait for a p-g
 				}
 				defer release()
 				ri.Ledger = l
+				// A held row is shown with the command that sends it; once it has, the
+				// import knows (survey send's ledger, read once).
+				ri.HeldCommand = func(campaign, identity string, req npstoday.SurveyRequest) string {
+					return sendCommand(f.Flags.Profile, campaign, req, rowOnceKey(identity))
+				}
+				if dir, err := ledgerDir(f, "send"); err == nil {
+					if sends, err := bulk.OpenSurveyLedger(dir, f.Now()); err == nil {
+						ri.SentOnce = func(identity string) (time.Time, bool) {
+							e, ok := sends.Get(onceKey(rowOnceKey(identity)))
+							return e.At, ok && e.State == bulk.SurveySent
+						}
+					}
+				}
 			}
 		}
 		run, err := bf.StartRun(f, in.Name, lim)

@@ -159,7 +159,7 @@ func TestNpsRespondentImportPendingExit8(t *testing.T) {
 	t.Parallel()
 	e := clitest.New(t)
 	file := writeFile(t, e, "r.csv", "campaign,phone,employee\n101,+41445551001,anna.meier@contoso.com\n101,+41315552002,agent@contoso.com\n")
-	held := file + ":2: pending: held until anna.meier@contoso.com rates the call (p-gap): put the agent's rating (0-10) in the agentRating column and run again\n"
+	held := file + ":2: pending: held until anna.meier@contoso.com rates the call (p-gap): put the agent's rating (0-10) in the agentRating column and run again, or let the agent send it: " + annaRowCommand + "\n"
 	e.Setenv("NIMBUSCTL_MAX_RETRIES", "0")
 	e.Emu.InjectFaults(emulator.ServiceNPSToday, "", "", emulator.FaultUnavailable) // the second send fails
 	expectRun(t, e.Run("nps", "respondent", "import", file, "--concurrency", "1"), 9, "",
@@ -170,7 +170,7 @@ func TestNpsRespondentImportPendingExit8(t *testing.T) {
 	r := e.Run("nps", "respondent", "import", file, "--concurrency", "1")
 	r.Stderr = regexp.MustCompile(`held since \d{4}-\d\d-\d\d \d\d:\d\d UTC`).ReplaceAllString(r.Stderr, "held since <T>")
 	expectRun(t, r, 8, "",
-		file+":2: pending: held since <T>: held until anna.meier@contoso.com rates the call (p-gap): put the agent's rating (0-10) in the agentRating column and run again\n"+
+		file+":2: pending: held since <T>: held until anna.meier@contoso.com rates the call (p-gap): put the agent's rating (0-10) in the agentRating column and run again, or let the agent send it: "+annaRowCommand+"\n"+
 			"! 2 rows: 1 sent, 1 pending (p-gap) (T)\n"+
 			"error: 1 survey(s) held until the agent rates the call (p-gap); nothing was sent to them: give those rows the agent's rating (0-10) and run the same command again\n")
 	if e.Emu.NPSHeld() != 1 || len(e.Emu.NPSSurveys()) != 1 {
@@ -190,4 +190,33 @@ func TestNpsRespondentImportPendingExit8(t *testing.T) {
 			"! 1 row: 1 pending (p-gap) (T)\n"+
 			"error: 1 survey(s) held until the agent rates the call (p-gap); nothing was sent to them: give those rows the agent's rating (0-10) and run the same command again\n")
 	expectRun(t, e2.Run("nps", "respondent", "import", only, "--check-pgap=false"), 0, "", "✓ 1 row: 1 sent (T)\n")
+}
+
+// annaRowCommand is what the import shows for the held row of Anna's call.
+const annaRowCommand = "nimbusctl nps survey send --campaign 101 --phone +41445551001 --employee anna.meier@contoso.com --once row:4569731040ab5e13"
+
+// A held row can also be settled by the command shown for it (the agent runs it and rates
+// the call); later runs of the import know, with or without a rating in the row.
+func TestNpsRespondentImportHeldRowSentByItsCommand(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	file := writeFile(t, e, "r.csv", "campaign,phone,employee\n101,+41445551001,anna.meier@contoso.com\n")
+	r := e.Run("nps", "respondent", "import", file)
+	if r.Code != 8 || !strings.Contains(r.Stderr, "or let the agent send it: "+annaRowCommand+"\n") {
+		t.Fatalf("exit %d\n%s", r.Code, r.Stderr)
+	}
+	answers := &clitest.Answers{Inputs: []string{"6"}}
+	e.RunWith(clitest.RunOpts{TTY: true, Prompter: answers}, append(strings.Fields(annaRowCommand)[1:], "-o", "json", "--jq", ".agentRating")...).
+		Expect(t, 0, "6\n", "nps.today holds this survey: anna.meier@contoso.com is in a p-gap training period.\n")
+	rated := writeFile(t, e, "rated.csv", "campaign,phone,employee,agentRating\n101,+41445551001,anna.meier@contoso.com,6\n")
+	for _, f := range []string{file, rated} {
+		r = e.Run("nps", "respondent", "import", f, "--report", filepath.Join(e.Home, "report.csv"))
+		report, _ := os.ReadFile(filepath.Join(e.Home, "report.csv"))
+		if r.Code != 0 || !regexp.MustCompile(`,skip,ok,"held on .*, then sent on .* by nimbusctl nps survey send --once"`).Match(report) {
+			t.Fatalf("%s: exit %d\n%s\n%s", f, r.Code, r.Stderr, report)
+		}
+	}
+	if got := e.Emu.NPSSurveys(); len(got) != 1 || *got[0].AgentRating != 6 {
+		t.Fatalf("surveys %+v", got)
+	}
 }

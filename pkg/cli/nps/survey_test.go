@@ -3,6 +3,7 @@ package nps_test
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -26,7 +27,7 @@ func TestNpsSurveySend(t *testing.T) {
 	}
 	s := got[0]
 	want := map[string]any{"phoneNumber": "+4521234567", "firstName": "Ada", "lastName": "Lovelace", "company": map[string]any{"name": "Analytical AG"}}
-	if s.CampaignID != 102 || s.Endpoint != "respondent" || s.Custom != `{"orderId":"42"}` || s.Employee["email"] != emulator.NPSEmployeeSales || fmt.Sprint(s.Respondent) != fmt.Sprint(want) {
+	if s.CampaignID != 102 || s.Endpoint != "respondents" || s.Custom != `{"orderId":"42"}` || s.Employee["email"] != emulator.NPSEmployeeSales || fmt.Sprint(s.Respondent) != fmt.Sprint(want) {
 		t.Errorf("sent %+v", s)
 	}
 
@@ -56,7 +57,7 @@ func TestNpsSurveySend(t *testing.T) {
 		{[]string{"--campaign", "101", "--phone", "12"}, `--phone: "12" has no country code, and no default_country is set: write it with its country code, or set the country of national numbers: nimbusctl config set default_country +41 (your country's code)`},
 		{[]string{"--campaign", "101", "--email", "alice"}, `--email: "alice" is not an e-mail address`},
 		{[]string{"--campaign", "101", "--phone", "+4521234567", "--custom", "orderId=42"}, "--custom must be a JSON object, e.g. {\"orderId\":\"42\"}: invalid character 'o' looking for beginning of value"},
-		{[]string{"--campaign", "101", "--phone", "+4521234567", "--employee", "anna"}, `--employee: "anna" is not an e-mail address`},
+		{[]string{"--campaign", "101", "--phone", "+4521234567", "--employee", "anna@"}, `--employee: "anna@" is not an e-mail address`},
 		{[]string{"--campaign", "101", "--phone", "+4521234567", "--agent-rating", "11"}, "--agent-rating must be between 0 and 10, got 11"},
 		{[]string{"--campaign", "101", "--phone", "+4521234567", "--agent-rating", "-1"}, "--agent-rating must be between 0 and 10, got -1"},
 	}
@@ -146,8 +147,8 @@ func TestNpsPgapWithoutTTY(t *testing.T) {
 	if len(got) != 1 || *got[0].AgentRating != 6 {
 		t.Fatalf("sent %+v", got)
 	}
-	// Without --check-pgap the survey goes out at once.
-	e.Run("nps", "survey", "send", "--campaign", "101", "--phone", "+41445551001", "--employee", emulator.NPSEmployeePgap).
+	// --check-pgap=false: the survey goes out at once.
+	e.Run("nps", "survey", "send", "--campaign", "101", "--phone", "+41445551001", "--employee", emulator.NPSEmployeePgap, "--check-pgap=false").
 		Expect(t, 0, "sent\t101\t+41445551001\tanna.meier@contoso.com\t\t\n", "")
 }
 
@@ -217,5 +218,85 @@ func TestNpsTenPerSecond(t *testing.T) {
 	}
 	if e.Emu.Stats().RateLimited[emulator.ServiceNPSToday] == 0 {
 		t.Skip("too slow to exceed 10 calls/s: nothing about 429 was shown")
+	}
+}
+
+// Every documented field of the add-respondent body has a flag; --employee takes an id too.
+func TestNpsSurveySendAllFields(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	e.Setenv("NIMBUSCTL_DEFAULT_COUNTRY", "+41")
+	e.Run("nps", "survey", "send", "--campaign", "103", "--email", "bob@fabrikam.example", "--phone", "079 555 12 34",
+		"--first-name", "Bob", "--last-name", "Baker", "--title", "Dr.", "--department", "Purchasing", "--external-id", "C-77",
+		"--address1", "Main St 1", "--address2", "c/o Desk", "--city", "Zurich", "--country", "Switzerland", "--zip-code", "8001",
+		"--active=false", "--send-email-at", "2026-03-23T15:00:00+01:00",
+		"--company", "Fabrikam AG", "--company-email", "info@fabrikam.example", "--company-industry", "Retail",
+		"--company-address1", "Road 2", "--company-address2", "Floor 3", "--company-city", "Bern", "--company-country", "Switzerland",
+		"--company-zip-code", "3000", "--company-account-no", "A-1", "--company-segment", "B2B", "--company-phone", "031 555 00 00",
+		"--employee", "E-1042", "--employee-first-name", "Luca", "--employee-last-name", "Rossi", "--employee-title", "Agent",
+		"--employee-department", "Sales", "--employee-team", "A", "--employee-division", "Nordics", "--employee-phone", "044 555 02 01",
+		"--employee-active", "--note", "asked for a callback", "--do-not-contact=false", "--guid", "5b0e8b1c-1111-4d2e-8f3a-6b7c8d9e0a01",
+		"--check-pgap=false", "-o", "json", "--jq", ".result").Expect(t, 0, "sent\n", "")
+	got := e.Emu.NPSSurveys()
+	if len(got) != 1 {
+		t.Fatalf("surveys %+v", got)
+	}
+	want := "map[active:false address1:Main St 1 address2:c/o Desk city:Zurich company:map[accountNo:A-1 address1:Road 2 address2:Floor 3 city:Bern " +
+		"country:Switzerland emailAddress:info@fabrikam.example industry:Retail name:Fabrikam AG phoneNumber:+41315550000 segment:B2B zipCode:3000] " +
+		"country:Switzerland department:Purchasing emailAddress:bob@fabrikam.example externalId:C-77 firstName:Bob lastName:Baker phoneNumber:+41795551234 " +
+		"sendEmailAt:2026-03-23 14:00:00 title:Dr. zipCode:8001]"
+	if fmt.Sprint(got[0].Respondent) != want {
+		t.Errorf("respondent\n%v\nwant\n%s", got[0].Respondent, want)
+	}
+	if emp := fmt.Sprint(got[0].Employee); emp != "map[active:true department:Sales division:Nordics externalId:E-1042 firstName:Luca lastName:Rossi phoneNumber:+41445550201 team:A title:Agent]" {
+		t.Errorf("employee %s", emp)
+	}
+	if got[0].Endpoint != "respondent" {
+		t.Errorf("endpoint %s", got[0].Endpoint)
+	}
+	for _, b := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"--employee-team", "A"}, "--employee-team describes the employee: give --employee (an e-mail address or id) too"},
+		{[]string{"--employee", "E-1", "--employee-external-id", "E-2"}, `--employee "E-1" is an id, and --employee-external-id says "E-2": give one`},
+		{[]string{"--agent-rating", "5"}, "--agent-rating is the employee's own rating: give --employee too"},
+		{[]string{"--send-email-at", "tomorrow"}, `--send-email-at: "tomorrow" is not a time: use RFC 3339 (2026-03-23T14:00:00Z) or 2026-03-23 14:00:00 (UTC)`},
+		{[]string{"--company-email", "info"}, `--company-email: "info" is not an e-mail address`},
+		{[]string{"--once", " "}, "--once needs a KEY, e.g. --once order-42"},
+	} {
+		args := append([]string{"nps", "survey", "send", "--campaign", "101", "--phone", "+4521234567"}, b.args...)
+		e.Run(args...).Expect(t, 3, "", "error: "+b.msg+"\nRun 'nimbusctl nps survey send --help' for usage.\n")
+	}
+	if n := len(e.Emu.NPSSurveys()); n != 1 {
+		t.Errorf("%d surveys", n)
+	}
+}
+
+// --once KEY: a rerun with the same key sends nothing; a held survey under a key is sent
+// by the rerun with the rating; a failed one is sent again.
+func TestNpsSurveySendOnce(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	args := []string{"nps", "survey", "send", "--campaign", "101", "--phone", "+41445551001", "--once", "order-42"}
+	e.Run(args...).Expect(t, 0, "sent\t101\t+41445551001\t\t\t\n", "")
+	r := e.Run(args...)
+	r.Stdout = stamp.ReplaceAllString(r.Stdout, "<T>")
+	r.Expect(t, 0, "skipped:already-sent\t101\t+41445551001\t\t\tsent on <T> under --once order-42 (campaign 101)\n", "")
+	if n := len(e.Emu.NPSSurveys()); n != 1 {
+		t.Fatalf("%d surveys, want 1", n)
+	}
+	held := []string{"nps", "survey", "send", "--campaign", "101", "--phone", "+41445551001", "--employee", emulator.NPSEmployeePgap, "--once", "T-9"}
+	e.Run(append(held, "--jq", ".result")...).Expect(t, 8, "pgap\n",
+		"error: survey held: anna.meier@contoso.com is in a p-gap period on campaign 101; nothing was sent. Rerun with --agent-rating 0-10 (the agent's rating)\n")
+	e.Run(append(held, "--agent-rating", "4")...).Expect(t, 0, "sent\t101\t+41445551001\tanna.meier@contoso.com\t4\t\n", "")
+	e.Run(append(held, "--agent-rating", "4", "--jq", ".result")...).Expect(t, 0, "skipped:already-sent\n", "")
+	gone := []string{"nps", "survey", "send", "--campaign", "999", "--phone", "+41445551001", "--once", "K"}
+	e.Run(gone...).Expect(t, 6, "", "error: SendSurvey: 404 Not Found: Campaign not found.\n")
+	if n := len(e.Emu.NPSSurveys()); n != 2 {
+		t.Fatalf("%d surveys, want 2", n)
+	}
+	if l, _ := filepath.Glob(filepath.Join(e.Home, "state", "nps", "default", "send", "*.jsonl")); len(l) != 1 {
+		t.Errorf("ledger files %v", l)
 	}
 }

@@ -21,6 +21,10 @@ const Profile = "sandbox"
 // DefaultPort is where the sandbox listens unless told otherwise (0 picks a free port).
 const DefaultPort = 7443
 
+// ControlFile holds the token of the running sandbox's control endpoint (`sandbox call`),
+// mode 0600, next to config.yaml.
+const ControlFile = "sandbox-control-token"
+
 // Options are the sandbox's flags, checked.
 type Options struct {
 	Port       int
@@ -31,6 +35,7 @@ type Options struct {
 	Seed       int64
 	ReadyFile  string
 	ODataShape string
+	CallSpeed  float64 // calls play this many times faster than real time
 }
 
 // Serve runs the sandbox in this process. The sandbox program and the tests set it by
@@ -49,6 +54,7 @@ type flags struct {
 	rateKind  string
 	seed      int64
 	readyFile string
+	callSpeed float64
 	shape     string
 }
 
@@ -73,13 +79,20 @@ token cache: sign in again after a restart. --ready-file is written once the san
 
 For CI-style runs it also writes the confidential app's secret and certificate (mode 0600)
 next to config.yaml: set NIMBUSCTL_CLIENT_ID to the id it prints and NIMBUSCTL_CLIENT_SECRET_FILE
-to the secret's path (or NIMBUSCTL_CLIENT_CERTIFICATE to the certificate's path).`,
+to the secret's path (or NIMBUSCTL_CLIENT_CERTIFICATE to the certificate's path).
+
+The emulated contact center plays calls: 'nimbusctl sandbox call' starts one in the running
+sandbox, and scheduled calls run once their due time has passed (then leave the list, as on
+the real service). Each sends its task events to the registered triggers ('trigger listen').
+--call-speed plays them faster than real time.`,
 		Example: `  $ nimbusctl sandbox &
   $ nimbusctl --profile sandbox auth login
   $ nimbusctl --profile sandbox addressbook list
   $ nimbusctl sandbox --port 0 --ready-file /tmp/sandbox.ready --latency 200ms --fault-rate 0.05 --rate-limit 100/60s
   $ nimbusctl sandbox --rate-limit 100/60s --rate-limit-kind window
-  $ nimbusctl sandbox --odata-shape two-sessions`,
+  $ nimbusctl sandbox --odata-shape two-sessions
+  $ nimbusctl sandbox --call-speed 10
+  $ nimbusctl sandbox call --service support@contoso.com --caller +41445551001 --talk 3m`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o, err := fl.check()
@@ -101,12 +114,14 @@ to the secret's path (or NIMBUSCTL_CLIENT_CERTIFICATE to the certificate's path)
 	fs.Int64Var(&fl.seed, "seed", 1, "seed of the injected faults and generated ids, to replay a run")
 	fs.StringVar(&fl.readyFile, "ready-file", "", "write the URL to this file once listening (removed on exit)")
 	cmdutil.StringEnumFlag(cmd, &fl.shape, "odata-shape", "", ODataShapes[0], ODataShapes, "layout of the reporting feed's entity sets (see docs/codes.md)")
+	fs.Float64Var(&fl.callSpeed, "call-speed", 1, "play calls this many times faster than real time (1 to 1000; events still report the full talk time)")
+	cmd.AddCommand(newCmdCall(f)) // a client of the running sandbox: runs in nimbusctl itself
 	return cmd
 }
 
 // check validates the flags (in nimbusctl, before the sandbox program is even looked for).
 func (fl *flags) check() (Options, error) {
-	o := Options{Port: fl.port, Latency: fl.latency, FaultRate: fl.faultRate, Seed: fl.seed, ReadyFile: fl.readyFile, ODataShape: fl.shape}
+	o := Options{Port: fl.port, Latency: fl.latency, FaultRate: fl.faultRate, Seed: fl.seed, ReadyFile: fl.readyFile, ODataShape: fl.shape, CallSpeed: fl.callSpeed}
 	if err := cmdutil.IntInRange("port", fl.port, 0, 65535); err != nil {
 		return o, err
 	}
@@ -115,6 +130,9 @@ func (fl *flags) check() (Options, error) {
 	}
 	if fl.latency < 0 {
 		return o, cmdutil.FlagErrorf("--latency must not be negative, got %s", fl.latency)
+	}
+	if fl.callSpeed < 1 || fl.callSpeed > 1000 {
+		return o, cmdutil.FlagErrorf("--call-speed must be between 1 and 1000, got %v", fl.callSpeed)
 	}
 	if fl.rateLimit != "" {
 		r, err := httpx.ParseRate(fl.rateLimit, httpx.Rate{})

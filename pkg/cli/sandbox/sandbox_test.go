@@ -1,7 +1,6 @@
 package sandbox_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -9,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/nimbusctl/nimbusctl/pkg/auth"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/clitest"
@@ -28,25 +26,10 @@ func sandboxEnv(t *testing.T) *clitest.Env {
 }
 
 // start runs `nimbusctl sandbox` in the background and waits for its ready file.
-func start(t *testing.T, e *clitest.Env, ready string, flags ...string) (url string, stop func() clitest.Result) {
+func start(t *testing.T, e *clitest.Env, ready string, more ...string) (url string, stop func() clitest.Result) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan clitest.Result, 1)
-	args := append([]string{"sandbox", "--port", "0", "--ready-file", ready}, flags...)
-	go func() { done <- e.RunWith(clitest.RunOpts{Ctx: ctx}, args...) }()
-	for {
-		if b, err := os.ReadFile(ready); err == nil && strings.HasSuffix(string(b), "\n") {
-			url = strings.TrimSpace(string(b))
-			break
-		}
-		select {
-		case r := <-done:
-			cancel()
-			t.Fatalf("sandbox ended early: exit %d\n%s", r.Code, r.Stderr)
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-	return url, func() clitest.Result { cancel(); return <-done }
+	bg := e.Start(ready, append([]string{"sandbox", "--port", "0", "--ready-file", ready}, more...)...)
+	return bg.Ready, bg.Stop
 }
 
 func TestSandboxWritesAProfileServesItAndStopsCleanly(t *testing.T) {
@@ -59,7 +42,7 @@ func TestSandboxWritesAProfileServesItAndStopsCleanly(t *testing.T) {
 	e.Run("--profile", "sandbox", "config", "get", "authority").Expect(t, 0, url+"/entra\n", "")
 	e.Run("--profile", "sandbox", "config", "get", "client_id").Expect(t, 0, emulator.PublicClientID+"\n", "")
 	cfgDir := e.Getenv("NIMBUSCTL_CONFIG_DIR")
-	for _, f := range []string{"sandbox-ca.pem", "sandbox-client-secret", "sandbox-client-cert.pem"} {
+	for _, f := range []string{"sandbox-ca.pem", "sandbox-client-secret", "sandbox-client-cert.pem", "sandbox-control-token"} {
 		if st, err := os.Stat(filepath.Join(cfgDir, f)); err != nil || st.Mode().Perm() != 0o600 {
 			t.Errorf("%s: %v %v", f, st, err)
 		}

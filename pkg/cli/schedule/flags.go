@@ -67,7 +67,7 @@ func addEntryFlags(cmd *cobra.Command, f *cmdutil.Factory) *entryFlags {
 	fl.StringVar(&ef.ronaTimeout, "rona-timeout", "", fmt.Sprintf("how long an agent may ring before RONA, a `duration` %s-%s (ronaTimeoutInSeconds)",
 		cmdutil.HumanSeconds(nimbus.RonaTimeoutMin), cmdutil.HumanSeconds(nimbus.RonaTimeoutMax)))
 	ef.context = shared.AddContextFlags(cmd)
-	ef.customer = shared.AddCustomerFlags(cmd)
+	ef.customer = shared.AddCustomerFlags(cmd, f)
 	shared.CompleteFlag(cmd, "priority", shared.CompleteNameValues(f, (*nimbus.Client).GetDistributionPriorities))
 	shared.CompleteFlag(cmd, "tz", shared.NoFiles)
 	return ef

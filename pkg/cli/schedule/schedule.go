@@ -6,11 +6,14 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/nimbusctl/nimbusctl/pkg/bulk"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/shared"
+	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
 	"github.com/nimbusctl/nimbusctl/pkg/output"
 )
@@ -96,10 +99,11 @@ func newCmdCreate(f *cmdutil.Factory) *cobra.Command {
 with its id. --service, --destination and --due are required (or the same fields in
 --from-json, a SchedulerEntryWriteData with the API's field names; flags override it).
 
-With --reference-id, the service's calls are read first, and a call already listed with
-that reference id is not scheduled again (exit 7; --allow-duplicate schedules it anyway):
-a script or cron job that runs twice does not ring the customer twice. Files of calls go
-through 'nimbusctl schedule import', which also remembers the calls that already ran.
+With --reference-id, the call goes through the profile's ledger, as 'schedule import' does
+(see 'nimbusctl schedule ledger'): a call already listed with that reference id, or one the
+ledger remembers (it may have run and no longer be listed), is not scheduled again (exit 7;
+--allow-duplicate schedules it anyway). A script or cron job that runs twice never rings the
+customer twice. Without a reference id nothing identifies the call: every run schedules one.
 
 ` + entryHelp,
 		Example: `  $ nimbusctl schedule create --service support@contoso.com --destination "+41 44 555 12 34" --due +2h
@@ -147,12 +151,7 @@ through 'nimbusctl schedule import', which also remembers the calls that already
 			if err := ef.resolvePriority(cmd.Context(), c, &w); err != nil {
 				return err
 			}
-			if w.ReferenceID != "" && !allowDuplicate {
-				if err := refuseDuplicate(cmd.Context(), c, w); err != nil {
-					return err
-				}
-			}
-			created, err := c.CreateSchedulerEntry(cmd.Context(), w)
+			created, err := createOnce(cmd.Context(), f, c, w, allowDuplicate)
 			if err != nil {
 				return err
 			}
@@ -170,20 +169,96 @@ through 'nimbusctl schedule import', which also remembers the calls that already
 	return cmd
 }
 
-// refuseDuplicate fails when the service already lists a call with w's ReferenceId.
-func refuseDuplicate(ctx context.Context, c *nimbus.Client, w nimbus.SchedulerEntryWrite) error {
-	entries, err := c.GetSchedulerEntries(ctx, w.ServiceUPN)
-	if err != nil {
-		return err
+// createOnce schedules w. With a ReferenceId it goes through the profile's ledger under the
+// scheduling lock, as an import does: written down before it is sent and again when
+// answered, and refused (exit 7) when the service lists the call or the ledger remembers one
+// that may have run; allowDuplicate skips the refusals, not the bookkeeping.
+func createOnce(ctx context.Context, f *cmdutil.Factory, c *nimbus.Client, w nimbus.SchedulerEntryWrite, allowDuplicate bool) (nimbus.SchedulerEntry, error) {
+	var none nimbus.SchedulerEntry
+	if w.ReferenceID == "" {
+		return c.CreateSchedulerEntry(ctx, w)
 	}
-	for _, e := range entries {
-		if e.ReferenceID == w.ReferenceID {
-			return &cmdutil.ExitError{Code: cmdutil.ExitRejected, Err: fmt.Errorf(
+	lock, err := lockSchedule(ctx, f, 5*time.Minute)
+	if err != nil {
+		return none, err
+	}
+	defer lock.Unlock()
+	led, err := openLedger(f, "")
+	if err != nil {
+		return none, err
+	}
+	key := bulk.LedgerKey(w.ServiceUPN, w.ReferenceID)
+	if err := led.Load(func(k string) bool { return k == key }); err != nil {
+		return none, err
+	}
+	record := func(id, outcome string) error {
+		return led.Record(bulk.LedgerEntry{Service: w.ServiceUPN, ReferenceID: w.ReferenceID, Destination: w.Destination,
+			Due: w.DueDateTimeUTC, RecordedAt: f.Now().UTC().Format(time.RFC3339), Outcome: outcome, EntryID: id})
+	}
+	if !allowDuplicate {
+		listed, err := listedByReference(ctx, c, w.ServiceUPN, w.ReferenceID)
+		if err != nil {
+			return none, err
+		}
+		if listed != nil {
+			if prev, ok := led.Has(w.ServiceUPN, w.ReferenceID); !ok || !prev.Settled() {
+				if err := record(listed.SchedulerEntryID, bulk.OutcomeFound); err != nil {
+					return none, err
+				}
+			}
+			return none, &cmdutil.ExitError{Code: cmdutil.ExitRejected, Err: fmt.Errorf(
 				"%s already lists a call with reference id %q (entry %s, due %s): not scheduled again; change it with 'nimbusctl schedule update %s --service %s', or pass --allow-duplicate",
-				w.ServiceUPN, w.ReferenceID, e.SchedulerEntryID, e.DueDateTimeUTC, e.SchedulerEntryID, w.ServiceUPN)}
+				w.ServiceUPN, w.ReferenceID, listed.SchedulerEntryID, listed.DueDateTimeUTC, listed.SchedulerEntryID, w.ServiceUPN)}
+		}
+		if prev, ok := led.Has(w.ServiceUPN, w.ReferenceID); ok && !prev.MaySendAgain(f.Now()) {
+			return none, &cmdutil.ExitError{Code: cmdutil.ExitRejected, Err: fmt.Errorf(
+				"the ledger remembers the call with reference id %q on %s (%s on %s, entry %s) and the service no longer lists it: it may have run, so it is not scheduled again; "+
+					"to make it again, run 'nimbusctl schedule ledger forget %s --service %s', or pass --allow-duplicate",
+				w.ReferenceID, w.ServiceUPN, prev.Outcome, prev.RecordedAt, orNone(prev.EntryID), w.ReferenceID, w.ServiceUPN)}
 		}
 	}
-	return nil
+	// Written down before it is sent: if this process dies before the answer, the next run
+	// knows the call may exist.
+	if err := record("", bulk.OutcomePending); err != nil {
+		return none, fmt.Errorf("not scheduled: writing the ledger failed: %w", err)
+	}
+	created, err := c.CreateSchedulerEntry(ctx, w)
+	if httpx.IsAmbiguous(err) {
+		// It may have landed: never resent blindly. The next run finds it listed (recorded
+		// as found) or, not listed while its due time lies ahead, knows it never landed.
+		if lerr := record("", bulk.OutcomeLost); lerr != nil {
+			err = fmt.Errorf("%w (and writing the ledger failed: %v)", err, lerr)
+		}
+		return none, fmt.Errorf("%w; the call may have been scheduled: it is in the ledger as lost, and running the same command again settles it without calling twice", err)
+	}
+	if err != nil {
+		return none, err // refused: nothing was created; the pending line is harmless
+	}
+	if err := record(created.SchedulerEntryID, bulk.OutcomeCreated); err != nil {
+		return none, fmt.Errorf("scheduled as %s, but writing the ledger failed: %w", created.SchedulerEntryID, err)
+	}
+	return created, nil
+}
+
+// listedByReference returns the service's call with that ReferenceId, or nil.
+func listedByReference(ctx context.Context, c *nimbus.Client, service, ref string) (*nimbus.SchedulerEntry, error) {
+	entries, err := c.GetSchedulerEntries(ctx, service)
+	if err != nil {
+		return nil, err
+	}
+	for i := range entries {
+		if entries[i].ReferenceID == ref {
+			return &entries[i], nil
+		}
+	}
+	return nil, nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
 }
 
 func newCmdUpdate(f *cmdutil.Factory) *cobra.Command {

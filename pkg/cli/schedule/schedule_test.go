@@ -348,3 +348,71 @@ func TestCompletion(t *testing.T) {
 	e.Run("__complete", "schedule", "update", "--service", emulator.ServiceSales, "").
 		Expect(t, 0, emulator.EntrySalesTomorrow+"\tlead-2001 "+sales["dueDateTimeUtc"].(string)+"\n:4\n", done)
 }
+
+// A one-off create with a reference id goes through the ledger like an import: once the call
+// has run (here: removed, so no longer listed), a rerun of the same cron line does not ring
+// the customer again; 'schedule ledger forget' releases it on purpose.
+func TestCreateWithAReferenceNeverRingsTwiceAfterTheCallRan(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	args := []string{"schedule", "create", "--service", emulator.ServiceSupport, "--destination", "+41445551234", "--due", "2030-01-01T09:00:00Z", "--reference-id", "ticket-99"}
+	e.Run(append(args, "-o", "json", "--jq", ".ReferenceId")...).Expect(t, 0, "ticket-99\n", "")
+	id := lastEntry(t, e, emulator.ServiceSupport)["schedulerEntryId"].(string)
+	e.Run("schedule", "ledger", "list", "-o", "json", "--jq", `.[] | [.referenceId, .outcome, .schedulerEntryId == "`+id+`"] | join(" ")`).
+		Expect(t, 0, "ticket-99 created true\n", "")
+	e.Run("schedule", "remove", id).Expect(t, 0, "", "")
+	r := e.Run(args...)
+	r.Expect(t, 7, "", "error: the ledger remembers the call with reference id \"ticket-99\" on support@contoso.com (created on "+
+		ledgerRecordedAt(t, e, "ticket-99")+", entry "+id+") and the service no longer lists it: it may have run, so it is not scheduled again; "+
+		"to make it again, run 'nimbusctl schedule ledger forget ticket-99 --service support@contoso.com', or pass --allow-duplicate\n")
+	if n := calls(e, "CreateSchedulerEntry"); n != 1 {
+		t.Fatalf("CreateSchedulerEntry called %d times, want 1", n)
+	}
+	expectCode(t, e.Run("schedule", "ledger", "forget", "ticket-99", "--service", emulator.ServiceSupport), 0)
+	e.Run(append(args, "-o", "json", "--jq", ".ReferenceId")...).Expect(t, 0, "ticket-99\n", "")
+	if n := calls(e, "CreateSchedulerEntry"); n != 2 {
+		t.Fatalf("CreateSchedulerEntry called %d times, want 2", n)
+	}
+}
+
+// A create whose answer is lost is recorded as such, and the rerun finds the call listed
+// instead of sending it again.
+func TestCreateWithALostAnswerIsNotSentAgain(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	args := []string{"schedule", "create", "--service", emulator.ServiceSupport, "--destination", "+41445551234", "--due", "2030-01-01T09:00:00Z", "--reference-id", "ticket-7"}
+	e.Emu.InjectFaults(emulator.ServiceNimbus, "", emulator.FaultTimeoutAfter) // the list passes, the create lands, its answer is lost
+	r := e.Run(args...)
+	if r.Code == 0 {
+		t.Fatalf("a lost answer exited 0: %q", r.Stderr)
+	}
+	e.Run("schedule", "ledger", "list", "-o", "json", "--jq", `.[] | .referenceId + " " + .outcome`).Expect(t, 0, "ticket-7 lost\n", "")
+	expectCode(t, e.Run(args...), 7)
+	if n := len(e.Emu.SchedulerEntries(emulator.ServiceSupport)); n == 0 {
+		t.Fatal("the lost create did not land")
+	}
+	got := 0
+	for _, en := range e.Emu.SchedulerEntries(emulator.ServiceSupport) {
+		if en["ReferenceId"] == "ticket-7" {
+			got++
+		}
+	}
+	if got != 1 {
+		t.Fatalf("%d entries with ticket-7, want 1", got)
+	}
+	e.Run("schedule", "ledger", "list", "-o", "json", "--jq", `.[] | .referenceId + " " + .outcome`).Expect(t, 0, "ticket-7 found\n", "")
+}
+
+func ledgerRecordedAt(t *testing.T, e *clitest.Env, ref string) string {
+	t.Helper()
+	r := e.Run("schedule", "ledger", "list", "-o", "json", "--jq", `.[] | select(.referenceId == "`+ref+`") | .recordedAt`)
+	expectCode(t, r, 0)
+	return strings.TrimSpace(r.Stdout)
+}
+
+func expectCode(t *testing.T, r clitest.Result, code int) {
+	t.Helper()
+	if r.Code != code {
+		t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", r.Code, code, r.Stdout, r.Stderr)
+	}
+}

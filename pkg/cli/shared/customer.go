@@ -2,11 +2,13 @@ package shared
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
+	"github.com/nimbusctl/nimbusctl/pkg/phone"
 )
 
 // customerField is one scalar --customer-* flag and the Customer field it sets.
@@ -24,7 +26,7 @@ var customerFields = []customerField{
 	{"customer-job-title", "customer's job title (jobTitle)", func(c *nimbus.Customer, v string) { c.JobTitle = v }},
 	{"customer-department", "customer's department (department)", func(c *nimbus.Customer, v string) { c.Department = v }},
 	{"customer-email", "customer's e-mail address (email)", func(c *nimbus.Customer, v string) { c.Email = v }},
-	{"customer-phone", "customer's primary telephone number (primaryTelNumber)", func(c *nimbus.Customer, v string) { c.PrimaryTelNumber = v }},
+	{"customer-phone", "customer's primary telephone number (primaryTelNumber; stored as E.164, national numbers with default_country)", func(c *nimbus.Customer, v string) { c.PrimaryTelNumber = v }},
 	{"customer-upn", "customer's user principal name (UPN)", func(c *nimbus.Customer, v string) { c.UPN = v }},
 	{"customer-im", "customer's IM address (imAddress)", func(c *nimbus.Customer, v string) { c.IMAddress = v }},
 	{"customer-street", "customer's street address (streetAddress)", func(c *nimbus.Customer, v string) { c.StreetAddress = v }},
@@ -36,6 +38,7 @@ var customerFields = []customerField{
 
 // CustomerFlags is the --customer-* flag group: the swagger's Customer, field by field.
 type CustomerFlags struct {
+	f      *cmdutil.Factory // the profile's default_country, for the numbers
 	cmd    *cobra.Command
 	values map[string]*string
 	tels   []string
@@ -46,12 +49,12 @@ type CustomerFlags struct {
 }
 
 // AddCustomerFlags registers the group on cmd.
-func AddCustomerFlags(cmd *cobra.Command) *CustomerFlags {
-	c := &CustomerFlags{cmd: cmd, values: map[string]*string{}}
+func AddCustomerFlags(cmd *cobra.Command, f *cmdutil.Factory) *CustomerFlags {
+	c := &CustomerFlags{f: f, cmd: cmd, values: map[string]*string{}}
 	for _, cf := range customerFields {
 		c.values[cf.flag] = cmd.Flags().String(cf.flag, "", cf.usage)
 	}
-	cmd.Flags().StringArrayVar(&c.tels, "customer-tel", nil, "additional telephone number `name=value` of the customer (telNumbers, repeatable)")
+	cmd.Flags().StringArrayVar(&c.tels, "customer-tel", nil, "additional telephone number `name=value` of the customer (telNumbers, repeatable; stored as E.164)")
 	cmd.Flags().StringArrayVar(&c.fields, "customer-field", nil, "custom field `name=value` of the customer (customFields, repeatable)")
 	return c
 }
@@ -66,11 +69,22 @@ func (c *CustomerFlags) Changed() bool {
 	return c.cmd.Flags().Changed("customer-tel") || c.cmd.Flags().Changed("customer-field")
 }
 
-// Parse checks the NAME=VALUE flags; call it before any API call.
+// Parse checks the NAME=VALUE flags and turns the telephone numbers into E.164, as imports
+// do with the same columns; call it before any API call.
 func (c *CustomerFlags) Parse() error {
 	tels, err := cmdutil.ParseKeyValues("customer-tel", NonEmpty(c.tels))
 	if err != nil {
 		return err
+	}
+	if v := c.values["customer-phone"]; c.cmd.Flags().Changed("customer-phone") && strings.TrimSpace(*v) != "" {
+		if *v, err = c.number("customer-phone", *v); err != nil {
+			return err
+		}
+	}
+	for i := range tels {
+		if tels[i].Value, err = c.number("customer-tel", tels[i].Value); err != nil {
+			return err
+		}
 	}
 	fields, err := cmdutil.ParseKeyValues("customer-field", NonEmpty(c.fields))
 	if err != nil {
@@ -84,6 +98,19 @@ func (c *CustomerFlags) Parse() error {
 		c.parsedFields = append(c.parsedFields, nimbus.CustomField{Name: kv.Key, Value: kv.Value})
 	}
 	return nil
+}
+
+// number normalises one of the customer's numbers with the profile's default_country.
+func (c *CustomerFlags) number(flag, v string) (string, error) {
+	p, err := c.f.Profile()
+	if err != nil {
+		return "", err
+	}
+	n, err := phone.Normalize(v, p.Get("default_country"))
+	if err != nil {
+		return "", cmdutil.FlagErrorf("--%s: %v", flag, err)
+	}
+	return n, nil
 }
 
 // Apply returns base (left untouched) with the given flags applied: scalar flags set their

@@ -127,7 +127,7 @@ type TaskFlags struct {
 
 // AddTaskFlags registers the customer flags, --context and --preferred-user on cmd.
 func AddTaskFlags(cmd *cobra.Command, f *cmdutil.Factory) *TaskFlags {
-	return &TaskFlags{Context: AddContextFlags(cmd), Users: AddPreferredUserFlags(cmd, f), Customer: AddCustomerFlags(cmd)}
+	return &TaskFlags{Context: AddContextFlags(cmd), Users: AddPreferredUserFlags(cmd, f), Customer: AddCustomerFlags(cmd, f)}
 }
 
 // Changed reports whether any of them was given.

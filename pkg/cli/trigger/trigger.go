@@ -4,7 +4,9 @@ package trigger
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -25,12 +27,14 @@ func NewCmdTrigger(f *cmdutil.Factory) *cobra.Command {
 		Short:   "Subscribe a webhook URL to task or scheduler-entry events",
 		Long: `A trigger makes Nimbus POST an event (TaskEventData or SchedulerEntryEventData) to your URL
 whenever a task or scheduler entry of the given services changes state. There are two kinds:
-tasks and scheduler-entries. The API cannot list triggers: keep the id 'trigger create'
-prints, 'trigger delete' needs it.`,
+tasks and scheduler-entries. The API cannot list triggers, so nimbusctl records the ones it
+creates: 'trigger list' shows them, 'trigger delete --all' removes them. 'trigger listen'
+receives the events itself (durably, with after-call surveys and the screen-pop).`,
 		Example: `  $ nimbusctl trigger create tasks --url https://hooks.example.com/nimbus --service support@contoso.com --event Created --event Terminated
+  $ nimbusctl trigger list
   $ nimbusctl trigger delete tasks 3f2a...`,
 	}
-	cmd.AddCommand(newCmdCreate(f), newCmdDelete(f))
+	cmd.AddCommand(newCmdCreate(f), newCmdDelete(f), newCmdList(f), newCmdListen(f))
 	return cmd
 }
 
@@ -117,32 +121,8 @@ Task triggers can be narrowed with --modality and --direction ('nimbusctl task m
 			if err != nil {
 				return err
 			}
-			var trig nimbus.Trigger
-			if kind == nimbus.TriggerTasks {
-				cfg := nimbus.TaskTriggerConfig{URL: rawURL, Services: services}
-				if cfg.TaskEvents, err = resolve(cmd.Context(), c, "event", events, (*nimbus.Client).GetTaskEvents); err != nil {
-					return err
-				}
-				if cfg.Modalities, err = resolve(cmd.Context(), c, "modality", modalities, (*nimbus.Client).GetTaskModalities); err != nil {
-					return err
-				}
-				if cfg.Directions, err = resolve(cmd.Context(), c, "direction", directions, (*nimbus.Client).GetTaskDirections); err != nil {
-					return err
-				}
-				if err := cfg.Validate(); err != nil {
-					return shared.Invalid(err)
-				}
-				trig, err = c.RegisterTaskWebHook(cmd.Context(), cfg)
-			} else {
-				cfg := nimbus.SchedulerEntryTriggerConfig{URL: rawURL, Services: services}
-				if cfg.SchedulerEntryEvents, err = resolve(cmd.Context(), c, "event", events, (*nimbus.Client).GetSchedulerEntriesEvents); err != nil {
-					return err
-				}
-				if err := cfg.Validate(); err != nil {
-					return shared.Invalid(err)
-				}
-				trig, err = c.RegisterSchedulerEntryTrigger(cmd.Context(), cfg)
-			}
+			sp := Spec{URL: rawURL, Services: services, Events: events, Modalities: modalities, Directions: directions}
+			trig, err := create(cmd.Context(), f, c, kind, sp, "trigger create")
 			if err != nil {
 				return err
 			}
@@ -172,6 +152,60 @@ Task triggers can be narrowed with --modality and --direction ('nimbusctl task m
 	shared.CompleteFlag(cmd, "modality", byKind(shared.CompleteNameValues(f, (*nimbus.Client).GetTaskModalities), nil))
 	shared.CompleteFlag(cmd, "direction", byKind(shared.CompleteNameValues(f, (*nimbus.Client).GetTaskDirections), nil))
 	return cmd
+}
+
+// Spec is what a trigger subscribes: the URL, the services, and the events, modalities and
+// directions (names or values, checked against the live lookups).
+type Spec struct {
+	URL                                      string
+	Services, Events, Modalities, Directions []string
+}
+
+// create registers a trigger and records it (the connector cannot list triggers). A
+// trigger that was created but could not be recorded is still returned, with a warning.
+func create(ctx context.Context, f *cmdutil.Factory, c *nimbus.Client, kind string, sp Spec, by string) (nimbus.Trigger, error) {
+	rec := Recorded{Kind: kind, URL: sp.URL, Services: sp.Services}
+	var trig nimbus.Trigger
+	var err error
+	if kind == nimbus.TriggerTasks {
+		cfg := nimbus.TaskTriggerConfig{URL: sp.URL, Services: sp.Services}
+		if cfg.TaskEvents, err = resolve(ctx, c, "event", sp.Events, (*nimbus.Client).GetTaskEvents); err != nil {
+			return trig, err
+		}
+		if cfg.Modalities, err = resolve(ctx, c, "modality", sp.Modalities, (*nimbus.Client).GetTaskModalities); err != nil {
+			return trig, err
+		}
+		if cfg.Directions, err = resolve(ctx, c, "direction", sp.Directions, (*nimbus.Client).GetTaskDirections); err != nil {
+			return trig, err
+		}
+		if err := cfg.Validate(); err != nil {
+			return trig, shared.Invalid(err)
+		}
+		rec.Events, rec.Modalities, rec.Directions = cfg.TaskEvents, cfg.Modalities, cfg.Directions
+		trig, err = c.RegisterTaskWebHook(ctx, cfg)
+	} else {
+		cfg := nimbus.SchedulerEntryTriggerConfig{URL: sp.URL, Services: sp.Services}
+		if cfg.SchedulerEntryEvents, err = resolve(ctx, c, "event", sp.Events, (*nimbus.Client).GetSchedulerEntriesEvents); err != nil {
+			return trig, err
+		}
+		if err := cfg.Validate(); err != nil {
+			return trig, shared.Invalid(err)
+		}
+		rec.Events = cfg.SchedulerEntryEvents
+		trig, err = c.RegisterSchedulerEntryTrigger(ctx, cfg)
+	}
+	if err != nil || trig.ID == "" {
+		return trig, err
+	}
+	p, err := f.Profile()
+	if err == nil {
+		rec.ID, rec.Profile, rec.CreatedAt, rec.CreatedBy = trig.ID, p.Name, f.Now().UTC().Truncate(time.Second), by
+		err = remember(ctx, f, rec)
+	}
+	if err != nil {
+		f.IO.Warnf("%s trigger %s was created, but not recorded (%v): 'trigger list' will not show it; delete it with 'nimbusctl trigger delete %s %s'", kind, trig.ID, err, kind, trig.ID)
+	}
+	return trig, nil
 }
 
 // checkURL applies the rule for event URLs before any call (httpx.CheckWebhookURL).
@@ -209,17 +243,34 @@ func trimAll(vs []string) []string {
 }
 
 func newCmdDelete(f *cmdutil.Factory) *cobra.Command {
-	return &cobra.Command{
-		Use:   "delete <tasks|scheduler-entries> <id>",
-		Short: "Remove a webhook subscription",
-		Long: `Deletes a trigger you created, by its kind and the id 'trigger create' printed. An unknown
-id (or another user's trigger) exits 6.`,
+	var all bool
+	cmd := &cobra.Command{
+		Use:   "delete (<tasks|scheduler-entries> <id> | --all)",
+		Short: "Remove a webhook subscription, or all that nimbusctl created",
+		Long: `Deletes a trigger by its kind and the id 'trigger create' printed (an unknown id, or
+another user's trigger, exits 6), and drops it from the record 'trigger list' reads.
+
+--all deletes every trigger the record holds for the current profile (see 'trigger list'),
+and says for each whether it was deleted or already gone; one that cannot be deleted stays
+in the record (exit 9).`,
 		Example: `  $ nimbusctl trigger delete tasks 3f2a6b1c-...
-  $ nimbusctl trigger delete scheduler-entries 9d8e7f6a-...`,
-		Args:              cmdutil.ExactArgs(2, "a trigger kind (tasks or scheduler-entries) and a trigger id"),
+  $ nimbusctl trigger delete scheduler-entries 9d8e7f6a-...
+  $ nimbusctl trigger delete --all`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if all {
+				if len(args) > 0 {
+					return cmdutil.FlagErrorf("--all deletes every recorded trigger: give no kind or id")
+				}
+				return nil
+			}
+			return cmdutil.ExactArgs(2, "a trigger kind (tasks or scheduler-entries) and a trigger id")(cmd, args)
+		},
 		ValidArgsFunction: completeKind,
 		Annotations:       shared.Operations(nimbus.OpDeleteTaskEventsTrigger, nimbus.OpDeleteSchedulerEntriesTrigger),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if all {
+				return deleteAll(cmd.Context(), f)
+			}
 			kind, err := parseKind(args[0])
 			if err != nil {
 				return err
@@ -232,10 +283,11 @@ id (or another user's trigger) exits 6.`,
 			if err != nil {
 				return err
 			}
-			if kind == nimbus.TriggerTasks {
-				err = c.DeleteTaskEventsTrigger(cmd.Context(), id)
-			} else {
-				err = c.DeleteSchedulerEntriesTrigger(cmd.Context(), id)
+			err = deleteTrigger(cmd.Context(), c, kind, id)
+			if err == nil || cmdutil.ExitCodeOf(err) == cmdutil.ExitNotFound {
+				if ferr := forget(cmd.Context(), f, kind, id); ferr != nil {
+					f.IO.Warnf("could not update the trigger record: %v", ferr)
+				}
 			}
 			if err != nil {
 				return err
@@ -244,4 +296,106 @@ id (or another user's trigger) exits 6.`,
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&all, "all", false, "delete every trigger the record holds for this profile")
+	return cmd
+}
+
+func deleteTrigger(ctx context.Context, c *nimbus.Client, kind, id string) error {
+	if kind == nimbus.TriggerTasks {
+		return c.DeleteTaskEventsTrigger(ctx, id)
+	}
+	return c.DeleteSchedulerEntriesTrigger(ctx, id)
+}
+
+// deleted is one line of `trigger delete --all`.
+type deleted struct {
+	ID     string `json:"id"`
+	Kind   string `json:"kind"`
+	Result string `json:"result"` // deleted, gone (already deleted), failed
+	Detail string `json:"detail,omitempty"`
+}
+
+func deleteAll(ctx context.Context, f *cmdutil.Factory) error {
+	p, err := f.Profile()
+	if err != nil {
+		return err
+	}
+	list, err := recorded(f, p.Name)
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 {
+		f.IO.Infof("No triggers recorded for profile %s.", p.Name)
+		return nil
+	}
+	c, err := f.Nimbus()
+	if err != nil {
+		return err
+	}
+	out := make([]deleted, 0, len(list))
+	failed := 0
+	for _, r := range list {
+		d := deleted{ID: r.ID, Kind: r.Kind, Result: "deleted"}
+		err := deleteTrigger(ctx, c, r.Kind, r.ID)
+		switch code := cmdutil.ExitCodeOf(err); {
+		case err == nil:
+		case code == cmdutil.ExitNotFound:
+			d.Result, d.Detail = "gone", "already deleted (or never reached Nimbus)"
+		case code == cmdutil.ExitAuth || code == cmdutil.ExitCancelled:
+			return err
+		default:
+			d.Result, d.Detail = "failed", err.Error()
+			failed++
+		}
+		if d.Result != "failed" {
+			if err := forget(ctx, f, r.Kind, r.ID); err != nil {
+				return err
+			}
+		}
+		out = append(out, d)
+	}
+	if err := f.Printer().Print(out, output.Cols("ID=id", "KIND=kind", "RESULT=result", "DETAIL=detail")); err != nil {
+		return err
+	}
+	if failed > 0 {
+		return &cmdutil.PartialError{Msg: fmt.Sprintf("%d of %d triggers could not be deleted; they stay in the record", failed, len(out))}
+	}
+	return nil
+}
+
+func newCmdList(f *cmdutil.Factory) *cobra.Command {
+	var allProfiles bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the triggers nimbusctl created (the API cannot list them)",
+		Long: `The connector has no way to list triggers, so nimbusctl records the ones it creates
+('trigger create', 'trigger listen --register') in the state folder: id, kind, URL,
+filters, profile and when. This command shows that record for the current profile
+(--all-profiles: every profile's). A trigger created elsewhere (Power Automate, another
+machine) is not in it. A listener's path token is shown as ` + TokenMark + `.`,
+		Example: `  $ nimbusctl trigger list
+  $ nimbusctl trigger list -o json --jq '.[] | select(.kind == "tasks") | .id'`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			profile := ""
+			if !allProfiles {
+				p, err := f.Profile()
+				if err != nil {
+					return err
+				}
+				profile = p.Name
+			}
+			list, err := recorded(f, profile)
+			if err != nil {
+				return err
+			}
+			if list == nil {
+				list = []Recorded{}
+			}
+			return f.Printer().Print(list, output.Cols("ID=id", "KIND=kind", "URL=url", "SERVICES=services", "EVENTS=events",
+				"PROFILE=profile", "CREATED=createdAt", "BY=createdBy"))
+		},
+	}
+	cmd.Flags().BoolVar(&allProfiles, "all-profiles", false, "show the triggers of every profile")
+	return cmd
 }

@@ -2,6 +2,7 @@ package trigger_test
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -119,4 +120,54 @@ func TestCompletion(t *testing.T) {
 	e.Run("__complete", "trigger", "create", "tasks", "--direction", "").Expect(t, 0, "Inbound\nOutbound\nNone\n:4\n", done)
 	e.Run("__complete", "trigger", "create", "scheduler-entries", "--modality", "").Expect(t, 0, ":4\n", done)
 	e.Run("__complete", "trigger", "create", "tasks", "--service", "").Expect(t, 0, "support@contoso.com\nsales@contoso.com\n:4\n", done)
+}
+
+// The connector cannot list triggers: nimbusctl records the ones it creates, per profile;
+// delete drops them from the record and delete --all removes whatever is left.
+func TestListAndDeleteAll(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	e.Run("trigger", "list").Expect(t, 0, "", "")
+	e.Run("trigger", "list", "-o", "json").Expect(t, 0, "[]\n", "")
+	e.Run("trigger", "delete", "--all").Expect(t, 0, "", "No triggers recorded for profile default.\n")
+	a := strings.TrimSpace(e.MustRun("trigger", "create", "tasks", "--url", "https://h.example/t", "--service", emulator.ServiceSupport,
+		"--event", "Terminated", "--direction", "Outbound", "--jq", ".id").Stdout)
+	b := strings.TrimSpace(e.MustRun("trigger", "create", "scheduler-entries", "--url", "https://h.example/s", "--service", emulator.ServiceSales+","+emulator.ServiceSupport,
+		"--event", "Completed", "--jq", ".id").Stdout)
+	c := strings.TrimSpace(e.MustRun("trigger", "create", "tasks", "--url", "https://h.example/c", "--service", emulator.ServiceSales, "--event", "Created", "--jq", ".id").Stdout)
+	r := e.Run("trigger", "list")
+	stamp := regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`)
+	r.Stdout = stamp.ReplaceAllString(r.Stdout, "<T>")
+	r.Expect(t, 0, a+"\ttasks\thttps://h.example/t\tsupport@contoso.com\tTerminated\tdefault\t<T>\ttrigger create\n"+
+		b+"\tscheduler-entries\thttps://h.example/s\tsales@contoso.com, support@contoso.com\tCompleted\tdefault\t<T>\ttrigger create\n"+
+		c+"\ttasks\thttps://h.example/c\tsales@contoso.com\tCreated\tdefault\t<T>\ttrigger create\n", "")
+	e.Run("trigger", "list", "-o", "json", "--jq", `.[0] | [.directions, .profile, .createdBy] | tojson`).
+		Expect(t, 0, `[["Outbound"],"default","trigger create"]`+"\n", "")
+	// Another profile sees none of them, unless it asks for all.
+	e.MustRun("config", "set", "region", "de-02", "--profile", "other")
+	e.Run("--profile", "other", "trigger", "list", "--jq", "length").Expect(t, 0, "0\n", "")
+	e.Run("--profile", "other", "trigger", "list", "--all-profiles", "--jq", "length").Expect(t, 0, "3\n", "")
+
+	e.Run("trigger", "delete", "tasks", a).Expect(t, 0, "", "")
+	// c disappeared behind nimbusctl's back (deleted elsewhere): --all reports it gone.
+	e.MustRun("api", "DELETE", "/v1/triggers/tasks/"+c)
+	e.Run("trigger", "delete", "--all", "-o", "json").Expect(t, 0, `[
+  {
+    "id": "`+b+`",
+    "kind": "scheduler-entries",
+    "result": "deleted"
+  },
+  {
+    "id": "`+c+`",
+    "kind": "tasks",
+    "result": "gone",
+    "detail": "already deleted (or never reached Nimbus)"
+  }
+]
+`, "")
+	if n := len(e.Emu.Triggers()); n != 0 {
+		t.Errorf("%d triggers left", n)
+	}
+	e.Run("trigger", "list", "-o", "json").Expect(t, 0, "[]\n", "")
+	e.Run("trigger", "delete", "--all", "tasks", "x").Expect(t, 3, "", "error: --all deletes every recorded trigger: give no kind or id\nRun 'nimbusctl trigger delete --help' for usage.\n")
 }

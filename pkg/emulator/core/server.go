@@ -163,6 +163,9 @@ func (s *Server) Close() {
 // URL is the server root, https://127.0.0.1:PORT.
 func (s *Server) URL() string { return s.url }
 
+// Done is closed when Close begins: background work of the services stops with it.
+func (s *Server) Done() <-chan struct{} { return s.closed }
+
 // HTTPClient returns a client that trusts the emulator's CA.
 func (s *Server) HTTPClient() *http.Client { return s.client }
 

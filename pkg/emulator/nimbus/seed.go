@@ -49,6 +49,7 @@ func seedNimbus(now time.Time, empty bool) *nimbusState {
 		entries:    map[string]*nEntry{},
 		tasks:      map[string]*nTask{},
 		triggers:   map[string]*Trigger{},
+		outcomes:   map[string]Outcome{},
 	}
 	seedLookups(st)
 
@@ -163,6 +164,7 @@ func seedEntries(st *nimbusState, now time.Time) {
 		"customCallContextParameters": []any{map[string]any{"name": "Reason", "value": "Invoice question"}},
 	})
 	add(EntrySupportInProgress, core.ServiceSupport, "callback-1002", "+41315552002", base.Add(-5*time.Minute), nil)
+	st.outcomes["callback-1002"] = Outcome{Talk: time.Hour} // stays in progress for a while
 	add(EntrySalesTomorrow, core.ServiceSales, "lead-2001", "+4930555000", base.Add(24*time.Hour), map[string]any{
 		"ronaTimeoutInSeconds": 15,
 	})

@@ -47,7 +47,9 @@
 //     it, so a client that wants idempotency must read before it writes.
 //   - A past dueDateTimeUtc is accepted: the call starts at once.
 //   - An entry whose due time is <= now is in progress: listed with event "Started" and a
-//     unifiedConversationId; Update/Delete on it is 400. Entries never complete on their own.
+//     unifiedConversationId; Update/Delete on it is 400. Entries complete only with
+//     Options.RunScheduledCalls: the call is played (calls.go), reported Completed with
+//     completionReason "Successful" (an agent took it) or "Unsuccessful", and no longer listed.
 //   - Update replaces the written fields (PUT semantics, defaults re-applied) and reports
 //     event "Updated"; moving an entry to a service the user may not use is 403.
 //   - Unknown ids are 404 "Scheduler Entry Not Found".
@@ -65,9 +67,16 @@
 //   - An empty event list is accepted (the trigger never fires).
 //   - A trigger belongs to the user who registered it; deleting another user's (or an
 //     unknown) trigger is 404. Delete answers 204.
-//   - Best effort: scheduler-entry events (Created, Updated, Deleted) and task events
-//     (Created, Updated, Terminated) are POSTed asynchronously to matching triggers whose
-//     callback is on a loopback address; nothing else is ever called.
+//   - Best effort: scheduler-entry events (Created, Updated, Deleted; Started, Completed for
+//     a call that is run) and task events (Created, Updated, Terminated; Connected for a
+//     played call) are POSTed asynchronously to matching triggers whose callback is on a
+//     loopback address; nothing else is ever called.
+//
+// Calls (calls.go)
+//   - Played calls are Audio tasks with task events Created, Connected, Terminated, and
+//     created → terminated equal to the talk time; the agent is LastConnectedUserUPN and
+//     LastConnectedUserEmail (the same address). Outbound calls show the service's number
+//     as callerTelNumber and the customer's as destinationTelNumber.
 //
 // Lookups
 //   - The real lists are not public; the seeded values are plausible stand-ins (see
@@ -104,6 +113,12 @@ type Options struct {
 	// Empty starts with users, services, address books and lookup lists only: no contacts,
 	// no scheduler entries, no tasks.
 	Empty bool
+	// RunScheduledCalls runs each scheduled call once its due time has passed (calls.go):
+	// it reports its events and then is no longer listed. Off, entries stay in progress.
+	RunScheduledCalls bool
+	// CallSpeed above 1 makes played calls end after their talk time divided by it, in real
+	// time (the reported times keep the full talk time).
+	CallSpeed float64
 }
 
 // Service is the emulated Nimbus connector API, an http.Handler to mount under Prefix.
@@ -114,6 +129,9 @@ type Service struct {
 
 	mu sync.Mutex
 	st *nimbusState
+
+	runScheduled bool
+	speed        float64
 }
 
 // nimbusCall is one authenticated, validated request.
@@ -138,7 +156,7 @@ func New(srv *core.Server, opts Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{srv: srv, contract: v, st: seedNimbus(srv.Now(), opts.Empty)}
+	s := &Service{srv: srv, contract: v, st: seedNimbus(srv.Now(), opts.Empty), runScheduled: opts.RunScheduledCalls, speed: opts.CallSpeed}
 	s.ops = map[string]nimbusOp{
 		"GetAddressBooks": s.getAddressBooks,
 		"GetContacts":     s.getContacts,
@@ -174,6 +192,7 @@ func New(srv *core.Server, opts Options) (*Service, error) {
 
 		"TestConnection": s.testConnection,
 	}
+	go s.play()
 	return s, nil
 }
 

@@ -24,6 +24,10 @@ type nimbusState struct {
 	triggers   map[string]*Trigger
 	trigOrder  []string
 
+	calls    []*nCall           // calls in progress (calls.go)
+	outcomes map[string]Outcome // by ReferenceId: how scheduled calls go
+	ended    []map[string]any   // the Terminated events of the last calls
+
 	taskEvents, schedulerEvents, priorities, modalities, directions []nameValue
 }
 
@@ -49,6 +53,7 @@ type nEntry struct {
 	due            time.Time
 	data           map[string]any // SchedulerEntryEventData as stored (without the live event)
 	conversationID string         // revealed once the call has started
+	started        bool           // its call was run (Options.RunScheduledCalls)
 }
 
 type nTask struct {
@@ -61,6 +66,14 @@ type nTask struct {
 	callerTel string
 	fields    map[string]any // customerIdentifier, distributionPriority
 	info      map[string]any // TaskInformation: customer, customContextParameters, preferredUsers
+
+	// Played calls (calls.go).
+	destTel         string
+	anonymous       bool
+	agent           string // the last connected user's UPN
+	referenceID     string
+	outboundAttempt int
+	terminated      time.Time
 }
 
 type nameValue struct {

@@ -1,8 +1,11 @@
 package nimbus
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/nimbusctl/nimbusctl/pkg/emulator/core"
@@ -29,7 +32,35 @@ func (st *nimbusState) renderTask(t *nTask, event string) map[string]any {
 	if v, ok := t.fields["customerIdentifier"]; ok {
 		out["customerIdentifier"] = v
 	}
+	// A played call (calls.go).
+	if t.anonymous {
+		out["isAnonymous"] = true
+	}
+	if t.destTel != "" {
+		out["destinationTelNumber"] = t.destTel
+	}
+	if t.agent != "" {
+		out["lastConnectedUserId"] = userObjectID(t.agent)
+		out["LastConnectedUserUPN"] = t.agent
+		out["LastConnectedUserEmail"] = t.agent
+	}
+	if t.referenceID != "" {
+		out["referenceId"] = t.referenceID
+	}
+	if t.outboundAttempt > 0 {
+		out["outboundAttempt"] = t.outboundAttempt
+	}
+	if !t.terminated.IsZero() {
+		out["terminated"] = t.terminated.UTC().Format(time.RFC3339)
+	}
 	return out
+}
+
+// userObjectID is a user's stand-in Entra object id: stable, shaped like a GUID.
+func userObjectID(upn string) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(upn)))
+	h := hex.EncodeToString(sum[:16])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
 func addServiceFields(out map[string]any, svc *nService) {

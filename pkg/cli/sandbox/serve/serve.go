@@ -66,6 +66,10 @@ func Run(cmd *cobra.Command, f *cmdutil.Factory, o sandbox.Options) error {
 		FaultRate: o.FaultRate,
 		RateLimit: emulator.Rate{Count: o.RateLimit.Count, Per: o.RateLimit.Per, Window: o.RateWindow},
 		OData:     emulator.ODataOptions{Shape: o.ODataShape},
+		// Scheduled calls are run once due, as on the real service: the cron story can be
+		// tried end to end (sandbox call --scheduled chooses how each goes).
+		RunScheduledCalls: true,
+		CallSpeed:         o.CallSpeed,
 	}
 	if f.Flags.Debug {
 		opts.Logf = func(format string, args ...any) { f.IO.Infof(format, args...) }
@@ -117,12 +121,13 @@ func Run(cmd *cobra.Command, f *cmdutil.Factory, o sandbox.Options) error {
 	return nil
 }
 
-type sandboxFiles struct{ ca, secret, cert string }
+type sandboxFiles struct{ ca, secret, cert, control string }
 
 // writeFiles puts the CA and the confidential app's credentials next to config.yaml.
 func writeFiles(cfg *config.Config, emu *emulator.Emulator) (sandboxFiles, error) {
 	dir := cfg.Dirs.Config
-	fs := sandboxFiles{ca: filepath.Join(dir, caFile), secret: filepath.Join(dir, secretFile), cert: filepath.Join(dir, certFile)}
+	fs := sandboxFiles{ca: filepath.Join(dir, caFile), secret: filepath.Join(dir, secretFile), cert: filepath.Join(dir, certFile),
+		control: filepath.Join(dir, sandbox.ControlFile)}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fs, err
 	}
@@ -130,7 +135,8 @@ func writeFiles(cfg *config.Config, emu *emulator.Emulator) (sandboxFiles, error
 	if err != nil {
 		return fs, err
 	}
-	for path, data := range map[string][]byte{fs.ca: emu.CACertPEM(), fs.secret: []byte(emu.ClientSecret()), fs.cert: pem} {
+	for path, data := range map[string][]byte{fs.ca: emu.CACertPEM(), fs.secret: []byte(emu.ClientSecret()), fs.cert: pem,
+		fs.control: []byte(emu.ControlToken())} {
 		if err := writePrivate(path, data); err != nil {
 			return fs, err
 		}

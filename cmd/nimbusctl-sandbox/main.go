@@ -11,11 +11,12 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/cli"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
 	_ "github.com/nimbusctl/nimbusctl/pkg/cli/sandbox/serve" // `sandbox` runs in this process
+	"github.com/nimbusctl/nimbusctl/pkg/gcpause"             // holds the collector off while the libraries initialise
 )
 
 // Set by the linker, as for nimbusctl.
 var version, commit, date string
 
 func main() {
-	os.Exit(cli.Main(cmdutil.NewBuildInfo(version, commit, date)))
+	os.Exit(cli.Main(cmdutil.NewBuildInfo(version, commit, date), gcpause.Resume))
 }

@@ -7,11 +7,12 @@ import (
 
 	"github.com/nimbusctl/nimbusctl/pkg/cli"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
+	"github.com/nimbusctl/nimbusctl/pkg/gcpause" // holds the collector off while the libraries initialise
 )
 
 // Set by the linker: -X main.version=... -X main.commit=... -X main.date=...
 var version, commit, date string
 
 func main() {
-	os.Exit(cli.Main(cmdutil.NewBuildInfo(version, commit, date)))
+	os.Exit(cli.Main(cmdutil.NewBuildInfo(version, commit, date), gcpause.Resume))
 }

@@ -24,7 +24,7 @@ import (
 // program in a child process and kill it, without a separate build.
 func TestMain(m *testing.M) {
 	if os.Getenv("NIMBUSCTL_TEST_AS_MAIN") == "1" {
-		os.Exit(cli.Main(cmdutil.BuildInfo{Version: "0.0.0-test"}))
+		os.Exit(cli.Main(cmdutil.BuildInfo{Version: "0.0.0-test"}, nil))
 	}
 	os.Exit(m.Run())
 }

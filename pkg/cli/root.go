@@ -41,10 +41,12 @@ func init() {
 }
 
 // Main runs nimbusctl as a process: real streams, real environment, Ctrl-C cancels.
-func Main(build cmdutil.BuildInfo) int {
+// beforeRun (may be nil) runs when the command starts its work, after its flags are checked.
+func Main(build cmdutil.BuildInfo, beforeRun func()) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	f := NewFactory(output.System(), build, os.Getenv)
+	f.BeforeRun = beforeRun
 	return Run(ctx, f, os.Args[1:])
 }
 
@@ -157,6 +159,9 @@ contact center uses. Try it without any account: run 'nimbusctl sandbox' and use
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkGlobalFlags(f, cmd); err != nil {
 				return err
+			}
+			if f.BeforeRun != nil {
+				f.BeforeRun()
 			}
 			if f.Flags.Timeout > 0 {
 				var ctx context.Context

@@ -71,6 +71,10 @@ type Factory struct {
 	Prompter Prompter
 	// Keyring keeps the token cache's key (profile key token_storage keyring).
 	Keyring auth.Keyring
+
+	// BeforeRun, when set, runs once the command line is parsed and checked, before the
+	// command's work: the programs resume the garbage collector there (see pkg/gcpause).
+	BeforeRun func()
 }
 
 // Printer builds the output printer from -o and --jq (both checked by the root already).

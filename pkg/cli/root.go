@@ -13,21 +13,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/nimbusctl/nimbusctl/pkg/cli/addressbook"
-	"github.com/nimbusctl/nimbusctl/pkg/cli/api"
 	authcmd "github.com/nimbusctl/nimbusctl/pkg/cli/auth"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
-	"github.com/nimbusctl/nimbusctl/pkg/cli/codes"
-	configcmd "github.com/nimbusctl/nimbusctl/pkg/cli/config"
-	"github.com/nimbusctl/nimbusctl/pkg/cli/contact"
-	"github.com/nimbusctl/nimbusctl/pkg/cli/doctor"
-	"github.com/nimbusctl/nimbusctl/pkg/cli/externaltask"
-	"github.com/nimbusctl/nimbusctl/pkg/cli/nps"
-	"github.com/nimbusctl/nimbusctl/pkg/cli/sandbox"
-	"github.com/nimbusctl/nimbusctl/pkg/cli/schedule"
-	"github.com/nimbusctl/nimbusctl/pkg/cli/sessions"
-	"github.com/nimbusctl/nimbusctl/pkg/cli/task"
-	"github.com/nimbusctl/nimbusctl/pkg/cli/trigger"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/version"
 	"github.com/nimbusctl/nimbusctl/pkg/config"
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
@@ -53,7 +40,8 @@ func Main(build cmdutil.BuildInfo, beforeRun func()) int {
 // Run executes one command line against a factory and returns the exit code. Tests call it
 // in-process with fake streams and environment.
 func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
-	root := NewRootCmd(f)
+	root := newRootCmd(f)
+	buildInvoked(f, root, args)
 	root.SetArgs(args)
 	root.SetIn(f.IO.In)
 	root.SetOut(f.IO.Out)
@@ -138,8 +126,20 @@ func printError(f *cmdutil.Factory, cmd *cobra.Command, err error, code int) {
 	}
 }
 
-// NewRootCmd builds the whole command tree.
+// NewRootCmd builds the whole command tree (the docs, the man pages and tests walk it).
 func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
+	root := newRootCmd(f)
+	for _, c := range root.Commands() {
+		if isPlaceholder(c) {
+			build(f, root, c)
+		}
+	}
+	return root
+}
+
+// newRootCmd builds the root, its flags, help topics and completion command, with a
+// placeholder for each of topCommands.
+func newRootCmd(f *cmdutil.Factory) *cobra.Command {
 	var cancel context.CancelFunc
 	root := &cobra.Command{
 		Use:   "nimbusctl <command> <subcommand> [flags]",
@@ -198,31 +198,9 @@ contact center uses. Try it without any account: run 'nimbusctl sandbox' and use
 		&cobra.Group{ID: "core", Title: "Nimbus commands:"},
 		&cobra.Group{ID: "setup", Title: "Setup and diagnostics:"},
 	)
-	add := func(group string, cmds ...*cobra.Command) {
-		for _, c := range cmds {
-			c.GroupID = group
-			root.AddCommand(c)
-		}
+	for _, t := range topCommands {
+		root.AddCommand(t.placeholder())
 	}
-	add("core",
-		addressbook.NewCmdAddressBook(f),
-		contact.NewCmdContact(f),
-		schedule.NewCmdSchedule(f),
-		externaltask.NewCmdExternalTask(f),
-		task.NewCmdTask(f),
-		trigger.NewCmdTrigger(f),
-		codes.NewCmdCodes(f),
-		sessions.NewCmdSessions(f),
-		nps.NewCmdNPS(f),
-	)
-	add("setup",
-		authcmd.NewCmdAuth(f),
-		sandbox.NewCmdSandbox(f),
-		configcmd.NewCmdConfig(f),
-		doctor.NewCmdDoctor(f),
-		api.NewCmdAPI(f),
-		version.NewCmdVersion(f),
-	)
 	root.SetHelpCommandGroupID("setup")
 	root.SetCompletionCommandGroupID("setup")
 	root.AddCommand(helpTopics()...)

@@ -30,10 +30,23 @@ func init() {
 // Main runs nimbusctl as a process: real streams, real environment, Ctrl-C cancels.
 // beforeRun (may be nil) runs when the command starts its work, after its flags are checked.
 func Main(build cmdutil.BuildInfo, beforeRun func()) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	f := NewFactory(output.System(), build, os.Getenv)
-	f.BeforeRun = beforeRun
+	f.BeforeRun = func() {
+		if beforeRun != nil {
+			beforeRun()
+		}
+		// Ctrl-C and SIGTERM cancel the command from when it starts its work. Listening
+		// starts a thread, which help and flag errors need not wait for: the default
+		// (exit) is right for them.
+		signals := make(chan os.Signal, 1)
+		signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+		go func() {
+			<-signals
+			cancel()
+		}()
+	}
 	return Run(ctx, f, os.Args[1:])
 }
 

@@ -23,35 +23,38 @@ func TestStartsWithoutTheEmulator(t *testing.T) {
 	}
 }
 
-// TestStartsWithoutACollection keeps `nimbusctl version` and `--help` free of a garbage
-// collection cycle: the libraries allocate about 4 MB while they initialise, and pkg/gcpause
-// holds the collector off from before the first of them until a command starts its work.
+// TestStartsWithoutACollection keeps `nimbusctl version` and `--help` free of garbage
+// collection: the libraries allocate about 4.5 MB while they initialise, and pkg/gcpause
+// holds the collector off from before the first of them, then leaves the heap room to grow.
+// A cycle started but not finished at exit still costs: gcpacertrace shows each start.
 func TestStartsWithoutACollection(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "nimbusctl")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	for _, args := range [][]string{{"version"}, {"--help"}} {
-		cmd := exec.Command(bin, args...)
-		cmd.Env = append(withoutGCSettings(os.Environ()), "GODEBUG=inittrace=1,gctrace=1")
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("nimbusctl %s: %v\n%s", args[0], err, stderr.String())
-		}
-		pause, phone := -1, -1
-		for i, line := range strings.Split(stderr.String(), "\n") {
-			switch {
-			case strings.HasPrefix(line, "gc "):
-				t.Errorf("nimbusctl %s ran a collection: %s", args[0], line)
-			case strings.HasPrefix(line, "init github.com/nimbusctl/nimbusctl/pkg/gcpause "):
-				pause = i
-			case strings.HasPrefix(line, "init github.com/nyaruka/phonenumbers "):
-				phone = i
+	for _, args := range [][]string{{"version"}, {"--help"}, {"version", "-o", "json", "--jq", ".go"}} {
+		for range 5 { // whether an allocation needs a new span, and so a check of the goal, varies
+			cmd := exec.Command(bin, args...)
+			cmd.Env = append(withoutGCSettings(os.Environ()), "GODEBUG=inittrace=1,gcpacertrace=1")
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			if err := cmd.Run(); err != nil {
+				t.Fatalf("nimbusctl %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
 			}
-		}
-		if pause < 0 || phone < 0 || pause > phone {
-			t.Errorf("nimbusctl %s: gcpause must initialise before the phone-number metadata loads (lines %d, %d)", args[0], pause, phone)
+			pause, phone := -1, -1
+			for i, line := range strings.Split(stderr.String(), "\n") {
+				switch {
+				case strings.HasPrefix(line, "pacer: assist ratio="):
+					t.Fatalf("nimbusctl %s started a collection: %s", strings.Join(args, " "), line)
+				case strings.HasPrefix(line, "init github.com/nimbusctl/nimbusctl/pkg/gcpause "):
+					pause = i
+				case strings.HasPrefix(line, "init github.com/nyaruka/phonenumbers "):
+					phone = i
+				}
+			}
+			if pause < 0 || phone < 0 || pause > phone {
+				t.Fatalf("nimbusctl %s: gcpause must initialise before the phone-number metadata loads (lines %d, %d)", strings.Join(args, " "), pause, phone)
+			}
 		}
 	}
 }

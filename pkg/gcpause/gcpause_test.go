@@ -2,9 +2,11 @@ package gcpause
 
 import (
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"testing"
+	"time"
 )
 
 // current reads the collector's setting without changing it.
@@ -16,26 +18,47 @@ func current() int {
 
 // gogc is the setting the runtime derives from GOGC.
 func gogc() int {
-	switch v := os.Getenv("GOGC"); v {
-	case "off":
+	if v := os.Getenv("GOGC"); v == "off" {
 		return -1
-	default:
-		if n, err := strconv.Atoi(v); err == nil {
-			return n
-		}
-		return 100
+	} else if n, err := strconv.Atoi(v); err == nil {
+		return n
 	}
+	return 100
 }
 
+// Resume is process-wide and works once, so one test walks through it.
 func TestResumeRestoresTheSetting(t *testing.T) {
-	if !resumed.Load() { // false on the first run of this test in the process
-		if got := current(); got != -1 {
-			t.Fatalf("before Resume the collector runs at %d%%, want it paused (-1)", got)
-		}
-		Resume()
+	if resumed.Load() {
+		t.Skip("Resume ran in an earlier run of this test (-count)")
 	}
-	if got, want := current(), gogc(); got != want || int(setting) != want {
-		t.Fatalf("after Resume the collector runs at %d%% (saved %d), want GOGC's %d", got, setting, want)
+	if got := current(); got != -1 {
+		t.Fatalf("before Resume the collector runs at %d%%, want it paused (-1)", got)
+	}
+	if int(setting) != gogc() {
+		t.Fatalf("the saved setting is %d%%, want GOGC's %d", setting, gogc())
+	}
+
+	ballast := make([]byte, 6<<20) // what initialisation leaves, and more
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	Resume()
+	if gogc() <= 0 {
+		if got := current(); got != gogc() {
+			t.Fatalf("after Resume the collector runs at %d%%, want GOGC's %d", got, gogc())
+		}
+		return
+	}
+	// Until the first cycle, room for the heap initialisation left: the first cycle comes
+	// once the heap has grown by the usual first goal past it, not at the next allocation.
+	if got, want := current(), gogc()+int(m.HeapAlloc*100/firstGoal); got < want-5 || got > want+5 {
+		t.Fatalf("after Resume over a %d MB heap the collector runs at %d%%, want about %d%% until the first cycle", m.HeapAlloc>>20, got, want)
+	}
+	runtime.KeepAlive(ballast)
+	runtime.GC()
+	for deadline := time.Now().Add(30 * time.Second); current() != gogc(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("after the first cycle the collector runs at %d%%, want GOGC's %d", current(), gogc())
+		}
 	}
 
 	// Resume once: a later call must not undo a setting the program chose since.

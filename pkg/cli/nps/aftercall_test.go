@@ -239,7 +239,9 @@ func TestNpsAfterCallByDirection(t *testing.T) {
 		ev("in-short", "Inbound", "00:05", `"callerTelNumber":"+41315552002","destinationTelNumber":"+41445550200"`) +
 		ev("in-self", "Inbound", "01:00", `"callerTelNumber":"+41445550200","callerUPN":"reception@contoso.com"`) +
 		ev("in-self-only", "Inbound", "01:00", `"callerTelNumber":"+41445550200"`) +
-		ev("in-anon", "Inbound", "01:00", `"isAnonymous":true,"destinationTelNumber":"+41795551234"`)
+		ev("in-anon", "Inbound", "01:00", `"isAnonymous":true,"destinationTelNumber":"+41795551234"`) +
+		ev("in-sip", "Inbound", "02:00", `"callerUPN":"sip:chloe.dubois@fabrikam.example"`) +
+		ev("out-sip", "Outbound", "02:00", `"callerTelNumber":"+41445550200","destinationUPN":"sip:chloe.dubois@fabrikam.example"`)
 	file := writeFile(t, e, "events.jsonl", events)
 	e.Setenv("NIMBUSCTL_DEFAULT_COUNTRY", "+41")
 	want := lines(
@@ -252,6 +254,9 @@ func TestNpsAfterCallByDirection(t *testing.T) {
 		"in-self\tsent\t102\treception@contoso.com\tluca.rossi@contoso.com\t\t",
 		"in-self-only\tskipped:service-number\t\t\t\t\tthe caller number +41445550200 is the service's own (serviceTelNumber): nobody to survey",
 		"in-anon\tskipped:anonymous\t\t\t\t\tanonymous caller",
+		// A Teams caller's SIP address is not an e-mail address.
+		"in-sip\tskipped:anonymous\t\t\t\t\tcaller \"sip:chloe.dubois@fabrikam.example\" has no phone number or e-mail address",
+		"out-sip\tskipped:anonymous\t\t\t\t\tdestination \"sip:chloe.dubois@fabrikam.example\" has no phone number or e-mail address",
 	)
 	e.Run("nps", "survey", "after-call", file).Expect(t, 0, want, "")
 	var got []string
@@ -264,7 +269,7 @@ func TestNpsAfterCallByDirection(t *testing.T) {
 	}
 	// --min-duration sets both directions; a per-direction flag wins for its own.
 	e.Run("nps", "survey", "after-call", file, "--no-ledger", "--dry-run", "--min-duration", "10s", "--min-duration-outbound", "3m", "-o", "json",
-		"--jq", `map(select(.result | startswith("skipped:too")) | .taskId) | tojson`).Expect(t, 0, `["out-voicemail","out-upn","out-none","out-self","in-short"]`+"\n", "")
+		"--jq", `map(select(.result | startswith("skipped:too")) | .taskId) | tojson`).Expect(t, 0, `["out-voicemail","out-upn","out-none","out-self","in-short","out-sip"]`+"\n", "")
 	e.Run("nps", "survey", "after-call", file, "--min-duration-outbound", "a minute").Expect(t, 3, "",
 		"error: --min-duration-outbound: \"a minute\" is not a duration in whole seconds (e.g. 90, 90s, 2m)\nRun 'nimbusctl nps survey after-call --help' for usage.\n")
 	if n := len(e.Emu.NPSSurveys()); n != 4 {

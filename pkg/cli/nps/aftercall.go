@@ -36,7 +36,7 @@ Numbers become E.164 with the profile's default_country. The service's own numbe
 (serviceTelNumber) is never surveyed.
 
 Skipped, with the reason: events that are not a call end (no terminated time, or not an
-Audio call), calls shorter than the minimum of their direction (created to terminated:
+Audio call), calls of a direction other than Inbound or Outbound (None), calls shorter than the minimum of their direction (created to terminated:
 --min-duration-outbound, default 60s, as a short callout has likely reached voicemail;
 --min-duration-inbound, default 0; --min-duration sets both), anonymous callers, queues
 without a campaign, calls no agent took, and a task seen twice.

@@ -27,9 +27,10 @@ const (
 	SkipAnonymous     = "anonymous"    // nobody to survey: no number or address
 	SkipServiceNumber = "service-number"
 	SkipUnmapped      = "unmapped-queue"
-	SkipNoAgent       = "no-agent"         // nobody took the call
-	SkipDuplicate     = "duplicate"        // the same task twice in the input
-	SkipSurveyed      = "already-surveyed" // an earlier run surveyed the task (or nps.today held it, or its answer was lost)
+	SkipDirection     = "unknown-direction" // neither Inbound nor Outbound (the contract's None): no known customer
+	SkipNoAgent       = "no-agent"          // nobody took the call
+	SkipDuplicate     = "duplicate"         // the same task twice in the input
+	SkipSurveyed      = "already-surveyed"  // an earlier run surveyed the task (or nps.today held it, or its answer was lost)
 )
 
 // ivrMaxAge is how long a listener trusts the IVR map it read: queues are remapped in
@@ -282,6 +283,14 @@ func IsOutbound(ev nimbus.TaskEventData) bool {
 	return strings.EqualFold(strings.TrimSpace(ev.Direction), "Outbound")
 }
 
+// knownDirection reports a call whose customer can be told: Inbound (also an event without
+// a direction, as older feeds write them) or Outbound. The contract's third direction, None,
+// names neither a caller nor a destination as the customer.
+func knownDirection(ev nimbus.TaskEventData) bool {
+	d := strings.TrimSpace(ev.Direction)
+	return d == "" || strings.EqualFold(d, "Inbound") || IsOutbound(ev)
+}
+
 // respondent picks who is surveyed: the caller of an inbound call, the destination of an
 // outbound one (a callback or callout), by number, else by an e-mail-like UPN — and never
 // the service's own number, which Nimbus may put in the caller field of an outbound call.
@@ -337,6 +346,9 @@ func (r *AfterCall) handle(ctx context.Context, ev nimbus.TaskEventData) (Outcom
 	out, held, done := r.already(ev)
 	if done {
 		return out, nil
+	}
+	if !knownDirection(ev) {
+		return skipped(ev, SkipDirection, "direction %q is neither Inbound nor Outbound: who the customer is, is not known", strings.TrimSpace(ev.Direction)), nil
 	}
 	created, err1 := parseEventTime(ev.Created)
 	ended, err2 := parseEventTime(ev.Terminated)

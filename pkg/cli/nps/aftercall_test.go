@@ -241,7 +241,8 @@ func TestNpsAfterCallByDirection(t *testing.T) {
 		ev("in-self-only", "Inbound", "01:00", `"callerTelNumber":"+41445550200"`) +
 		ev("in-anon", "Inbound", "01:00", `"isAnonymous":true,"destinationTelNumber":"+41795551234"`) +
 		ev("in-sip", "Inbound", "02:00", `"callerUPN":"sip:chloe.dubois@fabrikam.example"`) +
-		ev("out-sip", "Outbound", "02:00", `"callerTelNumber":"+41445550200","destinationUPN":"sip:chloe.dubois@fabrikam.example"`)
+		ev("out-sip", "Outbound", "02:00", `"callerTelNumber":"+41445550200","destinationUPN":"sip:chloe.dubois@fabrikam.example"`) +
+		ev("none", "None", "03:00", `"callerTelNumber":"+41795551236","destinationTelNumber":"+41795551237"`)
 	file := writeFile(t, e, "events.jsonl", events)
 	e.Setenv("NIMBUSCTL_DEFAULT_COUNTRY", "+41")
 	want := lines(
@@ -257,6 +258,8 @@ func TestNpsAfterCallByDirection(t *testing.T) {
 		// A Teams caller's SIP address is not an e-mail address.
 		"in-sip\tskipped:anonymous\t\t\t\t\tcaller \"sip:chloe.dubois@fabrikam.example\" has no phone number or e-mail address",
 		"out-sip\tskipped:anonymous\t\t\t\t\tdestination \"sip:chloe.dubois@fabrikam.example\" has no phone number or e-mail address",
+		// Neither inbound nor outbound (the contract's third direction): nobody is known to be the customer.
+		"none\tskipped:unknown-direction\t\t\t\t\tdirection \"None\" is neither Inbound nor Outbound: who the customer is, is not known",
 	)
 	e.Run("nps", "survey", "after-call", file).Expect(t, 0, want, "")
 	var got []string

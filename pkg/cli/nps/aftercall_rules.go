@@ -350,17 +350,24 @@ func (r *AfterCall) handle(ctx context.Context, ev nimbus.TaskEventData) (Outcom
 	if !knownDirection(ev) {
 		return skipped(ev, SkipDirection, "direction %q is neither Inbound nor Outbound: who the customer is, is not known", strings.TrimSpace(ev.Direction)), nil
 	}
+	if strings.TrimSpace(ev.Created) == "" {
+		return skipped(ev, SkipInvalid, "the event has no created time: the call's duration is not known"), nil
+	}
 	created, err1 := parseEventTime(ev.Created)
 	ended, err2 := parseEventTime(ev.Terminated)
 	if err1 != nil || err2 != nil {
 		return skipped(ev, SkipInvalid, "created %q or terminated %q is not an RFC 3339 time", ev.Created, ev.Terminated), nil
+	}
+	if ended.Before(created) {
+		return skipped(ev, SkipInvalid, "terminated %q is before created %q: the call's duration is not known", ev.Terminated, ev.Created), nil
 	}
 	dir, minimum, flag := "inbound", r.minIn, "--min-duration-inbound"
 	if IsOutbound(ev) {
 		dir, minimum, flag = "outbound", r.minOut, "--min-duration-outbound"
 	}
 	if d := ended.Sub(created); d < minimum {
-		return skipped(ev, SkipTooShort, "%s call lasted %s, under %s %s: likely voicemail", dir, d.Round(time.Second), flag, minimum), nil
+		// Truncated, not rounded: 59.6s must not read as the minute it fell short of.
+		return skipped(ev, SkipTooShort, "%s call lasted %s, under %s %s: likely voicemail", dir, d.Truncate(100*time.Millisecond), flag, minimum), nil
 	}
 	resp, out, ok := r.respondent(ev)
 	if !ok {

@@ -280,6 +280,28 @@ func TestNpsAfterCallByDirection(t *testing.T) {
 	}
 }
 
+// The voicemail guard at its edges: a call exactly as long as the minimum is surveyed, one a
+// fraction of a second shorter is not (and says how long it really was); a call that ends
+// before it began, or without a start, has no duration to judge: invalid, with the reason.
+func TestNpsAfterCallDurations(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	ev := func(id, created, terminated string) string {
+		return `{"taskId":"` + id + `","event":"Terminated","direction":"Outbound","modality":"Audio",` + created +
+			`"terminated":"` + terminated + `","destinationTelNumber":"+41795551234","serviceUPN":"support@contoso.com","LastConnectedUserEmail":"agent@contoso.com"}` + "\n"
+	}
+	file := writeFile(t, e, "events.jsonl", ev("at-minimum", `"created":"2026-03-23T09:00:00Z",`, "2026-03-23T09:01:00Z")+
+		ev("just-under", `"created":"2026-03-23T09:00:00.000Z",`, "2026-03-23T09:00:59.6Z")+
+		ev("backwards", `"created":"2026-03-23T09:05:00Z",`, "2026-03-23T09:00:00Z")+
+		ev("no-start", ``, "2026-03-23T09:05:00Z"))
+	e.Run("nps", "survey", "after-call", file, "--dry-run", "--no-ledger").Expect(t, 0, lines(
+		"at-minimum\twould-send\t101\t+41795551234\tagent@contoso.com\t\tdry run: nothing sent (p-gap check on: nps.today may hold it for the agent's rating)",
+		"just-under\tskipped:too-short\t\t\t\t\toutbound call lasted 59.6s, under --min-duration-outbound 1m0s: likely voicemail",
+		"backwards\tskipped:invalid\t\t\t\t\tterminated \"2026-03-23T09:00:00Z\" is before created \"2026-03-23T09:05:00Z\": the call's duration is not known",
+		"no-start\tskipped:invalid\t\t\t\t\tthe event has no created time: the call's duration is not known",
+	), "")
+}
+
 // --dry-run decides every event and shows the request it would send, sends nothing and
 // writes no ledger: the real run afterwards sends them.
 func TestNpsAfterCallDryRun(t *testing.T) {

@@ -44,7 +44,8 @@ without a campaign, calls no agent took, and a task seen twice.
 Each task is surveyed once, also across runs and with 'trigger listen --after-call': a
 ledger in the state folder (per profile) remembers the tasks surveyed, held for a p-gap
 rating, or whose send got no answer (it may have gone out), and a later run reports them as
-skipped:already-surveyed — so cron can feed a growing log again and again. Overlapping runs
+skipped:already-surveyed — so cron can feed a growing log again and again. A task still held
+is listed as pgap again, with its command, until that command has sent it. Overlapping runs
 take turns (--wait). --no-ledger goes without it. A send that got no answer is not
 repeated: check in app.nps.today whether it arrived, and if not, --resend-unknown sends it.
 

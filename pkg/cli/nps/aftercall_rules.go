@@ -375,13 +375,15 @@ func (r *AfterCall) handle(ctx context.Context, ev nimbus.TaskEventData) (Outcom
 	}
 	req := npstoday.SurveyRequest{Respondent: resp}
 	agent := firstNonEmpty(ev.LastConnectedUserEmail, ev.LastConnectedUserUPN)
-	if held != nil { // held before: the command that settles it, not another send
-		out := skipped(ev, SkipSurveyed, "held since %s for the agent's p-gap rating (campaign %s)", held.At.Format("2006-01-02 15:04 MST"), held.Campaign)
-		if agent != "" {
-			req.Employee = &npstoday.Employee{Email: agent}
-			out.Command = r.sendCommand(held.Campaign, req, taskOnceKey(ev.TaskID))
-			out.Detail += ": send it with " + out.Command
+	if held != nil { // held before: still pending, with the command that settles it, not another send
+		at := held.At.Format("2006-01-02 15:04 MST")
+		if agent == "" {
+			return skipped(ev, SkipSurveyed, "held since %s for the agent's p-gap rating (campaign %s)", at, held.Campaign), nil
 		}
+		req.Employee = &npstoday.Employee{Email: agent}
+		out := Outcome{TaskID: ev.TaskID, Result: ResultPgap, CampaignID: held.Campaign, Recipient: recipient(req), Employee: agent}
+		out.Command = r.sendCommand(held.Campaign, req, taskOnceKey(ev.TaskID))
+		out.Detail = fmt.Sprintf("held since %s until the agent rates the call: %s", at, out.Command)
 		return out, nil
 	}
 	queue := firstNonEmpty(ev.ServiceUPN, ev.ServiceID, ev.ServiceName)

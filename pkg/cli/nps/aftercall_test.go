@@ -452,12 +452,14 @@ func TestNpsAfterCallTwiceSurveysOnce(t *testing.T) {
 		"T-unmapped\tskipped:unmapped-queue\t\t\t\t\tno campaign for queue \"vip@contoso.com\" in the IVR map or --campaign-map",
 		"T-live\tskipped:not-call-end\t\t\t\t\tno terminated time (event Connected)",
 		"T-chat\tskipped:not-call-end\t\t\t\t\tmodality InstantMessaging, not an Audio call",
-		"T-anna\tskipped:already-surveyed\t\t\t\t\theld since <T> for the agent's p-gap rating (campaign 101): send it with "+annaCommand,
+		// Still held: listed again with its command, without asking nps.today, and the run
+		// says so (exit 8) until the command has sent it.
+		"T-anna\tpgap\t101\t+41445551001\tanna.meier@contoso.com\t\theld since <T> until the agent rates the call: "+annaCommand,
 		"T-alex\tskipped:already-surveyed\t\t\t\t\tsurveyed on <T> (campaign 101)",
 	)
 	r := e.Run("nps", "survey", "after-call", file)
 	r.Stdout = stamp.ReplaceAllString(r.Stdout, "<T>")
-	r.Expect(t, 0, again, "")
+	r.Expect(t, 8, again, pending)
 	if len(e.Emu.NPSSurveys()) != 2 || e.Emu.NPSHeld() != 1 {
 		t.Fatalf("sent %d held %d after the rerun, want 2 and 1", len(e.Emu.NPSSurveys()), e.Emu.NPSHeld())
 	}
@@ -466,7 +468,7 @@ func TestNpsAfterCallTwiceSurveysOnce(t *testing.T) {
 	grown := writeFile(t, e, "events-later.json", mixedEvents+"\n"+pgapEvents+
 		`{"taskId":"T-new","modality":"Audio","created":"2026-03-23T10:00:00Z","terminated":"2026-03-23T10:04:00Z","callerTelNumber":"+4930555000","serviceUPN":"sales@contoso.com","LastConnectedUserEmail":"luca.rossi@contoso.com"}`+"\n")
 	e.Run("nps", "survey", "after-call", grown, "-o", "json", "--jq", `map(select(.result | startswith("skipped:already") | not) | [.taskId, .result]) | tojson`).
-		Expect(t, 0, `[["T-short","skipped:too-short"],["T-anon","skipped:anonymous"],["T-unmapped","skipped:unmapped-queue"],["T-live","skipped:not-call-end"],["T-chat","skipped:not-call-end"],["T-new","sent"]]`+"\n", "")
+		Expect(t, 8, `[["T-short","skipped:too-short"],["T-anon","skipped:anonymous"],["T-unmapped","skipped:unmapped-queue"],["T-live","skipped:not-call-end"],["T-chat","skipped:not-call-end"],["T-anna","pgap"],["T-new","sent"]]`+"\n", pending)
 	if n := len(e.Emu.NPSSurveys()); n != 3 {
 		t.Errorf("%d surveys, want 3", n)
 	}

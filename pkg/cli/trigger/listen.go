@@ -450,7 +450,8 @@ func runListen(cmd *cobra.Command, f *cmdutil.Factory, o *listenOptions) error {
 		return serveErr
 	}
 	return f.Printer().Print(sum, output.Cols("STORED=stored", "DUPLICATES=duplicates", "REJECTED=rejected", "FAILED=failed",
-		"SURVEYED=surveyed", "HELD=held", "SURVEYS FAILED=surveysFailed", "ENRICHED=enriched", "UNPROCESSED=unprocessed"))
+		"SURVEYED=surveyed", "HELD=held", "SURVEYS FAILED=surveysFailed", "ENRICHED=enriched", "ENRICH FAILED=enrichFailed",
+		"EXEC FAILED=execFailed", "UNPROCESSED=unprocessed"))
 }
 
 // defaultBase is the listener's own URL, for --show-url without --public-url.

@@ -201,11 +201,12 @@ func TestListenExec(t *testing.T) {
 	t.Parallel()
 	e := clitest.New(t)
 	out := filepath.Join(e.Home, "piped.jsonl")
-	l := startListen(t, e, "--exec", `cat >> '`+out+`'; [ "$NIMBUSCTL_EVENT_KIND" = tasks ]`, "-o", "json", "--jq", ".execFailed")
+	l := startListen(t, e, "--exec", `cat >> '`+out+`'; [ "$NIMBUSCTL_EVENT_KIND" = tasks ]`)
 	l.post(endedCall)
 	l.post(entryDone)
 	r := l.stop()
-	if r.Code != 0 || r.Stdout != "1\n" || !strings.Contains(r.Stderr, "--exec failed (exit status 1) for a scheduler-entries event: \n") {
+	// The summary table shows the failure too (STORED ... ENRICH FAILED, EXEC FAILED, UNPROCESSED).
+	if r.Code != 0 || r.Stdout != "2\t0\t0\t0\t0\t0\t0\t0\t0\t1\t0\n" || !strings.Contains(r.Stderr, "--exec failed (exit status 1) for a scheduler-entries event: \n") {
 		t.Fatalf("exit %d %q\n%s", r.Code, r.Stdout, r.Stderr)
 	}
 	if got := strings.Join(readLines(t, out), "|"); got != endedCall+"|"+entryDone {

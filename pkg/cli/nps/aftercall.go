@@ -160,6 +160,10 @@ func readEvents(f *cmdutil.Factory, name, label string) ([]nimbus.TaskEventData,
 	if err != nil {
 		return nil, cmdutil.FlagErrorf("reading %s: %v", label, err)
 	}
+	if whole, torn := cutTornLine(raw); torn {
+		f.IO.Warnf("%s:%d: the last line is incomplete (a write in progress, or cut short by a crash): left out, a later run reads it whole", label, lineAt(raw, int64(len(whole))))
+		raw = whole
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	var events []nimbus.TaskEventData
 	n := 0
@@ -196,6 +200,22 @@ func readEvents(f *cmdutil.Factory, name, label string) ([]nimbus.TaskEventData,
 			events = append(events, ev)
 		}
 	}
+}
+
+// cutTornLine drops a last line of JSON lines that is JSON cut short, without its newline:
+// trigger listen's file read while an event is being appended, or cut by a power cut (such
+// an event was never acknowledged, and its sender delivers it again). Only after a whole
+// line, and only JSON that is incomplete rather than wrong: anything else stays bad input.
+func cutTornLine(raw []byte) ([]byte, bool) {
+	i := bytes.LastIndexByte(raw, '\n')
+	if i < 0 || len(bytes.TrimSpace(raw[i+1:])) == 0 {
+		return raw, false
+	}
+	var v json.RawMessage
+	if err := json.NewDecoder(bytes.NewReader(raw[i+1:])).Decode(&v); !errors.Is(err, io.ErrUnexpectedEOF) {
+		return raw, false
+	}
+	return raw[:i+1], true
 }
 
 func lineAt(b []byte, off int64) int {

@@ -398,6 +398,26 @@ func TestNpsAfterCallStopsOnAuthFailure(t *testing.T) {
 			"Check the nps.today API key and npstoday_auth_scheme (raw, bearer, basic): nimbusctl nps status\n")
 }
 
+// A listener's file may end in half a line: a write in progress when the batch reads it, or
+// one cut short by a power cut (never acknowledged, so the sender delivers it again). The
+// whole lines are handled and the fragment is left for a later run, with a warning; a last
+// line that is wrong rather than incomplete, or a fragment with no whole line before it, is
+// still bad input.
+func TestNpsAfterCallTornLastLine(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	file := writeFile(t, e, "tasks.jsonl", pgapEvents+`{"taskId":"T-torn","modality":"Au`)
+	e.Run("nps", "survey", "after-call", file, "--check-pgap=false", "-o", "json", "--jq", "map(.taskId) | tojson").Expect(t, 0, `["T-anna","T-alex"]`+"\n",
+		"! "+file+":3: the last line is incomplete (a write in progress, or cut short by a crash): left out, a later run reads it whole\n")
+	if n := len(e.Emu.NPSSurveys()); n != 2 {
+		t.Errorf("%d surveys", n)
+	}
+	e.Run("nps", "survey", "after-call", writeFile(t, e, "wrong.jsonl", pgapEvents+`{"taskId":"T-x",}`)).
+		Expect(t, 3, "", "error: "+filepath.Join(e.Home, "wrong.jsonl")+":3: not JSON task events: invalid character '}' looking for beginning of object key string\n")
+	e.Run("nps", "survey", "after-call", writeFile(t, e, "half.jsonl", `{"taskId":"T-x","mod`)).
+		Expect(t, 3, "", "error: "+filepath.Join(e.Home, "half.jsonl")+":1: not JSON task events: unexpected EOF\n")
+}
+
 func TestNpsAfterCallBadInput(t *testing.T) {
 	t.Parallel()
 	e := clitest.New(t)

@@ -457,7 +457,7 @@ func (r *AfterCall) handle(ctx context.Context, ev nimbus.TaskEventData) (Outcom
 
 // sendCommand is the command that settles a held survey (sendcommand.go).
 func (r *AfterCall) sendCommand(campaign string, req npstoday.SurveyRequest, once string) string {
-	return sendCommand(r.f.Flags.Profile, campaign, req, once)
+	return sendCommand(commandProfile(r.f), campaign, req, once)
 }
 
 // campaignFor finds the campaign id of the event's queue: --campaign-map first, then the

@@ -167,6 +167,28 @@ func TestNpsAfterCallPgapWithoutTTY(t *testing.T) {
 	e.Run("nps", "survey", "after-call", file, "--check-pgap=false", "--no-ledger", "-o", "json", "--jq", "map(.result)").Expect(t, 0, `["sent","sent"]`+"\n", "")
 }
 
+// The command shown for a held survey runs in another shell, often on the agent's machine:
+// it names the profile the run used however that was chosen (here NIMBUSCTL_PROFILE, as in a
+// systemd unit or a cron job), or it would send through another profile's nps.today key
+// and record the send where the after-call ledger never looks.
+func TestNpsHeldCommandNamesTheProfile(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	e.MustRun("config", "set", "--profile", "prod", "default_country", "+41")
+	e.Setenv("NIMBUSCTL_PROFILE", "prod")
+	prodCommand := strings.Replace(annaCommand, "nimbusctl nps", "nimbusctl --profile prod nps", 1)
+	e.Run("nps", "survey", "after-call", writeFile(t, e, "events.json", pgapEvents), "-o", "json", "--jq", ".[0].command").
+		Expect(t, 8, prodCommand+"\n", "error: 1 survey(s) held until the agent rates the call: run the command shown for each (on the agent's terminal it asks for the rating; or add --agent-rating 0-10)\n")
+	file := writeFile(t, e, "r.csv", "campaign,phone,employee\n101,+41445551001,anna.meier@contoso.com\n")
+	r := e.Run("nps", "respondent", "import", file)
+	if want := strings.Replace(annaRowCommand, "nimbusctl nps", "nimbusctl --profile prod nps", 1); r.Code != 8 || !strings.Contains(r.Stderr, ": "+want+"\n") {
+		t.Errorf("exit %d, want 8 and %q in\n%s", r.Code, want, r.Stderr)
+	}
+	// Run as shown, from a shell where the default profile is selected, it sends and settles.
+	e.Setenv("NIMBUSCTL_PROFILE", "")
+	e.Run(append(strings.Fields(prodCommand)[1:], "--agent-rating", "8")...).Expect(t, 0, "sent\t101\t+41445551001\tanna.meier@contoso.com\t8\t\n", "")
+}
+
 // annaCommand is what after-call prints for T-anna's held survey.
 const annaCommand = "nimbusctl nps survey send --campaign 101 --phone +41445551001 --employee anna.meier@contoso.com --once task:T-anna"
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 
 	"github.com/spf13/cobra"
 
@@ -197,9 +198,28 @@ func readEvents(f *cmdutil.Factory, name, label string) ([]nimbus.TaskEventData,
 			if err := json.Unmarshal(it, &ev); err != nil {
 				return nil, cmdutil.InvalidInputf("%s: event %d: %v", label, n, err)
 			}
+			if err := checkTaskEvent(it, ev); err != nil {
+				return nil, cmdutil.InvalidInputf("%s: event %d %v", label, n, err)
+			}
 			events = append(events, ev)
 		}
 	}
+}
+
+// checkTaskEvent refuses what is no task event, so that the wrong file is bad input rather
+// than a run that skips every line and exits 0: a scheduler-entry event (the listener's
+// other file), or an object with none of TaskEventData's fields. An event without a taskId
+// is a task event still (it cannot be recognized again, and is always sent).
+func checkTaskEvent(raw json.RawMessage, ev nimbus.TaskEventData) error {
+	var keys map[string]json.RawMessage
+	json.Unmarshal(raw, &keys)
+	if _, ok := keys["schedulerEntryId"]; ok {
+		return errors.New("is a scheduler-entry event (schedulerEntryId), not a task event: give the task events (trigger listen's tasks-*.jsonl)")
+	}
+	if reflect.ValueOf(ev).IsZero() {
+		return errors.New("is not a task event: it has none of TaskEventData's fields (taskId, event, modality, created, terminated, ...)")
+	}
+	return nil
 }
 
 // cutTornLine drops a last line of JSON lines that is JSON cut short, without its newline:

@@ -447,6 +447,12 @@ func TestNpsAfterCallBadInput(t *testing.T) {
 		Expect(t, 3, "", "error: stdin:2: not JSON task events: invalid character 'o' looking for beginning of value\n")
 	e.RunWith(clitest.RunOpts{Stdin: `[{"taskId":"T1"}, 42]`}, "nps", "survey", "after-call").
 		Expect(t, 3, "", "error: stdin: event 2 is not a JSON object\n")
+	// The wrong file (the listener's scheduler-entry events), or objects that are no task
+	// event at all, are bad input: not a run that skips everything and exits 0.
+	e.RunWith(clitest.RunOpts{Stdin: pgapEvents + `{"schedulerEntryId":"S-1","event":"Completed","modality":"Audio","direction":"Outbound"}` + "\n"}, "nps", "survey", "after-call").
+		Expect(t, 3, "", "error: stdin: event 3 is a scheduler-entry event (schedulerEntryId), not a task event: give the task events (trigger listen's tasks-*.jsonl)\n")
+	e.RunWith(clitest.RunOpts{Stdin: `{"id":"T1","status":"done"}`}, "nps", "survey", "after-call").
+		Expect(t, 3, "", "error: stdin: event 1 is not a task event: it has none of TaskEventData's fields (taskId, event, modality, created, terminated, ...)\n")
 	e.RunWith(clitest.RunOpts{Stdin: `{"taskId": 5}`}, "nps", "survey", "after-call").
 		Expect(t, 3, "", "error: stdin: event 1: json: cannot unmarshal number into Go struct field TaskEventData.taskId of type string\n")
 	e.Run("nps", "survey", "after-call", "/no/such/file.json").

@@ -114,7 +114,7 @@ flight are answered, the queued work is finished (up to 30s), and a summary is p
 	fl.StringVar(&o.addr, "listen", DefaultListenAddr, "`HOST:PORT` to serve on (plain HTTP only on loopback)")
 	fl.StringVar(&o.certFile, "cert", "", "TLS certificate `FILE` (PEM, with its chain): serve HTTPS")
 	fl.StringVar(&o.keyFile, "key", "", "TLS private key `FILE` (PEM)")
-	fl.StringVar(&o.publicURL, "public-url", "", "the `URL` Nimbus reaches this listener at (a reverse proxy's); the path token is appended (default: the listen address)")
+	fl.StringVar(&o.publicURL, "public-url", "", "the `URL` Nimbus reaches this listener at (a reverse proxy's); the path token is appended (default: the listen address, which only the sandbox reaches)")
 	fl.StringVar(&o.tokenFile, "path-token", "", "read the path token from `FILE` (never from the command line; default: made once, kept in the state folder)")
 	fl.StringVar(&o.dir, "dir", "", "`folder` of the event files (default: <state>/listen/<profile>/events)")
 	fl.Int64Var(&o.maxBody, "max-body", listen.DefaultMaxBody, "largest event body accepted, in `bytes` (larger: 413)")
@@ -327,6 +327,12 @@ func runListen(cmd *cobra.Command, f *cmdutil.Factory, o *listenOptions) error {
 	p, err := f.Profile()
 	if err != nil {
 		return err
+	}
+	if len(kinds) > 0 && o.publicURL == "" {
+		// The listen address is a URL only for a Nimbus on this machine (the sandbox).
+		if u, err := url.Parse(p.NimbusURL()); err != nil || !httpx.IsLoopback(u.Hostname()) {
+			return cmdutil.FlagErrorf("--register needs --public-url, the https URL Nimbus reaches this listener at (a reverse proxy's): the listen address %s is reachable from this machine only, and Nimbus is at %s", o.addr, p.NimbusURL())
+		}
 	}
 	stateDir := listenStateDir(cfg.Dirs.State, p.Name)
 	token, err := o.pathToken(f, stateDir)

@@ -254,6 +254,11 @@ func TestListenFlagErrors(t *testing.T) {
 		t.Fatalf("show-url: exit %d %q %q", r.Code, r.Stdout, r.Stderr)
 	}
 	e.Run("trigger", "listen", "--public-url", "https://hooks.example.com/nimbus", "--show-url").Expect(t, 0, r.Stdout, "")
+	// Against a Nimbus that is not on this machine, the listen address is no URL for a
+	// trigger: it would be created and never deliver. Nothing is created or bound.
+	e.Setenv("NIMBUSCTL_ENDPOINT", "https://api.ch-01.luware.cloud")
+	e.Run("trigger", "listen", "--register", "tasks", "--service", "support@contoso.com", "--task-event", "Terminated").Expect(t, 3, "",
+		"error: --register needs --public-url, the https URL Nimbus reaches this listener at (a reverse proxy's): the listen address 127.0.0.1:8787 is reachable from this machine only, and Nimbus is at https://api.ch-01.luware.cloud\n"+usage)
 	if st, err := os.Stat(filepath.Join(e.Home, "state", "listen", "default", "path-token")); err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("token file: %v %v", st, err)
 	}

@@ -28,6 +28,7 @@ const (
 	SkipServiceNumber = "service-number"
 	SkipUnmapped      = "unmapped-queue"
 	SkipDirection     = "unknown-direction" // neither Inbound nor Outbound (the contract's None): no known customer
+	SkipForgotten     = "forgotten"         // older than what the ledger remembers: it may have been surveyed
 	SkipNoAgent       = "no-agent"          // nobody took the call
 	SkipDuplicate     = "duplicate"         // the same task twice in the input
 	SkipSurveyed      = "already-surveyed"  // an earlier run surveyed the task (or nps.today held it, or its answer was lost)
@@ -360,6 +361,12 @@ func (r *AfterCall) handle(ctx context.Context, ev nimbus.TaskEventData) (Outcom
 	}
 	if ended.Before(created) {
 		return skipped(ev, SkipInvalid, "terminated %q is before created %q: the call's duration is not known", ev.Terminated, ev.Created), nil
+	}
+	if r.ledger != nil {
+		if h := r.ledger.ForgottenBefore(); ended.Before(h) {
+			return skipped(ev, SkipForgotten, "the call ended on %s, before %s: the ledger has forgotten what it surveyed before then (it keeps %d days), so it may have been surveyed: not sent",
+				ended.UTC().Format("2006-01-02"), h.Format("2006-01-02"), int(r.ledger.Keep.Hours()/24)), nil
+		}
 	}
 	dir, minimum, flag := "inbound", r.minIn, "--min-duration-inbound"
 	if IsOutbound(ev) {

@@ -2,11 +2,13 @@ package nps_test
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/nimbusctl/nimbusctl/pkg/bulk"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/clitest"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/nps"
 	"github.com/nimbusctl/nimbusctl/pkg/emulator"
@@ -299,6 +301,42 @@ func TestNpsAfterCallByDirection(t *testing.T) {
 		"error: --min-duration-outbound: \"a minute\" is not a duration in whole seconds (e.g. 90, 90s, 2m)\nRun 'nimbusctl nps survey after-call --help' for usage.\n")
 	if n := len(e.Emu.NPSSurveys()); n != 4 {
 		t.Errorf("%d surveys", n)
+	}
+}
+
+// The ledger keeps 90 days; the listener's files are kept as long as their owner likes, and a
+// batch may read them all (tasks-*.jsonl). A call older than what the ledger still remembers
+// is never surveyed: it may have been, and the ledger has forgotten it. Calls the ledger can
+// still speak for go on as before.
+func TestNpsAfterCallNeverSurveysWhatTheLedgerForgot(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	ledger := filepath.Join(e.Home, "state", "nps", "default", "after-call")
+	if err := os.MkdirAll(ledger, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// The call of 2024-12-31 was surveyed then; that day of the ledger has long expired.
+	old := `{"key":"` + bulk.SurveyKey("task", "T-old") + `","state":"sent","at":"2025-01-01T08:00:00Z","campaign":"101","taskId":"T-old"}` + "\n"
+	if err := os.WriteFile(filepath.Join(ledger, "2025-01-01.jsonl"), []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	file := writeFile(t, e, "tasks.jsonl", `{"taskId":"T-old","event":"Terminated","direction":"Inbound","modality":"Audio","created":"2024-12-31T16:00:00Z",`+
+		`"terminated":"2024-12-31T16:04:00Z","callerTelNumber":"+41315552002","serviceUPN":"support@contoso.com","LastConnectedUserEmail":"agent@contoso.com"}`+"\n"+
+		pgapEvents)
+	want := lines(
+		"T-old\tskipped:forgotten\t\t\t\t\tthe call ended on 2024-12-31, before 2025-01-02: the ledger has forgotten what it surveyed before then (it keeps 90 days), so it may have been surveyed: not sent",
+		"T-alex\tsent\t101\t+41315552002\tagent@contoso.com\t\t",
+	)
+	for i := 0; i < 2; i++ { // the second run no longer has the expired day to delete: it still knows
+		r := e.Run("nps", "survey", "after-call", file, "--check-pgap=false", "-o", "json", "--jq", `.[] | select(.taskId != "T-anna") | [.taskId, .result, .campaignId, .recipient, .employee, "", .detail] | @tsv`)
+		if i == 1 {
+			want = strings.Replace(want, "T-alex\tsent\t101\t+41315552002\tagent@contoso.com\t\t", "T-alex\tskipped:already-surveyed\t\t\t\t\tsurveyed on <T> (campaign 101)", 1)
+			r.Stdout = stamp.ReplaceAllString(r.Stdout, "<T>")
+		}
+		r.Expect(t, 0, want, "")
+	}
+	if got := e.Emu.NPSSurveys(); len(got) != 2 { // T-anna and T-alex, not T-old
+		t.Errorf("surveys %+v", got)
 	}
 }
 

@@ -339,6 +339,7 @@ func runListen(cmd *cobra.Command, f *cmdutil.Factory, o *listenOptions) error {
 	if err != nil {
 		return err
 	}
+	f.TraceSecrets = append(f.TraceSecrets, token) // the event URL travels in trigger bodies
 	if o.showURL {
 		base := o.publicURL
 		if base == "" {

@@ -167,6 +167,18 @@ func TestListenRegistersAndCleansUp(t *testing.T) {
 // --after-call surveys each call that ends as it arrives, with the batch's rules and ledger:
 // a held survey is logged with its command, and a batch run over the same file afterwards
 // sends nothing.
+// The path token is a secret in --debug traces too: the body that registers a trigger
+// carries the event URL, and a trace kept in a journal would hand the token out.
+func TestListenDebugHidesThePathToken(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	l := startListen(t, e, "--debug", "--register", "tasks", "--service", emulator.ServiceSupport, "--task-event", "Terminated")
+	r := l.stop()
+	if r.Code != 0 || !strings.Contains(r.Stderr, "POST ") || !strings.Contains(r.Stderr, `"url":"http://127.0.0.1:PORT/[redacted]"`) || strings.Contains(r.Stderr, l.token) {
+		t.Fatalf("exit %d\n%s", r.Code, r.Stderr)
+	}
+}
+
 func TestListenAfterCall(t *testing.T) {
 	t.Parallel()
 	e := clitest.New(t)

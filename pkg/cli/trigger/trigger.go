@@ -117,11 +117,15 @@ Task triggers can be narrowed with --modality and --direction ('nimbusctl task m
 			if kind == nimbus.TriggerSchedulerEntries && (len(modalities) > 0 || len(directions) > 0) {
 				return cmdutil.FlagErrorf("--modality and --direction apply to tasks triggers only")
 			}
+			hide := storedToken(f) // a URL from 'trigger listen --show-url' carries it
+			if hide != "" {
+				f.TraceSecrets = append(f.TraceSecrets, hide)
+			}
 			c, err := f.Nimbus()
 			if err != nil {
 				return err
 			}
-			sp := Spec{URL: rawURL, Hide: storedToken(f), Services: services, Events: events, Modalities: modalities, Directions: directions}
+			sp := Spec{URL: rawURL, Hide: hide, Services: services, Events: events, Modalities: modalities, Directions: directions}
 			trig, err := create(cmd.Context(), f, c, kind, sp, "trigger create")
 			if err != nil {
 				return err

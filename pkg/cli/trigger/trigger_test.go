@@ -181,7 +181,11 @@ func TestCreateHidesTheListenersPathToken(t *testing.T) {
 	e := clitest.New(t)
 	u := strings.TrimSpace(e.MustRun("trigger", "listen", "--public-url", "https://hooks.example.com/nimbus", "--show-url").Stdout)
 	token := u[strings.LastIndexByte(u, '/')+1:]
-	id := strings.TrimSpace(e.MustRun("trigger", "create", "tasks", "--url", u, "--service", emulator.ServiceSupport, "--event", "Terminated", "--jq", ".id").Stdout)
+	r := e.MustRun("--debug", "trigger", "create", "tasks", "--url", u, "--service", emulator.ServiceSupport, "--event", "Terminated", "--jq", ".id")
+	if strings.Contains(r.Stderr, token) || !strings.Contains(r.Stderr, `"url":"https://hooks.example.com/nimbus/[redacted]"`) {
+		t.Errorf("the --debug trace shows the path token:\n%s", r.Stderr)
+	}
+	id := strings.TrimSpace(r.Stdout)
 	e.Run("trigger", "list", "--jq", `.[] | [.id, .url] | tojson`).Expect(t, 0, `["`+id+`","https://hooks.example.com/nimbus/{path-token}"]`+"\n", "")
 	if b, err := os.ReadFile(filepath.Join(e.Home, "state", "triggers.json")); err != nil || strings.Contains(string(b), token) {
 		t.Errorf("the record holds the path token (%v):\n%s", err, b)

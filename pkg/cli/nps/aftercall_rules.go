@@ -387,6 +387,9 @@ func (r *AfterCall) handle(ctx context.Context, ev nimbus.TaskEventData) (Outcom
 		if agent == "" {
 			return skipped(ev, SkipSurveyed, "held since %s for the agent's p-gap rating (campaign %s)", at, held.Campaign), nil
 		}
+		if ev.TaskID != "" && !r.stream {
+			r.seen[ev.TaskID] = true // listed once per input: its next event is a duplicate
+		}
 		req.Employee = &npstoday.Employee{Email: agent}
 		out := Outcome{TaskID: ev.TaskID, Result: ResultPgap, CampaignID: held.Campaign, Recipient: recipient(req), Employee: agent}
 		out.Command = r.sendCommand(held.Campaign, req, taskOnceKey(ev.TaskID))

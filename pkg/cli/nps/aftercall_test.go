@@ -549,6 +549,10 @@ func TestNpsAfterCallTwiceSurveysOnce(t *testing.T) {
 	if len(e.Emu.NPSSurveys()) != 2 || e.Emu.NPSHeld() != 1 {
 		t.Fatalf("sent %d held %d after the rerun, want 2 and 1", len(e.Emu.NPSSurveys()), e.Emu.NPSHeld())
 	}
+	// The held task twice in one input (two events of its end) is listed once.
+	twice := writeFile(t, e, "twice.json", pgapEvents+strings.SplitAfter(pgapEvents, "\n")[0])
+	e.Run("nps", "survey", "after-call", twice, "-o", "json", "--jq", "map([.taskId, .result]) | tojson").
+		Expect(t, 8, `[["T-anna","pgap"],["T-alex","skipped:already-surveyed"],["T-anna","skipped:duplicate"]]`+"\n", pending)
 
 	// The log grew by one call: only that one is surveyed.
 	grown := writeFile(t, e, "events-later.json", mixedEvents+"\n"+pgapEvents+

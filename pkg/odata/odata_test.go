@@ -476,3 +476,29 @@ func TestTallyAndMatrix(t *testing.T) {
 		t.Errorf("days in UTC: %v", got)
 	}
 }
+
+// Codes and tags that differ only in case are one, as --code matches them, shown as most
+// sessions write them (a tie: the first in byte order, whatever the feed's order).
+func TestCodesDifferingOnlyInCaseAreOneCode(t *testing.T) {
+	t.Parallel()
+	ss := []*Session{
+		{PrimaryCodes: []string{"Sale", "sale"}, SecondaryCodes: []string{"UPSELL"}, Tags: []string{"vip"}},
+		{PrimaryCodes: []string{"Sale"}, SecondaryCodes: []string{"upsell"}, Tags: []string{"VIP", "vip"}},
+		{PrimaryCodes: []string{"sale"}, Tags: []string{"Vip"}},
+	}
+	tally := NewTally()
+	b := NewMatrixMulti("tag", KindAll, GroupByTag)
+	for _, s := range ss {
+		tally.Add(s)
+		b.Add(s)
+	}
+	want := []CodeCount{{"Sale", 3, 0, 3, 1}, {"UPSELL", 0, 2, 2, 0.6667}}
+	if got := tally.Codes(); !reflect.DeepEqual(got, want) {
+		t.Errorf("tally %+v", got)
+	}
+	m := b.Matrix()
+	if !reflect.DeepEqual(m.Codes, []string{"Sale", "UPSELL"}) || len(m.Rows) != 1 || m.Rows[0].Group != "VIP" ||
+		m.Rows[0].Sessions != 3 || m.Rows[0].Codes["Sale"] != 3 || m.Rows[0].Codes["UPSELL"] != 2 {
+		t.Errorf("matrix %+v", m)
+	}
+}

@@ -57,7 +57,8 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 		Long: `Lists every code applied to a session in the window: in how many sessions it was a
 primary code, a secondary code, either (SESSIONS), and that number's share of all sessions
 in the window (a percentage on a terminal; a fraction, 0.25 = a quarter, in -o csv and
--o json). A code listed twice on one session counts once. Codes that were defined but never
+-o json). A code listed twice on one session counts once; codes that differ only in case
+are one code, shown as most sessions write it. Codes that were defined but never
 applied cannot be seen: the feed only holds sessions.`,
 		Example: `  $ nimbusctl codes list
   $ nimbusctl codes list --since 2026-01-01 --until 2026-02-01 --service support@contoso.com

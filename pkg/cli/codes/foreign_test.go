@@ -646,7 +646,7 @@ func feedB() *foreignFeed {
 				feedBRow("b2", "2026-03-09T09:00:00Z", "svc-help", "ben@contoso.test", `"Sale,Upsell"`, `null`, `"VIP,Billing"`),
 				feedBRow("b3", "2026-03-09T10:00:00Z", "svc-sales", "anna@contoso.test", `"Sale"`, `"Upsell"`, `""`),
 				feedBRow("b4", "2026-03-09T11:00:00Z", "svc-sales", "", `""`, `""`, `null`),
-				feedBRow("b5", "2026-03-10T08:00:00Z", "svc-help", "ben@contoso.test", `"resolved"`, `"Call back"`, `"Billing"`),
+				feedBRow("b5", "2026-03-10T08:00:00Z", "svc-help", "ben@contoso.test", `"resolved"`, `"Call back"`, `"billing"`),
 				feedBRow("b6", "2026-03-10T12:00:00Z", "svc-sales", "ANNA@contoso.test", `"Sale, Sale"`, `"Upsell,Call back"`, `"Billing"`),
 				feedBRow("b7", "2026-03-08T23:30:00Z", "svc-help", "anna@contoso.test", `"Escalated"`, `""`, `""`),
 				feedBRow("b8", "2026-03-10T23:30:00Z", "svc-sales", "ben@contoso.test", `"Resolved,Escalated"`, `""`, `""`),
@@ -790,3 +790,84 @@ func feedC() *foreignFeed {
 }
 
 var windowC = []string{"--since", "2026-03-16", "--until", "2026-03-17"}
+
+// Codes (and tags) that differ only in case are one code, as --code matches them: b5's
+// "resolved" counts with Resolved (b1 b8), b5's "billing" tag with Billing (b2 b6), each
+// shown in its most used spelling, so `sessions list --code` lists the sessions behind the
+// number. b6's "Sale, Sale" counts once.
+func TestForeignFeedOfCommaJoinedCodesWithStringKeys(t *testing.T) {
+	t.Parallel()
+	e := foreignEnv(t, feedB())
+	runs(t, e, nil, []foreignCase{{args: []string{"codes", "mapping", "--since", "2026-03-01"}, stdout: `sessions	FactContacts	the only set with codes and a start time
+start time	StartedAt	windows filter on it
+primary codes	PrimaryCodes (delimited)	Edm.String
+secondary codes	SecondaryCodes (delimited)	Edm.String
+tags	Tags (delimited)	Edm.String
+delimiter	","	detected in a sample of 14 values ("," in 5)
+service link	ServiceId	documented property
+services	DimServices (id ServiceKey, name ServiceName)	the only set named like services with an id (Edm.String) and a name
+user link	AcceptedByUserUpn	the only property of FactContacts ending in UserId or UserUpn
+users	DimUsers (id UserKey, name UserName, UPN Upn)	the only set named like users with an id and a UPN
+organization unit link	OrganizationUnitId	documented property
+organization units	DimOrganizationUnits (id OrganizationUnitKey, name Name, parent ParentOrganizationUnitId)	the only set named like organization units with an id (Edm.String) and a name
+`}})
+	runs(t, e, windowB, []foreignCase{
+		// Resolved: b1 b5 b8 primary. Sale: b2 b3 b6 primary. Upsell: b2 primary, b3 b6
+		// secondary. Call back: b5 b6 secondary. Escalated: b8. Of 7 sessions.
+		{args: []string{"codes", "list", "-o", "csv"}, stdout: `code,primary,secondary,sessions,share
+Resolved,3,0,3,0.4286
+Sale,3,0,3,0.4286
+Upsell,1,2,3,0.4286
+Call back,0,2,2,0.2857
+Escalated,1,0,1,0.1429
+`},
+		{args: []string{"sessions", "list", "--code", "RESOLVED", "--jq", ".[].Id"}, stdout: "b1\nb5\nb8\n"},
+		{args: []string{"codes", "report", "--by", "week", "-o", "csv"}, stdout: `week,sessions,Resolved,Sale,Upsell,Call back,Escalated
+2026-W11,7,3,3,3,2,1
+`},
+		// Helpdesk: b1 b2 b5. Sales: b3 b4 b6 b8.
+		{args: []string{"codes", "report", "--by", "service", "-o", "csv"}, stdout: `service,sessions,Resolved,Sale,Upsell,Call back,Escalated
+Helpdesk,3,2,1,1,1,0
+Sales,4,1,2,2,1,1
+`},
+		// Anna (by UPN, any case): b1 b3 b6. Ben: b2 b5 b8. Nobody: b4.
+		{args: []string{"codes", "report", "--by", "user", "-o", "csv"}, stdout: `user,sessions,Resolved,Sale,Upsell,Call back,Escalated
+anna@contoso.test,3,1,2,2,1,0
+ben@contoso.test,3,2,1,1,1,1
+(none),1,0,0,0,0,0
+`},
+		{args: []string{"codes", "report", "--by", "ou", "-o", "csv"}, stdout: `ou,parent,sessions,Resolved,Sale,Upsell,Call back,Escalated
+Germany,Contoso,4,1,2,2,1,1
+Switzerland,Contoso,3,2,1,1,1,0
+`},
+		// Billing: b2 b5 b6. VIP: b1 b2. None: b3 b4 b8.
+		{args: []string{"codes", "report", "--by", "tag", "-o", "csv"}, stdout: `tag,sessions,Resolved,Sale,Upsell,Call back,Escalated
+Billing,3,1,2,2,2,0
+VIP,2,1,1,1,0,0
+(none),3,1,1,1,0,1
+`},
+		{args: []string{"sessions", "list"}, stdout: "b1\t2026-03-09T08:00:00Z\tHelpdesk\tanna@contoso.test\tResolved\t\tVIP\n" +
+			"b2\t2026-03-09T09:00:00Z\tHelpdesk\tben@contoso.test\tSale, Upsell\t\tVIP, Billing\n" +
+			"b3\t2026-03-09T10:00:00Z\tSales\tanna@contoso.test\tSale\tUpsell\t\n" +
+			"b4\t2026-03-09T11:00:00Z\tSales\t\t\t\t\n" +
+			"b5\t2026-03-10T08:00:00Z\tHelpdesk\tben@contoso.test\tresolved\tCall back\tbilling\n" +
+			"b6\t2026-03-10T12:00:00Z\tSales\tanna@contoso.test\tSale, Sale\tUpsell, Call back\tBilling\n" +
+			"b8\t2026-03-10T23:30:00Z\tSales\tben@contoso.test\tResolved, Escalated\t\t\n"},
+		{args: []string{"sessions", "list", "--uncoded", "--jq", ".[].Id"}, stdout: "b4\n"},
+		{args: []string{"sessions", "list", "--service", "Sales", "--jq", ".[].Id"}, stdout: "b3\nb4\nb6\nb8\n"},
+		{args: []string{"sessions", "list", "--user", "Anna", "--jq", ".[].Id"}, stdout: "b1\nb3\nb6\n"},
+		{args: []string{"codes", "list", "--service", "svc-help", "-o", "csv"}, stdout: `code,primary,secondary,sessions,share
+Resolved,2,0,2,0.6667
+Call back,0,1,1,0.3333
+Sale,1,0,1,0.3333
+Upsell,1,0,1,0.3333
+`},
+	})
+	// In Europe/Zurich: b7 (00:30 on the 9th) is in, b8 (00:30 on the 11th) is out.
+	runs(t, e, append([]string{"--tz", "Europe/Zurich"}, windowB...), []foreignCase{
+		{args: []string{"codes", "report", "--by", "day", "-o", "csv"}, stdout: `day,sessions,Sale,Upsell,Call back,Resolved,Escalated
+2026-03-09,5,2,2,0,1,1
+2026-03-10,2,1,1,2,1,0
+`},
+	})
+}

@@ -115,6 +115,7 @@ func NewFactory(ios *output.IOStreams, build cmdutil.BuildInfo, getenv func(stri
 			OUSet:      p.Get(odata.SettingOUSet),
 			UserLink:   p.Get(odata.SettingUserLink),
 			Delimiter:  p.Get(odata.SettingDelimiter),
+			CodeName:   p.Get(odata.SettingCodeName),
 		}
 		return c, nil
 	})

@@ -91,6 +91,7 @@ var Keys = []Key{
 	{Name: "odata_ou_set", Description: "OData entity set of the organization units (id and name); default discovered", Check: checkODataName},
 	{Name: "odata_user_link", Description: "session property naming the user, or SET.PROPERTY of a set joining sessions to users; default discovered", Check: checkODataLink},
 	{Name: "odata_codes_delimiter", Description: "delimiter of codes joined in one string (e.g. ;); default detected from the data", Check: checkDelimiter},
+	{Name: "odata_code_name", Description: "property that names a code entity, where codes are navigations; default discovered", Check: checkODataName},
 	{Name: "max_retries", Default: "4", Description: "retries after a 5xx or a network error (0-10); a 429 with Retry-After is waited out without using one; see docs/exit-codes.md", Check: checkRetries},
 	{Name: "request_timeout", Default: "60s", Description: "timeout of one HTTP attempt", Check: checkDuration},
 	{Name: "ca_file", Description: "extra CA certificates (PEM) to trust, e.g. the sandbox's"},

@@ -27,6 +27,7 @@ const (
 	SettingOUSet      = "odata_ou_set"
 	SettingUserLink   = "odata_user_link"
 	SettingDelimiter  = "odata_codes_delimiter"
+	SettingCodeName   = "odata_code_name"
 )
 
 // Overrides are those settings' values; "" leaves discovery alone.
@@ -37,6 +38,7 @@ type Overrides struct {
 	OUSet      string
 	UserLink   string // a session property, or SET.PROPERTY of a set that joins sessions to users
 	Delimiter  string
+	CodeName   string // the property that names a code entity (codes as navigations)
 }
 
 // MappingError is a feed nimbusctl cannot map without the user's word: several candidates
@@ -100,6 +102,7 @@ type Mapping struct {
 	User      Link         `json:"user"`
 	OU        Link         `json:"organizationUnit"`
 	props     [numFields]Property
+	codeNames [numFields]string // navigation codes: the property that names a code entity
 	meta      *Metadata
 	delimited bool
 }
@@ -117,7 +120,9 @@ type CodesField struct {
 	Role     string `json:"role"` // primary, secondary, tags
 	Property string `json:"property"`
 	Type     string `json:"type"`
-	Encoding string `json:"encoding"` // list, delimited, navigation
+	Encoding string `json:"encoding"`       // list, delimited, navigation
+	Name     string `json:"name,omitempty"` // navigation: the code entity's property that names it
+	NameHow  string `json:"nameHow,omitempty"`
 }
 
 // Codes encodings.
@@ -226,7 +231,15 @@ func Discover(m *Metadata, o Overrides) (*Mapping, error) {
 		}
 		enc := encodingOf(p)
 		mp.delimited = mp.delimited || enc == EncodingDelimited
-		mp.Codes = append(mp.Codes, CodesField{Role: c.role, Property: p.Name, Type: p.Type, Encoding: enc})
+		cf := CodesField{Role: c.role, Property: p.Name, Type: p.Type, Encoding: enc}
+		if enc == EncodingNavigation {
+			var err error
+			if cf.Name, cf.NameHow, err = codeNameOf(m, p, o.CodeName); err != nil {
+				return nil, err
+			}
+			mp.codeNames[c.f] = cf.Name
+		}
+		mp.Codes = append(mp.Codes, cf)
 	}
 	if o.Delimiter != "" {
 		mp.Delimiter = &Delimiter{Value: o.Delimiter, How: "profile setting " + SettingDelimiter}
@@ -331,6 +344,65 @@ func findProperty(es *EntitySet, names ...string) Property {
 		}
 	}
 	return Property{}
+}
+
+// codeNameCandidates are the properties that may name a code entity, in order of preference.
+var codeNameCandidates = []string{"Name", "DisplayName", "CodeName", "Label", "Title", "Code", "Value"}
+
+// codeNameOf finds the property that names the code entities a navigation property leads
+// to: the profile's odata_code_name; else, on the target type, the first of codeNameCandidates; else
+// the one text property named …Name; else its one text property besides the key. A type
+// $metadata does not declare is read by the names decodeCodes knows.
+func codeNameOf(m *Metadata, nav Property, override string) (name, how string, err error) {
+	t, ok := m.Type(nav.ElementType())
+	if override != "" {
+		if ok {
+			p, found := (&EntitySet{Properties: t.Properties}).Property(override)
+			if !found {
+				return "", "", mappingErrorf("%s is %q, but the codes' type %s has no such property (its properties: %s)", SettingCodeName, override, t.Name, propNames(&EntitySet{Properties: t.Properties}))
+			}
+			override = p.Name
+		}
+		return override, "profile setting " + SettingCodeName, nil
+	}
+	if !ok {
+		return "", "", nil
+	}
+	es := &EntitySet{Key: t.Key, Properties: t.Properties}
+	if p := findProperty(es, codeNameCandidates...); p.Name != "" && !p.Navigation {
+		return p.Name, "", nil
+	}
+	var named, text []string
+	for _, p := range t.Properties {
+		if p.Navigation || p.Type != "Edm.String" || containsFold(t.Key, p.Name) {
+			continue
+		}
+		text = append(text, p.Name)
+		if strings.HasSuffix(strings.ToLower(p.Name), "name") {
+			named = append(named, p.Name)
+		}
+	}
+	switch {
+	case len(named) == 1:
+		return named[0], "the one text property of " + localName(t.Name) + " named …Name", nil
+	case len(named) == 0 && len(text) == 1:
+		return text[0], "the one text property of " + localName(t.Name) + " besides its key", nil
+	}
+	cands := named
+	if len(cands) == 0 {
+		cands = text
+	}
+	return "", "", mappingErrorf("%s leads to code entities (%s), and nimbusctl cannot tell which property names a code (%s). Name it in the profile setting %s (nimbusctl config set %s PROPERTY, or %s=PROPERTY)",
+		nav.Name, t.Name, listOrNone(cands), SettingCodeName, SettingCodeName, envOf(SettingCodeName))
+}
+
+func containsFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func encodingOf(p Property) string {

@@ -117,7 +117,7 @@ func TestDiscoverPrefersTheDocumentedSessionSetAndFindsDimensionsByShape(t *test
 	}
 	want := []CodesField{
 		{Role: "primary", Property: "PrimaryCodes", Type: "Collection(Edm.String)", Encoding: EncodingList},
-		{Role: "secondary", Property: "SecondaryCodes", Type: "Collection(R.Code)", Encoding: EncodingNavigation},
+		{Role: "secondary", Property: "SecondaryCodes", Type: "Collection(R.Code)", Encoding: EncodingNavigation, Name: "Name"},
 	}
 	if !reflect.DeepEqual(mp.Codes, want) {
 		t.Errorf("codes %+v", mp.Codes)
@@ -194,24 +194,27 @@ func TestDecodeCodesAcceptsEveryShapeWithTheFeedsDelimiter(t *testing.T) {
 	} {
 		dec := json.NewDecoder(strings.NewReader(c.in))
 		dec.UseNumber()
-		got, err := decodeCodes(dec, c.delim)
+		got, err := decodeCodes(dec, c.delim, "")
 		if err != nil || !reflect.DeepEqual(got, c.want) {
 			t.Errorf("%s (%q): %q, %v; want %q", c.in, c.delim, got, err, c.want)
 		}
 		// The fast path must agree.
-		if got, err := parseCodes([]byte(c.in), c.delim); err != nil || !reflect.DeepEqual(got, c.want) {
+		if got, err := parseCodes([]byte(c.in), c.delim, ""); err != nil || !reflect.DeepEqual(got, c.want) {
 			t.Errorf("parseCodes %s (%q): %q, %v; want %q", c.in, c.delim, got, err, c.want)
 		}
 	}
-	if got, err := parseCodes([]byte(`["Caf\u00e9", "A\"B"]`), ";"); err != nil || !reflect.DeepEqual(got, []string{"Café", `A"B`}) {
+	if got, err := parseCodes([]byte(`["Caf\u00e9", "A\"B"]`), ";", ""); err != nil || !reflect.DeepEqual(got, []string{"Café", `A"B`}) {
 		t.Errorf("escaped codes: %q %v", got, err)
 	}
-	if got, err := parseCodes(nil, ";"); got != nil || err != nil {
+	if got, err := parseCodes(nil, ";", ""); got != nil || err != nil {
 		t.Errorf("an absent property is nil: %q %v", got, err)
 	}
-	for _, bad := range []string{`[["a"]]`, `true`} {
+	if got, err := parseCodes([]byte(`[{"CodeId":3,"CodeName":"Sale","Code":"S"}]`), ";", "CodeName"); err != nil || !reflect.DeepEqual(got, []string{"Sale"}) {
+		t.Errorf("codes named CodeName: %q %v", got, err)
+	}
+	for _, bad := range []string{`[["a"]]`, `true`, `[{"Id":3}]`, `{"Name":null}`} {
 		dec := json.NewDecoder(strings.NewReader(bad))
-		if _, err := decodeCodes(dec, ";"); err == nil {
+		if _, err := decodeCodes(dec, ";", ""); err == nil {
 			t.Errorf("%s accepted", bad)
 		}
 	}

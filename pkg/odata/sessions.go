@@ -504,7 +504,12 @@ func (d *sessionDecoder) split(s *Session, raw *[3][]byte) error {
 		if d.index[codesFields[k]] < 0 {
 			continue
 		}
-		codes, err := parseCodes(raw[k], d.delim)
+		if p := d.m.props[codesFields[k]]; p.Navigation && len(raw[k]) == 0 {
+			// An expanded navigation is always sent, [] when empty: absent, it was not
+			// expanded, and the session would wrongly count as uncoded.
+			return &MalformedError{Msg: fmt.Sprintf("a session without %s, which $expand asked for: the server did not expand it, so its codes cannot be counted", p.Name)}
+		}
+		codes, err := parseCodes(raw[k], d.delim, d.m.codeNames[codesFields[k]])
 		if err != nil {
 			return err
 		}
@@ -525,8 +530,8 @@ func (d *sessionDecoder) joinKey(get func(Field) any) string {
 
 // parseCodes reads codes in any shape decodeCodes accepts; plain lists and strings without
 // escapes take a fast path. An absent property (no bytes) is nil; null or empty is an empty
-// list.
-func parseCodes(b []byte, delim string) ([]string, error) {
+// list. name is the property that names an expanded code entity ("": the usual ones).
+func parseCodes(b []byte, delim, name string) ([]string, error) {
 	if len(b) == 0 {
 		return nil, nil
 	}
@@ -535,7 +540,7 @@ func parseCodes(b []byte, delim string) ([]string, error) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
-	return decodeCodes(dec, delim)
+	return decodeCodes(dec, delim, name)
 }
 
 // fastCodes parses "a;b" and ["a","b"] when no string holds an escape.
@@ -629,9 +634,9 @@ func text(v any) string {
 }
 
 // decodeCodes reads codes in any of the shapes the feed may use: null, a list of strings,
-// a delimited string ("Sale;Upsell", split on delim), or a list of objects with a Name (an
-// expanded navigation property). The result is never nil.
-func decodeCodes(dec *json.Decoder, delim string) ([]string, error) {
+// a delimited string ("Sale;Upsell", split on delim), or a list of objects named by their
+// property name, else a Name (an expanded navigation property). The result is never nil.
+func decodeCodes(dec *json.Decoder, delim, name string) ([]string, error) {
 	tok, err := dec.Token()
 	if err != nil {
 		return nil, err
@@ -645,11 +650,11 @@ func decodeCodes(dec *json.Decoder, delim string) ([]string, error) {
 		return []string{v.String()}, nil
 	case json.Delim:
 		if v == '{' {
-			name, err := codeObject(dec)
+			code, err := codeObject(dec, name)
 			if err != nil {
 				return nil, err
 			}
-			return appendCode([]string{}, name), nil
+			return appendCode([]string{}, code), nil
 		}
 		if v != '[' {
 			return nil, &MalformedError{Msg: "unexpected " + string(v)}
@@ -676,11 +681,11 @@ func decodeCodes(dec *json.Decoder, delim string) ([]string, error) {
 				}
 				return nil, &MalformedError{Msg: "a list of codes holds a nested list"}
 			}
-			name, err := codeObject(dec)
+			code, err := codeObject(dec, name)
 			if err != nil {
 				return nil, err
 			}
-			out = appendCode(out, name)
+			out = appendCode(out, code)
 		default:
 			return nil, &MalformedError{Msg: fmt.Sprintf("unexpected code %v", e)}
 		}
@@ -691,9 +696,11 @@ func decodeCodes(dec *json.Decoder, delim string) ([]string, error) {
 	return out, nil
 }
 
-// codeObject reads an expanded code entity (its '{' already read) and returns its name.
-func codeObject(dec *json.Decoder) (string, error) {
-	name := ""
+// codeObject reads an expanded code entity (its '{' already read) and returns its name:
+// the property name ($metadata's choice), else Name, else Code, Value or DisplayName. An
+// entity without any is an error: dropping it would report a coded session as uncoded.
+func codeObject(dec *json.Decoder, name string) (string, error) {
+	found := map[string]string{}
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
@@ -710,21 +717,25 @@ func codeObject(dec *json.Decoder) (string, error) {
 			}
 			continue
 		}
-		if s, ok := v.(string); ok {
-			switch strings.ToLower(key) {
-			case "name":
-				name = s
-			case "code", "value", "displayname":
-				if name == "" {
-					name = s
-				}
-			}
+		switch s := v.(type) {
+		case string:
+			found[strings.ToLower(key)] = s
+		case json.Number:
+			found[strings.ToLower(key)] = s.String()
 		}
 	}
 	if err := expectDelim(dec, '}'); err != nil {
 		return "", err
 	}
-	return name, nil
+	for _, k := range []string{name, "name", "code", "value", "displayname"} {
+		if v, ok := found[strings.ToLower(k)]; ok && k != "" && strings.TrimSpace(v) != "" {
+			return v, nil
+		}
+	}
+	if name == "" {
+		name = "Name"
+	}
+	return "", &MalformedError{Msg: fmt.Sprintf("an expanded code has no %s", name)}
 }
 
 func appendCode(out []string, c string) []string {

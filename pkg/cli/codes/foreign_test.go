@@ -33,6 +33,8 @@ type foreignFeed struct {
 	absolute bool // absolute nextLinks (else relative to the request, as the spec allows)
 	// emptyLast follows a full last page with an empty one.
 	emptyLast bool
+	// dropExpand leaves $expand out of next links (a server should keep it).
+	dropExpand bool
 	// fault, when set, may answer a page instead of the feed (status and headers).
 	fault func(set string, page int) (int, http.Header)
 	// honour applies $filter (comparisons joined by and/or) and $top, as a full server does;
@@ -149,6 +151,9 @@ func (f *foreignFeed) serve(w http.ResponseWriter, r *http.Request) {
 	if end < len(rows) || f.emptyLast && end == len(rows) && skip < len(rows) {
 		// The next link first: the spec puts no order on a page's members.
 		next := set + "?$skiptoken=" + strconv.Itoa(end)
+		if x := r.URL.Query().Get("$expand"); x != "" && !f.dropExpand {
+			next += "&$expand=" + url.QueryEscape(x)
+		}
 		if f.absolute {
 			next = f.srv.URL + f.root + "/" + next
 		}
@@ -870,4 +875,103 @@ Upsell,1,0,1,0.3333
 2026-03-10,2,1,1,2,1,0
 `},
 	})
+}
+
+// Codes as navigations to code entities that name themselves CodeName, as $metadata says:
+// each code counts under that name (before, codes not called Name were dropped, and every
+// session came out uncoded, exit 0).
+func TestForeignFeedOfCodeNavigationsJoinedToUsersByConversation(t *testing.T) {
+	t.Parallel()
+	f := feedC()
+	e := foreignEnv(t, f)
+	runs(t, e, nil, []foreignCase{{args: []string{"codes", "mapping"}, stdout: `sessions	ServiceSessions	the only set with codes and a start time
+start time	StartedAt	windows filter on it
+primary codes	PrimaryCodes (navigation)	Collection(Nav.Types.Code); a code's name is its CodeName
+secondary codes	SecondaryCodes (navigation)	Collection(Nav.Types.Code); a code's name is its CodeName
+service link	ServiceId	documented property
+services	Services (id Id, name Name, UPN Upn)	the only set named like services with an id (Edm.Int32) and a name
+user link	UserSessions.UnifiedConversationId = UnifiedConversationId, user UserId	the only set that holds users and references ServiceSessions; a session's last user (by StartedAt) counts
+users	Users (id Id, UPN Upn)	the only set named like users with an id (Edm.Guid) and a UPN
+organization unit link	none	ServiceSessions has no OrganizationUnitId or ServiceOrganizationUnitId property: the feed does not say the organization unit of a session
+`}})
+	const s = "c5000000-0000-4000-8000-0000000000"
+	runs(t, e, windowC, []foreignCase{
+		// Sale: c2 c4 primary. Upsell: c2 primary, c1 secondary. Call back: c4 secondary.
+		// Escalated: c5. Resolved: c1. Of 5 sessions.
+		{args: []string{"codes", "list", "-o", "csv"}, stdout: `code,primary,secondary,sessions,share
+Sale,2,0,2,0.4
+Upsell,1,1,2,0.4
+Call back,0,1,1,0.2
+Escalated,1,0,1,0.2
+Resolved,1,0,1,0.2
+`},
+		// sales@ (Id 20): c2 c4. support@ (Id 10): c1 c3 c5.
+		{args: []string{"codes", "report", "--by", "service", "-o", "csv"}, stdout: `service,sessions,Sale,Upsell,Call back,Escalated,Resolved
+sales@contoso.test,2,2,1,1,0,0
+support@contoso.test,3,0,1,0,1,1
+`},
+		// Conversation 1 (c1 c5): Anna. 2 (c2): Ben, whose leg started last. 4 (c4): Ben.
+		// 3 (c3): nobody.
+		{args: []string{"codes", "report", "--by", "user", "-o", "csv"}, stdout: `user,sessions,Sale,Upsell,Call back,Escalated,Resolved
+anna@contoso.test,2,0,1,0,1,1
+ben@contoso.test,2,2,1,1,0,0
+(none),1,0,0,0,0,0
+`},
+		{args: []string{"codes", "report", "--by", "ou"}, code: 3, stderr: "error: --by ou: ServiceSessions has no OrganizationUnitId or ServiceOrganizationUnitId property: the feed does not say the organization unit of a session\n"},
+		{args: []string{"codes", "report", "--by", "tag"}, code: 3, stderr: "error: --by tag: ServiceSessions has no Tags property\n"},
+		{args: []string{"sessions", "list"}, stdout: s + "01\t2026-03-16T08:00:00Z\tsupport@contoso.test\tanna@contoso.test\tResolved\tUpsell\t\n" +
+			s + "02\t2026-03-16T09:00:00Z\tsales@contoso.test\tben@contoso.test\tSale, Upsell\t\t\n" +
+			s + "03\t2026-03-16T10:00:00Z\tsupport@contoso.test\t\t\t\t\n" +
+			s + "04\t2026-03-16T11:00:00Z\tsales@contoso.test\tben@contoso.test\tSale\tCall back\t\n" +
+			s + "05\t2026-03-16T12:00:00Z\tsupport@contoso.test\tanna@contoso.test\tEscalated\t\t\n"},
+		{args: []string{"sessions", "list", "--limit", "2", "--jq", ".[].Id"}, stdout: s + "01\n" + s + "02\n",
+			stderr: "! showing the first 2 sessions; there are more (raise --limit, up to 100000, or narrow the window)\n"},
+		{args: []string{"sessions", "list", "--uncoded", "--jq", ".[].Id"}, stdout: s + "03\n"},
+		{args: []string{"sessions", "list", "--code", "sale", "--jq", ".[].Id"}, stdout: s + "02\n" + s + "04\n"},
+		{args: []string{"sessions", "list", "--service", "Sales", "--jq", ".[].Id"}, stdout: s + "02\n" + s + "04\n"},
+		{args: []string{"sessions", "list", "--user", "ben@contoso.test", "--jq", ".[].Id"}, stdout: s + "02\n" + s + "04\n"},
+		{args: []string{"codes", "list", "--service", "support@contoso.test", "-o", "csv"}, stdout: `code,primary,secondary,sessions,share
+Escalated,1,0,1,0.3333
+Resolved,1,0,1,0.3333
+Upsell,0,1,1,0.3333
+`},
+	})
+}
+
+// A server whose next links drop $expand sends later sessions without their codes: that is
+// an error, not sessions without codes. And code entities without an evident name property
+// are the user's call (odata_code_name), exit 3 until it is made.
+func TestForeignFeedOfCodeNavigationsRefusesToGuess(t *testing.T) {
+	t.Parallel()
+	f := feedC()
+	f.dropExpand = true
+	e := foreignEnv(t, f)
+	runs(t, e, windowC, []foreignCase{{args: []string{"codes", "list"}, code: 1,
+		stderr: "error: OData ServiceSessions (page 2): unexpected answer from the Nimbus reporting (OData) service: not an OData page: a session without PrimaryCodes, which $expand asked for: the server did not expand it, so its codes cannot be counted\n"}})
+
+	f = feedC()
+	f.metadata = strings.Replace(f.metadata, `<Property Name="CodeName" Type="Edm.String"/>`, `<Property Name="ShortText" Type="Edm.String"/><Property Name="LongText" Type="Edm.String"/>`, 1)
+	for i, row := range f.rows["ServiceSessions"] {
+		f.rows["ServiceSessions"][i] = strings.ReplaceAll(row, `"CodeName"`, `"ShortText"`)
+	}
+	e = foreignEnv(t, f)
+	why := "error: " + e.Getenv("NIMBUSCTL_ODATA_URL") + ": PrimaryCodes leads to code entities (Nav.Types.Code), and nimbusctl cannot tell which property names a code (ShortText, LongText). " +
+		"Name it in the profile setting odata_code_name (nimbusctl config set odata_code_name PROPERTY, or NIMBUSCTL_ODATA_CODE_NAME=PROPERTY)\n"
+	runs(t, e, windowC, []foreignCase{
+		{args: []string{"codes", "list"}, code: 3, stderr: why},
+		{args: []string{"sessions", "list", "--code", "Sale"}, code: 3, stderr: why},
+	})
+	e.Setenv("NIMBUSCTL_ODATA_CODE_NAME", "shorttext")
+	runs(t, e, windowC, []foreignCase{{args: []string{"codes", "list", "-o", "csv"}, stdout: `code,primary,secondary,sessions,share
+Sale,2,0,2,0.4
+Upsell,1,1,2,0.4
+Call back,0,1,1,0.2
+Escalated,1,0,1,0.2
+Resolved,1,0,1,0.2
+`}})
+	r := e.Run("codes", "mapping", "--jq", ".codes[0]")
+	r.Expect(t, 0, `{"encoding":"navigation","name":"ShortText","nameHow":"profile setting odata_code_name","property":"PrimaryCodes","role":"primary","type":"Collection(Nav.Types.Code)"}`+"\n", "")
+	e.Setenv("NIMBUSCTL_ODATA_CODE_NAME", "Title")
+	runs(t, e, windowC, []foreignCase{{args: []string{"codes", "list"}, code: 3,
+		stderr: "error: " + e.Getenv("NIMBUSCTL_ODATA_URL") + ": odata_code_name is \"Title\", but the codes' type Nav.Types.Code has no such property (its properties: CodeId, ShortText, LongText, OrganizationUnitId)\n"}})
 }

@@ -214,7 +214,7 @@ func matrixBuilder(ctx context.Context, fd *feed.Feed, by string, kind odata.Kin
 		}
 		parents := map[string]string{}
 		for _, m := range labels {
-			parents[m.Label()] = labels.Parent(m.ID)
+			parents[labels.Label(m.ID)] = labels.Parent(m.ID)
 		}
 		return b.WithParent(func(group string) string { return parents[group] }), nil
 	case "tag":

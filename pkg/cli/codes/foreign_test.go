@@ -975,3 +975,28 @@ Resolved,1,0,1,0.2
 	runs(t, e, windowC, []foreignCase{{args: []string{"codes", "list"}, code: 3,
 		stderr: "error: " + e.Getenv("NIMBUSCTL_ODATA_URL") + ": odata_code_name is \"Title\", but the codes' type Nav.Types.Code has no such property (its properties: CodeId, ShortText, LongText, OrganizationUnitId)\n"}})
 }
+
+// Two services (and two units) with the same name stay two rows, told apart by their ids;
+// before, their sessions were added up under one name.
+func TestForeignFeedKeepsMembersWithTheSameNameApart(t *testing.T) {
+	t.Parallel()
+	f := feedA()
+	f.rows["ServiceDirectory"][1] = `{"Id":"` + svcSales + `","DisplayName":"Helpdesk"}`
+	f.rows["OrgUnits"][1] = `{"Id":"` + ouEU + `","Name":"Support","ParentId":"` + ouRoot + `"}`
+	f.rows["OrgUnits"][2] = `{"Id":"` + ouCH + `","Name":"support","ParentId":"` + ouEU + `"}`
+	e := foreignEnv(t, f)
+	help, sales := "Helpdesk ("+strings.ToUpper(svcHelp)+")", "Helpdesk ("+svcSales+")"
+	runs(t, e, windowA, []foreignCase{
+		// As TestForeignFeedOfStringListsWithOffsetsAndNoQueryOptions: s1 s2 s7 s10 and s4 s5 s8.
+		{args: []string{"codes", "report", "--by", "service", "-o", "csv"}, stdout: `service,sessions,Resolved,Upsell,Call back,Sale,Escalated
+` + help + `,4,2,2,1,0,1
+` + sales + `,3,1,1,1,2,0
+`},
+		{args: []string{"codes", "report", "--by", "ou", "-o", "csv"}, stdout: `ou,parent,sessions,Resolved,Upsell,Call back,Sale,Escalated
+Support (` + ouEU + `),Contoso,3,1,1,1,2,0
+support (` + ouCH + `),Support (` + ouEU + `),4,2,2,1,0,1
+`},
+		{args: []string{"sessions", "list", "--user", "Ben", "--jq", ".[].service"}, stdout: help + "\n" + help + "\n"},
+		{args: []string{"codes", "list", "--service", "Helpdesk"}, code: 3, stderr: "error: --service \"Helpdesk\" names 2 services (" + strings.ToUpper(svcHelp) + ", " + svcSales + "): give the UPN or the id\nRun 'nimbusctl codes list --help' for usage.\n"},
+	})
+}

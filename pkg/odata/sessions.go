@@ -133,7 +133,8 @@ type SessionQuery struct {
 	ServiceIDs []string  // any of these services; empty: all
 	Users      []string  // any of these users (ids or UPNs, as the user link holds them)
 	Fields     []Field   // what to read; nil: everything the feed has
-	Top        int       // $top; 0: all (ignored when users are matched through a join)
+	// No $top: a server may apply it but not $filter, and the first N sessions of the feed
+	// are not the first N of the window. A caller that wants N stops the stream (ErrStop).
 }
 
 // Sessions streams the sessions q selects. fn gets a fresh *Session it may keep. Sessions
@@ -202,9 +203,6 @@ func (c *Client) Sessions(ctx context.Context, q SessionQuery, fn func(*Session)
 		}
 	}
 	query.Filter = And(TimeWindow(mp.Sessions.Time, q.From, q.To), services, byUser)
-	if join == nil {
-		query.Top = q.Top
-	}
 
 	c.mu.Lock()
 	d := newSessionDecoder(mp)

@@ -99,7 +99,7 @@ func TestSessionsJoinUsersAndSplitOnTheFeedsDelimiter(t *testing.T) {
 	}
 
 	// A user filter through the join is applied here (the feed cannot), and no $top is sent.
-	got = read(SessionQuery{From: from, To: to, Users: []string{"ALICE"}, Fields: CodeFields, Top: 1})
+	got = read(SessionQuery{From: from, To: to, Users: []string{"ALICE"}, Fields: CodeFields})
 	if len(got) != 1 || got[0].ID != "S2" {
 		t.Errorf("alice's sessions: %+v", got)
 	}

@@ -1000,3 +1000,18 @@ support (` + ouCH + `),Support (` + ouEU + `),4,2,2,1,0,1
 		{args: []string{"codes", "list", "--service", "Helpdesk"}, code: 3, stderr: "error: --service \"Helpdesk\" names 2 services (" + strings.ToUpper(svcHelp) + ", " + svcSales + "): give the UPN or the id\nRun 'nimbusctl codes list --help' for usage.\n"},
 	})
 }
+
+// A server that applies $top but not $filter: sessions list must not take the first N
+// sessions of the whole feed for the first N of the window. In [4th, 5th): s7 and s8.
+func TestForeignFeedThatIgnoresFilterButNotTop(t *testing.T) {
+	t.Parallel()
+	f := feedA()
+	f.topOnly = true
+	e := foreignEnv(t, f)
+	const s = "f0000000-0000-4000-8000-0000000000"
+	runs(t, e, []string{"--since", "2026-03-04", "--until", "2026-03-05"}, []foreignCase{
+		{args: []string{"sessions", "list", "--limit", "2", "--jq", ".[].Id"}, stdout: s + "07\n" + s + "08\n"},
+		{args: []string{"sessions", "list", "--limit", "1", "--jq", ".[].Id"}, stdout: s + "07\n",
+			stderr: "! showing the first 1 sessions; there are more (raise --limit, up to 100000, or narrow the window)\n"},
+	})
+}

@@ -90,8 +90,6 @@ func runList(ctx context.Context, f *cmdutil.Factory, opts *listOptions) error {
 		keep = func(s *odata.Session) bool { return s.HasCode(opts.code) }
 	case opts.uncoded:
 		keep = (*odata.Session).Uncoded
-	default:
-		fd.Query.Top = opts.limit + 1 // one more tells whether there are more
 	}
 	services, err := fd.Labels(ctx, "services")
 	if err != nil {

@@ -136,6 +136,9 @@ const (
 type Delimiter struct {
 	Value string `json:"value"` // "" when no value holds more than one code
 	How   string `json:"how"`
+	// Doubt is set when the choice is a guess the user should hear of: "," occurs, but
+	// nothing shows it joins codes, so it is read as part of their names.
+	Doubt string `json:"doubt,omitempty"`
 }
 
 // Link is how sessions point at services, users or organization units, and the dimension

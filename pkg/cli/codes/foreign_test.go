@@ -1015,3 +1015,34 @@ func TestForeignFeedThatIgnoresFilterButNotTop(t *testing.T) {
 			stderr: "! showing the first 1 sessions; there are more (raise --limit, up to 100000, or narrow the window)\n"},
 	})
 }
+
+// Codes joined by "," where no piece ever stands alone: "," may as well be part of a code's
+// name ("Info, Pricing"), so each value stays one code, and the command says so once,
+// with the setting that splits them.
+func TestForeignFeedSaysWhenItDoesNotSplitOnComma(t *testing.T) {
+	t.Parallel()
+	f := feedB()
+	f.rows["FactContacts"] = []string{
+		feedBRow("x1", "2026-03-09T08:00:00Z", "svc-help", "", `"Sale,Upsell"`, `""`, `""`),
+		feedBRow("x2", "2026-03-09T09:00:00Z", "svc-help", "", `"Resolved, Call back"`, `null`, `""`),
+		feedBRow("x3", "2026-03-09T10:00:00Z", "svc-help", "", `"Escalated"`, `""`, `""`),
+	}
+	e := foreignEnv(t, f)
+	runs(t, e, windowB, []foreignCase{
+		{args: []string{"codes", "list", "-o", "csv"}, stdout: `code,primary,secondary,sessions,share
+Escalated,1,0,1,0.3333
+"Resolved, Call back",1,0,1,0.3333
+"Sale,Upsell",1,0,1,0.3333
+`, stderr: `! in a sample of 3 values, "," in 2, but no piece it splits off stands alone as a code elsewhere, so each value counts as one code: if "," joins codes, set odata_codes_delimiter (nimbusctl config set odata_codes_delimiter ',')` + "\n"},
+	})
+	e.Setenv("NIMBUSCTL_ODATA_CODES_DELIMITER", ",")
+	runs(t, e, windowB, []foreignCase{
+		{args: []string{"codes", "list", "-o", "csv"}, stdout: `code,primary,secondary,sessions,share
+Call back,1,0,1,0.3333
+Escalated,1,0,1,0.3333
+Resolved,1,0,1,0.3333
+Sale,1,0,1,0.3333
+Upsell,1,0,1,0.3333
+`},
+	})
+}

@@ -86,6 +86,7 @@ var Keys = []Key{
 	{Name: "npstoday_rate", Default: "10/s", Description: "call rate to nps.today: N/PERIOD or auto", Check: checkRate},
 	{Name: "odata_rate", Default: "5/s", Description: "call rate to the OData feed: N/PERIOD or auto", Check: checkRate},
 	{Name: "odata_session_set", Description: "OData entity set of the sessions; default discovered (nimbusctl codes mapping)", Check: checkODataName},
+	{Name: "odata_session_time", Description: "start-time property of the sessions (Edm.DateTimeOffset); default StartedAt, or the one named Start…", Check: checkODataName},
 	{Name: "odata_service_set", Description: "OData entity set of the services (id and name); default discovered", Check: checkODataName},
 	{Name: "odata_user_set", Description: "OData entity set of the users (id and UPN); default discovered", Check: checkODataName},
 	{Name: "odata_ou_set", Description: "OData entity set of the organization units (id and name); default discovered", Check: checkODataName},

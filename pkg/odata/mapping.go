@@ -28,11 +28,13 @@ const (
 	SettingUserLink   = "odata_user_link"
 	SettingDelimiter  = "odata_codes_delimiter"
 	SettingCodeName   = "odata_code_name"
+	SettingTime       = "odata_session_time"
 )
 
 // Overrides are those settings' values; "" leaves discovery alone.
 type Overrides struct {
 	SessionSet string
+	Time       string // the sessions' start time
 	ServiceSet string
 	UserSet    string
 	OUSet      string
@@ -111,6 +113,7 @@ type Mapping struct {
 type SessionSet struct {
 	Set        string   `json:"set"`
 	Time       string   `json:"time"` // the start-time property windows filter on
+	TimeHow    string   `json:"timeHow,omitempty"`
 	How        string   `json:"how"`
 	Candidates []string `json:"candidates,omitempty"` // every set that could hold sessions
 }
@@ -205,7 +208,7 @@ func (l *Link) DimErr() error {
 // that cannot be chosen is an error here; the links keep their own (Link.Err, Link.DimErr)
 // for the commands that need them.
 func Discover(m *Metadata, o Overrides) (*Mapping, error) {
-	sess, how, cands, err := chooseSessions(m, o.SessionSet)
+	sess, how, cands, err := chooseSessions(m, o.SessionSet, o.Time)
 	if err != nil {
 		return nil, err
 	}
@@ -221,8 +224,11 @@ func Discover(m *Metadata, o Overrides) (*Mapping, error) {
 			mp.props[FieldID] = p
 		}
 	}
-	mp.props[FieldStartedAt] = timeProperty(sess)
+	mp.props[FieldStartedAt] = sessionTime(sess, o.Time)
 	mp.Sessions = SessionSet{Set: sess.Name, Time: mp.props[FieldStartedAt].Name, How: how, Candidates: cands}
+	if o.Time != "" {
+		mp.Sessions.TimeHow = "profile setting " + SettingTime
+	}
 
 	for _, c := range []struct {
 		f    Field
@@ -275,20 +281,41 @@ func Discover(m *Metadata, o Overrides) (*Mapping, error) {
 	return mp, nil
 }
 
-// isSessionSet: a set that could hold sessions has codes and a start time.
-func isSessionSet(es *EntitySet) bool {
+// hasCodes: the set's type has PrimaryCodes or SecondaryCodes.
+func hasCodes(es *EntitySet) bool {
 	_, p := es.Property("PrimaryCodes")
 	_, s := es.Property("SecondaryCodes")
-	return (p || s) && timeProperty(es).Name != ""
+	return p || s
+}
+
+// isSessionSet: a set that could hold sessions has codes and a start time (timeOverride's,
+// when set).
+func isSessionSet(es *EntitySet, timeOverride string) bool {
+	return hasCodes(es) && sessionTime(es, timeOverride).Name != ""
+}
+
+// sessionTime is the start time of es: the DateTimeOffset property the profile names, else
+// timeProperty's.
+func sessionTime(es *EntitySet, override string) Property {
+	if override == "" {
+		return timeProperty(es)
+	}
+	if p, ok := es.Property(override); ok && p.Type == "Edm.DateTimeOffset" {
+		return p
+	}
+	return Property{}
 }
 
 // chooseSessions picks the session set: the profile's, else the only candidate, else the
 // one named like the documented Service Sessions; anything else is the user's call.
-func chooseSessions(m *Metadata, override string) (*EntitySet, string, []string, error) {
-	var cands []*EntitySet
+func chooseSessions(m *Metadata, override, timeOverride string) (*EntitySet, string, []string, error) {
+	var cands, coded []*EntitySet
 	var names []string
 	for i := range m.EntitySets {
-		if isSessionSet(&m.EntitySets[i]) {
+		if hasCodes(&m.EntitySets[i]) {
+			coded = append(coded, &m.EntitySets[i])
+		}
+		if isSessionSet(&m.EntitySets[i], timeOverride) {
 			cands = append(cands, &m.EntitySets[i])
 			names = append(names, m.EntitySets[i].Name)
 		}
@@ -298,15 +325,20 @@ func chooseSessions(m *Metadata, override string) (*EntitySet, string, []string,
 		if !ok {
 			return nil, "", nil, mappingErrorf("%s is %q, but the feed has no such entity set (its sets: %s)", SettingSessionSet, override, strings.Join(m.Names(), ", "))
 		}
-		if !isSessionSet(es) {
-			return nil, "", nil, mappingErrorf("%s is %q, but that set has no PrimaryCodes or SecondaryCodes, or no start time (StartedAt); sets that do: %s", SettingSessionSet, es.Name, listOrNone(names))
+		if !isSessionSet(es, timeOverride) {
+			if hasCodes(es) {
+				return nil, "", nil, noTimeError(es, timeOverride)
+			}
+			return nil, "", nil, mappingErrorf("%s is %q, but that set has no PrimaryCodes or SecondaryCodes; sets that do: %s", SettingSessionSet, es.Name, listOrNone(names))
 		}
 		return es, "profile setting " + SettingSessionSet, names, nil
 	}
-	switch len(cands) {
-	case 0:
+	switch {
+	case len(cands) == 0 && len(coded) == 1:
+		return nil, "", nil, noTimeError(coded[0], timeOverride)
+	case len(cands) == 0:
 		return nil, "", nil, fmt.Errorf("the feed declares no entity set with PrimaryCodes or SecondaryCodes and a start time (StartedAt) (its sets: %s); see docs/codes.md", strings.Join(m.Names(), ", "))
-	case 1:
+	case len(cands) == 1:
 		return cands[0], "the only set with codes and a start time", names, nil
 	}
 	var named []*EntitySet
@@ -320,6 +352,22 @@ func chooseSessions(m *Metadata, override string) (*EntitySet, string, []string,
 	}
 	return nil, "", nil, mappingErrorf("%d entity sets could hold the sessions (they have codes and a start time) and none is the documented Service Sessions: %s. Name the one to report on in the profile setting %s (nimbusctl config set %s NAME, or %s=NAME)",
 		len(cands), strings.Join(names, ", "), SettingSessionSet, SettingSessionSet, envOf(SettingSessionSet))
+}
+
+// noTimeError: es has codes, but its start time cannot be told (or is not what the profile
+// names).
+func noTimeError(es *EntitySet, timeOverride string) error {
+	var times []string
+	for _, p := range es.Properties {
+		if p.Type == "Edm.DateTimeOffset" {
+			times = append(times, p.Name)
+		}
+	}
+	if timeOverride != "" {
+		return mappingErrorf("%s is %q, but %s has no Edm.DateTimeOffset property of that name (it has %s)", SettingTime, timeOverride, es.Name, listOrNone(times))
+	}
+	return mappingErrorf("%s has codes but no start time nimbusctl can tell (no StartedAt, and not one Edm.DateTimeOffset named Start…; it has %s). Name it in the profile setting %s (nimbusctl config set %s PROPERTY, or %s=PROPERTY)",
+		es.Name, listOrNone(times), SettingTime, SettingTime, envOf(SettingTime))
 }
 
 // timeProperty is the sessions' start time: StartedAt, else the one DateTimeOffset whose

@@ -87,7 +87,7 @@ func TestDiscoverRefusesTwoCandidateSessionSetsWithoutTheDocumentedName(t *testi
 	}
 	for o, want := range map[string]string{
 		"Nope":        `odata_session_set is "Nope", but the feed has no such entity set (its sets: UserSessions, Sessions, DimServices)`,
-		"DimServices": `odata_session_set is "DimServices", but that set has no PrimaryCodes or SecondaryCodes, or no start time (StartedAt); sets that do: UserSessions, Sessions`,
+		"DimServices": `odata_session_set is "DimServices", but that set has no PrimaryCodes or SecondaryCodes; sets that do: UserSessions, Sessions`,
 	} {
 		if _, err := discover(t, Overrides{SessionSet: o}, sets...); !errors.As(err, &me) || err.Error() != want {
 			t.Errorf("%s: %v", o, err)

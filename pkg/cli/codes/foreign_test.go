@@ -1046,3 +1046,34 @@ Upsell,1,0,1,0.3333
 `},
 	})
 }
+
+// A start time named neither StartedAt nor Start…: exit 3, naming the candidates and the
+// setting; once named, the counts are feed A's.
+func TestForeignFeedWithAnotherStartTimeNeedsTheSetting(t *testing.T) {
+	t.Parallel()
+	f := feedA()
+	f.metadata = strings.Replace(f.metadata, `Name="StartTime"`, `Name="SessionBegin"`, 1)
+	for i, row := range f.rows["Interactions"] {
+		f.rows["Interactions"][i] = strings.Replace(row, `"StartTime"`, `"SessionBegin"`, 1)
+	}
+	e := foreignEnv(t, f)
+	runs(t, e, windowA, []foreignCase{{args: []string{"codes", "list"}, code: 3,
+		stderr: "error: " + e.Getenv("NIMBUSCTL_ODATA_URL") + ": Interactions has codes but no start time nimbusctl can tell (no StartedAt, and not one Edm.DateTimeOffset named Start…; it has SessionBegin, EndTime). " +
+			"Name it in the profile setting odata_session_time (nimbusctl config set odata_session_time PROPERTY, or NIMBUSCTL_ODATA_SESSION_TIME=PROPERTY)\n"}})
+	e.Setenv("NIMBUSCTL_ODATA_SESSION_TIME", "EndTime") // null on every session: no window
+	runs(t, e, windowA, []foreignCase{{args: []string{"codes", "list", "-o", "csv"}, stdout: "code,primary,secondary,sessions,share\n"}})
+	e.Setenv("NIMBUSCTL_ODATA_SESSION_TIME", "Comment")
+	runs(t, e, windowA, []foreignCase{{args: []string{"codes", "list"}, code: 3,
+		stderr: "error: " + e.Getenv("NIMBUSCTL_ODATA_URL") + ": odata_session_time is \"Comment\", but Interactions has no Edm.DateTimeOffset property of that name (it has SessionBegin, EndTime)\n"}})
+	e.Setenv("NIMBUSCTL_ODATA_SESSION_TIME", "sessionbegin")
+	runs(t, e, windowA, []foreignCase{
+		{args: []string{"codes", "list", "-o", "csv"}, stdout: `code,primary,secondary,sessions,share
+Resolved,3,0,3,0.4286
+Upsell,0,3,3,0.4286
+Call back,1,1,2,0.2857
+Sale,2,1,2,0.2857
+Escalated,1,0,1,0.1429
+`},
+		{args: []string{"codes", "mapping", "--jq", ".sessions"}, stdout: `{"candidates":["Interactions"],"how":"the only set with codes and a start time","set":"Interactions","time":"SessionBegin","timeHow":"profile setting odata_session_time"}` + "\n"},
+	})
+}

@@ -229,11 +229,17 @@ func matrixBuilder(ctx context.Context, fd *feed.Feed, by string, kind odata.Kin
 }
 
 // writeMatrix writes the header "<by>,sessions,<codes...>" and one line per row. CSV cells
-// are defused against spreadsheet formulas; TSV cells are flattened.
+// are defused against spreadsheet formulas; TSV cells are flattened. Names come from the
+// feed: TSV (for people) and anything on a terminal show control characters escaped, as
+// every table does; CSV to a pipe keeps the exact text.
 func writeMatrix(ios *output.IOStreams, m odata.Matrix, sep rune) error {
 	cell := output.SafeCSVCell
+	if ios.IsStdoutTTY() {
+		cell = func(s string) string { return output.SafeText(output.SafeCSVCell(s)) }
+	}
 	if sep == '\t' {
-		cell = func(s string) string { return strings.NewReplacer("\t", " ", "\n", " ", "\r", " ").Replace(s) }
+		flat := strings.NewReplacer("\t", " ", "\n", " ", "\r", " ")
+		cell = func(s string) string { return output.SafeText(flat.Replace(s)) }
 	}
 	w := csv.NewWriter(ios.Out)
 	w.Comma = sep

@@ -1077,3 +1077,27 @@ Escalated,1,0,1,0.1429
 		{args: []string{"codes", "mapping", "--jq", ".sessions"}, stdout: `{"candidates":["Interactions"],"how":"the only set with codes and a start time","set":"Interactions","time":"SessionBegin","timeHow":"profile setting odata_session_time"}` + "\n"},
 	})
 }
+
+// Names from the feed never drive the terminal: the matrix of codes report, tab-separated
+// when piped and CSV on a terminal, shows control characters escaped, as every table does;
+// CSV to a pipe keeps the feed's exact text (and defuses formulas).
+func TestForeignFeedTextNeverDrivesTheTerminal(t *testing.T) {
+	t.Parallel()
+	f := feedA()
+	f.rows["ServiceDirectory"][0] = `{"Id":"` + svcHelp + `","DisplayName":"Help\u001b]0;pwned\u0007desk"}`
+	f.rows["Interactions"][9] = feedARow(10, "2026-03-02T00:00:00Z", svcHelp, agAnna, ouCH, `["\u001b[2JEscalated"]`, `[]`, `["=HYPERLINK(\"x\")"]`)
+	e := foreignEnv(t, f)
+	args := append([]string{"codes", "report", "--by", "service"}, windowA...)
+	e.Run(args...).Expect(t, 0, "service\tsessions\tResolved\tUpsell\tCall back\tSale\t\\x1b[2JEscalated\n"+
+		"Help\\x1b]0;pwned\\x07desk\t4\t2\t2\t1\t0\t1\nSales Line\t3\t1\t1\t1\t2\t0\n", "")
+	e.RunWith(clitest.RunOpts{TTY: true}, append(args, "-o", "csv")...).Expect(t, 0, "service,sessions,Resolved,Upsell,Call back,Sale,\\x1b[2JEscalated\n"+
+		"Help\\x1b]0;pwned\\x07desk,4,2,2,1,0,1\nSales Line,3,1,1,1,2,0\n", "")
+	e.Run(append(args, "-o", "csv")...).Expect(t, 0, "service,sessions,Resolved,Upsell,Call back,Sale,\x1b[2JEscalated\n"+
+		"Help\x1b]0;pwned\adesk,4,2,2,1,0,1\nSales Line,3,1,1,1,2,0\n", "")
+	e.Run(append([]string{"codes", "report", "--by", "tag", "-o", "csv"}, windowA...)...).Expect(t, 0, `tag,sessions,Resolved,Upsell,Call back,Sale,`+"\x1b[2JEscalated"+`
+"'=HYPERLINK(""x"")",1,0,0,0,0,1
+Billing,3,1,2,2,2,0
+VIP,2,1,2,1,1,0
+(none),2,1,0,0,0,0
+`, "")
+}

@@ -1101,3 +1101,39 @@ VIP,2,1,2,1,1,0
 (none),2,1,0,0,0,0
 `, "")
 }
+
+// A 503 on page 2 and a 429 with Retry-After on page 3: both pages are asked again, and
+// the counts are whole.
+func TestForeignFeedThrottledMidway(t *testing.T) {
+	t.Parallel()
+	f := feedA()
+	var mu sync.Mutex
+	failed := map[int]bool{}
+	f.fault = func(set string, page int) (int, http.Header) {
+		mu.Lock()
+		defer mu.Unlock()
+		if set != "Interactions" || failed[page] || page != 2 && page != 3 {
+			return 0, nil
+		}
+		failed[page] = true
+		if page == 2 {
+			return http.StatusServiceUnavailable, nil
+		}
+		return http.StatusTooManyRequests, http.Header{"Retry-After": {"1"}}
+	}
+	e := foreignEnv(t, f)
+	runs(t, e, windowA, []foreignCase{{args: []string{"codes", "list", "-o", "csv"}, stdout: `code,primary,secondary,sessions,share
+Resolved,3,0,3,0.4286
+Upsell,0,3,3,0.4286
+Call back,1,1,2,0.2857
+Sale,2,1,2,0.2857
+Escalated,1,0,1,0.1429
+`}})
+	pages := map[string]int{}
+	for _, r := range f.Requests() {
+		pages[r]++
+	}
+	if pages["/Interactions?$skiptoken=2"] != 2 || pages["/Interactions?$skiptoken=4"] != 2 || pages["/Interactions?$skiptoken=6"] != 1 {
+		t.Errorf("requests: %v", f.Requests())
+	}
+}

@@ -304,8 +304,15 @@ func (m *Mapping) propNamed(name string) Field {
 	return -1
 }
 
-// eqAny is "prop eq v1 or prop eq v2 ..." with literals typed by $metadata.
+// eqAny is "prop eq v1 or prop eq v2 ..." with literals typed by $metadata, for a property
+// whose values are not text. On text (Edm.String, or a type $metadata does not say) the
+// server's eq is exact, but ids and UPNs differ in case between the sessions and the sets
+// they were looked up in (svc-sales, SVC-SALES): those are left to the reader's check
+// (matchAny), which ignores case, and the server is asked for the window only.
 func eqAny(p Property, values []string, what string) (string, error) {
+	if len(values) == 0 || !caseFree(p.Type) {
+		return "", nil
+	}
 	var parts []string
 	for _, v := range values {
 		lit, err := Literal(p.Type, v)
@@ -315,6 +322,15 @@ func eqAny(p Property, values []string, what string) (string, error) {
 		parts = append(parts, p.Name+" eq "+lit)
 	}
 	return Or(parts...), nil
+}
+
+// caseFree reports whether values of the Edm type compare the same whatever their case.
+func caseFree(edmType string) bool {
+	switch edmType {
+	case "Edm.Guid", "Edm.Int16", "Edm.Int32", "Edm.Int64", "Edm.Byte", "Edm.SByte":
+		return true
+	}
+	return false
 }
 
 func matchAny(list []string, v string) bool {

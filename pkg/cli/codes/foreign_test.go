@@ -1137,3 +1137,19 @@ Escalated,1,0,1,0.1429
 		t.Errorf("requests: %v", f.Requests())
 	}
 }
+
+// Feed B on a server that applies $filter, comparing strings exactly as OData does: the
+// ids and UPNs of a string-typed link differ in case between the fact and the dimension
+// (svc-sales / SVC-SALES, ANNA@ / anna@), so the filter on them is left to the reader,
+// which compares them as the labels do, whatever their case.
+func TestForeignFeedFiltersStringIDsWhateverTheirCase(t *testing.T) {
+	t.Parallel()
+	f := feedB()
+	f.honour = true
+	e := foreignEnv(t, f)
+	runs(t, e, windowB, []foreignCase{
+		{args: []string{"sessions", "list", "--service", "Sales", "--jq", ".[].Id"}, stdout: "b3\nb4\nb6\nb8\n"},
+		{args: []string{"sessions", "list", "--user", "Anna", "--jq", ".[].Id"}, stdout: "b1\nb3\nb6\n"},
+		{args: []string{"sessions", "list", "--user", "anna@CONTOSO.test", "--service", "SVC-sales", "--jq", ".[].Id"}, stdout: "b3\nb6\n"},
+	})
+}

@@ -505,3 +505,18 @@ func TestCodesDifferingOnlyInCaseAreOneCode(t *testing.T) {
 		t.Errorf("matrix %+v", m)
 	}
 }
+
+// Edm.DateTimeOffset as OData v4 writes it: seconds and fractions are optional, the offset
+// is Z or ±hh:mm.
+func TestParseTimeReadsEveryDateTimeOffset(t *testing.T) {
+	t.Parallel()
+	want := time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)
+	for _, s := range []string{"2026-03-02T07:00Z", "2026-03-02T08:00+01:00", "2026-03-02T07:00:00Z", "2026-03-02T06:00:00.0000000-01:00", "2026-03-02T07:00:00"} {
+		if got, err := ParseTime(s); err != nil || !got.Equal(want) {
+			t.Errorf("%s: %v %v", s, got, err)
+		}
+	}
+	if _, err := ParseTime("02.03.2026 07:00"); err == nil {
+		t.Error("not a DateTimeOffset, accepted")
+	}
+}

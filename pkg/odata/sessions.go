@@ -600,10 +600,13 @@ func fastCodes(b []byte, delim string) ([]string, bool) {
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
-// ParseTime reads an Edm.DateTimeOffset (RFC 3339, any fraction); a value without an
-// offset is taken as UTC.
+// ParseTime reads an Edm.DateTimeOffset (RFC 3339, any fraction; OData also allows no
+// seconds, 08:00Z); a value without an offset is taken as UTC.
 func ParseTime(s string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), nil
+	}
+	if t, err := time.Parse("2006-01-02T15:04Z07:00", s); err == nil {
 		return t.UTC(), nil
 	}
 	if t, err := time.Parse("2006-01-02T15:04:05.999999999", s); err == nil {

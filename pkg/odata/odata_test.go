@@ -520,3 +520,26 @@ func TestParseTimeReadsEveryDateTimeOffset(t *testing.T) {
 		t.Error("not a DateTimeOffset, accepted")
 	}
 }
+
+// An OData 4.01 service may leave the odata. prefix out of its control information
+// (@nextLink); it is asked for 4.0 answers, and both spellings are followed.
+func TestEachFollowsNextLinksOfOData401(t *testing.T) {
+	t.Parallel()
+	var versions atomic.Value
+	c, _ := fakeFeed(t, func(w http.ResponseWriter, r *http.Request) {
+		versions.Store(r.Header.Get("OData-MaxVersion"))
+		if r.URL.Query().Get("$skiptoken") == "" {
+			w.Write([]byte(`{"@context":"x","@count":2,"value":[{"Id":"a"}],"@nextLink":"S?$skiptoken=1"}`))
+			return
+		}
+		w.Write([]byte(`{"value":[{"Id":"b"}]}`))
+	})
+	var ids []string
+	err := Stream(context.Background(), c, Query{Set: "S"}, func(v *struct{ Id string }) error {
+		ids = append(ids, v.Id)
+		return nil
+	})
+	if err != nil || strings.Join(ids, "") != "ab" || versions.Load() != "4.0" {
+		t.Errorf("ids %v, err %v, OData-MaxVersion %v", ids, err, versions.Load())
+	}
+}

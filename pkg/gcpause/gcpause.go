@@ -58,8 +58,17 @@ func Resume() {
 	}
 	heap := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 	metrics.Read(heap)
-	setGCPercent(setting + int32(min(heap[0].Value.Uint64()*100/firstGoal, 1<<20)))
-	runtime.AddCleanup(new(sentinel), func(percent int32) { setGCPercent(percent) }, setting)
+	room := setting + int32(min(heap[0].Value.Uint64()*100/firstGoal, 1<<20))
+	setGCPercent(room)
+	runtime.AddCleanup(new(sentinel), endRoom, room)
+}
+
+// endRoom gives the setting back after the first cycle, unless the program has chosen
+// another since (bulk imports run at 50%).
+func endRoom(room int32) {
+	if chosen := setGCPercent(setting); chosen != room {
+		setGCPercent(chosen)
+	}
 }
 
 // sentinel is unreachable from the start: its cleanup runs after the first cycle. (Holding

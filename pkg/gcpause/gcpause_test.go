@@ -69,3 +69,19 @@ func TestResumeRestoresTheSetting(t *testing.T) {
 		t.Fatalf("a second Resume changed the setting to %d%%, want 50", got)
 	}
 }
+
+// The first cycle ends the room Resume made, not a setting the program chose meanwhile.
+func TestEndRoomKeepsTheProgramsChoice(t *testing.T) {
+	prev := debug.SetGCPercent(int(setting) + 300)
+	defer debug.SetGCPercent(prev)
+	endRoom(setting + 300)
+	if got := current(); got != int(setting) {
+		t.Errorf("after the first cycle the collector runs at %d%%, want the setting, %d", got, setting)
+	}
+
+	debug.SetGCPercent(50) // as bulk imports do
+	endRoom(setting + 300)
+	if got := current(); got != 50 {
+		t.Errorf("after the first cycle the collector runs at %d%%, want the program's 50", got)
+	}
+}

@@ -266,6 +266,10 @@ func (si *ScheduleImport) open(ctx context.Context, now time.Time) (*ScheduleBui
 	if si.Warn != nil && len(m.Ignored) > 0 {
 		si.Warn(fmt.Sprintf("ignoring column(s) %s (use --map \"column=field\" to import them)", quoteList(m.Ignored)))
 	}
+	if err := checkScheduleMapping(r.Name, m, si.Service != ""); err != nil {
+		rc.Close()
+		return nil, nil, fileErr(err)
+	}
 	b := &ScheduleBuilder{File: r.Name, Map: m, Service: si.Service, TZ: si.TZ, Now: now, DefaultCountry: si.DefaultCountry}
 	if !si.ValidateOnly {
 		svcs, err := si.Client.GetSchedulerEntryServices(ctx)

@@ -43,6 +43,33 @@ var ScheduleSchema = &Schema{
 	Prefixes: []string{"ctx.", "field.", "tel."},
 }
 
+// checkScheduleMapping refuses a file whose columns cannot make calls, once for the file
+// rather than on every row: no column for the number to call or the due time (or the service,
+// without --service), or two columns filling one field — two numbers for one call would
+// leave the one rung to the order of the columns.
+func checkScheduleMapping(file string, m *Mapping, serviceFlag bool) error {
+	seen := map[string]string{}
+	for i, t := range m.Targets {
+		if t.Field == "" {
+			continue
+		}
+		if first, dup := seen[t.Field]; dup {
+			return fmt.Errorf("%s: columns %q and %q both fill %s: drop one with --map %q (or %q)", file, first, m.Header[i], t.Field, m.Header[i]+"=-", first+"=-")
+		}
+		seen[t.Field] = m.Header[i]
+	}
+	columns := strings.Join(m.Header, ", ")
+	switch {
+	case !m.Has("destination"):
+		return fmt.Errorf("%s: no column holds the number to call: name one destination (or phone, phone number, mobile), or use --map \"column=destination\" (columns: %s)", file, columns)
+	case !m.Has("due"):
+		return fmt.Errorf("%s: no column holds the due time: name one due (or due date, scheduled at, when), or use --map \"column=due\" (columns: %s)", file, columns)
+	case !m.Has("serviceUpn") && !serviceFlag:
+		return fmt.Errorf("%s: no column holds the service: add a service column, or pass --service UPN (see 'nimbusctl schedule services')", file)
+	}
+	return nil
+}
+
 // ScheduleBuilder turns rows into scheduler entries under one mapping.
 type ScheduleBuilder struct {
 	File           string
@@ -171,27 +198,24 @@ func (b *ScheduleBuilder) Build(row Row) (ScheduleRow, []*RowError) {
 	if e.ServiceUPN == "" {
 		e.ServiceUPN = b.Service
 	}
-	missing := func(field, flag string) {
+	// The columns are there (checkScheduleMapping): a value missing is an empty cell.
+	missing := func(field string) {
 		name := field
 		if i, ok := col[field]; ok {
 			name = b.Map.Header[i]
 		}
-		msg := "is empty"
-		if _, ok := col[field]; !ok {
-			msg = "no column holds it" + flag
-		}
-		errs = append(errs, &RowError{File: b.File, Line: row.Line, Column: name, Msg: msg})
+		errs = append(errs, &RowError{File: b.File, Line: row.Line, Column: name, Msg: "is empty"})
 	}
 	if e.ServiceUPN == "" {
-		missing("serviceUpn", " (add a service column or pass --service)")
+		missing("serviceUpn")
 	} else if b.Services != nil && !b.Services[strings.ToLower(e.ServiceUPN)] {
 		errs = append(errs, &RowError{File: b.File, Line: row.Line, Column: "serviceUpn", Msg: fmt.Sprintf("%q is not a service you may schedule calls on (see 'nimbusctl schedule services')", e.ServiceUPN)})
 	}
 	if e.Destination == "" && !hasErr(errs, col, "destination", b.Map) {
-		missing("destination", "")
+		missing("destination")
 	}
 	if e.DueDateTimeUTC == "" && !hasErr(errs, col, "due", b.Map) {
-		missing("due", "")
+		missing("due")
 	}
 	if e.ReferenceID == "" && len(errs) == 0 {
 		if relative {

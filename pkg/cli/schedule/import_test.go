@@ -145,3 +145,27 @@ func TestOverlappingRunsTakeTurns(t *testing.T) {
 		t.Errorf("%d creates, want 30", n)
 	}
 }
+
+// A column the calls cannot do without is missing, or two columns fill the number to ring:
+// the file is refused once, naming its columns (not every row, twice), and nothing is sent.
+func TestScheduleImportChecksTheColumnsOnce(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true }))
+	e.Setenv("NIMBUSCTL_TIMEZONE", "Europe/Zurich")
+	noNumber := file(t, e, "ReferenceId,Kunde,Due\nR-1,Anna,2030-03-01 09:00\nR-2,Ben,2030-03-01 10:00\n")
+	e.Run("schedule", "import", noNumber, "--service", emulator.ServiceSupport).Expect(t, 3, "",
+		"! ignoring column(s) \"Kunde\" (use --map \"column=field\" to import them)\n"+
+			"error: "+noNumber+": no column holds the number to call: name one destination (or phone, phone number, mobile), or use --map \"column=destination\" (columns: ReferenceId, Kunde, Due)\n")
+	noDue := file(t, e, "ReferenceId,destination\nR-1,+41445551001\n")
+	e.Run("schedule", "import", noDue, "--service", emulator.ServiceSupport).Expect(t, 3, "",
+		"error: "+noDue+": no column holds the due time: name one due (or due date, scheduled at, when), or use --map \"column=due\" (columns: ReferenceId, destination)\n")
+	noService := file(t, e, "ReferenceId,destination,due\nR-1,+41445551001,2030-03-01 09:00\n")
+	e.Run("schedule", "import", noService).Expect(t, 3, "",
+		"error: "+noService+": no column holds the service: add a service column, or pass --service UPN (see 'nimbusctl schedule services')\n")
+	twoNumbers := file(t, e, "ReferenceId,Phone,Mobile,due\nR-1,044 555 10 01,079 555 10 01,2030-03-01 09:00\n")
+	e.Run("schedule", "import", twoNumbers, "--service", emulator.ServiceSupport).Expect(t, 3, "",
+		"error: "+twoNumbers+": columns \"Phone\" and \"Mobile\" both fill destination: drop one with --map \"Mobile=-\" (or \"Phone=-\")\n")
+	if ops := e.Emu.Stats().Operations; ops["CreateSchedulerEntry"] != 0 {
+		t.Errorf("calls were scheduled: %v", ops)
+	}
+}

@@ -17,8 +17,8 @@ var ScheduleSchema = &Schema{
 	Fields: []FieldDef{
 		{Name: "referenceId", Aliases: []string{"ReferenceId", "reference", "reference id", "ref", "ref id", "call id", "external id"}},
 		{Name: "serviceUpn", Aliases: []string{"service", "service upn", "queue", "service contact"}},
-		{Name: "destination", Aliases: []string{"phone", "phone number", "number", "telephone", "to", "callee", "msisdn", "mobile", "call to"}},
-		{Name: "due", Aliases: []string{"dueDateTimeUtc", "due date", "due time", "due at", "when", "date/time", "scheduled", "scheduled at", "call at"}},
+		{Name: "destination", Aliases: []string{"phone", "phone number", "number", "telephone", "to", "callee", "msisdn", "mobile", "call to", "telefon", "telefonnummer", "rufnummer"}},
+		{Name: "due", Aliases: []string{"dueDateTimeUtc", "due date", "due time", "due at", "when", "date/time", "scheduled", "scheduled at", "call at", "termin"}},
 		{Name: "priority", Aliases: []string{"distributionPriority", "distribution priority"}},
 		{Name: "maxAttempts", Aliases: []string{"max attempts", "attempts"}},
 		{Name: "attemptTimeout", Aliases: []string{"attemptTimeoutInSeconds", "attempt timeout"}},

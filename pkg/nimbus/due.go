@@ -17,7 +17,7 @@ func FormatDue(t time.Time) string { return t.UTC().Format(DueLayout) }
 //   - RFC 3339 with any offset: 2026-12-01T09:30:00+01:00, 2026-12-01T08:30:00Z
 //   - a relative time from now: +90m, +2h, +1d, +1d2h30m
 //   - a wall-clock time without offset, read in loc (the --tz zone): 2026-12-01 09:30,
-//     2026-12-01T09:30, 2026-12-01 09:30:00
+//     2026-12-01T09:30, 2026-12-01 09:30:00, or as Excel writes it in de-CH: 01.12.2026 09:30
 //
 // The result is in UTC.
 func ParseDue(s string, now time.Time, loc *time.Location) (time.Time, error) {
@@ -38,7 +38,9 @@ func ParseDue(s string, now time.Time, loc *time.Location) (time.Time, error) {
 	if loc == nil {
 		loc = time.Local
 	}
-	for _, layout := range []string{"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02T15:04:05"} {
+	// Day.month.year is how Excel writes a date and time in Switzerland, Germany and Austria;
+	// with dots it is never month first. Slashes are (US), so they are not read.
+	for _, layout := range []string{"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2.1.2006 15:04", "2.1.2006 15:04:05"} {
 		if wall, err := time.Parse(layout, s); err == nil {
 			return inZone(s, wall, loc)
 		}

@@ -21,6 +21,9 @@ func TestParseDue(t *testing.T) {
 		"2026-12-01 09:30":          "2026-12-01T08:30:00Z",
 		"2026-07-01T09:30":          "2026-07-01T07:30:00Z",
 		"2026-12-01 09:30:15":       "2026-12-01T08:30:15Z",
+		"01.12.2026 09:30":          "2026-12-01T08:30:00Z", // Excel in de-CH and de-DE
+		"1.12.2026 9:30":            "2026-12-01T08:30:00Z",
+		"01.07.2026 09:30:15":       "2026-07-01T07:30:15Z",
 	}
 	for in, want := range cases {
 		got, err := ParseDue(in, now, zurich)
@@ -28,7 +31,7 @@ func TestParseDue(t *testing.T) {
 			t.Errorf("ParseDue(%q) = %s, %v; want %s", in, FormatDue(got), err, want)
 		}
 	}
-	for _, bad := range []string{"", "tomorrow", "+x", "+-2h", "2026-13-01 09:00", "01.12.2026"} {
+	for _, bad := range []string{"", "tomorrow", "+x", "+-2h", "2026-13-01 09:00", "01.12.2026", "12/01/2026 09:30", "31.11.2026 09:30"} {
 		if _, err := ParseDue(bad, now, zurich); err == nil {
 			t.Errorf("ParseDue(%q) accepted", bad)
 		}

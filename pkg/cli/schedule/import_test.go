@@ -146,6 +146,27 @@ func TestOverlappingRunsTakeTurns(t *testing.T) {
 	}
 }
 
+// A Swiss Excel export of callbacks: Windows-1252, semicolons, CRLF, German headers and
+// dates as Excel writes them in de-CH (01.03.2030 09:00).
+func TestScheduleImportSwissExcelExport(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true }))
+	e.Setenv("NIMBUSCTL_TIMEZONE", "Europe/Zurich")
+	f := file(t, e, "ReferenceId;Telefon;Termin;Vorname;Nachname\r\n"+
+		"R-1;044 555 10 01;01.03.2030 09:00;J\xfcrg;M\xfcller\r\n"+
+		"R-2;+41 79 555 10 02;2.3.2030 14:30:00;Ren\xe9e;D\xfcrr\r\n")
+	r := e.Run("schedule", "import", f, "--service", emulator.ServiceSupport, "-o", "json", "--jq", "[.created, .failed]")
+	r.Expect(t, 0, "[2,0]\n", "")
+	got := map[string]string{}
+	for _, en := range e.Emu.SchedulerEntries(emulator.ServiceSupport) {
+		c := en["customer"].(map[string]any)
+		got[en["ReferenceId"].(string)] = fmt.Sprintf("%s %s %s %s", en["destination"], en["dueDateTimeUtc"], c["firstName"], c["lastName"])
+	}
+	if got["R-1"] != "+41445551001 2030-03-01T08:00:00Z Jürg Müller" || got["R-2"] != "+41795551002 2030-03-02T13:30:00Z Renée Dürr" {
+		t.Fatalf("entries %v", got)
+	}
+}
+
 // A column the calls cannot do without is missing, or two columns fill the number to ring:
 // the file is refused once, naming its columns (not every row, twice), and nothing is sent.
 func TestScheduleImportChecksTheColumnsOnce(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
 )
@@ -30,6 +31,11 @@ func FileInput(name string, stdin io.Reader, opts ReadOptions) (Input, func(), e
 		if _, err := os.Stat(name); err != nil {
 			return in, func() {}, err
 		}
+		enc, err := sniffEncoding(name, opts.Encoding)
+		if err != nil {
+			return in, func() {}, err
+		}
+		in.ReadOptions.Encoding = enc
 		in.Open = func() (io.ReadCloser, error) { return os.Open(name) }
 		return in, func() {}, nil
 	}
@@ -44,8 +50,84 @@ func FileInput(name string, stdin io.Reader, opts ReadOptions) (Input, func(), e
 	}
 	in.Name = "stdin"
 	path := f.Name()
+	enc, err := sniffEncoding(path, opts.Encoding)
+	if err != nil {
+		cleanup()
+		return in, func() {}, err
+	}
+	in.ReadOptions.Encoding = enc
 	in.Open = func() (io.ReadCloser, error) { return os.Open(path) }
 	return in, cleanup, nil
+}
+
+// sniffEncoding settles --encoding auto for a whole file, not just its first 64 KB: an Excel
+// export sorted by id may have its first umlaut anywhere. Valid UTF-8 throughout (or a BOM)
+// is UTF-8; bytes that are not UTF-8 and no UTF-8 letter at all is Windows-1252. A file that
+// mixes both stays UTF-8, and the reader refuses its rows that are not (a guess would mangle
+// the rest). Other values of enc are returned as they are.
+func sniffEncoding(path, enc string) (string, error) {
+	if e := strings.ToLower(enc); e != "" && e != "auto" {
+		return enc, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	buf := make([]byte, 256<<10)
+	kept := 0 // bytes of a rune cut at the end of the last chunk, moved to the front
+	multibyte, invalid := false, false
+	for first := true; ; first = false {
+		n, err := io.ReadFull(f, buf[kept:])
+		chunk := buf[:kept+n]
+		end := err != nil
+		if first && bytes.HasPrefix(chunk, []byte{0xEF, 0xBB, 0xBF}) {
+			return "utf-8", nil
+		}
+		whole := chunk
+		if !end {
+			whole = completeRunes(chunk)
+		}
+		m, bad := scanUTF8(whole)
+		multibyte, invalid = multibyte || m, invalid || bad
+		kept = copy(buf, chunk[len(whole):])
+		if end {
+			if err != io.EOF && err != io.ErrUnexpectedEOF {
+				return "", err
+			}
+			break
+		}
+	}
+	if invalid && !multibyte {
+		return "windows-1252", nil
+	}
+	return "utf-8", nil
+}
+
+// scanUTF8 reports whether b holds UTF-8 letters beyond ASCII, and bytes that are not UTF-8.
+func scanUTF8(b []byte) (multibyte, invalid bool) {
+	if utf8.Valid(b) {
+		for _, c := range b {
+			if c >= utf8.RuneSelf {
+				return true, false
+			}
+		}
+		return false, false
+	}
+	for i := 0; i < len(b); {
+		if b[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			invalid = true
+		} else {
+			multibyte = true
+		}
+		i += size
+	}
+	return multibyte, invalid
 }
 
 // isJSON tells a JSON file (array or JSON lines) from a CSV one.

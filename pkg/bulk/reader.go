@@ -27,9 +27,10 @@ type Reader struct {
 	Header []string // the header cells, trimmed
 	Comma  rune
 
-	cr      *csv.Reader
-	rec     []string
-	pending *pendingRow // a row read ahead while telling an unclosed quote from a stray one
+	cr        *csv.Reader
+	rec       []string
+	pending   *pendingRow // a row read ahead while telling an unclosed quote from a stray one
+	checkUTF8 bool        // the bytes are taken as UTF-8: a cell that is not is refused, not mangled
 }
 
 type pendingRow struct {
@@ -62,17 +63,20 @@ func NewReader(r io.Reader, name string, opts ReadOptions) (*Reader, error) {
 		return nil, err
 	}
 	var src io.Reader = br
+	decode := false
 	switch strings.ToLower(opts.Encoding) {
 	case "", "auto":
-		if !utf8.Valid(completeRunes(head)) {
-			// Excel's plain "CSV" on Western Windows is Windows-1252, not UTF-8.
-			src = charmap.Windows1252.NewDecoder().Reader(br)
-		}
+		// Excel's plain "CSV" on Western Windows is Windows-1252, not UTF-8. (FileInput looks
+		// at the whole file; this is what a stream's first 64 KB tell.)
+		decode = !utf8.Valid(completeRunes(head))
 	case "utf-8", "utf8":
 	case "windows-1252", "cp1252", "latin1", "iso-8859-1":
-		src = charmap.Windows1252.NewDecoder().Reader(br)
+		decode = true
 	default:
 		return nil, fmt.Errorf("unknown encoding %q: use auto, utf-8 or windows-1252", opts.Encoding)
+	}
+	if decode {
+		src = charmap.Windows1252.NewDecoder().Reader(br)
 	}
 	comma := opts.Comma
 	if comma == 0 {
@@ -82,7 +86,7 @@ func NewReader(r io.Reader, name string, opts ReadOptions) (*Reader, error) {
 	cr.Comma = comma
 	cr.FieldsPerRecord = -1 // checked per row, with a clearer message
 	cr.ReuseRecord = true
-	rd := &Reader{Name: name, Comma: comma, cr: cr}
+	rd := &Reader{Name: name, Comma: comma, cr: cr, checkUTF8: !decode}
 	header, err := cr.Read()
 	if err != nil {
 		return nil, rd.parseErr(err)
@@ -90,6 +94,9 @@ func NewReader(r io.Reader, name string, opts ReadOptions) (*Reader, error) {
 	rd.Header = make([]string, len(header))
 	for i, h := range header {
 		rd.Header[i] = strings.TrimSpace(h)
+	}
+	if err := rd.notUTF8(1, rd.Header); err != nil {
+		return nil, err
 	}
 	return rd, nil
 }
@@ -120,11 +127,43 @@ func (r *Reader) Read() (Row, error) {
 			}
 			rec = fit(rec, len(r.Header), &r.rec)
 		}
+		if err := r.notUTF8(line, rec); err != nil {
+			return Row{Line: line, Cells: rec}, err
+		}
 		for i, c := range rec {
 			rec[i] = output.UndoSafeCSVCell(strings.TrimSpace(c))
 		}
 		return Row{Line: line, Cells: rec}, nil
 	}
+}
+
+// notUTF8 refuses a record with a cell that is not UTF-8 when the file is read as UTF-8:
+// sent as it is, each bad byte would be stored as U+FFFD and the name lost.
+func (r *Reader) notUTF8(line int, rec []string) error {
+	if !r.checkUTF8 {
+		return nil
+	}
+	for i, c := range rec {
+		if utf8.ValidString(c) {
+			continue
+		}
+		bad := c[0]
+		for j := 0; j < len(c); {
+			ru, size := utf8.DecodeRuneInString(c[j:])
+			if ru == utf8.RuneError && size == 1 {
+				bad = c[j]
+				break
+			}
+			j += size
+		}
+		col := fmt.Sprintf("cell %d", i+1)
+		if i < len(r.Header) && r.Header[i] != "" {
+			col = r.Header[i]
+		}
+		return &RowError{File: r.Name, Line: line, Column: col, Msg: fmt.Sprintf(
+			"not UTF-8 text (byte 0x%02X): the file seems to be Windows-1252 (Excel's plain CSV): pass --encoding windows-1252, or save it as CSV UTF-8", bad)}
+	}
+	return nil
 }
 
 // next is the csv reader's next record and its first line, after any row read ahead.

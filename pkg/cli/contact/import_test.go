@@ -177,3 +177,34 @@ func TestExportRoundTrip(t *testing.T) {
 		Expect(t, 3, "", "error: export writes csv or json (-o json), not yaml\nRun 'nimbusctl contact export --help' for usage.\n")
 	e.Run("contact", "export", emulator.BookBoard).Expect(t, 5, "", "error: GetContacts: 403 Forbidden: Forbidden. No access to Addressbook.\n")
 }
+
+// Excel's plain CSV is Windows-1252; a file whose first umlaut comes after the 64 KB the
+// reader looks at first was read as UTF-8, and "Müller" was stored as "M\ufffdller".
+func TestImportWindows1252FileWithItsFirstUmlautFarIn(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true }))
+	var b strings.Builder
+	b.WriteString("externalId;firstName;lastName;Notes\r\n")
+	for i := 1; b.Len() < 70_000; i++ {
+		fmt.Fprintf(&b, "L-%05d;Anna;Meier;%s\r\n", i, strings.Repeat("x", 1000))
+	}
+	b.WriteString("L-99999;J\xfcrg;M\xfcller;\r\n")
+	file := write(t, e, "late-umlaut.csv", b.String())
+	r := quietRun(e, "contact", "import", emulator.BookCustomers, file, "--map", "Notes=-", "-o", "json", "--jq", "[.added, .failed, .invalid]")
+	r.Expect(t, 0, "[70,0,0]\n", "")
+	if got := stored(t, e, emulator.BookCustomers, "L-99999"); got != `{"externalId":"L-99999","firstName":"Jürg","lastName":"Müller"}` {
+		t.Errorf("stored %s", got)
+	}
+	// Told it is UTF-8, the same file is refused where it is not, instead of storing U+FFFD.
+	r = quietRun(e, "contact", "import", emulator.BookCustomers, file, "--map", "Notes=-", "--encoding", "utf-8")
+	lines := strings.Count(b.String(), "\n")
+	r.Expect(t, 3, "", fmt.Sprintf("%s:%d: firstName: not UTF-8 text (byte 0xFC): the file seems to be Windows-1252 (Excel's plain CSV): pass --encoding windows-1252, or save it as CSV UTF-8\n", file, lines)+
+		"error: 1 invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)\n")
+}
+
+// quietRun drops the progress lines a slow run prints every 5 seconds.
+func quietRun(e *clitest.Env, args ...string) clitest.Result {
+	r := e.Run(args...)
+	r.Stderr = progress.ReplaceAllString(r.Stderr, "")
+	return r
+}

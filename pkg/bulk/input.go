@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -28,8 +29,12 @@ type Input struct {
 func FileInput(name string, stdin io.Reader, opts ReadOptions) (Input, func(), error) {
 	in := Input{Name: name, ReadOptions: opts}
 	if name != "-" {
-		if _, err := os.Stat(name); err != nil {
+		st, err := os.Stat(name)
+		if err != nil {
 			return in, func() {}, err
+		}
+		if st.IsDir() {
+			return in, func() {}, errors.New("it is a directory, not a file")
 		}
 		enc, err := sniffEncoding(name, opts.Encoding)
 		if err != nil {

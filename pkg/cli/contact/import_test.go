@@ -208,3 +208,10 @@ func quietRun(e *clitest.Env, args ...string) clitest.Result {
 	r.Stderr = progress.ReplaceAllString(r.Stderr, "")
 	return r
 }
+
+func TestImportRefusesADirectory(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	e.Run("contact", "import", emulator.BookCustomers, e.Home).
+		Expect(t, 3, "", "error: cannot read "+e.Home+": it is a directory, not a file\nRun 'nimbusctl contact import --help' for usage.\n")
+}

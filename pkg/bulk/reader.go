@@ -107,7 +107,8 @@ type Row struct {
 	Cells []string
 }
 
-// Read returns the next record, or io.EOF. Blank lines are skipped.
+// Read returns the next record, or io.EOF. Blank lines are skipped, and so are rows of empty
+// cells (Excel writes ";;;;" for each row whose cells were cleared rather than deleted).
 func (r *Reader) Read() (Row, error) {
 	for {
 		rec, line, err := r.next()
@@ -117,7 +118,7 @@ func (r *Reader) Read() (Row, error) {
 			}
 			return Row{}, r.parseErr(err)
 		}
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+		if allEmpty(rec) {
 			continue
 		}
 		if len(rec) != len(r.Header) {

@@ -31,6 +31,26 @@ type Reader struct {
 	rec       []string
 	pending   *pendingRow // a row read ahead while telling an unclosed quote from a stray one
 	checkUTF8 bool        // the bytes are taken as UTF-8: a cell that is not is refused, not mangled
+	tail      *tailReader
+}
+
+// tailReader remembers the last byte read and whether the input has ended, so that the reader
+// can tell a last row cut off mid-way from one whose empty cells Excel left out.
+type tailReader struct {
+	r    io.Reader
+	last byte
+	eof  bool
+}
+
+func (t *tailReader) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if n > 0 {
+		t.last = p[n-1]
+	}
+	if err == io.EOF {
+		t.eof = true
+	}
+	return n, err
 }
 
 type pendingRow struct {
@@ -82,11 +102,12 @@ func NewReader(r io.Reader, name string, opts ReadOptions) (*Reader, error) {
 	if comma == 0 {
 		comma = sniffComma(firstLine(head))
 	}
-	cr := csv.NewReader(src)
+	tail := &tailReader{r: src}
+	cr := csv.NewReader(tail)
 	cr.Comma = comma
 	cr.FieldsPerRecord = -1 // checked per row, with a clearer message
 	cr.ReuseRecord = true
-	rd := &Reader{Name: name, Comma: comma, cr: cr, checkUTF8: !decode}
+	rd := &Reader{Name: name, Comma: comma, cr: cr, checkUTF8: !decode, tail: tail}
 	header, err := cr.Read()
 	if err != nil {
 		return nil, rd.parseErr(err)
@@ -126,7 +147,13 @@ func (r *Reader) Read() (Row, error) {
 			if len(rec) > len(r.Header) && !allEmpty(rec[len(r.Header):]) {
 				return Row{Line: line, Cells: rec}, &RowError{File: r.Name, Line: line, Msg: fmt.Sprintf("%d cells but the header has %d columns", len(rec), len(r.Header))}
 			}
-			rec = fit(rec, len(r.Header), &r.rec)
+			n := len(rec)
+			rec = fit(rec, len(r.Header), &r.rec) // before cutOff reads on into the csv reader's record
+			if n < len(r.Header) && r.cutOff() {
+				return Row{Line: line, Cells: rec}, &RowError{File: r.Name, Line: line, Msg: fmt.Sprintf(
+					"the file ends inside this row (%d of %d cells, and no line end): it looks cut off, as an export still being written or a broken copy does; check the file and run again",
+					n, len(r.Header))}
+			}
 		}
 		if err := r.notUTF8(line, rec); err != nil {
 			return Row{Line: line, Cells: rec}, err
@@ -165,6 +192,24 @@ func (r *Reader) notUTF8(line int, rec []string) error {
 			"not UTF-8 text (byte 0x%02X): the file seems to be Windows-1252 (Excel's plain CSV): pass --encoding windows-1252, or save it as CSV UTF-8", bad)}
 	}
 	return nil
+}
+
+// cutOff reports whether the record just read is the file's last and has no line end: with
+// fewer cells than the header, that is a file that broke off inside a row. It looks one
+// record ahead (kept for the next Read) only once the input has ended.
+func (r *Reader) cutOff() bool {
+	if !r.tail.eof || r.tail.last == '\n' || r.tail.last == '\r' || r.pending != nil {
+		return false
+	}
+	rec, err := r.cr.Read()
+	if err == io.EOF {
+		r.pending = &pendingRow{err: io.EOF}
+		return true
+	}
+	p := &pendingRow{rec: append([]string(nil), rec...), err: err}
+	p.line, _ = r.cr.FieldPos(0)
+	r.pending = p
+	return false
 }
 
 // next is the csv reader's next record and its first line, after any row read ahead.

@@ -338,3 +338,28 @@ func TestSniffEncodingReadsTheWholeFile(t *testing.T) {
 		}
 	}
 }
+
+// A last row with fewer cells than the header and no line end is a file cut off inside it;
+// with its line end, or not last, it is a row whose empty cells Excel left out.
+func TestReaderTellsACutOffLastRow(t *testing.T) {
+	for name, tc := range map[string]struct {
+		in    string
+		cells []string // of the last row read
+		err   string
+	}{
+		"cut off":            {"a,b,c\n1,2,3\n4,5", []string{"1", "2", "3"}, "in.csv:3: the file ends inside this row (2 of 3 cells, and no line end): it looks cut off, as an export still being written or a broken copy does; check the file and run again"},
+		"cut off after CRLF": {"a;b;c\r\n1;2;3\r\n4", []string{"1", "2", "3"}, "in.csv:3: the file ends inside this row (1 of 3 cells, and no line end): it looks cut off, as an export still being written or a broken copy does; check the file and run again"},
+		"short, line end":    {"a,b,c\n1,2,3\n4,5\n", []string{"4", "5", ""}, ""},
+		"short, not last":    {"a,b,c\n1\n4,5,6", []string{"4", "5", "6"}, ""},
+		"short, then blank":  {"a,b,c\n1,2\n\n", []string{"1", "2", ""}, ""},
+	} {
+		_, rows, errs := readAll(t, tc.in, ReadOptions{})
+		got := ""
+		if len(errs) > 0 {
+			got = errs[0].Error()
+		}
+		if got != tc.err || len(rows) == 0 || !reflect.DeepEqual(rows[len(rows)-1].Cells, tc.cells) {
+			t.Errorf("%s: rows %v errs %v", name, rows, errs)
+		}
+	}
+}

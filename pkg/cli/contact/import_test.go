@@ -223,6 +223,27 @@ func TestImportSkipsExcelRowsOfEmptyCells(t *testing.T) {
 	}
 }
 
+// A file cut off in the middle of its last row (an export still being written, a copy that
+// broke off) ends without a line end and with fewer cells than the header. Read as a row
+// whose last cells Excel left out, it updated Bruno to "Bru" and emptied nothing less; it
+// is refused, and --prune, which cannot tell what the row names, sends nothing at all.
+func TestImportRefusesALastRowCutOff(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	file := write(t, e, "cut.csv", "externalId,firstName,lastName,mobilePhones\nCUST-0001,Alice,Muster,+41795551001\nCUST-0002,Bru")
+	cut := file + ":3: the file ends inside this row (2 of 4 cells, and no line end): it looks cut off, as an export still being written or a broken copy does; check the file and run again\n"
+	e.Run("contact", "import", emulator.BookCustomers, file).
+		Expect(t, 3, "", cut+"error: 1 invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)\n")
+	e.Run("contact", "import", emulator.BookCustomers, file, "--skip-invalid", "--prune", "--max-remove", "100%", "--yes").
+		Expect(t, 3, "", cut+"error: "+file+": line 3 could not be read, so --prune cannot tell which contact it names: nothing was sent (fix the line, or import without --prune)\n")
+	if n := calls(e, "UpdateContact") + calls(e, "AddContact") + calls(e, "RemoveContacts"); n != 0 {
+		t.Fatalf("%d writes", n)
+	}
+	// The same row with its line end is a row whose empty cells Excel left out.
+	whole := write(t, e, "whole.csv", "externalId,firstName\nCUST-0002,Bruno\n")
+	e.Run("contact", "import", emulator.BookCustomers, whole, "-o", "json", "--jq", "[.unchanged, .invalid]").Expect(t, 0, "[1,0]\n", "")
+}
+
 func TestImportRefusesADirectory(t *testing.T) {
 	t.Parallel()
 	e := clitest.New(t)

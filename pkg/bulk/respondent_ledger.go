@@ -37,6 +37,10 @@ type SurveyLedger struct {
 	read    map[string]int64 // file -> bytes read up to the end of its last whole line
 }
 
+// SurveyLedgerKeep is how long a survey ledger remembers: its day files older than this are
+// deleted.
+const SurveyLedgerKeep = 90 * 24 * time.Hour
+
 // SurveyState is where a survey stands.
 type SurveyState string
 
@@ -79,7 +83,7 @@ func OpenSurveyLedger(dir string, now time.Time) (*SurveyLedger, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	l := &SurveyLedger{Dir: dir, Keep: 90 * 24 * time.Hour, Now: time.Now, entries: map[[16]byte]surveyRec{}, read: map[string]int64{}}
+	l := &SurveyLedger{Dir: dir, Keep: SurveyLedgerKeep, Now: time.Now, entries: map[[16]byte]surveyRec{}, read: map[string]int64{}}
 	names, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
 	cutoff := now.Add(-l.Keep).UTC().Format("2006-01-02")
 	for _, n := range names {

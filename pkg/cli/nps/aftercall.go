@@ -39,7 +39,8 @@ Skipped, with the reason: events that are not a call end (no terminated time, or
 Audio call), calls shorter than the minimum of their direction (created to terminated:
 --min-duration-outbound, default 60s, as a short callout has likely reached voicemail;
 --min-duration-inbound, default 0; --min-duration sets both), anonymous callers, queues
-without a campaign, calls no agent took, and a task seen twice.
+without a campaign, calls no agent took, a task seen twice, and calls that ended more than 89
+days ago (the ledger below keeps 90 days: such a call may have been surveyed already).
 
 Each task is surveyed once, also across runs and with 'trigger listen --after-call': a
 ledger in the state folder (per profile) remembers the tasks surveyed, held for a p-gap

@@ -30,7 +30,13 @@ const (
 	SkipNoAgent       = "no-agent"         // nobody took the call
 	SkipDuplicate     = "duplicate"        // the same task twice in the input
 	SkipSurveyed      = "already-surveyed" // an earlier run surveyed the task (or nps.today held it, or its answer was lost)
+	SkipTooOld        = "too-old"          // ended before the ledger's memory: it may have been surveyed
 )
+
+// maxEventAge is the oldest call an after-call survey is sent for: a day inside what the
+// ledger remembers (it deletes whole days), so that a call surveyed once is never surveyed
+// again when an old log is fed in once more.
+const maxEventAge = bulk.SurveyLedgerKeep - 24*time.Hour
 
 // ivrMaxAge is how long a listener trusts the IVR map it read: queues are remapped in
 // app.nps.today while it runs for weeks.
@@ -342,6 +348,10 @@ func (r *AfterCall) handle(ctx context.Context, ev nimbus.TaskEventData) (Outcom
 	ended, err2 := parseEventTime(ev.Terminated)
 	if err1 != nil || err2 != nil {
 		return skipped(ev, SkipInvalid, "created %q or terminated %q is not an RFC 3339 time", ev.Created, ev.Terminated), nil
+	}
+	if r.f.Now().Sub(ended) > maxEventAge {
+		return skipped(ev, SkipTooOld, "the call ended on %s, more than %d days ago: the ledger keeps %d days, so it may have been surveyed already; not sent",
+			ended.UTC().Format("2006-01-02 15:04 MST"), int(maxEventAge.Hours()/24), int(bulk.SurveyLedgerKeep.Hours()/24)), nil
 	}
 	dir, minimum, flag := "inbound", r.minIn, "--min-duration-inbound"
 	if IsOutbound(ev) {

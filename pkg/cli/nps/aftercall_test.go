@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nimbusctl/nimbusctl/pkg/cli/clitest"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/nps"
@@ -39,7 +40,7 @@ const mixedTSV = "T-sent\tsent\t101\t+41445551001\tagent@contoso.com\t\t\n" +
 
 func TestNpsAfterCallMixedEvents(t *testing.T) {
 	t.Parallel()
-	e := clitest.New(t)
+	e := afterCallEnv(t)
 	file := writeFile(t, e, "events.json", mixedEvents)
 	e.Run("nps", "survey", "after-call", file).Expect(t, 0, mixedTSV, "")
 	got := e.Emu.NPSSurveys()
@@ -51,7 +52,7 @@ func TestNpsAfterCallMixedEvents(t *testing.T) {
 
 func TestNpsAfterCallJSONAndTable(t *testing.T) {
 	t.Parallel()
-	e := clitest.New(t)
+	e := afterCallEnv(t)
 	file := writeFile(t, e, "events.json", mixedEvents)
 	e.Run("nps", "survey", "after-call", file, "-o", "json").Expect(t, 0, `[
   {
@@ -102,7 +103,7 @@ func TestNpsAfterCallJSONAndTable(t *testing.T) {
 // name; the agent's UPN when there is no e-mail; a Teams caller by UPN; a task seen twice.
 func TestNpsAfterCallStdinAndOptions(t *testing.T) {
 	t.Parallel()
-	e := clitest.New(t)
+	e := afterCallEnv(t)
 	jsonl := strings.Join([]string{
 		`{"taskId":"T1","modality":"Audio","created":"2026-03-23T09:10:00Z","terminated":"2026-03-23T09:10:42Z","callerTelNumber":"+41315552002","serviceUPN":"support@contoso.com","LastConnectedUserEmail":"agent@contoso.com"}`,
 		`{"taskId":"T2","modality":"audio","created":"2026-03-23T10:00:00","terminated":"2026-03-23T10:03:00","callerTelNumber":"0795559999","serviceId":"5a0e8b1c-3333-4d2e-8f3a-6b7c8d9e0a03","LastConnectedUserUPN":"luca.rossi@contoso.com"}`,
@@ -138,7 +139,7 @@ func TestNpsAfterCallStdinAndOptions(t *testing.T) {
 // P-gap without a terminal: the held surveys are reported and the exit is 8.
 func TestNpsAfterCallPgapWithoutTTY(t *testing.T) {
 	t.Parallel()
-	e := clitest.New(t)
+	e := afterCallEnv(t)
 	file := writeFile(t, e, "events.json", pgapEvents)
 	e.Run("nps", "survey", "after-call", file).Expect(t, 8, lines(
 		"T-anna\tpgap\t101\t+41445551001\tanna.meier@contoso.com\t\theld until the agent rates the call: "+annaCommand,
@@ -182,7 +183,7 @@ const pgapEvents = `{"taskId":"T-anna","modality":"Audio","created":"2026-03-23T
 // P-gap on a terminal: the agent rates the call and the survey goes out.
 func TestNpsAfterCallPgapOnTTY(t *testing.T) {
 	t.Parallel()
-	e := clitest.New(t)
+	e := afterCallEnv(t)
 	file := writeFile(t, e, "events.json", pgapEvents)
 	answers := &clitest.Answers{Inputs: []string{"x", "7"}}
 	e.RunWith(clitest.RunOpts{TTY: true, Prompter: answers}, "nps", "survey", "after-call", file, "--ask-rating", "-o", "json", "--jq", "map([.taskId, .result, .agentRating]) | tojson").
@@ -202,7 +203,7 @@ func TestNpsAfterCallPgapOnTTY(t *testing.T) {
 // survey is listed with its command (exit 8). --ask-rating needs a terminal.
 func TestNpsAfterCallNeverAsksUnlessTold(t *testing.T) {
 	t.Parallel()
-	e := clitest.New(t)
+	e := afterCallEnv(t)
 	file := writeFile(t, e, "events.json", pgapEvents)
 	answers := &clitest.Answers{Inputs: []string{"7"}}
 	e.RunWith(clitest.RunOpts{TTY: true, Prompter: answers}, "nps", "survey", "after-call", file, "-o", "json", "--jq", `.[0] | [.result, .command] | tojson`).
@@ -225,7 +226,7 @@ func TestNpsAfterCallNeverAsksUnlessTold(t *testing.T) {
 // never the service's own number; the voicemail guard is per direction.
 func TestNpsAfterCallByDirection(t *testing.T) {
 	t.Parallel()
-	e := clitest.New(t, unlimited())
+	e := afterCallEnv(t, unlimited())
 	const svc = `"serviceUPN":"sales@contoso.com","serviceTelNumber":"+41445550200","LastConnectedUserEmail":"luca.rossi@contoso.com"`
 	ev := func(id, dir, secs, who string) string {
 		return `{"taskId":"` + id + `","event":"Terminated","direction":"` + dir + `","modality":"Audio","created":"2026-03-23T09:00:00Z","terminated":"2026-03-23T09:` +
@@ -276,7 +277,7 @@ func TestNpsAfterCallByDirection(t *testing.T) {
 // writes no ledger: the real run afterwards sends them.
 func TestNpsAfterCallDryRun(t *testing.T) {
 	t.Parallel()
-	e := clitest.New(t)
+	e := afterCallEnv(t)
 	file := writeFile(t, e, "events.json", pgapEvents)
 	e.Run("nps", "survey", "after-call", file, "--dry-run", "-o", "json").Expect(t, 0, `[
   {
@@ -327,7 +328,7 @@ func TestNpsAfterCallDryRun(t *testing.T) {
 // Some sends fail: the others go out, the failed ones say why, exit 9.
 func TestNpsAfterCallPartialFailure(t *testing.T) {
 	t.Parallel()
-	e := clitest.New(t)
+	e := afterCallEnv(t)
 	file := writeFile(t, e, "events.json", `
 {"taskId":"T-ok","modality":"Audio","created":"2026-03-23T09:00:00Z","terminated":"2026-03-23T09:04:00Z","callerTelNumber":"+4930555000","serviceUPN":"sales@contoso.com","LastConnectedUserEmail":"luca.rossi@contoso.com"}
 {"taskId":"T-gone","modality":"Audio","created":"2026-03-23T09:00:00Z","terminated":"2026-03-23T09:04:00Z","callerTelNumber":"+41315552002","serviceUPN":"support@contoso.com","LastConnectedUserEmail":"agent@contoso.com"}`)
@@ -343,7 +344,7 @@ func TestNpsAfterCallPartialFailure(t *testing.T) {
 // When the IVR map cannot be read (its path is a guess), the run stops with a way out.
 func TestNpsAfterCallIVRMapUnavailable(t *testing.T) {
 	t.Parallel()
-	e := clitest.New(t)
+	e := afterCallEnv(t)
 	file := writeFile(t, e, "events.json", pgapEvents)
 	e.Setenv("NIMBUSCTL_MAX_RETRIES", "0") // a GET is retried through a 500
 	e.Emu.InjectFaults(emulator.ServiceNPSToday, emulator.FaultInternal)
@@ -359,7 +360,7 @@ func TestNpsAfterCallIVRMapUnavailable(t *testing.T) {
 // A 401 stops the run: the other events would fail the same way.
 func TestNpsAfterCallStopsOnAuthFailure(t *testing.T) {
 	t.Parallel()
-	e := clitest.New(t)
+	e := afterCallEnv(t)
 	file := writeFile(t, e, "events.json", pgapEvents)
 	e.Setenv("NPSTODAY_API_KEY", "npt-revoked")
 	e.Run("nps", "survey", "after-call", file, "--campaign-map", "support@contoso.com=101").Expect(t, 4,
@@ -370,7 +371,7 @@ func TestNpsAfterCallStopsOnAuthFailure(t *testing.T) {
 
 func TestNpsAfterCallBadInput(t *testing.T) {
 	t.Parallel()
-	e := clitest.New(t)
+	e := afterCallEnv(t)
 	e.RunWith(clitest.RunOpts{Stdin: "{\"taskId\":\"T1\"}\n{\"taskId\": oops}\n"}, "nps", "survey", "after-call").
 		Expect(t, 3, "", "error: stdin:2: not JSON task events: invalid character 'o' looking for beginning of value\n")
 	e.RunWith(clitest.RunOpts{Stdin: `[{"taskId":"T1"}, 42]`}, "nps", "survey", "after-call").
@@ -400,7 +401,7 @@ var stamp = regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d UTC`)
 // why; only the event that is new gets a survey.
 func TestNpsAfterCallTwiceSurveysOnce(t *testing.T) {
 	t.Parallel()
-	e := clitest.New(t)
+	e := afterCallEnv(t)
 	file := writeFile(t, e, "events.json", mixedEvents+"\n"+pgapEvents)
 	first := lines(
 		"T-sent\tsent\t101\t+41445551001\tagent@contoso.com\t\t",
@@ -453,7 +454,7 @@ func TestNpsAfterCallTwiceSurveysOnce(t *testing.T) {
 // send it again: it may have gone out. Once the admin has checked, --resend-unknown does.
 func TestNpsAfterCallLostAnswerIsNotResent(t *testing.T) {
 	t.Parallel()
-	e := clitest.New(t)
+	e := afterCallEnv(t)
 	file := writeFile(t, e, "events.json", strings.SplitAfter(pgapEvents, "\n")[1])
 	e.Emu.InjectFaults(emulator.ServiceNPSToday, "", emulator.FaultTimeoutAfter) // the IVR map, then the send
 	e.Run("nps", "survey", "after-call", file).Expect(t, 9,
@@ -476,4 +477,31 @@ func TestNpsAfterCallLostAnswerIsNotResent(t *testing.T) {
 	}
 	e.Run("nps", "survey", "after-call", file, "--resend-unknown", "--no-ledger").
 		Expect(t, 3, "", "error: --resend-unknown needs the ledger: drop --no-ledger\nRun 'nimbusctl nps survey after-call --help' for usage.\n")
+}
+
+// The after-call ledger keeps 90 days. A call that ended longer ago may have been surveyed
+// while its day was still kept: fed again (cron over every file 'trigger listen' ever wrote),
+// it was surveyed a second time. It is skipped as too old instead.
+func TestNpsAfterCallNeverSurveysACallOlderThanTheLedgerRemembers(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	ended := time.Date(2026, 3, 23, 9, 4, 10, 0, time.UTC)
+	file := writeFile(t, e, "events.jsonl", `{"taskId":"T-1","event":"Terminated","direction":"Inbound","modality":"Audio","created":"2026-03-23T09:00:00Z","terminated":"2026-03-23T09:04:10Z",`+
+		`"callerTelNumber":"+41445551001","serviceUPN":"support@contoso.com","LastConnectedUserEmail":"agent@contoso.com"}`+"\n")
+	for _, c := range []struct {
+		after time.Duration
+		out   string
+	}{
+		{time.Hour, "T-1\tsent\t101\t+41445551001\tagent@contoso.com\t\t\n"},
+		{80 * 24 * time.Hour, "T-1\tskipped:already-surveyed\t\t\t\t\tsurveyed on 2026-03-23 10:04 UTC (campaign 101)\n"},
+		{91 * 24 * time.Hour, "T-1\tskipped:too-old\t\t\t\t\tthe call ended on 2026-03-23 09:04 UTC, more than 89 days ago: the ledger keeps 90 days, so it may have been surveyed already; not sent\n"},
+		{200 * 24 * time.Hour, "T-1\tskipped:too-old\t\t\t\t\tthe call ended on 2026-03-23 09:04 UTC, more than 89 days ago: the ledger keeps 90 days, so it may have been surveyed already; not sent\n"},
+	} {
+		now := ended.Add(c.after)
+		e.Now = func() time.Time { return now }
+		e.Run("nps", "survey", "after-call", file).Expect(t, 0, c.out, "")
+	}
+	if n := len(e.Emu.NPSSurveys()); n != 1 {
+		t.Fatalf("%d surveys, want 1", n)
+	}
 }

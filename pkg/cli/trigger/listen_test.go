@@ -170,6 +170,9 @@ func TestListenRegistersAndCleansUp(t *testing.T) {
 func TestListenAfterCall(t *testing.T) {
 	t.Parallel()
 	e := clitest.New(t)
+	// The day after the events' calls: calls older than the survey ledger remembers are
+	// not surveyed.
+	e.Now = func() time.Time { return time.Date(2026, 3, 24, 12, 0, 0, 0, time.UTC) }
 	dir := filepath.Join(e.Home, "events")
 	l := startListen(t, e, "--dir", dir, "--after-call", "-o", "json", "--jq", "[.stored, .surveyed, .held]")
 	for _, b := range []string{endedCall, heldCall, entryDone} {

@@ -190,3 +190,19 @@ func TestScheduleImportChecksTheColumnsOnce(t *testing.T) {
 		t.Errorf("calls were scheduled: %v", ops)
 	}
 }
+
+// The ledger keeps 90 days of due times. With --allow-past, a row due longer ago than that
+// (a file that keeps its old rows, imported by cron) was created again once the ledger had
+// forgotten it, and rang a second time; it is refused instead.
+func TestScheduleImportAllowPastStopsWhereTheLedgerForgets(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true }))
+	due := time.Now().UTC().Add(-100 * 24 * time.Hour).Truncate(time.Second)
+	f := file(t, e, "ReferenceId,destination,due\nOLD-1,+41445551001,"+due.Format(time.RFC3339)+"\n")
+	e.Run("schedule", "import", f, "--service", emulator.ServiceSupport, "--allow-past").Expect(t, 3, "",
+		f+":2: due: the due time "+due.Format(time.RFC3339)+" is more than 89 days ago, beyond what the ledger remembers (90 days): the call may have been scheduled, and rung, already; not scheduled\n"+
+			"error: 1 invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)\n")
+	if n := calls(e, "CreateSchedulerEntry"); n != 0 {
+		t.Fatalf("%d calls scheduled", n)
+	}
+}

@@ -249,3 +249,26 @@ func BenchmarkNormalize(b *testing.B) {
 		})
 	}
 }
+
+// Numbers copied from Teams, Outlook or a web page carry characters nobody sees: direction
+// marks around them (U+202A ... U+202C, U+200E), narrow no-break spaces (U+202F, French
+// formatting) or soft hyphens. They were "not a phone number" although they read as one.
+func TestNormalizeIgnoresInvisibleCharacters(t *testing.T) {
+	for _, in := range []string{
+		"\u202a+41 79 555 11 22\u202c",
+		"+41 79 555 11 22\u200e",
+		"\u200f079 555 11 22",
+		"079\u202f555\u202f11\u202f22",
+		"079\u2009555 11 22",
+		"+41\u00ad79 555 11 22",
+		"\ufeff+41795551122",
+	} {
+		if got, err := Normalize(in, "+41"); err != nil || got != "+41795551122" {
+			t.Errorf("Normalize(%q) = %q, %v", in, got, err)
+		}
+	}
+	// What the user sees in the message is still what the file holds.
+	if _, err := Normalize("\u202a+41 79 555\u202c", "+41"); err == nil || err.Error() != `"\u202a+41 79 555\u202c" is not a valid phone number for CH (+41)` {
+		t.Errorf("error %v", err)
+	}
+}

@@ -248,6 +248,27 @@ func (ri *RespondentImport) plan(line int, r RespondentRow) (Task, bool) {
 				ri.add(res)
 				ri.problem(&RowError{File: ri.file, Line: line, Msg: res.Status + ": " + res.Error})
 				return Task{}, false
+			case e.State == SurveySending && !ri.ResendUnknown:
+				// The run that sent it died before the answer (killed, the machine went down):
+				// nobody has been told yet. Fail it once, as a lost answer is failed in its own
+				// run; from now on it is "unknown", skipped with a warning.
+				if !ri.DryRun {
+					if err := ri.record(r.Identity, r.Campaign, SurveyUnknown); err != nil {
+						ri.add(Result{Line: line, Key: key, Phones: r.Phones, Action: ActionSend, Status: StatusFailed, Error: "writing the ledger failed: " + err.Error()})
+						return Task{}, false
+					}
+				}
+				res := Result{Line: line, Key: key, Phones: r.Phones, Action: ActionSend, Status: StatusFailed, Error: fmt.Sprintf(
+					"the run that sent it on %s stopped before nps.today answered (killed, or the machine went down): it may have gone out, and nps.today offers no read-back, so it is not sent again; check it in app.nps.today, then --resend-unknown sends it", at)}
+				if ri.DryRun {
+					res.Status = StatusPlanned
+					res.Action = ActionSkip
+				}
+				ri.add(res)
+				if res.Status == StatusFailed {
+					ri.problem(&RowError{File: ri.file, Line: line, Msg: res.Status + ": " + res.Error})
+				}
+				return Task{}, false
 			case e.State.Unsettled() && !ri.ResendUnknown:
 				ri.mu.Lock()
 				ri.unsettled++

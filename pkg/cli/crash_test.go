@@ -33,10 +33,7 @@ func TestMain(m *testing.M) {
 func startCLI(t *testing.T, e *clitest.Env, args ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "NIMBUSCTL_TEST_AS_MAIN=1")
-	for _, k := range []string{"NIMBUSCTL_CONFIG_DIR", "NIMBUSCTL_CACHE_DIR", "NIMBUSCTL_STATE_DIR", "NIMBUSCTL_ENDPOINT", "NIMBUSCTL_CA_FILE", "NIMBUSCTL_TOKEN", "HOME"} {
-		cmd.Env = append(cmd.Env, k+"="+e.Getenv(k))
-	}
+	cmd.Env = append(append(os.Environ(), "NIMBUSCTL_TEST_AS_MAIN=1"), e.Environ()...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -350,4 +347,81 @@ func TestKilledListenerKeepsEveryAcknowledgedEvent(t *testing.T) {
 		}
 	}
 	t.Logf("%d events answered 200 before the kill, all in the file", len(acked))
+}
+
+// respondentsFile writes n respondents of campaign 101, one number each.
+func respondentsFile(t *testing.T, e *clitest.Env, n int) string {
+	var b strings.Builder
+	b.WriteString("campaign,phone\n")
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "101,+4179555%04d\n", i)
+	}
+	file := filepath.Join(e.Home, "respondents.csv")
+	if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
+// surveyedOnce fails when nps.today got a survey for someone twice, and returns who got one.
+func surveyedOnce(t *testing.T, e *clitest.Env) map[string]bool {
+	t.Helper()
+	got := map[string]bool{}
+	for _, s := range e.Emu.NPSSurveys() {
+		who := fmt.Sprint(s.Respondent["phoneNumber"])
+		if got[who] {
+			t.Fatalf("%s was surveyed twice", who)
+		}
+		got[who] = true
+	}
+	return got
+}
+
+// A `nps respondent import` SIGKILLed at different points, some sends in flight: nobody is
+// ever surveyed twice, the rerun sends every row the killed run had not started, and a row
+// whose send the killed run started without hearing back (it may have gone out) is reported
+// once as failed (exit 9) — not passed over with exit 0 — and skipped by later runs.
+func TestKilledRespondentImportNeverSurveysTwice(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("SIGKILL semantics")
+	}
+	t.Parallel()
+	const rows = 120
+	for _, point := range []struct {
+		name string
+		when func(e *clitest.Env) bool
+	}{
+		{"at the first sends", func(e *clitest.Env) bool { return len(e.Emu.NPSSurveys()) >= 2 }},
+		{"mid-run", func(e *clitest.Env) bool { return len(e.Emu.NPSSurveys()) >= rows/2 }},
+	} {
+		t.Run(point.name, func(t *testing.T) {
+			t.Parallel()
+			e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) {
+				o.Latency = 20 * time.Millisecond
+				o.NPSTodayRateLimit = emulator.Rate{Count: 1000, Per: 1e9}
+			}))
+			args := []string{"nps", "respondent", "import", respondentsFile(t, e, rows), "--rate", "500/s", "--concurrency", "8"}
+			child := startCLI(t, e, args...)
+			killWhen(t, e, child, func() bool { return point.when(e) })
+			before := surveyedOnce(t, e)
+
+			r := quiet(e.Run(append(args, "-o", "json", "--jq", "[.sent, .failed, .unsettled]")...))
+			var sent, failed, unsettled int
+			fmt.Sscanf(r.Stdout, "[%d,%d,%d]", &sent, &failed, &unsettled)
+			after := surveyedOnce(t, e)
+			if sent != len(after)-len(before) || sent+failed < rows-len(before) || unsettled != 0 {
+				t.Fatalf("rerun: exit %d, %s %s (%d surveyed before it, %d after)", r.Code, r.Stdout, r.Stderr, len(before), len(after))
+			}
+			if want := map[bool]int{true: 9, false: 0}[failed > 0]; r.Code != want {
+				t.Fatalf("rerun with %d rows that may have gone out: exit %d, want %d\n%s", failed, r.Code, want, r.Stderr)
+			}
+			// Those rows are settled as unknown: later runs skip them (with a warning) and
+			// send nothing.
+			r = quiet(e.Run(append(args, "-o", "json", "--jq", "[.sent, .failed, .unsettled]")...))
+			if r.Code != 0 || r.Stdout != fmt.Sprintf("[0,0,%d]\n", failed) {
+				t.Fatalf("third run: exit %d, %s %s", r.Code, r.Stdout, r.Stderr)
+			}
+			surveyedOnce(t, e)
+		})
+	}
 }

@@ -250,10 +250,15 @@ func (r *Run) print(s bulk.Summary, sv *bulk.RespondentSummary, refused bool) er
 		n    int
 		what string
 	}
+	done := s.Skipped // skipped as done already; a survey that may have gone out is not
+	if sv != nil {
+		done -= sv.Unsettled
+	}
 	tallies := []tally{{s.Added, "added"}, {s.Updated, "updated"}, {s.Created, "created"}, {s.Removed, "removed"}, {s.Unchanged, "unchanged"},
-		{s.Skipped, "skipped (already done)"}, {s.Invalid, "invalid"}, {s.Failed, "failed"}, {s.NotAttempted, "not processed"}}
+		{done, "skipped (already done)"}, {s.Invalid, "invalid"}, {s.Failed, "failed"}, {s.NotAttempted, "not processed"}}
 	if sv != nil {
 		tallies = append([]tally{{sv.Sent, "sent"}, {sv.Pending, "pending (p-gap)"}}, tallies...)
+		tallies = append(tallies, tally{sv.Unsettled, "not sent (may have gone out already)"})
 	}
 	var parts []string
 	for _, c := range tallies {
@@ -268,7 +273,7 @@ func (r *Run) print(s bulk.Summary, sv *bulk.RespondentSummary, refused bool) er
 	switch {
 	case s.Failed > 0:
 		icon = f.IO.Styles().FailureIcon()
-	case s.Invalid > 0 || s.Cancelled || sv != nil && sv.Pending > 0:
+	case s.Invalid > 0 || s.Cancelled || sv != nil && (sv.Pending > 0 || sv.Unsettled > 0):
 		icon = f.IO.Styles().WarningIcon() // not all of the file is in: no ✓
 	}
 	fmt.Fprintf(f.IO.ErrOut, "%s %s\n", icon, output.SafeText(fmt.Sprintf("%s: %s (%d requests in %.1fs, %.1f/s, %d throttled)",

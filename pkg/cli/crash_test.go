@@ -476,3 +476,55 @@ func TestKilledAfterCallNeverSurveysTwice(t *testing.T) {
 	}
 	surveyedOnce(t, e)
 }
+
+// `contact import --prune` SIGKILLed at two points while it updates: the rerun leaves the
+// book exactly the file, every contact it names with the file's values, none of the others.
+func TestKilledPruneRemovesNothingTheFileNames(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("SIGKILL semantics")
+	}
+	t.Parallel()
+	const book, kept, stale = 300, 280, 20 // stale: 6.7% of the book, under the 10% ceiling
+	for _, point := range []struct {
+		name string
+		when func(e *clitest.Env) bool
+	}{
+		{"at the first updates", func(e *clitest.Env) bool { return ops(e, "UpdateContact") >= 3 }},
+		{"mid-run", func(e *clitest.Env) bool { return ops(e, "UpdateContact") >= kept*2/3 }},
+	} {
+		t.Run(point.name, func(t *testing.T) {
+			t.Parallel()
+			e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true; o.Latency = 2 * time.Millisecond }))
+			var seed []map[string]any
+			for i := 1; i <= book; i++ {
+				seed = append(seed, map[string]any{"externalId": fmt.Sprintf("K-%04d", i), "firstName": "Old", "lastName": "Name"})
+			}
+			e.Emu.PutContacts(emulator.BookCustomers, seed)
+			var b strings.Builder
+			b.WriteString("externalId,firstName\n")
+			for i := 1; i <= kept; i++ {
+				fmt.Fprintf(&b, "K-%04d,New%d\n", i, i)
+			}
+			file := filepath.Join(e.Home, "crm.csv")
+			os.WriteFile(file, []byte(b.String()), 0o600)
+			args := []string{"contact", "import", emulator.BookCustomers, file, "--prune", "--rate", "300/s", "--concurrency", "4"}
+			child := startCLI(t, e, args...)
+			killWhen(t, e, child, func() bool { return point.when(e) })
+
+			quiet(e.Run(append(args, "-o", "json", "--jq", "[.failed, .invalid]")...)).Expect(t, 0, "[0,0]\n", "")
+			got := map[string]any{}
+			for _, c := range e.Emu.Contacts(emulator.BookCustomers) {
+				got[c["externalId"].(string)] = c["firstName"]
+			}
+			for i := 1; i <= kept; i++ {
+				id := fmt.Sprintf("K-%04d", i)
+				if got[id] != fmt.Sprintf("New%d", i) {
+					t.Fatalf("%s: %v", id, got[id])
+				}
+			}
+			if len(got) != kept {
+				t.Fatalf("%d contacts, want %d", len(got), kept)
+			}
+		})
+	}
+}

@@ -15,8 +15,9 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
 )
 
-// Input is a file an import reads twice (validation, then apply). Stdin is spooled to a
-// temporary file first, so it can be read twice too.
+// Input is a file an import reads twice (validation, then apply). Both passes read a private
+// copy taken once (FileInput), so that what is sent is what was checked, even when the
+// export is rewritten meanwhile; stdin is copied the same way.
 type Input struct {
 	Name        string // as the user wrote it, for messages
 	Open        func() (io.ReadCloser, error)
@@ -24,41 +25,59 @@ type Input struct {
 	Format      string // "csv", "json", or "" to tell from the name and content
 }
 
-// FileInput reads a named file; "-" spools r (stdin) to a temporary file, removed by the
-// returned cleanup.
+// FileInput copies a named file, or with "-" stdin, to a temporary file that both passes
+// read, removed by the returned cleanup. A file that changes while it is copied (an export
+// still being written) is refused.
 func FileInput(name string, stdin io.Reader, opts ReadOptions) (Input, func(), error) {
 	in := Input{Name: name, ReadOptions: opts}
+	none := func() {}
+	src, label := stdin, "stdin"
+	var file *os.File
+	var before os.FileInfo
 	if name != "-" {
 		st, err := os.Stat(name)
 		if err != nil {
-			return in, func() {}, err
+			return in, none, err
 		}
 		if st.IsDir() {
-			return in, func() {}, errors.New("it is a directory, not a file")
+			return in, none, errors.New("it is a directory, not a file")
 		}
-		enc, err := sniffEncoding(name, opts.Encoding)
-		if err != nil {
-			return in, func() {}, err
+		if file, err = os.Open(name); err != nil {
+			return in, none, err
 		}
-		in.ReadOptions.Encoding = enc
-		in.Open = func() (io.ReadCloser, error) { return os.Open(name) }
-		return in, func() {}, nil
+		defer file.Close()
+		if before, err = file.Stat(); err != nil {
+			return in, none, err
+		}
+		src, label = file, name
+	} else {
+		in.Name = "stdin"
 	}
-	f, err := os.CreateTemp("", "nimbusctl-stdin-*")
+	tmp, err := os.CreateTemp("", "nimbusctl-input-*")
 	if err != nil {
-		return in, func() {}, err
+		return in, none, err
 	}
-	cleanup := func() { f.Close(); os.Remove(f.Name()) }
-	if _, err := io.Copy(f, stdin); err != nil {
+	path := tmp.Name()
+	cleanup := func() { os.Remove(path) }
+	_, err = io.Copy(tmp, src)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		cleanup()
-		return in, func() {}, fmt.Errorf("reading stdin: %w", err)
+		return in, none, fmt.Errorf("reading %s: %w", label, err)
 	}
-	in.Name = "stdin"
-	path := f.Name()
+	if file != nil {
+		after, err := file.Stat()
+		if err == nil && (after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime())) {
+			cleanup()
+			return in, none, errors.New("it changed while it was read (an export still being written?): nothing was sent; run again once it is complete")
+		}
+	}
 	enc, err := sniffEncoding(path, opts.Encoding)
 	if err != nil {
 		cleanup()
-		return in, func() {}, err
+		return in, none, err
 	}
 	in.ReadOptions.Encoding = enc
 	in.Open = func() (io.ReadCloser, error) { return os.Open(path) }

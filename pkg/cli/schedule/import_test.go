@@ -206,3 +206,45 @@ func TestScheduleImportAllowPastStopsWhereTheLedgerForgets(t *testing.T) {
 		t.Fatalf("%d calls scheduled", n)
 	}
 }
+
+// The export is rewritten while the import runs (the CRM's next export lands on the same
+// path). The run checked the rows of the file it read first, and must send what it checked:
+// read again for sending, the new file put a past-due row on a line that had held a valid
+// one, and that call was scheduled to ring at once.
+func TestScheduleImportSendsTheFileItChecked(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true; o.Latency = 150 * time.Millisecond }))
+	future := time.Now().UTC().Add(48 * time.Hour).Format(time.RFC3339)
+	past := time.Now().UTC().Add(-2 * time.Hour).Format(time.RFC3339)
+	f := file(t, e, "ReferenceId,destination,due\nR-1,+41445551001,"+future+"\nR-2,+41445551002,"+past+"\n")
+	done := make(chan clitest.Result)
+	go func() {
+		done <- e.Run("schedule", "import", f, "--service", emulator.ServiceSupport, "--skip-invalid", "-o", "json", "--jq", "[.created, .invalid]")
+	}()
+	// Once the run reads the calls on the service, it has checked the file: now it changes.
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(time.Millisecond) {
+		n := 0
+		for _, r := range e.Emu.Received() {
+			if r.Method == "GET" && strings.Contains(r.URI, "scheduler-entries?") {
+				n++
+			}
+		}
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the import never read the state")
+		}
+	}
+	if err := os.WriteFile(f, []byte("ReferenceId,destination,due\nR-2,+41445551002,"+past+"\nR-1,+41445551001,"+future+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	r.Code, r.Stderr = 0, "" // the checked file had an invalid row (exit 9); what matters is what was sent
+	r.Expect(t, 0, "[1,1]\n", "")
+	for _, en := range e.Emu.SchedulerEntries(emulator.ServiceSupport) {
+		if en["ReferenceId"] != "R-1" {
+			t.Errorf("scheduled %v", en)
+		}
+	}
+}

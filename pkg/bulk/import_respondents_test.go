@@ -99,10 +99,11 @@ func surveyed(emu *emulator.Emulator) map[string]int {
 
 func testdataInput(t *testing.T, name string) bulk.Input {
 	t.Helper()
-	in, _, err := bulk.FileInput(filepath.Join("..", "..", "testdata", "nps", name), nil, bulk.ReadOptions{})
+	in, cleanup, err := bulk.FileInput(filepath.Join("..", "..", "testdata", "nps", name), nil, bulk.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(cleanup)
 	in.Name = name
 	return in
 }

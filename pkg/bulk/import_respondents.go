@@ -25,6 +25,7 @@ type RespondentSummary struct {
 	Sent      int `json:"sent"`      // surveys sent (planned, with --dry-run)
 	Pending   int `json:"pending"`   // held for the agent's p-gap rating
 	Unsettled int `json:"unsettled"` // skipped: an earlier send got no answer and may have gone out
+	Lost      int `json:"-"`         // of the failed rows, those that may have gone out: no rerun sends them
 }
 
 // RespondentImport sends one nps.today survey per row of a file. Every row is checked first
@@ -60,9 +61,9 @@ type RespondentImport struct {
 	Warn     func(string) // notes: ignored columns, unsettled rows
 	Total    func(int)
 
-	file                     string
-	mu                       sync.Mutex
-	sent, pending, unsettled int
+	file                           string
+	mu                             sync.Mutex
+	sent, pending, unsettled, lost int
 }
 
 func (ri *RespondentImport) invalid(line int, r RespondentRow, errs []*RowError) {
@@ -165,7 +166,7 @@ func (ri *RespondentImport) Run(ctx context.Context) (RespondentSummary, error) 
 func (ri *RespondentImport) summary(s Summary) RespondentSummary {
 	ri.mu.Lock()
 	defer ri.mu.Unlock()
-	return RespondentSummary{Summary: s, Sent: ri.sent, Pending: ri.pending, Unsettled: ri.unsettled}
+	return RespondentSummary{Summary: s, Sent: ri.sent, Pending: ri.pending, Unsettled: ri.unsettled, Lost: ri.lost}
 }
 
 func (ri *RespondentImport) problem(err error) {
@@ -193,6 +194,11 @@ func (ri *RespondentImport) done(t Task, err error) {
 	var held *heldError
 	if errors.As(err, &held) {
 		res.Status = StatusPending
+	}
+	if res.Status == StatusFailed && httpx.IsAmbiguous(err) && ri.Ledger != nil {
+		ri.mu.Lock()
+		ri.lost++
+		ri.mu.Unlock()
 	}
 	ri.add(res)
 	if res.Status == StatusFailed || res.Status == StatusPending {
@@ -266,6 +272,9 @@ func (ri *RespondentImport) plan(line int, r RespondentRow) (Task, bool) {
 				}
 				ri.add(res)
 				if res.Status == StatusFailed {
+					ri.mu.Lock()
+					ri.lost++
+					ri.mu.Unlock()
 					ri.problem(&RowError{File: ri.file, Line: line, Msg: res.Status + ": " + res.Error})
 				}
 				return Task{}, false

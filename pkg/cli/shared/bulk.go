@@ -197,6 +197,14 @@ func (r *Run) finish(s bulk.Summary, sv *bulk.RespondentSummary, err error) erro
 	case s.Cancelled:
 		r.f.IO.Infof("cancelled: %d of %d rows done; run the same command again to finish (only what is left is applied)", s.Rows-s.NotAttempted, s.Rows)
 		return cmdutil.SilentCancel
+	case s.Failed > 0 && sv != nil && sv.Lost > 0:
+		// A survey whose answer was lost may have gone out: no rerun sends it.
+		lost := "their answer was lost, so they may have gone out, and no rerun sends them: check app.nps.today, then --resend-unknown sends them"
+		if sv.Lost < s.Failed {
+			lost = fmt.Sprintf("a rerun retries %d of them; the answer of the other %d was lost, so they may have gone out, and no rerun sends them: check app.nps.today, then --resend-unknown sends them",
+				s.Failed-sv.Lost, sv.Lost)
+		}
+		return &cmdutil.PartialError{Msg: fmt.Sprintf("%d row(s) failed (%s): %s", s.Failed, hint, lost)}
 	case s.Failed > 0:
 		return &cmdutil.PartialError{Msg: fmt.Sprintf("%d row(s) failed (%s); run the same command again to retry them", s.Failed, hint)}
 	case s.Invalid > 0 && !s.DryRun:

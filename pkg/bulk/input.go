@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"unicode/utf8"
 
@@ -23,6 +24,7 @@ type Input struct {
 	Open        func() (io.ReadCloser, error)
 	ReadOptions ReadOptions
 	Format      string // "csv", "json", or "" to tell from the name and content
+	size        int64  // bytes, when known (a hint for sizing)
 }
 
 // FileInput copies a named file, or with "-" stdin, to a temporary file that both passes
@@ -58,11 +60,13 @@ func FileInput(name string, stdin io.Reader, opts ReadOptions) (Input, func(), e
 		return in, none, err
 	}
 	path := tmp.Name()
-	cleanup := func() { os.Remove(path) }
-	_, err = io.Copy(tmp, src)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
+	cleanup := func() { tmp.Close(); os.Remove(path) }
+	if runtime.GOOS != "windows" {
+		// Unlinked at once, the copy lives as long as the open file: however the run ends
+		// (even SIGKILL), no copy of the customers' data is left behind.
+		os.Remove(path)
 	}
+	size, err := io.Copy(tmp, src)
 	if err != nil {
 		cleanup()
 		return in, none, fmt.Errorf("reading %s: %w", label, err)
@@ -74,13 +78,14 @@ func FileInput(name string, stdin io.Reader, opts ReadOptions) (Input, func(), e
 			return in, none, errors.New("it changed while it was read (an export still being written?): nothing was sent; run again once it is complete")
 		}
 	}
-	enc, err := sniffEncoding(path, opts.Encoding)
+	enc, err := sniffEncoding(io.NewSectionReader(tmp, 0, size), opts.Encoding)
 	if err != nil {
 		cleanup()
 		return in, none, err
 	}
-	in.ReadOptions.Encoding = enc
-	in.Open = func() (io.ReadCloser, error) { return os.Open(path) }
+	in.ReadOptions.Encoding, in.size = enc, size
+	// Each pass reads the copy from the start, on its own offset.
+	in.Open = func() (io.ReadCloser, error) { return io.NopCloser(io.NewSectionReader(tmp, 0, size)), nil }
 	return in, cleanup, nil
 }
 
@@ -89,15 +94,10 @@ func FileInput(name string, stdin io.Reader, opts ReadOptions) (Input, func(), e
 // is UTF-8; bytes that are not UTF-8 and no UTF-8 letter at all is Windows-1252. A file that
 // mixes both stays UTF-8, and the reader refuses its rows that are not (a guess would mangle
 // the rest). Other values of enc are returned as they are.
-func sniffEncoding(path, enc string) (string, error) {
+func sniffEncoding(f io.Reader, enc string) (string, error) {
 	if e := strings.ToLower(enc); e != "" && e != "auto" {
 		return enc, nil
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
 	buf := make([]byte, 256<<10)
 	kept := 0 // bytes of a rune cut at the end of the last chunk, moved to the front
 	multibyte, invalid := false, false

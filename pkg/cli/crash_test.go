@@ -508,8 +508,15 @@ func TestKilledPruneRemovesNothingTheFileNames(t *testing.T) {
 			file := filepath.Join(e.Home, "crm.csv")
 			os.WriteFile(file, []byte(b.String()), 0o600)
 			args := []string{"contact", "import", emulator.BookCustomers, file, "--prune", "--rate", "300/s", "--concurrency", "4"}
+			tmp := filepath.Join(e.Home, "tmp")
+			os.Mkdir(tmp, 0o700)
+			e.Setenv("TMPDIR", tmp)
 			child := startCLI(t, e, args...)
 			killWhen(t, e, child, func() bool { return point.when(e) })
+			// The import's copy of the file goes with the process, also when it is killed.
+			if left, _ := os.ReadDir(tmp); len(left) != 0 {
+				t.Fatalf("the killed import left %s in TMPDIR", left[0].Name())
+			}
 
 			quiet(e.Run(append(args, "-o", "json", "--jq", "[.failed, .invalid]")...)).Expect(t, 0, "[0,0]\n", "")
 			got := map[string]any{}

@@ -32,6 +32,7 @@ type Reader struct {
 	pending   *pendingRow // a row read ahead while telling an unclosed quote from a stray one
 	checkUTF8 bool        // the bytes are taken as UTF-8: a cell that is not is refused, not mangled
 	tail      *tailReader
+	lines     int // lines before the header that csv does not see (Excel's "sep=;")
 }
 
 // tailReader remembers the last byte read and whether the input has ended, so that the reader
@@ -99,6 +100,15 @@ func NewReader(r io.Reader, name string, opts ReadOptions) (*Reader, error) {
 		src = charmap.Windows1252.NewDecoder().Reader(br)
 	}
 	comma := opts.Comma
+	skipped := 0
+	if sep, n, ok := excelSep(head); ok {
+		// "sep=;" before the header is Excel's hint for the separator, not the header.
+		br.Discard(n)
+		head, skipped = head[n:], 1
+		if comma == 0 {
+			comma = sep
+		}
+	}
 	if comma == 0 {
 		comma = sniffComma(firstLine(head))
 	}
@@ -107,7 +117,7 @@ func NewReader(r io.Reader, name string, opts ReadOptions) (*Reader, error) {
 	cr.Comma = comma
 	cr.FieldsPerRecord = -1 // checked per row, with a clearer message
 	cr.ReuseRecord = true
-	rd := &Reader{Name: name, Comma: comma, cr: cr, checkUTF8: !decode, tail: tail}
+	rd := &Reader{Name: name, Comma: comma, cr: cr, checkUTF8: !decode, tail: tail, lines: skipped}
 	header, err := cr.Read()
 	if err != nil {
 		return nil, rd.parseErr(err)
@@ -116,7 +126,7 @@ func NewReader(r io.Reader, name string, opts ReadOptions) (*Reader, error) {
 	for i, h := range header {
 		rd.Header[i] = strings.TrimSpace(h)
 	}
-	if err := rd.notUTF8(1, rd.Header); err != nil {
+	if err := rd.notUTF8(1+skipped, rd.Header); err != nil {
 		return nil, err
 	}
 	return rd, nil
@@ -208,6 +218,7 @@ func (r *Reader) cutOff() bool {
 	}
 	p := &pendingRow{rec: append([]string(nil), rec...), err: err}
 	p.line, _ = r.cr.FieldPos(0)
+	p.line += r.lines
 	r.pending = p
 	return false
 }
@@ -223,7 +234,7 @@ func (r *Reader) next() ([]string, int, error) {
 		return nil, 0, err
 	}
 	line, _ := r.cr.FieldPos(0)
-	return rec, line, nil
+	return rec, line + r.lines, nil
 }
 
 // parseErr says what is wrong with a malformed record in plain words, at the line where it
@@ -234,10 +245,10 @@ func (r *Reader) parseErr(err error) error {
 	if !errors.As(err, &pe) {
 		return fmt.Errorf("%s: %w", r.Name, err)
 	}
-	row := &RowError{File: r.Name, Line: pe.StartLine}
+	row := &RowError{File: r.Name, Line: pe.StartLine + r.lines}
 	switch {
 	case errors.Is(pe.Err, csv.ErrBareQuote):
-		row.Line = pe.Line
+		row.Line = pe.Line + r.lines
 		row.Msg = fmt.Sprintf(`a " inside a cell that does not start with one (character %d of the line): put the whole cell in quotes and write each " in it as ""`, pe.Column)
 	case errors.Is(pe.Err, csv.ErrQuote):
 		rec, err := r.cr.Read()
@@ -247,8 +258,9 @@ func (r *Reader) parseErr(err error) error {
 		}
 		p := &pendingRow{rec: append([]string(nil), rec...), err: err}
 		p.line, _ = r.cr.FieldPos(0)
+		p.line += r.lines
 		r.pending = p
-		row.Line = pe.Line
+		row.Line = pe.Line + r.lines
 		row.Msg = fmt.Sprintf(`a quoted cell goes on after its closing " (character %d of the line): put the whole cell in quotes and write each " in it as ""`, pe.Column)
 	default:
 		row.Msg = pe.Err.Error()
@@ -333,6 +345,26 @@ func (e *RowError) Error() string {
 		return fmt.Sprintf("%s:%d: %s: %s", e.File, e.Line, e.Column, e.Msg)
 	}
 	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+}
+
+// excelSep reads Excel's "sep=X" line at the start of a file: the separator and the length
+// of the line with its end.
+func excelSep(head []byte) (rune, int, bool) {
+	if len(head) < 5 || !bytes.EqualFold(head[:4], []byte("sep=")) {
+		return 0, 0, false
+	}
+	sep := rune(head[4])
+	if sep != ',' && sep != ';' && sep != '\t' {
+		return 0, 0, false
+	}
+	rest := head[5:]
+	switch {
+	case bytes.HasPrefix(rest, []byte("\r\n")):
+		return sep, 7, true
+	case bytes.HasPrefix(rest, []byte("\n")):
+		return sep, 6, true
+	}
+	return 0, 0, false
 }
 
 // firstLine is the header line: up to the first newline outside quotes.

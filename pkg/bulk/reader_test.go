@@ -358,3 +358,19 @@ func TestReaderTellsACutOffLastRow(t *testing.T) {
 		}
 	}
 }
+
+// Exports meant for Excel often start with "sep=;" (Excel's hint for the separator): the line
+// names the separator and is not the header.
+func TestReaderTakesExcelSepLine(t *testing.T) {
+	for name, in := range map[string]string{
+		"semicolon":      "sep=;\r\nid;name\r\n1;Ann\r\n2;B, Bob\r\n",
+		"tab, after BOM": "\ufeffsep=\t\nid\tname\n1\tAnn\n2\tB, Bob\n",
+		"comma":          "sep=,\nid,name\n1,Ann\n2,\"B, Bob\"\n",
+	} {
+		r, rows, errs := readAll(t, in, ReadOptions{})
+		if len(errs) > 0 || !reflect.DeepEqual(r.Header, []string{"id", "name"}) || len(rows) != 2 ||
+			rows[0].Line != 3 || rows[1].Cells[1] != "B, Bob" {
+			t.Errorf("%s: header %q rows %v errs %v", name, r.Header, rows, errs)
+		}
+	}
+}

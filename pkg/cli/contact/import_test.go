@@ -250,3 +250,17 @@ func TestImportRefusesADirectory(t *testing.T) {
 	e.Run("contact", "import", emulator.BookCustomers, e.Home).
 		Expect(t, 3, "", "error: cannot read "+e.Home+": it is a directory, not a file\nRun 'nimbusctl contact import --help' for usage.\n")
 }
+
+// An export made for Excel starts with "sep=;": that line names the separator, and the
+// errors still point at the file's own lines.
+func TestImportExcelSepLine(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true }))
+	file := write(t, e, "sep.csv", "sep=;\r\nexternalId;mobile\r\nK-1;079 555 11 22\r\nK-2;call me\r\n")
+	e.Run("contact", "import", emulator.BookCustomers, file).Expect(t, 3, "",
+		file+":4: mobile: \"call me\" is not a phone number\n"+
+			"error: 1 invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)\n")
+	e.Run("contact", "import", emulator.BookCustomers, file, "--skip-invalid", "-o", "json", "--jq", "[.added, .invalid]").Expect(t, 9, "[1,1]\n",
+		file+":4: mobile: \"call me\" is not a phone number\n"+
+			"error: 1 invalid row(s) were skipped (see the messages above); fix them and run the same command again\n")
+}

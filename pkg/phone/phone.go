@@ -73,6 +73,8 @@ func Normalize(s, defaultCountry string) (string, error) {
 		return "", &Error{Input: s, Msg: "has no country code, and no default_country is set: " + NoCountryHint, NoCountry: true}
 	case errors.Is(err, phonenumbers.ErrInvalidCountryCode):
 		return "", &Error{Input: s, Msg: "has an unknown country code"}
+	case err != nil && excelNumber(raw):
+		return "", &Error{Input: s, Msg: "is not a phone number: Excel wrote it as a number (in scientific notation, with its leading 0 or + lost): format the column as Text in Excel and export it again"}
 	case err != nil:
 		return "", &Error{Input: s, Msg: "is not a phone number"}
 	}
@@ -110,6 +112,17 @@ func visible(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// excelNumber recognizes what Excel makes of a phone number in a cell formatted as a number:
+// 4.1791234567E+10 (a decimal comma in some locales).
+func excelNumber(s string) bool {
+	mant, exp, ok := strings.Cut(strings.ToUpper(s), "E+")
+	if !ok || len(mant) < 3 || mant[1] != '.' && mant[1] != ',' || exp == "" {
+		return false
+	}
+	digits := func(t string) bool { return strings.Trim(t, "0123456789") == "" }
+	return digits(mant[:1]) && digits(mant[2:]) && digits(exp)
 }
 
 // Region is the ISO 3166 region of a country calling code written "+41" ("CH"); for codes

@@ -45,6 +45,9 @@ func TestNormalizeErrors(t *testing.T) {
 		{"+1 555 123 4567", "", `"+1 555 123 4567" is not a valid phone number for US (+1)`},
 		{"+999 123 456", "", `"+999 123 456" has an unknown country code`},
 		{"+41 445551234567890123", "", `"+41 445551234567890123" is not a phone number`},
+		// Excel shows a long number in a cell formatted as a number like this, and exports it so.
+		{"4.1791234567E+10", "+41", `"4.1791234567E+10" is not a phone number: Excel wrote it as a number (in scientific notation, with its leading 0 or + lost): format the column as Text in Excel and export it again`},
+		{"4,17912E+10", "+41", `"4,17912E+10" is not a phone number: Excel wrote it as a number (in scientific notation, with its leading 0 or + lost): format the column as Text in Excel and export it again`},
 	}
 	for _, c := range cases {
 		got, err := Normalize(c.in, c.cc)

@@ -71,7 +71,7 @@ func FileInput(name string, stdin io.Reader, opts ReadOptions) (Input, func(), e
 		cleanup()
 		return in, none, fmt.Errorf("reading %s: %w", label, err)
 	}
-	if file != nil {
+	if file != nil && before.Mode().IsRegular() { // a pipe (<(cmd)) is read once, whatever its times say
 		after, err := file.Stat()
 		if err == nil && (after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime())) {
 			cleanup()

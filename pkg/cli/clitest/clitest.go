@@ -32,9 +32,6 @@ type Env struct {
 	// for the whole test binary; each Env's cache folder names its own key), never the real
 	// one. A test sets another to play a keyring that fails.
 	Keyring auth.Keyring
-	// Now is the clock the runs see (nil: the real one), for tests of what depends on the
-	// date (ledgers kept so many days, events so old).
-	Now func() time.Time
 
 	mu   sync.Mutex
 	vars map[string]string
@@ -168,9 +165,6 @@ func (e *Env) RunWith(o RunOpts, args ...string) Result {
 	}
 	f := cli.NewFactory(ios, cmdutil.BuildInfo{Version: "0.0.0-test"}, e.Getenv)
 	f.Keyring = e.Keyring
-	if e.Now != nil {
-		f.Now = e.Now
-	}
 	if o.Prompter != nil {
 		f.Prompter = o.Prompter
 	}

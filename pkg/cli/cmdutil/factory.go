@@ -58,6 +58,11 @@ type Factory struct {
 	// profile's rate for this run (bulk commands' --rate).
 	RateOverride map[string]string
 
+	// TraceSecrets are scrubbed from every --debug trace, besides the credentials: secrets a
+	// command holds that travel in request bodies (a listener's path token). Set them before
+	// the first client is built.
+	TraceSecrets []string
+
 	Config    func() (*config.Config, error)
 	Profile   func() (*config.Profile, error)
 	Tokens    func() (auth.Source, error)

@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/nimbusctl/nimbusctl/pkg/cli/clitest"
 	"github.com/nimbusctl/nimbusctl/pkg/emulator"
@@ -44,16 +43,4 @@ func lines(ls ...string) string {
 		return ""
 	}
 	return strings.Join(ls, "\n") + "\n"
-}
-
-// callDay is the day after the calls of the task events in these tests (23 March 2026): an
-// after-call run sees that date as today, so that its events stay young enough to survey
-// however long after it the tests run.
-var callDay = time.Date(2026, 3, 24, 12, 0, 0, 0, time.UTC)
-
-// afterCallEnv is clitest.New with the clock at callDay.
-func afterCallEnv(t *testing.T, opts ...clitest.Option) *clitest.Env {
-	e := clitest.New(t, opts...)
-	e.Now = func() time.Time { return callDay }
-	return e
 }

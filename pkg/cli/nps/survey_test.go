@@ -194,7 +194,7 @@ func TestNpsBurstOver429SendsEachSurveyOnce(t *testing.T) {
 // retries, and still sends each survey once.
 func TestNpsTenPerSecond(t *testing.T) {
 	t.Parallel()
-	e := afterCallEnv(t)
+	e := clitest.New(t)
 	e.Setenv("NIMBUSCTL_NPSTODAY_RATE", "200/s")
 	var events []string
 	for i := range 40 {

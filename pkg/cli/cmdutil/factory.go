@@ -4,6 +4,8 @@ import (
 	"io"
 	"net/http"
 	"runtime/debug"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/nimbusctl/nimbusctl/pkg/auth"
@@ -71,6 +73,9 @@ type Factory struct {
 	Prompter Prompter
 	// Keyring keeps the token cache's key (profile key token_storage keyring).
 	Keyring auth.Keyring
+
+	traceMu     sync.Mutex
+	traceHidden []string // HideInTrace
 }
 
 // Printer builds the output printer from -o and --jq (both checked by the root already).
@@ -87,9 +92,37 @@ func (f *Factory) Printer() *output.Printer {
 // sent made safe for the terminal; nil when tracing is off.
 func (f *Factory) Trace() io.Writer {
 	if f.Flags.Debug || f.Getenv("NIMBUSCTL_DEBUG") != "" {
-		return output.SafeWriter(f.IO.ErrOut)
+		return output.SafeWriter(scrubWriter{f})
 	}
 	return nil
+}
+
+// HideInTrace adds a secret the trace cannot know by its name — a listener's path token,
+// which travels inside a webhook URL — to scrub from every line, whichever client (already
+// built or not) writes it.
+func (f *Factory) HideInTrace(secret string) {
+	if len(secret) < 4 {
+		return
+	}
+	f.traceMu.Lock()
+	defer f.traceMu.Unlock()
+	f.traceHidden = append(f.traceHidden, secret)
+}
+
+// scrubWriter writes the trace to stderr without the secrets given to HideInTrace.
+type scrubWriter struct{ f *Factory }
+
+func (s scrubWriter) Write(p []byte) (int, error) {
+	s.f.traceMu.Lock()
+	text := string(p)
+	for _, secret := range s.f.traceHidden {
+		text = strings.ReplaceAll(text, secret, "[redacted]")
+	}
+	s.f.traceMu.Unlock()
+	if _, err := io.WriteString(s.f.IO.ErrOut, text); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // OutputFormat is the -o value in effect.

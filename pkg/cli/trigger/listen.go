@@ -312,6 +312,7 @@ func runListen(cmd *cobra.Command, f *cmdutil.Factory, o *listenOptions) error {
 	if err != nil {
 		return err
 	}
+	f.HideInTrace(token) // --debug traces the registration, whose URL carries it
 	if o.showURL {
 		base := o.publicURL
 		if base == "" {

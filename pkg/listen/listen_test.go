@@ -38,6 +38,14 @@ func TestCheck(t *testing.T) {
 		{body: `{"taskId":"T","outboundAttempt":1.5}`, err: "TaskEventData.outboundAttempt must be an integer, got a number"},
 		{body: `{"taskId":"T","taskInformation":[]}`, err: "TaskEventData.taskInformation must be an object, got an array"},
 		{body: `{"schedulerEntryId":"S","maxAttempts":"3"}`, err: "SchedulerEntryEventData.maxAttempts must be an integer, got a string"},
+		// Fields as Go's decoder reads them: in any case, so twice is refused.
+		{body: `{"taskId":"T-1","taskId":"T-2"}`, err: `the body has "taskId" twice: readers differ on which one counts`},
+		{body: `{"taskId":"T-1","TaskId":""}`, err: `the body has both "taskId" and "TaskId", which readers take for the same field`},
+		{body: `{"taskId":"T","futureField":1,"FutureField":2}`, err: `the body has both "futureField" and "FutureField", which readers take for the same field`},
+		{body: `{"taskId":"T","callerTelNumber":"+41445551001","CALLERTELNUMBER":"+41795551234"}`, err: `the body has both "callerTelNumber" and "CALLERTELNUMBER", which readers take for the same field`},
+		{body: `{"taskId":"T","Terminated":5}`, err: "TaskEventData.Terminated must be a string, got an integer"},
+		{body: `{"taskId":"T","CallerTelNumber":"+41445551001"}`, kind: "tasks"},
+		{body: `{"taskId":"T","` + strings.Repeat("x", 100) + `":1,"` + strings.Repeat("X", 100) + `":2}`, err: `the body has both "` + strings.Repeat("x", 64) + `…" and "` + strings.Repeat("X", 64) + `…", which readers take for the same field`},
 	} {
 		kind, compact, unknown, err := Check([]byte(c.body))
 		got := ""
@@ -315,4 +323,14 @@ func BenchmarkPost(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkCheck: the shape check of one task event (what each POST costs before its fsync).
+func BenchmarkCheck(b *testing.B) {
+	body := []byte(taskEvent)
+	for b.Loop() {
+		if _, _, _, err := Check(body); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -1,6 +1,9 @@
 package trigger_test
 
 import (
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -52,4 +55,29 @@ func TestListenRefusesEventsThatNameAFieldTwice(t *testing.T) {
 	if n := len(e.Emu.NPSSurveys()); n != 0 {
 		t.Errorf("%d surveys sent", n)
 	}
+}
+
+// The path token is a credential like the others: its file, kept in the state folder or
+// given with --path-token, follows the one rule of secret files (pkg/secretfile): readable
+// by its owner only, else refused (exit 4) with the chmod to run, before anything listens.
+func TestListenPathTokenFileFollowsTheSecretFileRule(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no mode bits on Windows")
+	}
+	t.Parallel()
+	e := clitest.New(t)
+	const why = "nimbusctl reads credentials only from files no one but their owner can read (see 'nimbusctl help environment').\n"
+	kept := filepath.Join(e.Home, "state", "listen", "default", "path-token")
+	e.MustRun("trigger", "listen", "--public-url", "https://hooks.example.com/n", "--show-url")
+	if err := os.Chmod(kept, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.Run("trigger", "listen", "--public-url", "https://hooks.example.com/n", "--show-url").Expect(t, 4, "",
+		"error: refusing to use the listener's path token "+kept+": others may read it (mode 0644); run: chmod 600 "+kept+"\n"+why)
+	given := filepath.Join(e.Home, "tok")
+	if err := os.WriteFile(given, []byte(testToken), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	e.Run("trigger", "listen", "--path-token", given).Expect(t, 4, "",
+		"error: refusing to use the listener's path token (--path-token) "+given+": others may read it (mode 0640); run: chmod 600 "+given+"\n"+why)
 }

@@ -334,3 +334,39 @@ func BenchmarkCheck(b *testing.B) {
 		}
 	}
 }
+
+// Field names the contract does not name are logged once each, clipped, and only so many:
+// events full of made-up names neither flood the log nor grow the listener's memory.
+func TestHandlerBoundsUnknownFieldWarnings(t *testing.T) {
+	h, _ := newHandler(t)
+	h.MaxBody = DefaultMaxBody
+	var logs []string
+	h.Logf = func(f string, a ...any) { logs = append(logs, fmt.Sprintf(f, a...)) }
+	for ev := range 3 {
+		var b strings.Builder
+		fmt.Fprintf(&b, `{"taskId":"T-%d"`, ev)
+		for i := range 1000 {
+			fmt.Fprintf(&b, `,"f%d_%d":1`, ev, i)
+		}
+		if ev == 0 {
+			b.WriteString(`,"` + strings.Repeat("n", 5000) + `":1`)
+		}
+		b.WriteString("}")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("POST", "/"+h.Token, strings.NewReader(b.String())))
+		if rec.Code != 200 {
+			t.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+	}
+	if len(logs) != maxWarned+1 || logs[maxWarned] != "more fields the contract does not name are not logged" {
+		t.Fatalf("%d log lines, the last %q", len(logs), logs[len(logs)-1])
+	}
+	for _, l := range logs {
+		if len(l) > 200 {
+			t.Errorf("a log line of %d bytes: %.80s…", len(l), l)
+		}
+	}
+	if len(h.warned) > maxWarned {
+		t.Errorf("%d names remembered", len(h.warned))
+	}
+}

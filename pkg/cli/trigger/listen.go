@@ -343,9 +343,12 @@ func runListen(cmd *cobra.Command, f *cmdutil.Factory, o *listenOptions) error {
 
 	var logMu sync.Mutex // the handler's and the jobs' goroutines share stderr
 	logf := func(format string, a ...any) {
+		// One line per message: a newline an event brings (a task id, --exec's output) is
+		// shown escaped, never a line of its own (Infof escapes the other controls).
+		msg := strings.ReplaceAll(fmt.Sprintf(format, a...), "\n", `\n`)
 		logMu.Lock()
 		defer logMu.Unlock()
-		f.IO.Infof(format, a...)
+		f.IO.Infof("%s", msg)
 	}
 	w := &workers{f: f, logf: logf}
 	if o.afterCall {

@@ -81,3 +81,29 @@ func TestListenPathTokenFileFollowsTheSecretFileRule(t *testing.T) {
 	e.Run("trigger", "listen", "--path-token", given).Expect(t, 4, "",
 		"error: refusing to use the listener's path token (--path-token) "+given+": others may read it (mode 0640); run: chmod 600 "+given+"\n"+why)
 }
+
+// The listener's log is one line per thing that happened: a newline in an event's text (a
+// task id) or in --exec's output is shown escaped, so no event can forge a log line.
+func TestListenLogLinesCannotBeForged(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	l := startListen(t, e, "--after-call", "--exec", `printf 'one\ntwo'; exit 1`, "-o", "json", "--jq", ".surveyed")
+	if code, answer := l.post(strings.Replace(endedCall, `"T-end"`, `"T-1\nStopped."`, 1)); code != 200 {
+		t.Fatalf("%d %s", code, answer)
+	}
+	r := l.stop()
+	if r.Code != 0 || r.Stdout != "1\n" {
+		t.Fatalf("exit %d %q\n%s", r.Code, r.Stdout, r.Stderr)
+	}
+	for _, want := range []string{
+		`after-call T-1\nStopped.: sent (campaign 101, +41315552002, about agent@contoso.com)` + "\n",
+		`--exec failed (exit status 1) for a tasks event: one\ntwo` + "\n",
+	} {
+		if !strings.Contains(r.Stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.Stderr)
+		}
+	}
+	if n := strings.Count(r.Stderr, "\n"); n != 4 {
+		t.Errorf("%d lines, want 4:\n%s", n, r.Stderr)
+	}
+}

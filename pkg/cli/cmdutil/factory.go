@@ -74,8 +74,8 @@ type Factory struct {
 	// Keyring keeps the token cache's key (profile key token_storage keyring).
 	Keyring auth.Keyring
 
-	traceMu     sync.Mutex
-	traceHidden []string // HideInTrace
+	hiddenMu sync.Mutex
+	hidden   []string // HideSecret
 }
 
 // Printer builds the output printer from -o and --jq (both checked by the root already).
@@ -97,29 +97,33 @@ func (f *Factory) Trace() io.Writer {
 	return nil
 }
 
-// HideInTrace adds a secret the trace cannot know by its name — a listener's path token,
-// which travels inside a webhook URL — to scrub from every line, whichever client (already
-// built or not) writes it.
-func (f *Factory) HideInTrace(secret string) {
+// HideSecret adds a secret that output cannot know by its name — a listener's path token,
+// which travels inside a webhook URL — to scrub from the --debug trace (whichever client,
+// built or not, writes it) and from the error messages, which may quote a server quoting it.
+func (f *Factory) HideSecret(secret string) {
 	if len(secret) < 4 {
 		return
 	}
-	f.traceMu.Lock()
-	defer f.traceMu.Unlock()
-	f.traceHidden = append(f.traceHidden, secret)
+	f.hiddenMu.Lock()
+	defer f.hiddenMu.Unlock()
+	f.hidden = append(f.hidden, secret)
 }
 
-// scrubWriter writes the trace to stderr without the secrets given to HideInTrace.
+// Scrub replaces the secrets given to HideSecret in text with [redacted].
+func (f *Factory) Scrub(text string) string {
+	f.hiddenMu.Lock()
+	defer f.hiddenMu.Unlock()
+	for _, secret := range f.hidden {
+		text = strings.ReplaceAll(text, secret, "[redacted]")
+	}
+	return text
+}
+
+// scrubWriter writes the trace to stderr without the secrets given to HideSecret.
 type scrubWriter struct{ f *Factory }
 
 func (s scrubWriter) Write(p []byte) (int, error) {
-	s.f.traceMu.Lock()
-	text := string(p)
-	for _, secret := range s.f.traceHidden {
-		text = strings.ReplaceAll(text, secret, "[redacted]")
-	}
-	s.f.traceMu.Unlock()
-	if _, err := io.WriteString(s.f.IO.ErrOut, text); err != nil {
+	if _, err := io.WriteString(s.f.IO.ErrOut, s.f.Scrub(string(p))); err != nil {
 		return 0, err
 	}
 	return len(p), nil

@@ -316,7 +316,7 @@ func runListen(cmd *cobra.Command, f *cmdutil.Factory, o *listenOptions) error {
 	if err != nil {
 		return err
 	}
-	f.HideInTrace(token) // --debug traces the registration, whose URL carries it
+	f.HideSecret(token) // the registration's body carries it, and an error may quote it
 	if o.showURL {
 		base := o.publicURL
 		if base == "" {
@@ -345,7 +345,7 @@ func runListen(cmd *cobra.Command, f *cmdutil.Factory, o *listenOptions) error {
 	logf := func(format string, a ...any) {
 		// One line per message: a newline an event brings (a task id, --exec's output) is
 		// shown escaped, never a line of its own (Infof escapes the other controls).
-		msg := strings.ReplaceAll(fmt.Sprintf(format, a...), "\n", `\n`)
+		msg := strings.ReplaceAll(f.Scrub(fmt.Sprintf(format, a...)), "\n", `\n`)
 		logMu.Lock()
 		defer logMu.Unlock()
 		f.IO.Infof("%s", msg)

@@ -197,6 +197,9 @@ func npsAuth(f *cmdutil.Factory, p *config.Profile) (httpx.AuthFunc, []string, e
 		return nil, nil, err
 	}
 	fn, secrets := scheme.Auth(key)
+	for _, s := range secrets {
+		f.HideSecret(s) // from errors that quote it, as the trace does
+	}
 	return fn, secrets, nil
 }
 
@@ -206,6 +209,8 @@ func npsAuth(f *cmdutil.Factory, p *config.Profile) (httpx.AuthFunc, []string, e
 // account signed in with `auth login` (see pkg/cli/auth).
 func tokenSource(f *cmdutil.Factory) (auth.Source, error) {
 	tok, odataTok := f.Getenv("NIMBUSCTL_TOKEN"), f.Getenv("NIMBUSCTL_ODATA_TOKEN")
+	f.HideSecret(tok) // from errors that quote it
+	f.HideSecret(odataTok)
 	if tok != "" || odataTok != "" {
 		s := auth.Static{Values: map[auth.Resource]auth.Token{}}
 		if tok != "" {

@@ -101,7 +101,7 @@ func (f *Factory) Trace() io.Writer {
 // which travels inside a webhook URL — to scrub from the --debug trace (whichever client,
 // built or not, writes it) and from the error messages, which may quote a server quoting it.
 func (f *Factory) HideSecret(secret string) {
-	if len(secret) < 4 {
+	if len(secret) < 8 { // shorter is no real secret, and would blank out words
 		return
 	}
 	f.hiddenMu.Lock()

@@ -42,3 +42,24 @@ func TestErrorsQuotingTheListenersTokenHideIt(t *testing.T) {
 		t.Errorf("the path token is in the output:\n%s", r.Stderr)
 	}
 }
+
+// The same for the credentials taken from the environment: an API that echoes the key or
+// token it refused ("API key ... is not valid") does not get it into the error message.
+func TestErrorsQuotingACredentialHideIt(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	hostileEndpoint(t, e, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		json.NewEncoder(w).Encode(map[string]string{"message": "The credential '" + r.Header.Get("Authorization") + "' is not valid."})
+	})
+	e.Setenv("NIMBUSCTL_NPSTODAY_URL", e.Getenv("NIMBUSCTL_ENDPOINT"))
+	for _, args := range [][]string{{"addressbook", "list"}, {"nps", "campaigns", "list"}} {
+		r := e.Run(args...)
+		for _, secret := range []string{e.Getenv("NIMBUSCTL_TOKEN"), e.Getenv("NPSTODAY_API_KEY")} {
+			if r.Code != 4 || strings.Contains(r.Stderr, secret) || !strings.Contains(r.Stderr, "[redacted]") {
+				t.Errorf("%v: exit %d, a credential in the output:\n%s", args, r.Code, r.Stderr)
+			}
+		}
+	}
+}

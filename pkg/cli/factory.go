@@ -110,11 +110,13 @@ func NewFactory(ios *output.IOStreams, build cmdutil.BuildInfo, getenv func(stri
 		c.TokenEnv = odataTokenEnv(f)
 		c.Overrides = odata.Overrides{
 			SessionSet: p.Get(odata.SettingSessionSet),
+			Time:       p.Get(odata.SettingTime),
 			ServiceSet: p.Get(odata.SettingServiceSet),
 			UserSet:    p.Get(odata.SettingUserSet),
 			OUSet:      p.Get(odata.SettingOUSet),
 			UserLink:   p.Get(odata.SettingUserLink),
 			Delimiter:  p.Get(odata.SettingDelimiter),
+			CodeName:   p.Get(odata.SettingCodeName),
 		}
 		return c, nil
 	})

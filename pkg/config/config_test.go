@@ -215,7 +215,7 @@ func TestProfileNames(t *testing.T) {
 // The reporting feed's overrides are profile keys, with the checks their values need.
 func TestODataSettingsAreKeys(t *testing.T) {
 	t.Parallel()
-	for _, name := range []string{odata.SettingSessionSet, odata.SettingServiceSet, odata.SettingUserSet, odata.SettingOUSet, odata.SettingUserLink, odata.SettingDelimiter} {
+	for _, name := range []string{odata.SettingSessionSet, odata.SettingServiceSet, odata.SettingUserSet, odata.SettingOUSet, odata.SettingUserLink, odata.SettingDelimiter, odata.SettingCodeName, odata.SettingTime} {
 		if _, ok := FindKey(name); !ok {
 			t.Errorf("%s is not a profile key", name)
 		}

@@ -71,7 +71,7 @@ func (c *Client) ServiceDocument(ctx context.Context) ([]ServiceEntry, error) {
 		Value []ServiceEntry `json:"value"`
 	}
 	c.started("OData service document")
-	_, err := c.h.Do(ctx, &httpx.Request{Op: "OData service document", Method: http.MethodGet, Path: ""}, &doc)
+	_, err := c.h.Do(ctx, &httpx.Request{Op: "OData service document", Method: http.MethodGet, Path: "", Header: versionHeader()}, &doc)
 	if err != nil {
 		return nil, c.wrap(err)
 	}
@@ -96,7 +96,7 @@ func (c *Client) Metadata(ctx context.Context) (*Metadata, error) {
 	c.started("OData $metadata")
 	resp, err := c.h.Open(ctx, &httpx.Request{
 		Op: "OData $metadata", Method: http.MethodGet, Path: "$metadata",
-		Header: http.Header{"Accept": {"application/xml"}},
+		Header: http.Header{"Accept": {"application/xml"}, "OData-MaxVersion": {"4.0"}},
 	})
 	if err != nil {
 		return nil, c.wrap(err)
@@ -109,6 +109,10 @@ func (c *Client) Metadata(ctx context.Context) (*Metadata, error) {
 	c.meta = m
 	return m, nil
 }
+
+// versionHeader asks for OData 4.0 answers: a 4.01 service would otherwise answer in its
+// own version, where control information may drop the odata. prefix (@nextLink).
+func versionHeader() http.Header { return http.Header{"OData-MaxVersion": {"4.0"}} }
 
 // wrap turns a 401/403 from the feed into an AccessError, which carries the hint.
 func (c *Client) wrap(err error) error {

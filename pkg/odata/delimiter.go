@@ -84,7 +84,12 @@ func DetectDelimiter(values []string) (*Delimiter, error) {
 		if len(seen) > 0 {
 			how = "in " + sample + ", " + counts(seen) + ", but no piece they split off stands alone as a code elsewhere"
 		}
-		return &Delimiter{How: how + ": each value is one code (set " + SettingDelimiter + " if values join several)"}, nil
+		d := &Delimiter{How: how + ": each value is one code (set " + SettingDelimiter + " if values join several)"}
+		if len(seen) > 0 { // only "," is left: it may join codes as well as belong to a name
+			d.Doubt = "in " + sample + ", " + counts(seen) + ", but no piece it splits off stands alone as a code elsewhere, so each value counts as one code: if \",\" joins codes, set " +
+				SettingDelimiter + " (nimbusctl config set " + SettingDelimiter + " ',')"
+		}
+		return d, nil
 	}
 	sort.SliceStable(viable, func(i, j int) bool {
 		if viable[i].alone != viable[j].alone {

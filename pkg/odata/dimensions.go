@@ -67,15 +67,30 @@ func (c *Client) members(ctx context.Context, link func(*Mapping) *Link) ([]Memb
 }
 
 // Labeler maps ids (or UPNs) to members' labels.
-type Labeler map[string]Member
+type Labeler map[string]labeled
 
-// NewLabeler indexes members by id and UPN (case-insensitively).
+type labeled struct {
+	Member
+	label string
+}
+
+// NewLabeler indexes members by id and UPN (case-insensitively). Members whose labels are
+// alike (two services named Support, in any case) are told apart by their ids, "Support
+// (id)": reports group by label, and must not add them up.
 func NewLabeler(members []Member) Labeler {
+	same := map[string]int{}
+	for _, m := range members {
+		same[strings.ToLower(m.Label())]++
+	}
 	l := make(Labeler, 2*len(members))
 	for _, m := range members {
-		l[strings.ToLower(m.ID)] = m
+		e := labeled{Member: m, label: m.Label()}
+		if same[strings.ToLower(e.label)] > 1 && e.label != m.ID {
+			e.label += " (" + m.ID + ")"
+		}
+		l[strings.ToLower(m.ID)] = e
 		if m.UPN != "" {
-			l[strings.ToLower(m.UPN)] = m
+			l[strings.ToLower(m.UPN)] = e
 		}
 	}
 	return l
@@ -84,7 +99,7 @@ func NewLabeler(members []Member) Labeler {
 // Label is the member's label, the key itself when unknown.
 func (l Labeler) Label(key string) string {
 	if m, ok := l[strings.ToLower(key)]; ok {
-		return m.Label()
+		return m.label
 	}
 	return key
 }

@@ -27,16 +27,20 @@ const (
 	SettingOUSet      = "odata_ou_set"
 	SettingUserLink   = "odata_user_link"
 	SettingDelimiter  = "odata_codes_delimiter"
+	SettingCodeName   = "odata_code_name"
+	SettingTime       = "odata_session_time"
 )
 
 // Overrides are those settings' values; "" leaves discovery alone.
 type Overrides struct {
 	SessionSet string
+	Time       string // the sessions' start time
 	ServiceSet string
 	UserSet    string
 	OUSet      string
 	UserLink   string // a session property, or SET.PROPERTY of a set that joins sessions to users
 	Delimiter  string
+	CodeName   string // the property that names a code entity (codes as navigations)
 }
 
 // MappingError is a feed nimbusctl cannot map without the user's word: several candidates
@@ -100,6 +104,7 @@ type Mapping struct {
 	User      Link         `json:"user"`
 	OU        Link         `json:"organizationUnit"`
 	props     [numFields]Property
+	codeNames [numFields]string // navigation codes: the property that names a code entity
 	meta      *Metadata
 	delimited bool
 }
@@ -108,6 +113,7 @@ type Mapping struct {
 type SessionSet struct {
 	Set        string   `json:"set"`
 	Time       string   `json:"time"` // the start-time property windows filter on
+	TimeHow    string   `json:"timeHow,omitempty"`
 	How        string   `json:"how"`
 	Candidates []string `json:"candidates,omitempty"` // every set that could hold sessions
 }
@@ -117,7 +123,9 @@ type CodesField struct {
 	Role     string `json:"role"` // primary, secondary, tags
 	Property string `json:"property"`
 	Type     string `json:"type"`
-	Encoding string `json:"encoding"` // list, delimited, navigation
+	Encoding string `json:"encoding"`       // list, delimited, navigation
+	Name     string `json:"name,omitempty"` // navigation: the code entity's property that names it
+	NameHow  string `json:"nameHow,omitempty"`
 }
 
 // Codes encodings.
@@ -131,6 +139,9 @@ const (
 type Delimiter struct {
 	Value string `json:"value"` // "" when no value holds more than one code
 	How   string `json:"how"`
+	// Doubt is set when the choice is a guess the user should hear of: "," occurs, but
+	// nothing shows it joins codes, so it is read as part of their names.
+	Doubt string `json:"doubt,omitempty"`
 }
 
 // Link is how sessions point at services, users or organization units, and the dimension
@@ -197,7 +208,7 @@ func (l *Link) DimErr() error {
 // that cannot be chosen is an error here; the links keep their own (Link.Err, Link.DimErr)
 // for the commands that need them.
 func Discover(m *Metadata, o Overrides) (*Mapping, error) {
-	sess, how, cands, err := chooseSessions(m, o.SessionSet)
+	sess, how, cands, err := chooseSessions(m, o.SessionSet, o.Time)
 	if err != nil {
 		return nil, err
 	}
@@ -213,8 +224,11 @@ func Discover(m *Metadata, o Overrides) (*Mapping, error) {
 			mp.props[FieldID] = p
 		}
 	}
-	mp.props[FieldStartedAt] = timeProperty(sess)
+	mp.props[FieldStartedAt] = sessionTime(sess, o.Time)
 	mp.Sessions = SessionSet{Set: sess.Name, Time: mp.props[FieldStartedAt].Name, How: how, Candidates: cands}
+	if o.Time != "" {
+		mp.Sessions.TimeHow = "profile setting " + SettingTime
+	}
 
 	for _, c := range []struct {
 		f    Field
@@ -226,7 +240,15 @@ func Discover(m *Metadata, o Overrides) (*Mapping, error) {
 		}
 		enc := encodingOf(p)
 		mp.delimited = mp.delimited || enc == EncodingDelimited
-		mp.Codes = append(mp.Codes, CodesField{Role: c.role, Property: p.Name, Type: p.Type, Encoding: enc})
+		cf := CodesField{Role: c.role, Property: p.Name, Type: p.Type, Encoding: enc}
+		if enc == EncodingNavigation {
+			var err error
+			if cf.Name, cf.NameHow, err = codeNameOf(m, p, o.CodeName); err != nil {
+				return nil, err
+			}
+			mp.codeNames[c.f] = cf.Name
+		}
+		mp.Codes = append(mp.Codes, cf)
 	}
 	if o.Delimiter != "" {
 		mp.Delimiter = &Delimiter{Value: o.Delimiter, How: "profile setting " + SettingDelimiter}
@@ -259,20 +281,41 @@ func Discover(m *Metadata, o Overrides) (*Mapping, error) {
 	return mp, nil
 }
 
-// isSessionSet: a set that could hold sessions has codes and a start time.
-func isSessionSet(es *EntitySet) bool {
+// hasCodes: the set's type has PrimaryCodes or SecondaryCodes.
+func hasCodes(es *EntitySet) bool {
 	_, p := es.Property("PrimaryCodes")
 	_, s := es.Property("SecondaryCodes")
-	return (p || s) && timeProperty(es).Name != ""
+	return p || s
+}
+
+// isSessionSet: a set that could hold sessions has codes and a start time (timeOverride's,
+// when set).
+func isSessionSet(es *EntitySet, timeOverride string) bool {
+	return hasCodes(es) && sessionTime(es, timeOverride).Name != ""
+}
+
+// sessionTime is the start time of es: the DateTimeOffset property the profile names, else
+// timeProperty's.
+func sessionTime(es *EntitySet, override string) Property {
+	if override == "" {
+		return timeProperty(es)
+	}
+	if p, ok := es.Property(override); ok && p.Type == "Edm.DateTimeOffset" {
+		return p
+	}
+	return Property{}
 }
 
 // chooseSessions picks the session set: the profile's, else the only candidate, else the
 // one named like the documented Service Sessions; anything else is the user's call.
-func chooseSessions(m *Metadata, override string) (*EntitySet, string, []string, error) {
-	var cands []*EntitySet
+func chooseSessions(m *Metadata, override, timeOverride string) (*EntitySet, string, []string, error) {
+	var cands, coded []*EntitySet
 	var names []string
 	for i := range m.EntitySets {
-		if isSessionSet(&m.EntitySets[i]) {
+		if hasCodes(&m.EntitySets[i]) {
+			coded = append(coded, &m.EntitySets[i])
+		}
+		if isSessionSet(&m.EntitySets[i], timeOverride) {
 			cands = append(cands, &m.EntitySets[i])
 			names = append(names, m.EntitySets[i].Name)
 		}
@@ -282,15 +325,20 @@ func chooseSessions(m *Metadata, override string) (*EntitySet, string, []string,
 		if !ok {
 			return nil, "", nil, mappingErrorf("%s is %q, but the feed has no such entity set (its sets: %s)", SettingSessionSet, override, strings.Join(m.Names(), ", "))
 		}
-		if !isSessionSet(es) {
-			return nil, "", nil, mappingErrorf("%s is %q, but that set has no PrimaryCodes or SecondaryCodes, or no start time (StartedAt); sets that do: %s", SettingSessionSet, es.Name, listOrNone(names))
+		if !isSessionSet(es, timeOverride) {
+			if hasCodes(es) {
+				return nil, "", nil, noTimeError(es, timeOverride)
+			}
+			return nil, "", nil, mappingErrorf("%s is %q, but that set has no PrimaryCodes or SecondaryCodes; sets that do: %s", SettingSessionSet, es.Name, listOrNone(names))
 		}
 		return es, "profile setting " + SettingSessionSet, names, nil
 	}
-	switch len(cands) {
-	case 0:
+	switch {
+	case len(cands) == 0 && len(coded) == 1:
+		return nil, "", nil, noTimeError(coded[0], timeOverride)
+	case len(cands) == 0:
 		return nil, "", nil, fmt.Errorf("the feed declares no entity set with PrimaryCodes or SecondaryCodes and a start time (StartedAt) (its sets: %s); see docs/codes.md", strings.Join(m.Names(), ", "))
-	case 1:
+	case len(cands) == 1:
 		return cands[0], "the only set with codes and a start time", names, nil
 	}
 	var named []*EntitySet
@@ -304,6 +352,22 @@ func chooseSessions(m *Metadata, override string) (*EntitySet, string, []string,
 	}
 	return nil, "", nil, mappingErrorf("%d entity sets could hold the sessions (they have codes and a start time) and none is the documented Service Sessions: %s. Name the one to report on in the profile setting %s (nimbusctl config set %s NAME, or %s=NAME)",
 		len(cands), strings.Join(names, ", "), SettingSessionSet, SettingSessionSet, envOf(SettingSessionSet))
+}
+
+// noTimeError: es has codes, but its start time cannot be told (or is not what the profile
+// names).
+func noTimeError(es *EntitySet, timeOverride string) error {
+	var times []string
+	for _, p := range es.Properties {
+		if p.Type == "Edm.DateTimeOffset" {
+			times = append(times, p.Name)
+		}
+	}
+	if timeOverride != "" {
+		return mappingErrorf("%s is %q, but %s has no Edm.DateTimeOffset property of that name (it has %s)", SettingTime, timeOverride, es.Name, listOrNone(times))
+	}
+	return mappingErrorf("%s has codes but no start time nimbusctl can tell (no StartedAt, and not one Edm.DateTimeOffset named Start…; it has %s). Name it in the profile setting %s (nimbusctl config set %s PROPERTY, or %s=PROPERTY)",
+		es.Name, listOrNone(times), SettingTime, SettingTime, envOf(SettingTime))
 }
 
 // timeProperty is the sessions' start time: StartedAt, else the one DateTimeOffset whose
@@ -331,6 +395,65 @@ func findProperty(es *EntitySet, names ...string) Property {
 		}
 	}
 	return Property{}
+}
+
+// codeNameCandidates are the properties that may name a code entity, in order of preference.
+var codeNameCandidates = []string{"Name", "DisplayName", "CodeName", "Label", "Title", "Code", "Value"}
+
+// codeNameOf finds the property that names the code entities a navigation property leads
+// to: the profile's odata_code_name; else, on the target type, the first of codeNameCandidates; else
+// the one text property named …Name; else its one text property besides the key. A type
+// $metadata does not declare is read by the names decodeCodes knows.
+func codeNameOf(m *Metadata, nav Property, override string) (name, how string, err error) {
+	t, ok := m.Type(nav.ElementType())
+	if override != "" {
+		if ok {
+			p, found := (&EntitySet{Properties: t.Properties}).Property(override)
+			if !found {
+				return "", "", mappingErrorf("%s is %q, but the codes' type %s has no such property (its properties: %s)", SettingCodeName, override, t.Name, propNames(&EntitySet{Properties: t.Properties}))
+			}
+			override = p.Name
+		}
+		return override, "profile setting " + SettingCodeName, nil
+	}
+	if !ok {
+		return "", "", nil
+	}
+	es := &EntitySet{Key: t.Key, Properties: t.Properties}
+	if p := findProperty(es, codeNameCandidates...); p.Name != "" && !p.Navigation {
+		return p.Name, "", nil
+	}
+	var named, text []string
+	for _, p := range t.Properties {
+		if p.Navigation || p.Type != "Edm.String" || containsFold(t.Key, p.Name) {
+			continue
+		}
+		text = append(text, p.Name)
+		if strings.HasSuffix(strings.ToLower(p.Name), "name") {
+			named = append(named, p.Name)
+		}
+	}
+	switch {
+	case len(named) == 1:
+		return named[0], "the one text property of " + localName(t.Name) + " named …Name", nil
+	case len(named) == 0 && len(text) == 1:
+		return text[0], "the one text property of " + localName(t.Name) + " besides its key", nil
+	}
+	cands := named
+	if len(cands) == 0 {
+		cands = text
+	}
+	return "", "", mappingErrorf("%s leads to code entities (%s), and nimbusctl cannot tell which property names a code (%s). Name it in the profile setting %s (nimbusctl config set %s PROPERTY, or %s=PROPERTY)",
+		nav.Name, t.Name, listOrNone(cands), SettingCodeName, SettingCodeName, envOf(SettingCodeName))
+}
+
+func containsFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func encodingOf(p Property) string {

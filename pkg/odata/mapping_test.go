@@ -87,7 +87,7 @@ func TestDiscoverRefusesTwoCandidateSessionSetsWithoutTheDocumentedName(t *testi
 	}
 	for o, want := range map[string]string{
 		"Nope":        `odata_session_set is "Nope", but the feed has no such entity set (its sets: UserSessions, Sessions, DimServices)`,
-		"DimServices": `odata_session_set is "DimServices", but that set has no PrimaryCodes or SecondaryCodes, or no start time (StartedAt); sets that do: UserSessions, Sessions`,
+		"DimServices": `odata_session_set is "DimServices", but that set has no PrimaryCodes or SecondaryCodes; sets that do: UserSessions, Sessions`,
 	} {
 		if _, err := discover(t, Overrides{SessionSet: o}, sets...); !errors.As(err, &me) || err.Error() != want {
 			t.Errorf("%s: %v", o, err)
@@ -107,9 +107,9 @@ func TestDiscoverFindsFactAndDimSetsByShape(t *testing.T) {
 		t.Errorf("sessions %+v", mp.Sessions)
 	}
 	want := []CodesField{
-		{"primary", "PrimaryCodes", "Edm.String", EncodingDelimited},
-		{"secondary", "SecondaryCodes", "Edm.String", EncodingDelimited},
-		{"tags", "Tags", "Collection(Edm.String)", EncodingList},
+		{Role: "primary", Property: "PrimaryCodes", Type: "Edm.String", Encoding: EncodingDelimited},
+		{Role: "secondary", Property: "SecondaryCodes", Type: "Edm.String", Encoding: EncodingDelimited},
+		{Role: "tags", Property: "Tags", Type: "Collection(Edm.String)", Encoding: EncodingList},
 	}
 	if !reflect.DeepEqual(mp.Codes, want) || !mp.delimited || mp.Delimiter != nil {
 		t.Errorf("codes %+v, delimiter %+v", mp.Codes, mp.Delimiter)
@@ -261,5 +261,37 @@ func TestDetectDelimiterPerFeedNotPerValue(t *testing.T) {
 	var me *MappingError
 	if !errors.As(err, &me) || err.Error() != `the codes are joined in one string, and a sample of 4 values cannot tell the delimiter (";" in 1, "," in 1 split as well): set odata_codes_delimiter (nimbusctl config set odata_codes_delimiter ';', or NIMBUSCTL_ODATA_CODES_DELIMITER)` {
 		t.Errorf("tie: %v", err)
+	}
+}
+
+// The property that names a code entity comes from the navigation's target type.
+func TestDiscoverTheNameOfNavigationCodes(t *testing.T) {
+	t.Parallel()
+	sessions := set{"Sessions", "Session", []string{"Id Edm.Guid", "StartedAt Edm.DateTimeOffset", "*PrimaryCodes Collection(T.Code)"}}
+	for _, c := range []struct {
+		code       []string
+		name, fail string
+	}{
+		{[]string{"Id Edm.Int32", "Description Edm.String", "Name Edm.String"}, "Name", ""},
+		{[]string{"CodeKey Edm.Int32", "Label Edm.String", "Description Edm.String"}, "Label", ""},
+		{[]string{"CodeKey Edm.Int32", "ShortName Edm.String", "Description Edm.String"}, "ShortName", ""},
+		{[]string{"CodeKey Edm.String", "Text Edm.String"}, "Text", ""},
+		{[]string{"CodeKey Edm.Int32", "Short Edm.String", "Long Edm.String"}, "", "PrimaryCodes leads to code entities (T.Code), and nimbusctl cannot tell which property names a code (Short, Long)"},
+	} {
+		meta, err := ParseMetadata(strings.NewReader(metadataOf(sessions, set{"Codes", "Code", c.code})))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mp, err := Discover(meta, Overrides{})
+		if c.fail != "" {
+			var me *MappingError
+			if !errors.As(err, &me) || !strings.HasPrefix(err.Error(), c.fail) {
+				t.Errorf("%v: %v", c.code, err)
+			}
+			continue
+		}
+		if err != nil || mp.Codes[0].Name != c.name {
+			t.Errorf("%v: %+v %v", c.code, mp, err)
+		}
 	}
 }

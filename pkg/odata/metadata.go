@@ -8,9 +8,24 @@ import (
 )
 
 // Metadata is what nimbusctl needs from a CSDL document: the entity sets and, for each, the
-// properties of its entity type (base types included).
+// properties of its entity type (base types included), and the entity types themselves
+// (what a navigation property leads to).
 type Metadata struct {
 	EntitySets []EntitySet
+	types      map[string]*EntityType // by qualified name, under the namespace and the alias
+}
+
+// EntityType is a structured type with a key, base types folded in.
+type EntityType struct {
+	Name       string // qualified
+	Key        []string
+	Properties []Property
+}
+
+// Type finds an entity type by its qualified name (namespace or alias).
+func (m *Metadata) Type(name string) (*EntityType, bool) {
+	t, ok := m.types[name]
+	return t, ok
 }
 
 // EntitySet is one queryable collection.
@@ -151,28 +166,41 @@ func ParseMetadata(r io.Reader) (*Metadata, error) {
 		}
 		return nil
 	}
-	m := &Metadata{}
-	for _, s := range doc.DataServices.Schemas {
-		for _, c := range s.Containers {
+	m := &Metadata{types: map[string]*EntityType{}}
+	// Every type, with its base types' keys and properties first (guarding against cycles).
+	for si := range doc.DataServices.Schemas {
+		sc := &doc.DataServices.Schemas[si]
+		for ti := range sc.EntityTypes {
+			name := sc.Namespace + "." + sc.EntityTypes[ti].Name
+			et := &EntityType{Name: name}
+			var chain []*xmlEntityType
+			for t, seen := resolve(name), map[*xmlEntityType]bool{}; t != nil && !seen[t]; t = resolve(t.BaseType) {
+				seen[t] = true
+				chain = append([]*xmlEntityType{t}, chain...)
+			}
+			for _, t := range chain {
+				for _, k := range t.Key.Refs {
+					et.Key = append(et.Key, k.Name)
+				}
+				for _, p := range t.Properties {
+					et.Properties = append(et.Properties, Property{Name: p.Name, Type: p.Type, Nullable: p.Nullable != "false"})
+				}
+				for _, p := range t.Navigation {
+					et.Properties = append(et.Properties, Property{Name: p.Name, Type: p.Type, Nullable: p.Nullable != "false", Navigation: true})
+				}
+			}
+			m.types[name] = et
+			if sc.Alias != "" {
+				m.types[sc.Alias+"."+sc.EntityTypes[ti].Name] = et
+			}
+		}
+	}
+	for _, sc := range doc.DataServices.Schemas {
+		for _, c := range sc.Containers {
 			for _, es := range c.Sets {
 				set := EntitySet{Name: es.Name, EntityType: es.EntityType}
-				t := resolve(es.EntityType)
-				// Walk up the base types (guarding against cycles); base properties first.
-				var chain []*xmlEntityType
-				for seen := map[*xmlEntityType]bool{}; t != nil && !seen[t]; t = resolve(t.BaseType) {
-					seen[t] = true
-					chain = append([]*xmlEntityType{t}, chain...)
-				}
-				for _, t := range chain {
-					for _, k := range t.Key.Refs {
-						set.Key = append(set.Key, k.Name)
-					}
-					for _, p := range t.Properties {
-						set.Properties = append(set.Properties, Property{Name: p.Name, Type: p.Type, Nullable: p.Nullable != "false"})
-					}
-					for _, p := range t.Navigation {
-						set.Properties = append(set.Properties, Property{Name: p.Name, Type: p.Type, Nullable: p.Nullable != "false", Navigation: true})
-					}
+				if t, ok := m.types[es.EntityType]; ok {
+					set.Key, set.Properties = t.Key, t.Properties
 				}
 				m.EntitySets = append(m.EntitySets, set)
 			}

@@ -117,7 +117,7 @@ func TestDiscoverPrefersTheDocumentedSessionSetAndFindsDimensionsByShape(t *test
 	}
 	want := []CodesField{
 		{Role: "primary", Property: "PrimaryCodes", Type: "Collection(Edm.String)", Encoding: EncodingList},
-		{Role: "secondary", Property: "SecondaryCodes", Type: "Collection(R.Code)", Encoding: EncodingNavigation},
+		{Role: "secondary", Property: "SecondaryCodes", Type: "Collection(R.Code)", Encoding: EncodingNavigation, Name: "Name"},
 	}
 	if !reflect.DeepEqual(mp.Codes, want) {
 		t.Errorf("codes %+v", mp.Codes)
@@ -194,24 +194,27 @@ func TestDecodeCodesAcceptsEveryShapeWithTheFeedsDelimiter(t *testing.T) {
 	} {
 		dec := json.NewDecoder(strings.NewReader(c.in))
 		dec.UseNumber()
-		got, err := decodeCodes(dec, c.delim)
+		got, err := decodeCodes(dec, c.delim, "")
 		if err != nil || !reflect.DeepEqual(got, c.want) {
 			t.Errorf("%s (%q): %q, %v; want %q", c.in, c.delim, got, err, c.want)
 		}
 		// The fast path must agree.
-		if got, err := parseCodes([]byte(c.in), c.delim); err != nil || !reflect.DeepEqual(got, c.want) {
+		if got, err := parseCodes([]byte(c.in), c.delim, ""); err != nil || !reflect.DeepEqual(got, c.want) {
 			t.Errorf("parseCodes %s (%q): %q, %v; want %q", c.in, c.delim, got, err, c.want)
 		}
 	}
-	if got, err := parseCodes([]byte(`["Caf\u00e9", "A\"B"]`), ";"); err != nil || !reflect.DeepEqual(got, []string{"Café", `A"B`}) {
+	if got, err := parseCodes([]byte(`["Caf\u00e9", "A\"B"]`), ";", ""); err != nil || !reflect.DeepEqual(got, []string{"Café", `A"B`}) {
 		t.Errorf("escaped codes: %q %v", got, err)
 	}
-	if got, err := parseCodes(nil, ";"); got != nil || err != nil {
+	if got, err := parseCodes(nil, ";", ""); got != nil || err != nil {
 		t.Errorf("an absent property is nil: %q %v", got, err)
 	}
-	for _, bad := range []string{`[["a"]]`, `true`} {
+	if got, err := parseCodes([]byte(`[{"CodeId":3,"CodeName":"Sale","Code":"S"}]`), ";", "CodeName"); err != nil || !reflect.DeepEqual(got, []string{"Sale"}) {
+		t.Errorf("codes named CodeName: %q %v", got, err)
+	}
+	for _, bad := range []string{`[["a"]]`, `true`, `[{"Id":3}]`, `{"Name":null}`} {
 		dec := json.NewDecoder(strings.NewReader(bad))
-		if _, err := decodeCodes(dec, ";"); err == nil {
+		if _, err := decodeCodes(dec, ";", ""); err == nil {
 			t.Errorf("%s accepted", bad)
 		}
 	}
@@ -474,5 +477,69 @@ func TestTallyAndMatrix(t *testing.T) {
 	}
 	if got := Days(day.Add(-30*time.Minute), day.Add(24*time.Hour), time.UTC); !reflect.DeepEqual(got, []string{"2026-03-01", "2026-03-02"}) {
 		t.Errorf("days in UTC: %v", got)
+	}
+}
+
+// Codes and tags that differ only in case are one, as --code matches them, shown as most
+// sessions write them (a tie: the first in byte order, whatever the feed's order).
+func TestCodesDifferingOnlyInCaseAreOneCode(t *testing.T) {
+	t.Parallel()
+	ss := []*Session{
+		{PrimaryCodes: []string{"Sale", "sale"}, SecondaryCodes: []string{"UPSELL"}, Tags: []string{"vip"}},
+		{PrimaryCodes: []string{"Sale"}, SecondaryCodes: []string{"upsell"}, Tags: []string{"VIP", "vip"}},
+		{PrimaryCodes: []string{"sale"}, Tags: []string{"Vip"}},
+	}
+	tally := NewTally()
+	b := NewMatrixMulti("tag", KindAll, GroupByTag)
+	for _, s := range ss {
+		tally.Add(s)
+		b.Add(s)
+	}
+	want := []CodeCount{{"Sale", 3, 0, 3, 1}, {"UPSELL", 0, 2, 2, 0.6667}}
+	if got := tally.Codes(); !reflect.DeepEqual(got, want) {
+		t.Errorf("tally %+v", got)
+	}
+	m := b.Matrix()
+	if !reflect.DeepEqual(m.Codes, []string{"Sale", "UPSELL"}) || len(m.Rows) != 1 || m.Rows[0].Group != "VIP" ||
+		m.Rows[0].Sessions != 3 || m.Rows[0].Codes["Sale"] != 3 || m.Rows[0].Codes["UPSELL"] != 2 {
+		t.Errorf("matrix %+v", m)
+	}
+}
+
+// Edm.DateTimeOffset as OData v4 writes it: seconds and fractions are optional, the offset
+// is Z or ±hh:mm.
+func TestParseTimeReadsEveryDateTimeOffset(t *testing.T) {
+	t.Parallel()
+	want := time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)
+	for _, s := range []string{"2026-03-02T07:00Z", "2026-03-02T08:00+01:00", "2026-03-02T07:00:00Z", "2026-03-02T06:00:00.0000000-01:00", "2026-03-02T07:00:00"} {
+		if got, err := ParseTime(s); err != nil || !got.Equal(want) {
+			t.Errorf("%s: %v %v", s, got, err)
+		}
+	}
+	if _, err := ParseTime("02.03.2026 07:00"); err == nil {
+		t.Error("not a DateTimeOffset, accepted")
+	}
+}
+
+// An OData 4.01 service may leave the odata. prefix out of its control information
+// (@nextLink); it is asked for 4.0 answers, and both spellings are followed.
+func TestEachFollowsNextLinksOfOData401(t *testing.T) {
+	t.Parallel()
+	var versions atomic.Value
+	c, _ := fakeFeed(t, func(w http.ResponseWriter, r *http.Request) {
+		versions.Store(r.Header.Get("OData-MaxVersion"))
+		if r.URL.Query().Get("$skiptoken") == "" {
+			w.Write([]byte(`{"@context":"x","@count":2,"value":[{"Id":"a"}],"@nextLink":"S?$skiptoken=1"}`))
+			return
+		}
+		w.Write([]byte(`{"value":[{"Id":"b"}]}`))
+	})
+	var ids []string
+	err := Stream(context.Background(), c, Query{Set: "S"}, func(v *struct{ Id string }) error {
+		ids = append(ids, v.Id)
+		return nil
+	})
+	if err != nil || strings.Join(ids, "") != "ab" || versions.Load() != "4.0" {
+		t.Errorf("ids %v, err %v, OData-MaxVersion %v", ids, err, versions.Load())
 	}
 }

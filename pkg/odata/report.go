@@ -24,15 +24,16 @@ type CodeCount struct {
 
 // Tally counts codes over sessions.
 type Tally struct {
-	Sessions int // sessions seen
-	Coded    int // sessions with at least one code
-	codes    map[string]*CodeCount
+	Sessions int                   // sessions seen
+	Coded    int                   // sessions with at least one code
+	codes    map[string]*CodeCount // by codeKey
+	spelling spellings
 }
 
 // NewTally starts an empty tally.
-func NewTally() *Tally { return &Tally{codes: map[string]*CodeCount{}} }
+func NewTally() *Tally { return &Tally{codes: map[string]*CodeCount{}, spelling: spellings{}} }
 
-// Add counts one session. A code listed twice in a session counts once.
+// Add counts one session. A code listed twice in a session counts once, in any case.
 func (t *Tally) Add(s *Session) {
 	t.Sessions++
 	seen := sessionCodes(s, KindAll)
@@ -40,16 +41,18 @@ func (t *Tally) Add(s *Session) {
 		t.Coded++
 	}
 	for _, c := range seen {
-		cc := t.codes[c]
+		k := codeKey(c)
+		cc := t.codes[k]
 		if cc == nil {
-			cc = &CodeCount{Code: c}
-			t.codes[c] = cc
+			cc = &CodeCount{}
+			t.codes[k] = cc
 		}
+		t.spelling.add(k, c)
 		cc.Sessions++
-		if contains(s.PrimaryCodes, c) {
+		if containsCode(s.PrimaryCodes, c) {
 			cc.Primary++
 		}
-		if contains(s.SecondaryCodes, c) {
+		if containsCode(s.SecondaryCodes, c) {
 			cc.Secondary++
 		}
 	}
@@ -59,8 +62,9 @@ func (t *Tally) Add(s *Session) {
 // sessions rounded to 4 decimals.
 func (t *Tally) Codes() []CodeCount {
 	out := make([]CodeCount, 0, len(t.codes))
-	for _, c := range t.codes {
+	for k, c := range t.codes {
 		cc := *c
+		cc.Code = t.spelling.label(k)
 		if t.Sessions > 0 {
 			cc.Share = math.Round(float64(cc.Sessions)/float64(t.Sessions)*1e4) / 1e4
 		}
@@ -73,6 +77,33 @@ func (t *Tally) Codes() []CodeCount {
 		return out[i].Code < out[j].Code
 	})
 	return out
+}
+
+// codeKey is a code's identity. Codes (and tags) that differ only in case are one: --code
+// matches them so (Session.HasCode), and the numbers must be the sessions it lists.
+func codeKey(c string) string { return strings.ToLower(c) }
+
+// spellings counts, per code, the sessions that wrote it each way, so a code is shown as
+// most of them write it (ties: the first in byte order, so the feed's order does not matter).
+type spellings map[string]map[string]int
+
+func (s spellings) add(key, spelling string) {
+	m := s[key]
+	if m == nil {
+		m = map[string]int{}
+		s[key] = m
+	}
+	m[spelling]++
+}
+
+func (s spellings) label(key string) string {
+	best, n := "", -1
+	for sp, c := range s[key] {
+		if c > n || c == n && sp < best {
+			best, n = sp, c
+		}
+	}
+	return best
 }
 
 // Kind says which codes a report counts.
@@ -101,12 +132,13 @@ func sessionCodes(s *Session, k Kind) []string {
 	return sessionCodesOf(lists)
 }
 
-// sessionCodesOf is the distinct strings of the lists, in first-seen order.
+// sessionCodesOf is the distinct codes of the lists (whatever their case), in first-seen
+// order and spelling.
 func sessionCodesOf(lists [][]string) []string {
 	var out []string
 	for _, l := range lists {
 		for _, c := range l {
-			if !contains(out, c) {
+			if !containsCode(out, c) {
 				out = append(out, c)
 			}
 		}
@@ -114,9 +146,10 @@ func sessionCodesOf(lists [][]string) []string {
 	return out
 }
 
-func contains(list []string, s string) bool {
+// containsCode reports whether list holds code, whatever its case.
+func containsCode(list []string, code string) bool {
 	for _, v := range list {
-		if v == s {
+		if strings.EqualFold(v, code) {
 			return true
 		}
 	}
@@ -160,21 +193,31 @@ type MatrixBuilder struct {
 	by       string
 	kind     Kind
 	keys     func(*Session) []string
+	fold     bool // groups that differ only in case are one (tags)
 	parent   func(group string) string
-	rows     map[string]*MatrixRow
-	totals   map[string]int
+	rows     map[string]*MatrixRow // by group (its codeKey when fold); Codes by codeKey
+	totals   map[string]int        // by codeKey
+	codes    spellings
+	groups   spellings
 	sessions int
 }
 
 // NewMatrix groups sessions by key (see the Group* functions).
 func NewMatrix(by string, kind Kind, key func(*Session) string) *MatrixBuilder {
-	return NewMatrixMulti(by, kind, func(s *Session) []string { return []string{key(s)} })
+	return newMatrix(by, kind, func(s *Session) []string { return []string{key(s)} })
 }
 
 // NewMatrixMulti groups sessions that may belong to several groups (tags): a session counts
-// once in each of its groups, and once in the matrix's total.
+// once in each of its groups, and once in the matrix's total. Groups that differ only in
+// case are one, shown in their most used spelling, as codes are.
 func NewMatrixMulti(by string, kind Kind, keys func(*Session) []string) *MatrixBuilder {
-	return &MatrixBuilder{by: by, kind: kind, keys: keys, rows: map[string]*MatrixRow{}, totals: map[string]int{}}
+	b := newMatrix(by, kind, keys)
+	b.fold = true
+	return b
+}
+
+func newMatrix(by string, kind Kind, keys func(*Session) []string) *MatrixBuilder {
+	return &MatrixBuilder{by: by, kind: kind, keys: keys, rows: map[string]*MatrixRow{}, totals: map[string]int{}, codes: spellings{}, groups: spellings{}}
 }
 
 // WithParent labels each group's parent (organization units).
@@ -191,13 +234,17 @@ func (b *MatrixBuilder) Fill(groups []string) {
 }
 
 func (b *MatrixBuilder) row(g string) *MatrixRow {
-	r := b.rows[g]
+	k := g
+	if b.fold {
+		k = codeKey(g)
+	}
+	r := b.rows[k]
 	if r == nil {
 		r = &MatrixRow{Group: g, Codes: map[string]int{}}
 		if b.parent != nil {
 			r.Parent = b.parent(g)
 		}
-		b.rows[g] = r
+		b.rows[k] = r
 	}
 	return r
 }
@@ -207,13 +254,17 @@ func (b *MatrixBuilder) Add(s *Session) {
 	b.sessions++
 	codes := sessionCodes(s, b.kind)
 	for _, c := range codes {
-		b.totals[c]++
+		b.totals[codeKey(c)]++
+		b.codes.add(codeKey(c), c)
 	}
 	for _, g := range b.keys(s) {
 		r := b.row(g)
+		if b.fold {
+			b.groups.add(codeKey(g), g)
+		}
 		r.Sessions++
 		for _, c := range codes {
-			r.Codes[c]++
+			r.Codes[codeKey(c)]++
 		}
 	}
 }
@@ -222,21 +273,28 @@ func (b *MatrixBuilder) Add(s *Session) {
 // alphabetically otherwise, with the placeholder groups ("(none)") last.
 func (b *MatrixBuilder) Matrix() Matrix {
 	m := Matrix{By: b.by, Kind: b.kind, Sessions: b.sessions, Codes: []string{}, Rows: []MatrixRow{}}
-	for c := range b.totals {
-		m.Codes = append(m.Codes, c)
+	var keys []string
+	for k := range b.totals {
+		keys = append(keys, k)
 	}
-	sort.Slice(m.Codes, func(i, j int) bool {
-		ti, tj := b.totals[m.Codes[i]], b.totals[m.Codes[j]]
+	sort.Slice(keys, func(i, j int) bool {
+		ti, tj := b.totals[keys[i]], b.totals[keys[j]]
 		if ti != tj {
 			return ti > tj
 		}
-		return m.Codes[i] < m.Codes[j]
+		return b.codes.label(keys[i]) < b.codes.label(keys[j])
 	})
-	for _, r := range b.rows {
+	for _, k := range keys {
+		m.Codes = append(m.Codes, b.codes.label(k))
+	}
+	for k, r := range b.rows {
 		row := *r
+		if b.fold {
+			row.Group = b.groups.label(k)
+		}
 		row.Codes = make(map[string]int, len(m.Codes))
-		for _, c := range m.Codes {
-			row.Codes[c] = r.Codes[c]
+		for i, c := range keys {
+			row.Codes[m.Codes[i]] = r.Codes[c]
 		}
 		m.Rows = append(m.Rows, row)
 	}

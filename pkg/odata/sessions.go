@@ -133,7 +133,8 @@ type SessionQuery struct {
 	ServiceIDs []string  // any of these services; empty: all
 	Users      []string  // any of these users (ids or UPNs, as the user link holds them)
 	Fields     []Field   // what to read; nil: everything the feed has
-	Top        int       // $top; 0: all (ignored when users are matched through a join)
+	// No $top: a server may apply it but not $filter, and the first N sessions of the feed
+	// are not the first N of the window. A caller that wants N stops the stream (ErrStop).
 }
 
 // Sessions streams the sessions q selects. fn gets a fresh *Session it may keep. Sessions
@@ -202,9 +203,6 @@ func (c *Client) Sessions(ctx context.Context, q SessionQuery, fn func(*Session)
 		}
 	}
 	query.Filter = And(TimeWindow(mp.Sessions.Time, q.From, q.To), services, byUser)
-	if join == nil {
-		query.Top = q.Top
-	}
 
 	c.mu.Lock()
 	d := newSessionDecoder(mp)
@@ -306,8 +304,15 @@ func (m *Mapping) propNamed(name string) Field {
 	return -1
 }
 
-// eqAny is "prop eq v1 or prop eq v2 ..." with literals typed by $metadata.
+// eqAny is "prop eq v1 or prop eq v2 ..." with literals typed by $metadata, for a property
+// whose values are not text. On text (Edm.String, or a type $metadata does not say) the
+// server's eq is exact, but ids and UPNs differ in case between the sessions and the sets
+// they were looked up in (svc-sales, SVC-SALES): those are left to the reader's check
+// (matchAny), which ignores case, and the server is asked for the window only.
 func eqAny(p Property, values []string, what string) (string, error) {
+	if len(values) == 0 || !caseFree(p.Type) {
+		return "", nil
+	}
 	var parts []string
 	for _, v := range values {
 		lit, err := Literal(p.Type, v)
@@ -317,6 +322,15 @@ func eqAny(p Property, values []string, what string) (string, error) {
 		parts = append(parts, p.Name+" eq "+lit)
 	}
 	return Or(parts...), nil
+}
+
+// caseFree reports whether values of the Edm type compare the same whatever their case.
+func caseFree(edmType string) bool {
+	switch edmType {
+	case "Edm.Guid", "Edm.Int16", "Edm.Int32", "Edm.Int64", "Edm.Byte", "Edm.SByte":
+		return true
+	}
+	return false
 }
 
 func matchAny(list []string, v string) bool {
@@ -504,7 +518,12 @@ func (d *sessionDecoder) split(s *Session, raw *[3][]byte) error {
 		if d.index[codesFields[k]] < 0 {
 			continue
 		}
-		codes, err := parseCodes(raw[k], d.delim)
+		if p := d.m.props[codesFields[k]]; p.Navigation && len(raw[k]) == 0 {
+			// An expanded navigation is always sent, [] when empty: absent, it was not
+			// expanded, and the session would wrongly count as uncoded.
+			return &MalformedError{Msg: fmt.Sprintf("a session without %s, which $expand asked for: the server did not expand it, so its codes cannot be counted", p.Name)}
+		}
+		codes, err := parseCodes(raw[k], d.delim, d.m.codeNames[codesFields[k]])
 		if err != nil {
 			return err
 		}
@@ -525,8 +544,8 @@ func (d *sessionDecoder) joinKey(get func(Field) any) string {
 
 // parseCodes reads codes in any shape decodeCodes accepts; plain lists and strings without
 // escapes take a fast path. An absent property (no bytes) is nil; null or empty is an empty
-// list.
-func parseCodes(b []byte, delim string) ([]string, error) {
+// list. name is the property that names an expanded code entity ("": the usual ones).
+func parseCodes(b []byte, delim, name string) ([]string, error) {
 	if len(b) == 0 {
 		return nil, nil
 	}
@@ -535,7 +554,7 @@ func parseCodes(b []byte, delim string) ([]string, error) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
-	return decodeCodes(dec, delim)
+	return decodeCodes(dec, delim, name)
 }
 
 // fastCodes parses "a;b" and ["a","b"] when no string holds an escape.
@@ -581,10 +600,13 @@ func fastCodes(b []byte, delim string) ([]string, bool) {
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
-// ParseTime reads an Edm.DateTimeOffset (RFC 3339, any fraction); a value without an
-// offset is taken as UTC.
+// ParseTime reads an Edm.DateTimeOffset (RFC 3339, any fraction; OData also allows no
+// seconds, 08:00Z); a value without an offset is taken as UTC.
 func ParseTime(s string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), nil
+	}
+	if t, err := time.Parse("2006-01-02T15:04Z07:00", s); err == nil {
 		return t.UTC(), nil
 	}
 	if t, err := time.Parse("2006-01-02T15:04:05.999999999", s); err == nil {
@@ -629,9 +651,9 @@ func text(v any) string {
 }
 
 // decodeCodes reads codes in any of the shapes the feed may use: null, a list of strings,
-// a delimited string ("Sale;Upsell", split on delim), or a list of objects with a Name (an
-// expanded navigation property). The result is never nil.
-func decodeCodes(dec *json.Decoder, delim string) ([]string, error) {
+// a delimited string ("Sale;Upsell", split on delim), or a list of objects named by their
+// property name, else a Name (an expanded navigation property). The result is never nil.
+func decodeCodes(dec *json.Decoder, delim, name string) ([]string, error) {
 	tok, err := dec.Token()
 	if err != nil {
 		return nil, err
@@ -645,11 +667,11 @@ func decodeCodes(dec *json.Decoder, delim string) ([]string, error) {
 		return []string{v.String()}, nil
 	case json.Delim:
 		if v == '{' {
-			name, err := codeObject(dec)
+			code, err := codeObject(dec, name)
 			if err != nil {
 				return nil, err
 			}
-			return appendCode([]string{}, name), nil
+			return appendCode([]string{}, code), nil
 		}
 		if v != '[' {
 			return nil, &MalformedError{Msg: "unexpected " + string(v)}
@@ -676,11 +698,11 @@ func decodeCodes(dec *json.Decoder, delim string) ([]string, error) {
 				}
 				return nil, &MalformedError{Msg: "a list of codes holds a nested list"}
 			}
-			name, err := codeObject(dec)
+			code, err := codeObject(dec, name)
 			if err != nil {
 				return nil, err
 			}
-			out = appendCode(out, name)
+			out = appendCode(out, code)
 		default:
 			return nil, &MalformedError{Msg: fmt.Sprintf("unexpected code %v", e)}
 		}
@@ -691,9 +713,11 @@ func decodeCodes(dec *json.Decoder, delim string) ([]string, error) {
 	return out, nil
 }
 
-// codeObject reads an expanded code entity (its '{' already read) and returns its name.
-func codeObject(dec *json.Decoder) (string, error) {
-	name := ""
+// codeObject reads an expanded code entity (its '{' already read) and returns its name:
+// the property name ($metadata's choice), else Name, else Code, Value or DisplayName. An
+// entity without any is an error: dropping it would report a coded session as uncoded.
+func codeObject(dec *json.Decoder, name string) (string, error) {
+	found := map[string]string{}
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
@@ -710,21 +734,25 @@ func codeObject(dec *json.Decoder) (string, error) {
 			}
 			continue
 		}
-		if s, ok := v.(string); ok {
-			switch strings.ToLower(key) {
-			case "name":
-				name = s
-			case "code", "value", "displayname":
-				if name == "" {
-					name = s
-				}
-			}
+		switch s := v.(type) {
+		case string:
+			found[strings.ToLower(key)] = s
+		case json.Number:
+			found[strings.ToLower(key)] = s.String()
 		}
 	}
 	if err := expectDelim(dec, '}'); err != nil {
 		return "", err
 	}
-	return name, nil
+	for _, k := range []string{name, "name", "code", "value", "displayname"} {
+		if v, ok := found[strings.ToLower(k)]; ok && k != "" && strings.TrimSpace(v) != "" {
+			return v, nil
+		}
+	}
+	if name == "" {
+		name = "Name"
+	}
+	return "", &MalformedError{Msg: fmt.Sprintf("an expanded code has no %s", name)}
 }
 
 func appendCode(out []string, c string) []string {

@@ -32,7 +32,7 @@ func (c *Client) Each(ctx context.Context, q Query, fn func(dec *json.Decoder) e
 		} else {
 			c.started(fmt.Sprintf("%s (page %d)", op, page))
 		}
-		resp, err := c.h.Open(ctx, &httpx.Request{Op: op, Method: http.MethodGet, Path: path})
+		resp, err := c.h.Open(ctx, &httpx.Request{Op: op, Method: http.MethodGet, Path: path, Header: versionHeader()})
 		if err != nil {
 			return c.wrap(err)
 		}
@@ -111,7 +111,7 @@ func readPage(body io.Reader, fn func(dec *json.Decoder) error) (string, error) 
 			if err := expectDelim(dec, ']'); err != nil {
 				return "", err
 			}
-		case "@odata.nextLink", "odata.nextLink":
+		case "@odata.nextLink", "@nextLink", "odata.nextLink": // 4.0, 4.01 (no odata. prefix), 3.0
 			if err := dec.Decode(&next); err != nil {
 				return "", fmt.Errorf("@odata.nextLink: %w", err)
 			}

@@ -57,7 +57,8 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 		Long: `Lists every code applied to a session in the window: in how many sessions it was a
 primary code, a secondary code, either (SESSIONS), and that number's share of all sessions
 in the window (a percentage on a terminal; a fraction, 0.25 = a quarter, in -o csv and
--o json). A code listed twice on one session counts once. Codes that were defined but never
+-o json). A code listed twice on one session counts once; codes that differ only in case
+are one code, shown as most sessions write it. Codes that were defined but never
 applied cannot be seen: the feed only holds sessions.`,
 		Example: `  $ nimbusctl codes list
   $ nimbusctl codes list --since 2026-01-01 --until 2026-02-01 --service support@contoso.com
@@ -213,7 +214,7 @@ func matrixBuilder(ctx context.Context, fd *feed.Feed, by string, kind odata.Kin
 		}
 		parents := map[string]string{}
 		for _, m := range labels {
-			parents[m.Label()] = labels.Parent(m.ID)
+			parents[labels.Label(m.ID)] = labels.Parent(m.ID)
 		}
 		return b.WithParent(func(group string) string { return parents[group] }), nil
 	case "tag":
@@ -228,11 +229,17 @@ func matrixBuilder(ctx context.Context, fd *feed.Feed, by string, kind odata.Kin
 }
 
 // writeMatrix writes the header "<by>,sessions,<codes...>" and one line per row. CSV cells
-// are defused against spreadsheet formulas; TSV cells are flattened.
+// are defused against spreadsheet formulas; TSV cells are flattened. Names come from the
+// feed: TSV (for people) and anything on a terminal show control characters escaped, as
+// every table does; CSV to a pipe keeps the exact text.
 func writeMatrix(ios *output.IOStreams, m odata.Matrix, sep rune) error {
 	cell := output.SafeCSVCell
+	if ios.IsStdoutTTY() {
+		cell = func(s string) string { return output.SafeText(output.SafeCSVCell(s)) }
+	}
 	if sep == '\t' {
-		cell = func(s string) string { return strings.NewReplacer("\t", " ", "\n", " ", "\r", " ").Replace(s) }
+		flat := strings.NewReplacer("\t", " ", "\n", " ", "\r", " ")
+		cell = func(s string) string { return output.SafeText(flat.Replace(s)) }
 	}
 	w := csv.NewWriter(ios.Out)
 	w.Comma = sep

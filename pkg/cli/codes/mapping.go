@@ -32,7 +32,8 @@ from sessions to services, users and organization units with the sets that label
 Where the feed offers several candidates and none is the documented one, the choice is an
 error (exit 3) naming the candidates and the setting that picks one. Settings (each also
 NIMBUSCTL_<KEY>): odata_session_set, odata_service_set, odata_user_set, odata_ou_set,
-odata_user_link, odata_codes_delimiter; see docs/codes.md.`,
+odata_session_time, odata_user_link, odata_codes_delimiter, odata_code_name; see
+docs/codes.md.`,
 		Example: `  $ nimbusctl codes mapping
   $ nimbusctl codes mapping -o json --jq .user
   $ nimbusctl config set odata_session_set Sessions`,
@@ -91,16 +92,27 @@ func mappingRows(mp *odata.Mapping, delimErr error) []mappingRow {
 	if len(mp.Sessions.Candidates) > 1 {
 		how += "; candidates: " + strings.Join(mp.Sessions.Candidates, ", ")
 	}
+	timeHow := "windows filter on it"
+	if mp.Sessions.TimeHow != "" {
+		timeHow = mp.Sessions.TimeHow + "; " + timeHow
+	}
 	rows := []mappingRow{
 		{"sessions", mp.Sessions.Set, how},
-		{"start time", mp.Sessions.Time, "windows filter on it"},
+		{"start time", mp.Sessions.Time, timeHow},
 	}
 	for _, c := range mp.Codes {
 		role := c.Role + " codes"
 		if c.Role == "tags" {
 			role = "tags"
 		}
-		rows = append(rows, mappingRow{role, fmt.Sprintf("%s (%s)", c.Property, c.Encoding), c.Type})
+		how := c.Type
+		if c.Name != "" {
+			how += "; a code's name is its " + c.Name
+			if c.NameHow != "" {
+				how += " (" + c.NameHow + ")"
+			}
+		}
+		rows = append(rows, mappingRow{role, fmt.Sprintf("%s (%s)", c.Property, c.Encoding), how})
 	}
 	switch {
 	case delimErr != nil:

@@ -53,8 +53,11 @@ behind a number of 'codes list' or 'codes report' for the same window and servic
 
 Columns: ID, STARTED (UTC), SERVICE and USER (labelled from the feed's services and users
 sets; ids where the feed has none, said once on stderr), PRIMARY and SECONDARY codes, TAGS.
--o json carries every field the feed has for a session, with its names (service and user are
-added by nimbusctl).`,
+-o json carries the documented Service Sessions fields the feed has (Id, StartedAt,
+ServiceId, UserId, OrganizationUnitId, OutcomeId, CallerId, TotalQueueTime,
+TotalConnectedTime, PrimaryCodes, SecondaryCodes, Tags) under those names, whatever the feed
+calls them ('nimbusctl codes mapping' shows which property each is read from); service and
+user are labels added by nimbusctl.`,
 		Example: `  $ nimbusctl sessions list --code Upsell --since 30d
   $ nimbusctl sessions list --service support@contoso.com --since 2026-03-01 --until 2026-03-02
   $ nimbusctl sessions list --uncoded --user anna.meier@contoso.com --since 7d
@@ -90,8 +93,6 @@ func runList(ctx context.Context, f *cmdutil.Factory, opts *listOptions) error {
 		keep = func(s *odata.Session) bool { return s.HasCode(opts.code) }
 	case opts.uncoded:
 		keep = (*odata.Session).Uncoded
-	default:
-		fd.Query.Top = opts.limit + 1 // one more tells whether there are more
 	}
 	services, err := fd.Labels(ctx, "services")
 	if err != nil {

@@ -106,7 +106,7 @@ func TestSessionsListJSONCarriesTheFeedsFields(t *testing.T) {
 `, "")
 }
 
-func TestSessionsListLimitUsesTopAndWarns(t *testing.T) {
+func TestSessionsListLimitStopsEarlyAndWarns(t *testing.T) {
 	t.Parallel()
 	e := env(t, emulator.ODataOptions{PageSize: 100})
 	from, to := e.Emu.ODataWindow()

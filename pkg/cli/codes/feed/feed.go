@@ -189,12 +189,17 @@ func (fd *Feed) Close() {
 	fd.C.OnRequest = nil
 }
 
-// Sessions streams the query's sessions, counting them on the progress line.
+// Sessions streams the query's sessions, counting them on the progress line. A delimiter
+// guessed without evidence is said once on stderr.
 func (fd *Feed) Sessions(ctx context.Context, fn func(*odata.Session) error) error {
-	return fd.C.Sessions(ctx, fd.Query, func(s *odata.Session) error {
+	err := fd.C.Sessions(ctx, fd.Query, func(s *odata.Session) error {
 		fd.Progress.Add(1)
 		return fn(s)
 	})
+	if d := fd.Mapping.Delimiter; err == nil && d != nil && d.Doubt != "" {
+		fd.warnOnce("delimiter", "%s", d.Doubt)
+	}
+	return err
 }
 
 // Require refuses (exit 3) a grouping or filter the feed cannot serve: flag names it,

@@ -32,10 +32,15 @@ type SurveyLedger struct {
 	Keep time.Duration // default 90 days
 	Now  func() time.Time
 
-	mu      sync.Mutex
-	entries map[[16]byte]surveyRec
-	read    map[string]int64 // file -> bytes read up to the end of its last whole line
+	mu        sync.Mutex
+	entries   map[[16]byte]surveyRec
+	read      map[string]int64 // file -> bytes read up to the end of its last whole line
+	forgotten time.Time        // what was recorded before this day has been deleted (zero: nothing)
 }
+
+// forgottenFile holds the day before which the ledger has deleted its days: what it no longer
+// knows. It outlives the deleted files, so that the ledger can say so.
+const forgottenFile = "forgotten-before"
 
 // SurveyState is where a survey stands.
 type SurveyState string
@@ -80,10 +85,27 @@ func OpenSurveyLedger(dir string, now time.Time) (*SurveyLedger, error) {
 		return nil, err
 	}
 	l := &SurveyLedger{Dir: dir, Keep: 90 * 24 * time.Hour, Now: time.Now, entries: map[[16]byte]surveyRec{}, read: map[string]int64{}}
+	l.readForgotten()
 	names, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
 	cutoff := now.Add(-l.Keep).UTC().Format("2006-01-02")
+	var expired []string
+	horizon := l.forgotten
 	for _, n := range names {
-		if strings.TrimSuffix(filepath.Base(n), ".jsonl") < cutoff {
+		day := strings.TrimSuffix(filepath.Base(n), ".jsonl")
+		if day < cutoff {
+			expired = append(expired, n)
+			if d, err := time.Parse("2006-01-02", day); err == nil && !d.AddDate(0, 0, 1).Before(horizon) {
+				horizon = d.AddDate(0, 0, 1)
+			}
+		}
+	}
+	if len(expired) > 0 {
+		// Said durably before the days go: the ledger must never forget without knowing it.
+		if err := writeFileSync(filepath.Join(dir, forgottenFile), []byte(horizon.Format("2006-01-02")+"\n")); err != nil {
+			return nil, err
+		}
+		l.forgotten = horizon
+		for _, n := range expired {
 			os.Remove(n)
 		}
 	}
@@ -91,6 +113,29 @@ func OpenSurveyLedger(dir string, now time.Time) (*SurveyLedger, error) {
 		return nil, err
 	}
 	return l, nil
+}
+
+// ForgottenBefore is the day before which the ledger has deleted what it recorded (days
+// older than Keep): it cannot tell whether something of that time was surveyed. Zero when
+// it has forgotten nothing.
+func (l *SurveyLedger) ForgottenBefore() time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.forgotten
+}
+
+func (l *SurveyLedger) readForgotten() {
+	b, err := os.ReadFile(filepath.Join(l.Dir, forgottenFile))
+	if err != nil {
+		return
+	}
+	if d, err := time.Parse("2006-01-02", strings.TrimSpace(string(b))); err == nil {
+		l.mu.Lock()
+		if d.After(l.forgotten) {
+			l.forgotten = d
+		}
+		l.mu.Unlock()
+	}
 }
 
 // Refresh reads what other runs appended since the ledger was opened (or last refreshed):
@@ -102,6 +147,7 @@ func (l *SurveyLedger) Refresh() error {
 		return err
 	}
 	sort.Strings(names) // later days win, as later lines do
+	l.readForgotten()   // another run may have deleted expired days meanwhile
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, n := range names {
@@ -196,4 +242,16 @@ func (l *SurveyLedger) Record(e SurveyEntry) error {
 	}
 	l.entries[k] = surveyRec{state: e.State, at: e.At.Unix(), campaign: e.Campaign, task: e.Task}
 	return nil
+}
+
+// writeFileSync replaces path with b durably: a synced temporary file renamed over it.
+func writeFileSync(path string, b []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return err
+	}
+	if err := syncFile(tmp); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }

@@ -171,6 +171,7 @@ func newServiceClient(f *cmdutil.Factory, service string) (*httpx.Client, error)
 	default:
 		return nil, fmt.Errorf("unknown service %q", service)
 	}
+	cfg.Secrets = append(cfg.Secrets, f.Hidden()...) // a listener's path token, in trigger bodies
 	if cfg.Transport, err = f.Transport(); err != nil {
 		return nil, err
 	}

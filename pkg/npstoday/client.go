@@ -157,9 +157,11 @@ func CheckCustom(s string) error {
 }
 
 // LooksLikeEmail is a light check: one @ with something on both sides and a dot after it.
+// A colon makes it a SIP address (sip:user@domain, what a Teams caller's UPN field may hold)
+// or an address with a port, neither of which receives e-mail.
 func LooksLikeEmail(s string) bool {
 	local, domain, ok := strings.Cut(s, "@")
-	return ok && local != "" && strings.Contains(domain, ".") && !strings.ContainsAny(s, " \t\r\n,;<>") && !strings.Contains(domain, "@")
+	return ok && local != "" && strings.Contains(domain, ".") && !strings.ContainsAny(s, " \t\r\n,;:<>") && !strings.Contains(domain, "@")
 }
 
 // SendSurvey adds the respondent to the campaign, which sends the survey. With

@@ -403,3 +403,27 @@ func TestCampaignIDs(t *testing.T) {
 		}
 	}
 }
+
+// A SIP address (a Teams caller's sip:user@domain) or an address with a port is not an
+// e-mail address: a survey sent there reaches nobody, or somebody else.
+func TestLooksLikeEmail(t *testing.T) {
+	for s, want := range map[string]bool{
+		"alice@example.com":                  true,
+		"chloe.dubois@fabrikam.ch":           true,
+		"a+tag@mail.example.org":             true,
+		"sip:alice@example.com":              false,
+		"SIP:alice@example.com":              false,
+		"alice@example.com:5061":             false,
+		"8:orgid:1234":                       false,
+		"alice@localhost":                    false,
+		"alice":                              false,
+		"@example.com":                       false,
+		"alice@@example.com":                 false,
+		"Alice <alice@example.com>":          false,
+		"alice@example.com, bob@example.com": false,
+	} {
+		if got := npstoday.LooksLikeEmail(s); got != want {
+			t.Errorf("LooksLikeEmail(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

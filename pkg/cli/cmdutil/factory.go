@@ -109,6 +109,14 @@ func (f *Factory) HideSecret(secret string) {
 	f.hidden = append(f.hidden, secret)
 }
 
+// Hidden lists the secrets given to HideSecret so far (the clients built after it scrub
+// them from API error messages as well).
+func (f *Factory) Hidden() []string {
+	f.hiddenMu.Lock()
+	defer f.hiddenMu.Unlock()
+	return append([]string(nil), f.hidden...)
+}
+
 // Scrub replaces the secrets given to HideSecret in text with [redacted].
 func (f *Factory) Scrub(text string) string {
 	f.hiddenMu.Lock()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 
 	"github.com/spf13/cobra"
 
@@ -36,7 +37,7 @@ Numbers become E.164 with the profile's default_country. The service's own numbe
 (serviceTelNumber) is never surveyed.
 
 Skipped, with the reason: events that are not a call end (no terminated time, or not an
-Audio call), calls shorter than the minimum of their direction (created to terminated:
+Audio call), calls of a direction other than Inbound or Outbound (None), calls shorter than the minimum of their direction (created to terminated:
 --min-duration-outbound, default 60s, as a short callout has likely reached voicemail;
 --min-duration-inbound, default 0; --min-duration sets both), anonymous callers, queues
 without a campaign, calls no agent took, and a task seen twice.
@@ -44,7 +45,8 @@ without a campaign, calls no agent took, and a task seen twice.
 Each task is surveyed once, also across runs and with 'trigger listen --after-call': a
 ledger in the state folder (per profile) remembers the tasks surveyed, held for a p-gap
 rating, or whose send got no answer (it may have gone out), and a later run reports them as
-skipped:already-surveyed — so cron can feed a growing log again and again. Overlapping runs
+skipped:already-surveyed — so cron can feed a growing log again and again. A task still held
+is listed as pgap again, with its command, until that command has sent it. Overlapping runs
 take turns (--wait). --no-ledger goes without it. A send that got no answer is not
 repeated: check in app.nps.today whether it arrived, and if not, --resend-unknown sends it.
 
@@ -159,6 +161,10 @@ func readEvents(f *cmdutil.Factory, name, label string) ([]nimbus.TaskEventData,
 	if err != nil {
 		return nil, cmdutil.FlagErrorf("reading %s: %v", label, err)
 	}
+	if whole, torn := cutTornLine(raw); torn {
+		f.IO.Warnf("%s:%d: the last line is incomplete (a write in progress, or cut short by a crash): left out, a later run reads it whole", label, lineAt(raw, int64(len(whole))))
+		raw = whole
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	var events []nimbus.TaskEventData
 	n := 0
@@ -192,9 +198,44 @@ func readEvents(f *cmdutil.Factory, name, label string) ([]nimbus.TaskEventData,
 			if err := json.Unmarshal(it, &ev); err != nil {
 				return nil, cmdutil.InvalidInputf("%s: event %d: %v", label, n, err)
 			}
+			if err := checkTaskEvent(it, ev); err != nil {
+				return nil, cmdutil.InvalidInputf("%s: event %d %v", label, n, err)
+			}
 			events = append(events, ev)
 		}
 	}
+}
+
+// checkTaskEvent refuses what is no task event, so that the wrong file is bad input rather
+// than a run that skips every line and exits 0: a scheduler-entry event (the listener's
+// other file), or an object with none of TaskEventData's fields. An event without a taskId
+// is a task event still (it cannot be recognized again, and is always sent).
+func checkTaskEvent(raw json.RawMessage, ev nimbus.TaskEventData) error {
+	var keys map[string]json.RawMessage
+	json.Unmarshal(raw, &keys)
+	if _, ok := keys["schedulerEntryId"]; ok {
+		return errors.New("is a scheduler-entry event (schedulerEntryId), not a task event: give the task events (trigger listen's tasks-*.jsonl)")
+	}
+	if reflect.ValueOf(ev).IsZero() {
+		return errors.New("is not a task event: it has none of TaskEventData's fields (taskId, event, modality, created, terminated, ...)")
+	}
+	return nil
+}
+
+// cutTornLine drops a last line of JSON lines that is JSON cut short, without its newline:
+// trigger listen's file read while an event is being appended, or cut by a power cut (such
+// an event was never acknowledged, and its sender delivers it again). Only after a whole
+// line, and only JSON that is incomplete rather than wrong: anything else stays bad input.
+func cutTornLine(raw []byte) ([]byte, bool) {
+	i := bytes.LastIndexByte(raw, '\n')
+	if i < 0 || len(bytes.TrimSpace(raw[i+1:])) == 0 {
+		return raw, false
+	}
+	var v json.RawMessage
+	if err := json.NewDecoder(bytes.NewReader(raw[i+1:])).Decode(&v); !errors.Is(err, io.ErrUnexpectedEOF) {
+		return raw, false
+	}
+	return raw[:i+1], true
 }
 
 func lineAt(b []byte, off int64) int {

@@ -27,9 +27,11 @@ const (
 	SkipAnonymous     = "anonymous"    // nobody to survey: no number or address
 	SkipServiceNumber = "service-number"
 	SkipUnmapped      = "unmapped-queue"
-	SkipNoAgent       = "no-agent"         // nobody took the call
-	SkipDuplicate     = "duplicate"        // the same task twice in the input
-	SkipSurveyed      = "already-surveyed" // an earlier run surveyed the task (or nps.today held it, or its answer was lost)
+	SkipDirection     = "unknown-direction" // neither Inbound nor Outbound (the contract's None): no known customer
+	SkipForgotten     = "forgotten"         // older than what the ledger remembers: it may have been surveyed
+	SkipNoAgent       = "no-agent"          // nobody took the call
+	SkipDuplicate     = "duplicate"         // the same task twice in the input
+	SkipSurveyed      = "already-surveyed"  // an earlier run surveyed the task (or nps.today held it, or its answer was lost)
 )
 
 // ivrMaxAge is how long a listener trusts the IVR map it read: queues are remapped in
@@ -282,6 +284,14 @@ func IsOutbound(ev nimbus.TaskEventData) bool {
 	return strings.EqualFold(strings.TrimSpace(ev.Direction), "Outbound")
 }
 
+// knownDirection reports a call whose customer can be told: Inbound (also an event without
+// a direction, as older feeds write them) or Outbound. The contract's third direction, None,
+// names neither a caller nor a destination as the customer.
+func knownDirection(ev nimbus.TaskEventData) bool {
+	d := strings.TrimSpace(ev.Direction)
+	return d == "" || strings.EqualFold(d, "Inbound") || IsOutbound(ev)
+}
+
 // respondent picks who is surveyed: the caller of an inbound call, the destination of an
 // outbound one (a callback or callout), by number, else by an e-mail-like UPN — and never
 // the service's own number, which Nimbus may put in the caller field of an outbound call.
@@ -338,17 +348,33 @@ func (r *AfterCall) handle(ctx context.Context, ev nimbus.TaskEventData) (Outcom
 	if done {
 		return out, nil
 	}
+	if !knownDirection(ev) {
+		return skipped(ev, SkipDirection, "direction %q is neither Inbound nor Outbound: who the customer is, is not known", strings.TrimSpace(ev.Direction)), nil
+	}
+	if strings.TrimSpace(ev.Created) == "" {
+		return skipped(ev, SkipInvalid, "the event has no created time: the call's duration is not known"), nil
+	}
 	created, err1 := parseEventTime(ev.Created)
 	ended, err2 := parseEventTime(ev.Terminated)
 	if err1 != nil || err2 != nil {
 		return skipped(ev, SkipInvalid, "created %q or terminated %q is not an RFC 3339 time", ev.Created, ev.Terminated), nil
+	}
+	if ended.Before(created) {
+		return skipped(ev, SkipInvalid, "terminated %q is before created %q: the call's duration is not known", ev.Terminated, ev.Created), nil
+	}
+	if r.ledger != nil {
+		if h := r.ledger.ForgottenBefore(); ended.Before(h) {
+			return skipped(ev, SkipForgotten, "the call ended on %s, before %s: the ledger has forgotten what it surveyed before then (it keeps %d days), so it may have been surveyed: not sent",
+				ended.UTC().Format("2006-01-02"), h.Format("2006-01-02"), int(r.ledger.Keep.Hours()/24)), nil
+		}
 	}
 	dir, minimum, flag := "inbound", r.minIn, "--min-duration-inbound"
 	if IsOutbound(ev) {
 		dir, minimum, flag = "outbound", r.minOut, "--min-duration-outbound"
 	}
 	if d := ended.Sub(created); d < minimum {
-		return skipped(ev, SkipTooShort, "%s call lasted %s, under %s %s: likely voicemail", dir, d.Round(time.Second), flag, minimum), nil
+		// Truncated, not rounded: 59.6s must not read as the minute it fell short of.
+		return skipped(ev, SkipTooShort, "%s call lasted %s, under %s %s: likely voicemail", dir, d.Truncate(100*time.Millisecond), flag, minimum), nil
 	}
 	resp, out, ok := r.respondent(ev)
 	if !ok {
@@ -356,13 +382,18 @@ func (r *AfterCall) handle(ctx context.Context, ev nimbus.TaskEventData) (Outcom
 	}
 	req := npstoday.SurveyRequest{Respondent: resp}
 	agent := firstNonEmpty(ev.LastConnectedUserEmail, ev.LastConnectedUserUPN)
-	if held != nil { // held before: the command that settles it, not another send
-		out := skipped(ev, SkipSurveyed, "held since %s for the agent's p-gap rating (campaign %s)", held.At.Format("2006-01-02 15:04 MST"), held.Campaign)
-		if agent != "" {
-			req.Employee = &npstoday.Employee{Email: agent}
-			out.Command = r.sendCommand(held.Campaign, req, taskOnceKey(ev.TaskID))
-			out.Detail += ": send it with " + out.Command
+	if held != nil { // held before: still pending, with the command that settles it, not another send
+		at := held.At.Format("2006-01-02 15:04 MST")
+		if agent == "" {
+			return skipped(ev, SkipSurveyed, "held since %s for the agent's p-gap rating (campaign %s)", at, held.Campaign), nil
 		}
+		if ev.TaskID != "" && !r.stream {
+			r.seen[ev.TaskID] = true // listed once per input: its next event is a duplicate
+		}
+		req.Employee = &npstoday.Employee{Email: agent}
+		out := Outcome{TaskID: ev.TaskID, Result: ResultPgap, CampaignID: held.Campaign, Recipient: recipient(req), Employee: agent}
+		out.Command = r.sendCommand(held.Campaign, req, taskOnceKey(ev.TaskID))
+		out.Detail = fmt.Sprintf("held since %s until the agent rates the call: %s", at, out.Command)
 		return out, nil
 	}
 	queue := firstNonEmpty(ev.ServiceUPN, ev.ServiceID, ev.ServiceName)
@@ -436,7 +467,7 @@ func (r *AfterCall) handle(ctx context.Context, ev nimbus.TaskEventData) (Outcom
 
 // sendCommand is the command that settles a held survey (sendcommand.go).
 func (r *AfterCall) sendCommand(campaign string, req npstoday.SurveyRequest, once string) string {
-	return sendCommand(r.f.Flags.Profile, campaign, req, once)
+	return sendCommand(commandProfile(r.f), campaign, req, once)
 }
 
 // campaignFor finds the campaign id of the event's queue: --campaign-map first, then the

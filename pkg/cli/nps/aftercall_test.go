@@ -2,11 +2,13 @@ package nps_test
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/nimbusctl/nimbusctl/pkg/bulk"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/clitest"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/nps"
 	"github.com/nimbusctl/nimbusctl/pkg/emulator"
@@ -167,6 +169,28 @@ func TestNpsAfterCallPgapWithoutTTY(t *testing.T) {
 	e.Run("nps", "survey", "after-call", file, "--check-pgap=false", "--no-ledger", "-o", "json", "--jq", "map(.result)").Expect(t, 0, `["sent","sent"]`+"\n", "")
 }
 
+// The command shown for a held survey runs in another shell, often on the agent's machine:
+// it names the profile the run used however that was chosen (here NIMBUSCTL_PROFILE, as in a
+// systemd unit or a cron job), or it would send through another profile's nps.today key
+// and record the send where the after-call ledger never looks.
+func TestNpsHeldCommandNamesTheProfile(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	e.MustRun("config", "set", "--profile", "prod", "default_country", "+41")
+	e.Setenv("NIMBUSCTL_PROFILE", "prod")
+	prodCommand := strings.Replace(annaCommand, "nimbusctl nps", "nimbusctl --profile prod nps", 1)
+	e.Run("nps", "survey", "after-call", writeFile(t, e, "events.json", pgapEvents), "-o", "json", "--jq", ".[0].command").
+		Expect(t, 8, prodCommand+"\n", "error: 1 survey(s) held until the agent rates the call: run the command shown for each (on the agent's terminal it asks for the rating; or add --agent-rating 0-10)\n")
+	file := writeFile(t, e, "r.csv", "campaign,phone,employee\n101,+41445551001,anna.meier@contoso.com\n")
+	r := e.Run("nps", "respondent", "import", file)
+	if want := strings.Replace(annaRowCommand, "nimbusctl nps", "nimbusctl --profile prod nps", 1); r.Code != 8 || !strings.Contains(r.Stderr, ": "+want+"\n") {
+		t.Errorf("exit %d, want 8 and %q in\n%s", r.Code, want, r.Stderr)
+	}
+	// Run as shown, from a shell where the default profile is selected, it sends and settles.
+	e.Setenv("NIMBUSCTL_PROFILE", "")
+	e.Run(append(strings.Fields(prodCommand)[1:], "--agent-rating", "8")...).Expect(t, 0, "sent\t101\t+41445551001\tanna.meier@contoso.com\t8\t\n", "")
+}
+
 // annaCommand is what after-call prints for T-anna's held survey.
 const annaCommand = "nimbusctl nps survey send --campaign 101 --phone +41445551001 --employee anna.meier@contoso.com --once task:T-anna"
 
@@ -239,7 +263,10 @@ func TestNpsAfterCallByDirection(t *testing.T) {
 		ev("in-short", "Inbound", "00:05", `"callerTelNumber":"+41315552002","destinationTelNumber":"+41445550200"`) +
 		ev("in-self", "Inbound", "01:00", `"callerTelNumber":"+41445550200","callerUPN":"reception@contoso.com"`) +
 		ev("in-self-only", "Inbound", "01:00", `"callerTelNumber":"+41445550200"`) +
-		ev("in-anon", "Inbound", "01:00", `"isAnonymous":true,"destinationTelNumber":"+41795551234"`)
+		ev("in-anon", "Inbound", "01:00", `"isAnonymous":true,"destinationTelNumber":"+41795551234"`) +
+		ev("in-sip", "Inbound", "02:00", `"callerUPN":"sip:chloe.dubois@fabrikam.example"`) +
+		ev("out-sip", "Outbound", "02:00", `"callerTelNumber":"+41445550200","destinationUPN":"sip:chloe.dubois@fabrikam.example"`) +
+		ev("none", "None", "03:00", `"callerTelNumber":"+41795551236","destinationTelNumber":"+41795551237"`)
 	file := writeFile(t, e, "events.jsonl", events)
 	e.Setenv("NIMBUSCTL_DEFAULT_COUNTRY", "+41")
 	want := lines(
@@ -252,6 +279,11 @@ func TestNpsAfterCallByDirection(t *testing.T) {
 		"in-self\tsent\t102\treception@contoso.com\tluca.rossi@contoso.com\t\t",
 		"in-self-only\tskipped:service-number\t\t\t\t\tthe caller number +41445550200 is the service's own (serviceTelNumber): nobody to survey",
 		"in-anon\tskipped:anonymous\t\t\t\t\tanonymous caller",
+		// A Teams caller's SIP address is not an e-mail address.
+		"in-sip\tskipped:anonymous\t\t\t\t\tcaller \"sip:chloe.dubois@fabrikam.example\" has no phone number or e-mail address",
+		"out-sip\tskipped:anonymous\t\t\t\t\tdestination \"sip:chloe.dubois@fabrikam.example\" has no phone number or e-mail address",
+		// Neither inbound nor outbound (the contract's third direction): nobody is known to be the customer.
+		"none\tskipped:unknown-direction\t\t\t\t\tdirection \"None\" is neither Inbound nor Outbound: who the customer is, is not known",
 	)
 	e.Run("nps", "survey", "after-call", file).Expect(t, 0, want, "")
 	var got []string
@@ -264,12 +296,70 @@ func TestNpsAfterCallByDirection(t *testing.T) {
 	}
 	// --min-duration sets both directions; a per-direction flag wins for its own.
 	e.Run("nps", "survey", "after-call", file, "--no-ledger", "--dry-run", "--min-duration", "10s", "--min-duration-outbound", "3m", "-o", "json",
-		"--jq", `map(select(.result | startswith("skipped:too")) | .taskId) | tojson`).Expect(t, 0, `["out-voicemail","out-upn","out-none","out-self","in-short"]`+"\n", "")
+		"--jq", `map(select(.result | startswith("skipped:too")) | .taskId) | tojson`).Expect(t, 0, `["out-voicemail","out-upn","out-none","out-self","in-short","out-sip"]`+"\n", "")
 	e.Run("nps", "survey", "after-call", file, "--min-duration-outbound", "a minute").Expect(t, 3, "",
 		"error: --min-duration-outbound: \"a minute\" is not a duration in whole seconds (e.g. 90, 90s, 2m)\nRun 'nimbusctl nps survey after-call --help' for usage.\n")
 	if n := len(e.Emu.NPSSurveys()); n != 4 {
 		t.Errorf("%d surveys", n)
 	}
+}
+
+// The ledger keeps 90 days; the listener's files are kept as long as their owner likes, and a
+// batch may read them all (tasks-*.jsonl). A call older than what the ledger still remembers
+// is never surveyed: it may have been, and the ledger has forgotten it. Calls the ledger can
+// still speak for go on as before.
+func TestNpsAfterCallNeverSurveysWhatTheLedgerForgot(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	ledger := filepath.Join(e.Home, "state", "nps", "default", "after-call")
+	if err := os.MkdirAll(ledger, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// The call of 2024-12-31 was surveyed then; that day of the ledger has long expired.
+	old := `{"key":"` + bulk.SurveyKey("task", "T-old") + `","state":"sent","at":"2025-01-01T08:00:00Z","campaign":"101","taskId":"T-old"}` + "\n"
+	if err := os.WriteFile(filepath.Join(ledger, "2025-01-01.jsonl"), []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	file := writeFile(t, e, "tasks.jsonl", `{"taskId":"T-old","event":"Terminated","direction":"Inbound","modality":"Audio","created":"2024-12-31T16:00:00Z",`+
+		`"terminated":"2024-12-31T16:04:00Z","callerTelNumber":"+41315552002","serviceUPN":"support@contoso.com","LastConnectedUserEmail":"agent@contoso.com"}`+"\n"+
+		pgapEvents)
+	want := lines(
+		"T-old\tskipped:forgotten\t\t\t\t\tthe call ended on 2024-12-31, before 2025-01-02: the ledger has forgotten what it surveyed before then (it keeps 90 days), so it may have been surveyed: not sent",
+		"T-alex\tsent\t101\t+41315552002\tagent@contoso.com\t\t",
+	)
+	for i := 0; i < 2; i++ { // the second run no longer has the expired day to delete: it still knows
+		r := e.Run("nps", "survey", "after-call", file, "--check-pgap=false", "-o", "json", "--jq", `.[] | select(.taskId != "T-anna") | [.taskId, .result, .campaignId, .recipient, .employee, "", .detail] | @tsv`)
+		if i == 1 {
+			want = strings.Replace(want, "T-alex\tsent\t101\t+41315552002\tagent@contoso.com\t\t", "T-alex\tskipped:already-surveyed\t\t\t\t\tsurveyed on <T> (campaign 101)", 1)
+			r.Stdout = stamp.ReplaceAllString(r.Stdout, "<T>")
+		}
+		r.Expect(t, 0, want, "")
+	}
+	if got := e.Emu.NPSSurveys(); len(got) != 2 { // T-anna and T-alex, not T-old
+		t.Errorf("surveys %+v", got)
+	}
+}
+
+// The voicemail guard at its edges: a call exactly as long as the minimum is surveyed, one a
+// fraction of a second shorter is not (and says how long it really was); a call that ends
+// before it began, or without a start, has no duration to judge: invalid, with the reason.
+func TestNpsAfterCallDurations(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	ev := func(id, created, terminated string) string {
+		return `{"taskId":"` + id + `","event":"Terminated","direction":"Outbound","modality":"Audio",` + created +
+			`"terminated":"` + terminated + `","destinationTelNumber":"+41795551234","serviceUPN":"support@contoso.com","LastConnectedUserEmail":"agent@contoso.com"}` + "\n"
+	}
+	file := writeFile(t, e, "events.jsonl", ev("at-minimum", `"created":"2026-03-23T09:00:00Z",`, "2026-03-23T09:01:00Z")+
+		ev("just-under", `"created":"2026-03-23T09:00:00.000Z",`, "2026-03-23T09:00:59.6Z")+
+		ev("backwards", `"created":"2026-03-23T09:05:00Z",`, "2026-03-23T09:00:00Z")+
+		ev("no-start", ``, "2026-03-23T09:05:00Z"))
+	e.Run("nps", "survey", "after-call", file, "--dry-run", "--no-ledger").Expect(t, 0, lines(
+		"at-minimum\twould-send\t101\t+41795551234\tagent@contoso.com\t\tdry run: nothing sent (p-gap check on: nps.today may hold it for the agent's rating)",
+		"just-under\tskipped:too-short\t\t\t\t\toutbound call lasted 59.6s, under --min-duration-outbound 1m0s: likely voicemail",
+		"backwards\tskipped:invalid\t\t\t\t\tterminated \"2026-03-23T09:00:00Z\" is before created \"2026-03-23T09:05:00Z\": the call's duration is not known",
+		"no-start\tskipped:invalid\t\t\t\t\tthe event has no created time: the call's duration is not known",
+	), "")
 }
 
 // --dry-run decides every event and shows the request it would send, sends nothing and
@@ -368,6 +458,26 @@ func TestNpsAfterCallStopsOnAuthFailure(t *testing.T) {
 			"Check the nps.today API key and npstoday_auth_scheme (raw, bearer, basic): nimbusctl nps status\n")
 }
 
+// A listener's file may end in half a line: a write in progress when the batch reads it, or
+// one cut short by a power cut (never acknowledged, so the sender delivers it again). The
+// whole lines are handled and the fragment is left for a later run, with a warning; a last
+// line that is wrong rather than incomplete, or a fragment with no whole line before it, is
+// still bad input.
+func TestNpsAfterCallTornLastLine(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	file := writeFile(t, e, "tasks.jsonl", pgapEvents+`{"taskId":"T-torn","modality":"Au`)
+	e.Run("nps", "survey", "after-call", file, "--check-pgap=false", "-o", "json", "--jq", "map(.taskId) | tojson").Expect(t, 0, `["T-anna","T-alex"]`+"\n",
+		"! "+file+":3: the last line is incomplete (a write in progress, or cut short by a crash): left out, a later run reads it whole\n")
+	if n := len(e.Emu.NPSSurveys()); n != 2 {
+		t.Errorf("%d surveys", n)
+	}
+	e.Run("nps", "survey", "after-call", writeFile(t, e, "wrong.jsonl", pgapEvents+`{"taskId":"T-x",}`)).
+		Expect(t, 3, "", "error: "+filepath.Join(e.Home, "wrong.jsonl")+":3: not JSON task events: invalid character '}' looking for beginning of object key string\n")
+	e.Run("nps", "survey", "after-call", writeFile(t, e, "half.jsonl", `{"taskId":"T-x","mod`)).
+		Expect(t, 3, "", "error: "+filepath.Join(e.Home, "half.jsonl")+":1: not JSON task events: unexpected EOF\n")
+}
+
 func TestNpsAfterCallBadInput(t *testing.T) {
 	t.Parallel()
 	e := clitest.New(t)
@@ -375,6 +485,12 @@ func TestNpsAfterCallBadInput(t *testing.T) {
 		Expect(t, 3, "", "error: stdin:2: not JSON task events: invalid character 'o' looking for beginning of value\n")
 	e.RunWith(clitest.RunOpts{Stdin: `[{"taskId":"T1"}, 42]`}, "nps", "survey", "after-call").
 		Expect(t, 3, "", "error: stdin: event 2 is not a JSON object\n")
+	// The wrong file (the listener's scheduler-entry events), or objects that are no task
+	// event at all, are bad input: not a run that skips everything and exits 0.
+	e.RunWith(clitest.RunOpts{Stdin: pgapEvents + `{"schedulerEntryId":"S-1","event":"Completed","modality":"Audio","direction":"Outbound"}` + "\n"}, "nps", "survey", "after-call").
+		Expect(t, 3, "", "error: stdin: event 3 is a scheduler-entry event (schedulerEntryId), not a task event: give the task events (trigger listen's tasks-*.jsonl)\n")
+	e.RunWith(clitest.RunOpts{Stdin: `{"id":"T1","status":"done"}`}, "nps", "survey", "after-call").
+		Expect(t, 3, "", "error: stdin: event 1 is not a task event: it has none of TaskEventData's fields (taskId, event, modality, created, terminated, ...)\n")
 	e.RunWith(clitest.RunOpts{Stdin: `{"taskId": 5}`}, "nps", "survey", "after-call").
 		Expect(t, 3, "", "error: stdin: event 1: json: cannot unmarshal number into Go struct field TaskEventData.taskId of type string\n")
 	e.Run("nps", "survey", "after-call", "/no/such/file.json").
@@ -422,21 +538,27 @@ func TestNpsAfterCallTwiceSurveysOnce(t *testing.T) {
 		"T-unmapped\tskipped:unmapped-queue\t\t\t\t\tno campaign for queue \"vip@contoso.com\" in the IVR map or --campaign-map",
 		"T-live\tskipped:not-call-end\t\t\t\t\tno terminated time (event Connected)",
 		"T-chat\tskipped:not-call-end\t\t\t\t\tmodality InstantMessaging, not an Audio call",
-		"T-anna\tskipped:already-surveyed\t\t\t\t\theld since <T> for the agent's p-gap rating (campaign 101): send it with "+annaCommand,
+		// Still held: listed again with its command, without asking nps.today, and the run
+		// says so (exit 8) until the command has sent it.
+		"T-anna\tpgap\t101\t+41445551001\tanna.meier@contoso.com\t\theld since <T> until the agent rates the call: "+annaCommand,
 		"T-alex\tskipped:already-surveyed\t\t\t\t\tsurveyed on <T> (campaign 101)",
 	)
 	r := e.Run("nps", "survey", "after-call", file)
 	r.Stdout = stamp.ReplaceAllString(r.Stdout, "<T>")
-	r.Expect(t, 0, again, "")
+	r.Expect(t, 8, again, pending)
 	if len(e.Emu.NPSSurveys()) != 2 || e.Emu.NPSHeld() != 1 {
 		t.Fatalf("sent %d held %d after the rerun, want 2 and 1", len(e.Emu.NPSSurveys()), e.Emu.NPSHeld())
 	}
+	// The held task twice in one input (two events of its end) is listed once.
+	twice := writeFile(t, e, "twice.json", pgapEvents+strings.SplitAfter(pgapEvents, "\n")[0])
+	e.Run("nps", "survey", "after-call", twice, "-o", "json", "--jq", "map([.taskId, .result]) | tojson").
+		Expect(t, 8, `[["T-anna","pgap"],["T-alex","skipped:already-surveyed"],["T-anna","skipped:duplicate"]]`+"\n", pending)
 
 	// The log grew by one call: only that one is surveyed.
 	grown := writeFile(t, e, "events-later.json", mixedEvents+"\n"+pgapEvents+
 		`{"taskId":"T-new","modality":"Audio","created":"2026-03-23T10:00:00Z","terminated":"2026-03-23T10:04:00Z","callerTelNumber":"+4930555000","serviceUPN":"sales@contoso.com","LastConnectedUserEmail":"luca.rossi@contoso.com"}`+"\n")
 	e.Run("nps", "survey", "after-call", grown, "-o", "json", "--jq", `map(select(.result | startswith("skipped:already") | not) | [.taskId, .result]) | tojson`).
-		Expect(t, 0, `[["T-short","skipped:too-short"],["T-anon","skipped:anonymous"],["T-unmapped","skipped:unmapped-queue"],["T-live","skipped:not-call-end"],["T-chat","skipped:not-call-end"],["T-new","sent"]]`+"\n", "")
+		Expect(t, 8, `[["T-short","skipped:too-short"],["T-anon","skipped:anonymous"],["T-unmapped","skipped:unmapped-queue"],["T-live","skipped:not-call-end"],["T-chat","skipped:not-call-end"],["T-anna","pgap"],["T-new","sent"]]`+"\n", pending)
 	if n := len(e.Emu.NPSSurveys()); n != 3 {
 		t.Errorf("%d surveys, want 3", n)
 	}

@@ -163,7 +163,7 @@ Exit codes: 0 done, 3 invalid rows (nothing sent), 8 some surveys wait for a p-g
 				// A held row is shown with the command that sends it; once it has, the
 				// import knows (survey send's ledger, read once).
 				ri.HeldCommand = func(campaign, identity string, req npstoday.SurveyRequest) string {
-					return sendCommand(f.Flags.Profile, campaign, req, rowOnceKey(identity))
+					return sendCommand(commandProfile(f), campaign, req, rowOnceKey(identity))
 				}
 				if dir, err := ledgerDir(f, "send"); err == nil {
 					if sends, err := bulk.OpenSurveyLedger(dir, f.Now()); err == nil {

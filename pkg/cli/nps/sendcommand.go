@@ -3,8 +3,20 @@ package nps
 import (
 	"strings"
 
+	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
+	"github.com/nimbusctl/nimbusctl/pkg/config"
 	"github.com/nimbusctl/nimbusctl/pkg/npstoday"
 )
+
+// commandProfile is the --profile a printed command needs: the profile this run uses,
+// however it was chosen (--profile, NIMBUSCTL_PROFILE, the current profile), since the
+// command runs in another shell, often on the agent's machine. None for the default profile.
+func commandProfile(f *cmdutil.Factory) string {
+	if p, err := f.Profile(); err == nil && p.Name != config.DefaultProfile {
+		return p.Name
+	}
+	return f.Flags.Profile
+}
 
 // sendCommand is the `nps survey send` command line that sends req — what a batch shows for
 // a survey nps.today holds for the agent's p-gap rating. Run on the agent's terminal it asks

@@ -64,7 +64,7 @@ once; --wait returns when the call has ended and prints its Terminated event.`,
 	fl.StringVar(&o.destination, "destination", "", "an outbound call to this `number`")
 	fl.StringVar(&o.scheduled, "scheduled", "", "set how the scheduled calls with this `ReferenceId` go, instead of calling now")
 	fl.StringVar(&o.agent, "agent", "", "who takes the call (`UPN`; default: the service's agent)")
-	fl.StringVar(&o.talk, "talk", "2m", "the call's talk time, created to terminated (e.g. 20s, 3m; up to 24h)")
+	fl.StringVar(&o.talk, "talk", "2m", "the call's talk time, created to terminated (e.g. 20s, 3m; 1s to 24h)")
 	fl.BoolVar(&o.wait, "wait", false, "wait for the call to end and print its Terminated event")
 	return cmd
 }
@@ -85,7 +85,7 @@ func runCall(ctx context.Context, f *cmdutil.Factory, o *callOptions, changed fu
 	if kinds != 1 {
 		return cmdutil.FlagErrorf("give one of --caller, --anonymous, --destination or --scheduled")
 	}
-	talk, err := cmdutil.ParseSeconds("talk", o.talk, 0, 86400)
+	talk, err := cmdutil.ParseSeconds("talk", o.talk, 1, 86400) // 0 would read as "unset": the 2-minute default
 	if err != nil {
 		return err
 	}

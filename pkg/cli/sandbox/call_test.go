@@ -36,6 +36,9 @@ func TestSandboxCall(t *testing.T) {
 		{[]string{"--service", "support@contoso.com", "--caller", "+41445551001", "--destination", "+41445551002"}, "give one of --caller, --anonymous, --destination or --scheduled"},
 		{[]string{"--service", "support@contoso.com", "--caller", "+41445551001", "--talk", "forever"}, `--talk: "forever" is not a duration in whole seconds (e.g. 90, 90s, 2m)`},
 		{[]string{"--service", "support@contoso.com", "--scheduled", "x", "--wait"}, "--wait plays a call now: drop it with --scheduled"},
+		// 0 is not "the default talk time" (2 minutes, a call that gets surveyed).
+		{[]string{"--service", "support@contoso.com", "--caller", "+41445551001", "--talk", "0"}, "--talk must be between 1s and 24h, got 0s"},
+		{[]string{"--service", "support@contoso.com", "--scheduled", "x", "--talk", "0s"}, "--talk must be between 1s and 24h, got 0s"},
 	} {
 		r := e.Run(append([]string{"sandbox", "call"}, c.args...)...)
 		if want := "error: " + c.err + "\n" + usage; r.Code != 3 || r.Stderr != want {

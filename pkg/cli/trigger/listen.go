@@ -115,7 +115,7 @@ flight are answered, the queued work is finished (up to 30s), and a summary is p
 	fl.StringVar(&o.addr, "listen", DefaultListenAddr, "`HOST:PORT` to serve on (plain HTTP only on loopback)")
 	fl.StringVar(&o.certFile, "cert", "", "TLS certificate `FILE` (PEM, with its chain): serve HTTPS")
 	fl.StringVar(&o.keyFile, "key", "", "TLS private key `FILE` (PEM)")
-	fl.StringVar(&o.publicURL, "public-url", "", "the `URL` Nimbus reaches this listener at (a reverse proxy's); the path token is appended (default: the listen address)")
+	fl.StringVar(&o.publicURL, "public-url", "", "the `URL` Nimbus reaches this listener at (a reverse proxy's); the path token is appended (default: the listen address, which only the sandbox reaches)")
 	fl.StringVar(&o.tokenFile, "path-token", "", "read the path token from `FILE` (never from the command line; default: made once, kept in the state folder)")
 	fl.StringVar(&o.dir, "dir", "", "`folder` of the event files (default: <state>/listen/<profile>/events)")
 	fl.Int64Var(&o.maxBody, "max-body", listen.DefaultMaxBody, "largest event body accepted, in `bytes` (larger: 413)")
@@ -232,6 +232,27 @@ func containsString(list []string, s string) bool {
 	return false
 }
 
+// listenStateDir is a profile's listener folder: its path token, and its events by default.
+func listenStateDir(state, profile string) string { return filepath.Join(state, "listen", profile) }
+
+// storedToken is the path token the profile's listener keeps ("" when it has none), so that
+// a trigger made by hand for it is recorded without it.
+func storedToken(f *cmdutil.Factory) string {
+	cfg, err := f.Config()
+	if err != nil {
+		return ""
+	}
+	p, err := f.Profile()
+	if err != nil {
+		return ""
+	}
+	b, err := os.ReadFile(filepath.Join(listenStateDir(cfg.Dirs.State, p.Name), "path-token"))
+	if tok := strings.TrimSpace(string(b)); err == nil && listen.CheckToken(tok) == nil {
+		return tok
+	}
+	return ""
+}
+
 // pathToken reads --path-token FILE, or the token kept in the state folder (made on first
 // use). Both files follow the rule of every secret file (pkg/secretfile).
 func (o *listenOptions) pathToken(f *cmdutil.Factory, stateDir string) (string, error) {
@@ -311,12 +332,18 @@ func runListen(cmd *cobra.Command, f *cmdutil.Factory, o *listenOptions) error {
 	if err != nil {
 		return err
 	}
-	stateDir := filepath.Join(cfg.Dirs.State, "listen", p.Name)
+	if len(kinds) > 0 && o.publicURL == "" {
+		// The listen address is a URL only for a Nimbus on this machine (the sandbox).
+		if u, err := url.Parse(p.NimbusURL()); err != nil || !httpx.IsLoopback(u.Hostname()) {
+			return cmdutil.FlagErrorf("--register needs --public-url, the https URL Nimbus reaches this listener at (a reverse proxy's): the listen address %s is reachable from this machine only, and Nimbus is at %s", o.addr, p.NimbusURL())
+		}
+	}
+	stateDir := listenStateDir(cfg.Dirs.State, p.Name)
 	token, err := o.pathToken(f, stateDir)
 	if err != nil {
 		return err
 	}
-	f.HideSecret(token) // the registration's body carries it, and an error may quote it
+	f.HideSecret(token) // the event URL travels in trigger bodies, and an error may quote it
 	if o.showURL {
 		base := o.publicURL
 		if base == "" {
@@ -418,9 +445,9 @@ func runListen(cmd *cobra.Command, f *cmdutil.Factory, o *listenOptions) error {
 	if len(kinds) > 0 {
 		replaceStale(ctx, f, nc, p.Name, redact(evURL, token), logf)
 		for _, kind := range kinds {
-			sp := Spec{URL: evURL, Services: trimAll(o.services), Events: o.taskEvents, Modalities: o.modalities, Directions: o.directions}
+			sp := Spec{URL: evURL, Hide: token, Services: trimAll(o.services), Events: o.taskEvents, Modalities: o.modalities, Directions: o.directions}
 			if kind == nimbus.TriggerSchedulerEntries {
-				sp = Spec{URL: evURL, Services: trimAll(o.services), Events: o.entryEvents}
+				sp = Spec{URL: evURL, Hide: token, Services: trimAll(o.services), Events: o.entryEvents}
 			}
 			t, err := create(ctx, f, nc, kind, sp, "trigger listen")
 			if err == nil && t.ID == "" {
@@ -429,9 +456,6 @@ func runListen(cmd *cobra.Command, f *cmdutil.Factory, o *listenOptions) error {
 			if err != nil {
 				stop()
 				return err
-			}
-			if err := redactRecord(ctx, f, t, token); err != nil {
-				logf("Warning: %v", err)
 			}
 			created = append(created, t)
 			logf("Registered %s trigger %s.", kind, t.ID)
@@ -458,7 +482,8 @@ func runListen(cmd *cobra.Command, f *cmdutil.Factory, o *listenOptions) error {
 		return serveErr
 	}
 	return f.Printer().Print(sum, output.Cols("STORED=stored", "DUPLICATES=duplicates", "REJECTED=rejected", "FAILED=failed",
-		"SURVEYED=surveyed", "HELD=held", "SURVEYS FAILED=surveysFailed", "ENRICHED=enriched", "UNPROCESSED=unprocessed"))
+		"SURVEYED=surveyed", "HELD=held", "SURVEYS FAILED=surveysFailed", "ENRICHED=enriched", "ENRICH FAILED=enrichFailed",
+		"EXEC FAILED=execFailed", "UNPROCESSED=unprocessed"))
 }
 
 // defaultBase is the listener's own URL, for --show-url without --public-url.
@@ -492,16 +517,4 @@ func replaceStale(ctx context.Context, f *cmdutil.Factory, c *nimbus.Client, pro
 			logf("Deleted %s trigger %s, left by an earlier run that did not stop cleanly.", r.Kind, r.ID)
 		}
 	}
-}
-
-// redactRecord replaces the path token in the record of a trigger just created.
-func redactRecord(ctx context.Context, f *cmdutil.Factory, t nimbus.Trigger, token string) error {
-	return updateRecord(ctx, f, func(list []Recorded) []Recorded {
-		for i := range list {
-			if list[i].Kind == t.Kind && list[i].ID == t.ID {
-				list[i].URL = redact(list[i].URL, token)
-			}
-		}
-		return list
-	})
 }

@@ -21,6 +21,9 @@ import (
 // execTimeout bounds one run of --exec: a command that hangs must not stop the others.
 const execTimeout = time.Minute
 
+// execWaitDelay bounds the wait for a killed command's output to close.
+const execWaitDelay = 5 * time.Second
+
 // workers do what follows a stored event — the screen-pop, the after-call survey, --exec —
 // each job in its own goroutine, in the order the events were stored, never holding up an
 // answer.
@@ -30,6 +33,7 @@ type workers struct {
 	afterCall *nps.AfterCall
 	enricher  *enricher
 	exec      string
+	execLimit time.Duration // one run of --exec; default execTimeout
 
 	queues []*queue
 	ctx    context.Context
@@ -152,7 +156,11 @@ func (w *workers) survey(ctx context.Context, ev listen.Event) {
 
 // run pipes the event to --exec.
 func (w *workers) run(ctx context.Context, ev listen.Event) {
-	ctx, cancel := context.WithTimeout(ctx, execTimeout)
+	limit := w.execLimit
+	if limit <= 0 {
+		limit = execTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	var cmd *exec.Cmd
 	if runtime.GOOS == "windows" {
@@ -162,6 +170,8 @@ func (w *workers) run(ctx context.Context, ev listen.Event) {
 	}
 	cmd.Stdin = bytes.NewReader(append(ev.Body, '\n'))
 	cmd.Env = append(cmd.Environ(), "NIMBUSCTL_EVENT_KIND="+string(ev.Kind))
+	ownGroup(cmd) // on timeout or stop, its children go with it
+	cmd.WaitDelay = execWaitDelay
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		atomic.AddInt64(&w.sum.ExecFailed, 1)

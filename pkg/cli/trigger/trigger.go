@@ -117,11 +117,13 @@ Task triggers can be narrowed with --modality and --direction ('nimbusctl task m
 			if kind == nimbus.TriggerSchedulerEntries && (len(modalities) > 0 || len(directions) > 0) {
 				return cmdutil.FlagErrorf("--modality and --direction apply to tasks triggers only")
 			}
+			hide := storedToken(f) // a URL from 'trigger listen --show-url' carries it
+			f.HideSecret(hide)
 			c, err := f.Nimbus()
 			if err != nil {
 				return err
 			}
-			sp := Spec{URL: rawURL, Services: services, Events: events, Modalities: modalities, Directions: directions}
+			sp := Spec{URL: rawURL, Hide: hide, Services: services, Events: events, Modalities: modalities, Directions: directions}
 			trig, err := create(cmd.Context(), f, c, kind, sp, "trigger create")
 			if err != nil {
 				return err
@@ -158,6 +160,7 @@ Task triggers can be narrowed with --modality and --direction ('nimbusctl task m
 // directions (names or values, checked against the live lookups).
 type Spec struct {
 	URL                                      string
+	Hide                                     string // a listener's path token in URL: recorded as TokenMark
 	Services, Events, Modalities, Directions []string
 }
 
@@ -165,6 +168,9 @@ type Spec struct {
 // trigger that was created but could not be recorded is still returned, with a warning.
 func create(ctx context.Context, f *cmdutil.Factory, c *nimbus.Client, kind string, sp Spec, by string) (nimbus.Trigger, error) {
 	rec := Recorded{Kind: kind, URL: sp.URL, Services: sp.Services}
+	if sp.Hide != "" {
+		rec.URL = redact(sp.URL, sp.Hide) // the token never reaches the record, not even for a moment
+	}
 	var trig nimbus.Trigger
 	var err error
 	if kind == nimbus.TriggerTasks {

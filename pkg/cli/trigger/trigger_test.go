@@ -2,6 +2,8 @@ package trigger_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -170,4 +172,25 @@ func TestListAndDeleteAll(t *testing.T) {
 	}
 	e.Run("trigger", "list", "-o", "json").Expect(t, 0, "[]\n", "")
 	e.Run("trigger", "delete", "--all", "tasks", "x").Expect(t, 3, "", "error: --all deletes every recorded trigger: give no kind or id\nRun 'nimbusctl trigger delete --help' for usage.\n")
+}
+
+// A trigger made by hand for a listener ('trigger listen --show-url', as docs/listen.md
+// shows) is recorded and listed with the listener's path token hidden, as the listener's own.
+func TestCreateHidesTheListenersPathToken(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	u := strings.TrimSpace(e.MustRun("trigger", "listen", "--public-url", "https://hooks.example.com/nimbus", "--show-url").Stdout)
+	token := u[strings.LastIndexByte(u, '/')+1:]
+	r := e.MustRun("--debug", "trigger", "create", "tasks", "--url", u, "--service", emulator.ServiceSupport, "--event", "Terminated", "--jq", ".id")
+	if strings.Contains(r.Stderr, token) || !strings.Contains(r.Stderr, `"url":"https://hooks.example.com/nimbus/[redacted]"`) {
+		t.Errorf("the --debug trace shows the path token:\n%s", r.Stderr)
+	}
+	id := strings.TrimSpace(r.Stdout)
+	e.Run("trigger", "list", "--jq", `.[] | [.id, .url] | tojson`).Expect(t, 0, `["`+id+`","https://hooks.example.com/nimbus/{path-token}"]`+"\n", "")
+	if b, err := os.ReadFile(filepath.Join(e.Home, "state", "triggers.json")); err != nil || strings.Contains(string(b), token) {
+		t.Errorf("the record holds the path token (%v):\n%s", err, b)
+	}
+	if got := e.Emu.Triggers(); len(got) != 1 {
+		t.Errorf("triggers %+v", got)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/nimbusctl/nimbusctl/pkg/auth"
 	"github.com/nimbusctl/nimbusctl/pkg/config"
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
@@ -126,6 +127,7 @@ func ExitCodeOf(err error) int {
 		pathErr    *httpx.PathError
 		jqErr      *output.JQLimitError
 		insecure   *secretfile.InsecureError
+		damaged    *auth.DamagedError
 		profileErr *config.ProfileNameError
 		validErr   nimbus.ValidationError
 		mapErr     *odata.MappingError
@@ -138,7 +140,7 @@ func ExitCodeOf(err error) int {
 	case errors.As(err, &flagErr), errors.As(err, &inputErr), errors.As(err, &validErr), errors.As(err, &pathErr), errors.As(err, &jqErr),
 		errors.As(err, &profileErr), errors.As(err, &mapErr):
 		return ExitInvalid
-	case errors.As(err, &authErr), errors.As(err, &insecure):
+	case errors.As(err, &authErr), errors.As(err, &insecure), errors.As(err, &damaged):
 		return ExitAuth
 	case errors.As(err, &pendingErr):
 		return ExitPending

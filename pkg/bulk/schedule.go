@@ -112,6 +112,15 @@ func (b *ScheduleBuilder) Build(row Row) (ScheduleRow, []*RowError) {
 	}
 	col := map[string]int{}
 	cust := &nimbus.Customer{}
+	other, foreign := findOtherCountry(row, b.Map, func(f string) bool { return f == "customer.country" }, b.DefaultCountry)
+	number := func(cell string, norm func(string) (string, error)) (string, error) {
+		if foreign && !phone.IsAddress(cell) {
+			if err := other.check(cell, b.DefaultCountry); err != nil {
+				return "", err
+			}
+		}
+		return norm(cell)
+	}
 	relative := false // the due time was written as +2h
 	for i, t := range b.Map.Targets {
 		cell := row.Cells[i]
@@ -128,7 +137,7 @@ func (b *ScheduleBuilder) Build(row Row) (ScheduleRow, []*RowError) {
 		case strings.HasPrefix(f, "field."):
 			cust.CustomFields = append(cust.CustomFields, nimbus.CustomField{Name: f[6:], Value: cell})
 		case strings.HasPrefix(f, "tel."):
-			n, err := b.phone(cell)
+			n, err := number(cell, b.phone)
 			if err != nil {
 				bad(i, "%v", err)
 				continue
@@ -137,7 +146,7 @@ func (b *ScheduleBuilder) Build(row Row) (ScheduleRow, []*RowError) {
 			cust.TelNumbers = append(cust.TelNumbers, nimbus.TelNumber{Name: f[4:], Value: n})
 		case strings.HasPrefix(f, "customer."):
 			if f == "customer.primaryTelNumber" {
-				n, err := b.phone(cell)
+				n, err := number(cell, b.phone)
 				if err != nil {
 					bad(i, "%v", err)
 					continue
@@ -151,7 +160,7 @@ func (b *ScheduleBuilder) Build(row Row) (ScheduleRow, []*RowError) {
 		case f == "serviceUpn":
 			e.ServiceUPN = cell
 		case f == "destination":
-			d, err := b.destination(cell)
+			d, err := number(cell, b.destination)
 			if err != nil {
 				bad(i, "%v", err)
 				continue

@@ -275,3 +275,32 @@ func TestNormalizeIgnoresInvisibleCharacters(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+func TestCountryCode(t *testing.T) {
+	for in, want := range map[string]string{
+		"CH": "+41", "ch": "+41", "CHE": "+41", "Switzerland": "+41", "Schweiz": "+41", "Suisse": "+41", "Svizzera": "+41",
+		" France ": "+33", "Frankreich": "+33", "FR": "+33", "Österreich": "+43", "United Kingdom": "+44", "Liechtenstein": "+423",
+		"Vereinigte Staaten": "+1", "USA": "+1",
+	} {
+		if got, ok := CountryCode(in); !ok || got != want {
+			t.Errorf("CountryCode(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+	for _, in := range []string{"", "Atlantis", "Zürich", "X", "EU"} {
+		if got, ok := CountryCode(in); ok {
+			t.Errorf("CountryCode(%q) = %q, want unknown", in, got)
+		}
+	}
+}
+
+func TestIsNational(t *testing.T) {
+	for in, want := range map[string]bool{
+		"06 12 34 56 78": true, "044 555 12 34": true, "(044) 555 12 34": true,
+		"+33 6 12 34 56 78": false, "0033 6 12 34 56 78": false, "+41 (0)44 555 12 34": false,
+		"not a number": false,
+	} {
+		if got := IsNational(in, "+41"); got != want {
+			t.Errorf("IsNational(%q, +41) = %v, want %v", in, got, want)
+		}
+	}
+}

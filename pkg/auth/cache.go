@@ -3,6 +3,7 @@ package auth
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -114,8 +115,11 @@ func (c *FileCache) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.Re
 		_ = u.Unmarshal([]byte("{}"))
 		return nil
 	}
+	if err := checkJSON(b); err != nil {
+		return &DamagedError{Path: path, Reason: fmt.Sprintf("is damaged (%v)", err)}
+	}
 	if err := u.Unmarshal(b); err != nil {
-		return fmt.Errorf("the token cache %s is damaged (%v): delete it and run `nimbusctl auth login`", path, err)
+		return &DamagedError{Path: path, Reason: fmt.Sprintf("is damaged (%v)", err)}
 	}
 	if c.storage != c.want && c.canMove() {
 		// token_storage changed (or the keyring answers again): move the cache now.
@@ -124,6 +128,53 @@ func (c *FileCache) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.Re
 		}
 	}
 	return nil
+}
+
+// DamagedError is a token cache that cannot be read: cut short, edited, or encrypted with a
+// key the keyring no longer has. Nothing in it can be used; `auth login` sets it aside
+// (SetAsideDamaged) and signs in afresh.
+type DamagedError struct {
+	Path   string
+	Reason string // "is damaged (...)", "is encrypted with a key the keyring no longer has"
+}
+
+func (e *DamagedError) Error() string {
+	return fmt.Sprintf("the token cache %s %s: run `nimbusctl auth login`, which sets it aside and signs in afresh", e.Path, e.Reason)
+}
+
+// checkJSON tells a cache file cut short or overwritten (MSAL's cache is one JSON object).
+func checkJSON(b []byte) error {
+	var probe map[string]json.RawMessage
+	return json.Unmarshal(b, &probe)
+}
+
+// SetAsideDamaged renames a cache file that cannot be read to <file>.damaged (kept, never
+// deleted: replacing an older one), so that a sign-in can start afresh. It returns what was
+// wrong, or nil when the cache reads (or there is none).
+func (c *FileCache) SetAsideDamaged(ctx context.Context) (*DamagedError, error) {
+	if err := c.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer c.Release()
+	b, path, err := c.read()
+	var damaged *DamagedError
+	switch {
+	case errors.As(err, &damaged):
+	case err != nil:
+		return nil, err
+	case len(bytes.TrimSpace(b)) == 0:
+		return nil, nil
+	default:
+		err := checkJSON(b)
+		if err == nil {
+			return nil, nil
+		}
+		damaged = &DamagedError{Path: path, Reason: fmt.Sprintf("is damaged (%v)", err)}
+	}
+	if err := os.Rename(damaged.Path, damaged.Path+".damaged"); err != nil {
+		return nil, fmt.Errorf("setting the damaged token cache aside: %w", err)
+	}
+	return damaged, nil
 }
 
 // canMove reports whether the store the profile wants can take the cache.
@@ -152,7 +203,7 @@ func (c *FileCache) read() ([]byte, string, error) {
 		if err == nil {
 			b, err := unseal(key, sealed)
 			if err != nil {
-				return nil, "", fmt.Errorf("the token cache %s is damaged (%v): delete it and run `nimbusctl auth login`", sealedPath(c.path), err)
+				return nil, "", &DamagedError{Path: sealedPath(c.path), Reason: fmt.Sprintf("is damaged (%v)", err)}
 			}
 			c.storage = StorageKeyring
 			return b, sealedPath(c.path), nil
@@ -160,7 +211,7 @@ func (c *FileCache) read() ([]byte, string, error) {
 		switch {
 		case plain != nil:
 		case errors.Is(err, ErrNoKey):
-			return nil, "", fmt.Errorf("the token cache %s is encrypted with a key the keyring no longer has: delete the file and run `nimbusctl auth login`", sealedPath(c.path))
+			return nil, "", &DamagedError{Path: sealedPath(c.path), Reason: "is encrypted with a key the keyring no longer has"}
 		default:
 			return nil, "", fmt.Errorf("the token cache %s is encrypted and the keyring does not answer (%v): unlock the keyring, or delete the file and run `nimbusctl auth login`", sealedPath(c.path), err)
 		}

@@ -135,7 +135,7 @@ func TestEncryptedCacheWithoutItsKey(t *testing.T) {
 	c := NewCache(other, StorageKeyring, mockedKeyring())
 	err := c.Replace(context.Background(), &blob{}, cache.ReplaceHints{})
 	c.Release()
-	if err == nil || err.Error() != "the token cache "+other+".enc is encrypted with a key the keyring no longer has: delete the file and run `nimbusctl auth login`" {
+	if err == nil || err.Error() != "the token cache "+other+".enc is encrypted with a key the keyring no longer has: run `nimbusctl auth login`, which sets it aside and signs in afresh" {
 		t.Fatalf("no key: %v", err)
 	}
 

@@ -136,6 +136,14 @@ func (u *UserLogin) Login(ctx context.Context, scopes []string, show DevicePromp
 	return u.deviceLogin(ctx, scopes, "", show)
 }
 
+// SetAsideDamagedCache sets a token cache that cannot be read aside before a sign-in (see
+// FileCache.SetAsideDamaged); it returns what was wrong, nil when nothing was.
+func (u *UserLogin) SetAsideDamagedCache(ctx context.Context) (*DamagedError, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.cache.SetAsideDamaged(ctx)
+}
+
 const (
 	expiredCode = "the device code expired before the sign-in was completed"
 	expiredFix  = "run `nimbusctl auth login` again and enter the new code in time"

@@ -38,10 +38,11 @@ func BenchmarkValidate(b *testing.B) {
 	path := contactsFile(b, rows)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		in, _, _ := bulk.FileInput(path, nil, bulk.ReadOptions{})
+		in, cleanup, _ := bulk.FileInput(path, nil, bulk.ReadOptions{})
 		ci := &bulk.ContactImport{Input: in, DefaultCountry: "+41", ValidateOnly: true,
 			Recorder: bulk.NewRecorder(path, nil, false, nil, nil)}
 		s, err := ci.Run(context.Background())
+		cleanup()
 		if err != nil || s.Invalid != 0 {
 			b.Fatalf("%+v %v", s, err)
 		}
@@ -66,10 +67,11 @@ func BenchmarkPlan100k(b *testing.B) {
 	path := contactsFile(b, rows)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		in, _, _ := bulk.FileInput(path, nil, bulk.ReadOptions{})
+		in, cleanup, _ := bulk.FileInput(path, nil, bulk.ReadOptions{})
 		ci := &bulk.ContactImport{Client: w.c, Book: emulator.BookCustomers, Input: in, DefaultCountry: "+41", DryRun: true,
 			Recorder: bulk.NewRecorder(path, io.Discard, false, nil, nil)}
 		s, err := ci.Run(context.Background())
+		cleanup()
 		if err != nil || s.Updated != rows {
 			b.Fatalf("%+v %v", s, err)
 		}

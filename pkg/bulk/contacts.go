@@ -86,6 +86,7 @@ func (b *ContactBuilder) build(row Row, notePhones bool) (nimbus.Contact, []Phon
 	}
 	addrs := map[int]*nimbus.Address{}
 	maxGroup := 0
+	other, foreign := findOtherCountry(row, b.Map, func(f string) bool { return f == "address.country" }, b.DefaultCountry)
 	for i, t := range b.Map.Targets {
 		cell := row.Cells[i]
 		if t.Field == "" {
@@ -118,6 +119,12 @@ func (b *ContactBuilder) build(row Row, notePhones bool) (nimbus.Contact, []Phon
 					}
 				case "businessPhones", "mobilePhones", "homePhones", "phones":
 					if !b.KeepPhones {
+						if foreign {
+							if err := other.check(v, b.DefaultCountry); err != nil {
+								bad(i, "%v", err)
+								continue
+							}
+						}
 						n, err := phone.Normalize(v, b.DefaultCountry)
 						if err != nil {
 							bad(i, "%v", err)

@@ -55,10 +55,11 @@ func fileInput(t *testing.T, content string) bulk.Input {
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	in, _, err := bulk.FileInput(path, nil, bulk.ReadOptions{})
+	in, cleanup, err := bulk.FileInput(path, nil, bulk.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(cleanup)
 	in.Name = "in.csv"
 	return in
 }
@@ -218,20 +219,27 @@ func TestFaultStormLosesNoRows(t *testing.T) {
 func TestJSONInputIsWholeContacts(t *testing.T) {
 	w := newWorld(t, emulator.Options{Seed: 1, Empty: true})
 	path := filepath.Join(t.TempDir(), "contacts.json")
+	input := func() bulk.Input { // a copy of the file as it is now
+		in, cleanup, err := bulk.FileInput(path, nil, bulk.ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(cleanup)
+		return in
+	}
 	os.WriteFile(path, []byte(`[{"externalId":"J-1","firstName":"Jay","customFields":[{"name":"x","value":"1"}]},
 {"externalId":"J-2","emailAddresses":["j2@example.com"]}]`), 0o600)
-	in, _, _ := bulk.FileInput(path, nil, bulk.ReadOptions{})
-	s, _, err := w.run(t, in, nil)
+	s, _, err := w.run(t, input(), nil)
 	if err != nil || s.Added != 2 {
 		t.Fatalf("%+v %v", s, err)
 	}
 	os.WriteFile(path, []byte("{\"externalId\":\"J-1\",\"firstName\":\"Jay\",\"customFields\":[{\"name\":\"x\",\"value\":\"1\"}]}\n{\"externalId\":\"J-2\"}\n"), 0o600)
-	s, _, err = w.run(t, in, nil)
+	s, _, err = w.run(t, input(), nil)
 	if err != nil || s.Unchanged != 1 || s.Updated != 1 {
 		t.Fatalf("JSON lines: %+v %v", s, err)
 	}
 	os.WriteFile(path, []byte(`[{"externalId":"J-3","fristName":"typo"}]`), 0o600)
-	_, _, err = w.run(t, in, nil)
+	_, _, err = w.run(t, input(), nil)
 	if err == nil || !strings.Contains(err.Error(), `unknown field "fristName"`) {
 		t.Errorf("typo: %v", err)
 	}
@@ -280,7 +288,8 @@ func TestExportImportsBackWithZeroChanges(t *testing.T) {
 		}
 		path := filepath.Join(t.TempDir(), "export."+format)
 		os.WriteFile(path, out.Bytes(), 0o600)
-		in, _, _ := bulk.FileInput(path, nil, bulk.ReadOptions{})
+		in, cleanup, _ := bulk.FileInput(path, nil, bulk.ReadOptions{})
+		t.Cleanup(cleanup)
 		s, report, err := w.run(t, in, func(ci *bulk.ContactImport) { ci.Prune = true })
 		if err != nil || s.Unchanged != len(before) || s.Added+s.Updated+s.Removed+s.Failed != 0 {
 			t.Fatalf("%s re-import must change nothing: %+v %v\n%s\n%s", format, s, err, report, out.String())

@@ -25,6 +25,7 @@ type RespondentSummary struct {
 	Sent      int `json:"sent"`      // surveys sent (planned, with --dry-run)
 	Pending   int `json:"pending"`   // held for the agent's p-gap rating
 	Unsettled int `json:"unsettled"` // skipped: an earlier send got no answer and may have gone out
+	Lost      int `json:"-"`         // of the failed rows, those that may have gone out: no rerun sends them
 }
 
 // RespondentImport sends one nps.today survey per row of a file. Every row is checked first
@@ -60,9 +61,9 @@ type RespondentImport struct {
 	Warn     func(string) // notes: ignored columns, unsettled rows
 	Total    func(int)
 
-	file                     string
-	mu                       sync.Mutex
-	sent, pending, unsettled int
+	file                           string
+	mu                             sync.Mutex
+	sent, pending, unsettled, lost int
 }
 
 func (ri *RespondentImport) invalid(line int, r RespondentRow, errs []*RowError) {
@@ -165,7 +166,7 @@ func (ri *RespondentImport) Run(ctx context.Context) (RespondentSummary, error) 
 func (ri *RespondentImport) summary(s Summary) RespondentSummary {
 	ri.mu.Lock()
 	defer ri.mu.Unlock()
-	return RespondentSummary{Summary: s, Sent: ri.sent, Pending: ri.pending, Unsettled: ri.unsettled}
+	return RespondentSummary{Summary: s, Sent: ri.sent, Pending: ri.pending, Unsettled: ri.unsettled, Lost: ri.lost}
 }
 
 func (ri *RespondentImport) problem(err error) {
@@ -193,6 +194,11 @@ func (ri *RespondentImport) done(t Task, err error) {
 	var held *heldError
 	if errors.As(err, &held) {
 		res.Status = StatusPending
+	}
+	if res.Status == StatusFailed && httpx.IsAmbiguous(err) && ri.Ledger != nil {
+		ri.mu.Lock()
+		ri.lost++
+		ri.mu.Unlock()
 	}
 	ri.add(res)
 	if res.Status == StatusFailed || res.Status == StatusPending {
@@ -247,6 +253,30 @@ func (ri *RespondentImport) plan(line int, r RespondentRow) (Task, bool) {
 					Error: fmt.Sprintf("held since %s: %v", at, ri.held(r.Campaign, r.Identity, r.Request))}
 				ri.add(res)
 				ri.problem(&RowError{File: ri.file, Line: line, Msg: res.Status + ": " + res.Error})
+				return Task{}, false
+			case e.State == SurveySending && !ri.ResendUnknown:
+				// The run that sent it died before the answer (killed, the machine went down):
+				// nobody has been told yet. Fail it once, as a lost answer is failed in its own
+				// run; from now on it is "unknown", skipped with a warning.
+				if !ri.DryRun {
+					if err := ri.record(r.Identity, r.Campaign, SurveyUnknown); err != nil {
+						ri.add(Result{Line: line, Key: key, Phones: r.Phones, Action: ActionSend, Status: StatusFailed, Error: "writing the ledger failed: " + err.Error()})
+						return Task{}, false
+					}
+				}
+				res := Result{Line: line, Key: key, Phones: r.Phones, Action: ActionSend, Status: StatusFailed, Error: fmt.Sprintf(
+					"the run that sent it on %s stopped before nps.today answered (killed, or the machine went down): it may have gone out, and nps.today offers no read-back, so it is not sent again; check it in app.nps.today, then --resend-unknown sends it", at)}
+				if ri.DryRun {
+					res.Status = StatusPlanned
+					res.Action = ActionSkip
+				}
+				ri.add(res)
+				if res.Status == StatusFailed {
+					ri.mu.Lock()
+					ri.lost++
+					ri.mu.Unlock()
+					ri.problem(&RowError{File: ri.file, Line: line, Msg: res.Status + ": " + res.Error})
+				}
 				return Task{}, false
 			case e.State.Unsettled() && !ri.ResendUnknown:
 				ri.mu.Lock()

@@ -129,18 +129,29 @@ func (si *ScheduleImport) Run(ctx context.Context) (Summary, error) {
 	// A due time in the past is fine for a call that exists already (it is skipped), and an
 	// error for one that may be new (not listed, and not settled in the ledger): it would ring
 	// at once.
+	// Even with --allow-past, not one due before what the ledger remembers: it may have been
+	// made and have rung, and the ledger would no longer know.
 	pastBad := map[int]bool{}
-	if !si.AllowPast {
-		for _, p := range past {
-			_, onServer := state[p.key]
-			prev, inLedger := si.ledgerHas(p.key)
-			if !onServer && !(inLedger && prev.Settled()) {
-				pastBad[p.line] = true
-				invalid++
-				si.invalid(p.line, strings.SplitN(p.key, "\x00", 2)[1], []*RowError{{File: b.File, Line: p.line, Column: "due",
-					Msg: fmt.Sprintf("the due time %s has passed; the call would start at once (pass --allow-past to schedule it anyway)", nimbus.FormatDue(p.due))}})
-			}
+	forgotten := now.Add(-(LedgerKeep - 24*time.Hour))
+	for _, p := range past {
+		_, onServer := state[p.key]
+		prev, inLedger := si.ledgerHas(p.key)
+		if onServer || inLedger && prev.Settled() {
+			continue
 		}
+		msg := ""
+		switch {
+		case !si.AllowPast:
+			msg = fmt.Sprintf("the due time %s has passed; the call would start at once (pass --allow-past to schedule it anyway)", nimbus.FormatDue(p.due))
+		case si.Ledger != nil && p.due.Before(forgotten):
+			msg = fmt.Sprintf("the due time %s is more than %d days ago, beyond what the ledger remembers (%d days): the call may have been scheduled, and rung, already; not scheduled",
+				nimbus.FormatDue(p.due), int(LedgerKeep.Hours()/24)-1, int(LedgerKeep.Hours()/24))
+		default:
+			continue
+		}
+		pastBad[p.line] = true
+		invalid++
+		si.invalid(p.line, strings.SplitN(p.key, "\x00", 2)[1], []*RowError{{File: b.File, Line: p.line, Column: "due", Msg: msg}})
 	}
 	stop := checkRows(total, invalid, si.SkipInvalid)
 	if si.ValidateOnly && invalid > 0 {
@@ -265,6 +276,10 @@ func (si *ScheduleImport) open(ctx context.Context, now time.Time) (*ScheduleBui
 	}
 	if si.Warn != nil && len(m.Ignored) > 0 {
 		si.Warn(fmt.Sprintf("ignoring column(s) %s (use --map \"column=field\" to import them)", quoteList(m.Ignored)))
+	}
+	if err := checkScheduleMapping(r.Name, m, si.Service != ""); err != nil {
+		rc.Close()
+		return nil, nil, fileErr(err)
 	}
 	b := &ScheduleBuilder{File: r.Name, Map: m, Service: si.Service, TZ: si.TZ, Now: now, DefaultCountry: si.DefaultCountry}
 	if !si.ValidateOnly {

@@ -4,48 +4,154 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
 )
 
-// Input is a file an import reads twice (validation, then apply). Stdin is spooled to a
-// temporary file first, so it can be read twice too.
+// Input is a file an import reads twice (validation, then apply). Both passes read a private
+// copy taken once (FileInput), so that what is sent is what was checked, even when the
+// export is rewritten meanwhile; stdin is copied the same way.
 type Input struct {
 	Name        string // as the user wrote it, for messages
 	Open        func() (io.ReadCloser, error)
 	ReadOptions ReadOptions
 	Format      string // "csv", "json", or "" to tell from the name and content
+	size        int64  // bytes, when known (a hint for sizing)
 }
 
-// FileInput reads a named file; "-" spools r (stdin) to a temporary file, removed by the
-// returned cleanup.
+// FileInput copies a named file, or with "-" stdin, to a temporary file that both passes
+// read, removed by the returned cleanup. A file that changes while it is copied (an export
+// still being written) is refused.
 func FileInput(name string, stdin io.Reader, opts ReadOptions) (Input, func(), error) {
 	in := Input{Name: name, ReadOptions: opts}
+	none := func() {}
+	src, label := stdin, "stdin"
+	var file *os.File
+	var before os.FileInfo
 	if name != "-" {
-		if _, err := os.Stat(name); err != nil {
-			return in, func() {}, err
+		st, err := os.Stat(name)
+		if err != nil {
+			return in, none, err
 		}
-		in.Open = func() (io.ReadCloser, error) { return os.Open(name) }
-		return in, func() {}, nil
+		if st.IsDir() {
+			return in, none, errors.New("it is a directory, not a file")
+		}
+		if file, err = os.Open(name); err != nil {
+			return in, none, err
+		}
+		defer file.Close()
+		if before, err = file.Stat(); err != nil {
+			return in, none, err
+		}
+		src, label = file, name
+	} else {
+		in.Name = "stdin"
 	}
-	f, err := os.CreateTemp("", "nimbusctl-stdin-*")
+	tmp, err := os.CreateTemp("", "nimbusctl-input-*")
 	if err != nil {
-		return in, func() {}, err
+		return in, none, err
 	}
-	cleanup := func() { f.Close(); os.Remove(f.Name()) }
-	if _, err := io.Copy(f, stdin); err != nil {
+	path := tmp.Name()
+	cleanup := func() { tmp.Close(); os.Remove(path) }
+	if runtime.GOOS != "windows" {
+		// Unlinked at once, the copy lives as long as the open file: however the run ends
+		// (even SIGKILL), no copy of the customers' data is left behind.
+		os.Remove(path)
+	}
+	size, err := io.Copy(tmp, src)
+	if err != nil {
 		cleanup()
-		return in, func() {}, fmt.Errorf("reading stdin: %w", err)
+		return in, none, fmt.Errorf("reading %s: %w", label, err)
 	}
-	in.Name = "stdin"
-	path := f.Name()
-	in.Open = func() (io.ReadCloser, error) { return os.Open(path) }
+	if file != nil && before.Mode().IsRegular() { // a pipe (<(cmd)) is read once, whatever its times say
+		after, err := file.Stat()
+		if err == nil && (after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime())) {
+			cleanup()
+			return in, none, errors.New("it changed while it was read (an export still being written?): nothing was sent; run again once it is complete")
+		}
+	}
+	enc, err := sniffEncoding(io.NewSectionReader(tmp, 0, size), opts.Encoding)
+	if err != nil {
+		cleanup()
+		return in, none, err
+	}
+	in.ReadOptions.Encoding, in.size = enc, size
+	// Each pass reads the copy from the start, on its own offset.
+	in.Open = func() (io.ReadCloser, error) { return io.NopCloser(io.NewSectionReader(tmp, 0, size)), nil }
 	return in, cleanup, nil
+}
+
+// sniffEncoding settles --encoding auto for a whole file, not just its first 64 KB: an Excel
+// export sorted by id may have its first umlaut anywhere. Valid UTF-8 throughout (or a BOM)
+// is UTF-8; bytes that are not UTF-8 and no UTF-8 letter at all is Windows-1252. A file that
+// mixes both stays UTF-8, and the reader refuses its rows that are not (a guess would mangle
+// the rest). Other values of enc are returned as they are.
+func sniffEncoding(f io.Reader, enc string) (string, error) {
+	if e := strings.ToLower(enc); e != "" && e != "auto" {
+		return enc, nil
+	}
+	buf := make([]byte, 256<<10)
+	kept := 0 // bytes of a rune cut at the end of the last chunk, moved to the front
+	multibyte, invalid := false, false
+	for first := true; ; first = false {
+		n, err := io.ReadFull(f, buf[kept:])
+		chunk := buf[:kept+n]
+		end := err != nil
+		if first && bytes.HasPrefix(chunk, []byte{0xEF, 0xBB, 0xBF}) {
+			return "utf-8", nil
+		}
+		whole := chunk
+		if !end {
+			whole = completeRunes(chunk)
+		}
+		m, bad := scanUTF8(whole)
+		multibyte, invalid = multibyte || m, invalid || bad
+		kept = copy(buf, chunk[len(whole):])
+		if end {
+			if err != io.EOF && err != io.ErrUnexpectedEOF {
+				return "", err
+			}
+			break
+		}
+	}
+	if invalid && !multibyte {
+		return "windows-1252", nil
+	}
+	return "utf-8", nil
+}
+
+// scanUTF8 reports whether b holds UTF-8 letters beyond ASCII, and bytes that are not UTF-8.
+func scanUTF8(b []byte) (multibyte, invalid bool) {
+	if utf8.Valid(b) {
+		for _, c := range b {
+			if c >= utf8.RuneSelf {
+				return true, false
+			}
+		}
+		return false, false
+	}
+	for i := 0; i < len(b); {
+		if b[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			invalid = true
+		} else {
+			multibyte = true
+		}
+		i += size
+	}
+	return multibyte, invalid
 }
 
 // isJSON tells a JSON file (array or JSON lines) from a CSV one.

@@ -1,11 +1,9 @@
 package bulk
 
 import (
-	"bufio"
 	"bytes"
 	"hash/maphash"
 	"io"
-	"os"
 )
 
 // keySet finds duplicate row keys in a file in little memory: it keeps only the 64-bit hash
@@ -105,26 +103,21 @@ func (k *keySet) firstLine(key string) int { return k.first[k.hash(key)] }
 // estimateRows guesses the number of rows from the file's size and its first 64 KB, to size
 // the key set up front. It is only a hint: 0 when unknown.
 func (in Input) estimateRows() int {
+	if in.size <= 0 {
+		return 0
+	}
 	rc, err := in.Open()
 	if err != nil {
 		return 0
 	}
 	defer rc.Close()
-	f, ok := rc.(*os.File)
-	if !ok {
-		return 0
-	}
-	fi, err := f.Stat()
-	if err != nil || fi.Size() == 0 {
-		return 0
-	}
 	head := make([]byte, 64<<10)
-	n, _ := io.ReadFull(bufio.NewReader(f), head)
+	n, _ := io.ReadFull(rc, head)
 	lines := bytes.Count(head[:n], []byte{'\n'})
 	if lines == 0 {
 		return 0
 	}
-	est := int(fi.Size() / int64(n) * int64(lines))
+	est := int(in.size / int64(n) * int64(lines))
 	return min(est+est/10, 50_000_000)
 }
 

@@ -32,6 +32,10 @@ type Ledger struct {
 	calls map[string]LedgerEntry
 }
 
+// LedgerKeep is how long the ledger remembers a call: the days of due times older than this
+// are deleted.
+const LedgerKeep = 90 * 24 * time.Hour
+
 // Outcomes of a ledger entry.
 const (
 	OutcomePending = "pending" // written before the create was sent; its answer never came
@@ -104,7 +108,7 @@ func OpenLedger(dir string, now time.Time) (*Ledger, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	l := &Ledger{Dir: dir, Keep: 90 * 24 * time.Hour, calls: map[string]LedgerEntry{}}
+	l := &Ledger{Dir: dir, Keep: LedgerKeep, calls: map[string]LedgerEntry{}}
 	names, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
 	sort.Strings(names)
 	cutoff := now.Add(-l.Keep).UTC().Format("2006-01-02")

@@ -27,9 +27,31 @@ type Reader struct {
 	Header []string // the header cells, trimmed
 	Comma  rune
 
-	cr      *csv.Reader
-	rec     []string
-	pending *pendingRow // a row read ahead while telling an unclosed quote from a stray one
+	cr        *csv.Reader
+	rec       []string
+	pending   *pendingRow // a row read ahead while telling an unclosed quote from a stray one
+	checkUTF8 bool        // the bytes are taken as UTF-8: a cell that is not is refused, not mangled
+	tail      *tailReader
+	lines     int // lines before the header that csv does not see (Excel's "sep=;")
+}
+
+// tailReader remembers the last byte read and whether the input has ended, so that the reader
+// can tell a last row cut off mid-way from one whose empty cells Excel left out.
+type tailReader struct {
+	r    io.Reader
+	last byte
+	eof  bool
+}
+
+func (t *tailReader) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if n > 0 {
+		t.last = p[n-1]
+	}
+	if err == io.EOF {
+		t.eof = true
+	}
+	return n, err
 }
 
 type pendingRow struct {
@@ -62,27 +84,40 @@ func NewReader(r io.Reader, name string, opts ReadOptions) (*Reader, error) {
 		return nil, err
 	}
 	var src io.Reader = br
+	decode := false
 	switch strings.ToLower(opts.Encoding) {
 	case "", "auto":
-		if !utf8.Valid(completeRunes(head)) {
-			// Excel's plain "CSV" on Western Windows is Windows-1252, not UTF-8.
-			src = charmap.Windows1252.NewDecoder().Reader(br)
-		}
+		// Excel's plain "CSV" on Western Windows is Windows-1252, not UTF-8. (FileInput looks
+		// at the whole file; this is what a stream's first 64 KB tell.)
+		decode = !utf8.Valid(completeRunes(head))
 	case "utf-8", "utf8":
 	case "windows-1252", "cp1252", "latin1", "iso-8859-1":
-		src = charmap.Windows1252.NewDecoder().Reader(br)
+		decode = true
 	default:
 		return nil, fmt.Errorf("unknown encoding %q: use auto, utf-8 or windows-1252", opts.Encoding)
 	}
+	if decode {
+		src = charmap.Windows1252.NewDecoder().Reader(br)
+	}
 	comma := opts.Comma
+	skipped := 0
+	if sep, n, ok := excelSep(head); ok {
+		// "sep=;" before the header is Excel's hint for the separator, not the header.
+		br.Discard(n)
+		head, skipped = head[n:], 1
+		if comma == 0 {
+			comma = sep
+		}
+	}
 	if comma == 0 {
 		comma = sniffComma(firstLine(head))
 	}
-	cr := csv.NewReader(src)
+	tail := &tailReader{r: src}
+	cr := csv.NewReader(tail)
 	cr.Comma = comma
 	cr.FieldsPerRecord = -1 // checked per row, with a clearer message
 	cr.ReuseRecord = true
-	rd := &Reader{Name: name, Comma: comma, cr: cr}
+	rd := &Reader{Name: name, Comma: comma, cr: cr, checkUTF8: !decode, tail: tail, lines: skipped}
 	header, err := cr.Read()
 	if err != nil {
 		return nil, rd.parseErr(err)
@@ -90,6 +125,9 @@ func NewReader(r io.Reader, name string, opts ReadOptions) (*Reader, error) {
 	rd.Header = make([]string, len(header))
 	for i, h := range header {
 		rd.Header[i] = strings.TrimSpace(h)
+	}
+	if err := rd.notUTF8(1+skipped, rd.Header); err != nil {
+		return nil, err
 	}
 	return rd, nil
 }
@@ -100,7 +138,8 @@ type Row struct {
 	Cells []string
 }
 
-// Read returns the next record, or io.EOF. Blank lines are skipped.
+// Read returns the next record, or io.EOF. Blank lines are skipped, and so are rows of empty
+// cells (Excel writes ";;;;" for each row whose cells were cleared rather than deleted).
 func (r *Reader) Read() (Row, error) {
 	for {
 		rec, line, err := r.next()
@@ -110,7 +149,7 @@ func (r *Reader) Read() (Row, error) {
 			}
 			return Row{}, r.parseErr(err)
 		}
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+		if allEmpty(rec) {
 			continue
 		}
 		if len(rec) != len(r.Header) {
@@ -118,13 +157,70 @@ func (r *Reader) Read() (Row, error) {
 			if len(rec) > len(r.Header) && !allEmpty(rec[len(r.Header):]) {
 				return Row{Line: line, Cells: rec}, &RowError{File: r.Name, Line: line, Msg: fmt.Sprintf("%d cells but the header has %d columns", len(rec), len(r.Header))}
 			}
-			rec = fit(rec, len(r.Header), &r.rec)
+			n := len(rec)
+			rec = fit(rec, len(r.Header), &r.rec) // before cutOff reads on into the csv reader's record
+			if n < len(r.Header) && r.cutOff() {
+				return Row{Line: line, Cells: rec}, &RowError{File: r.Name, Line: line, Msg: fmt.Sprintf(
+					"the file ends inside this row (%d of %d cells, and no line end): it looks cut off, as an export still being written or a broken copy does; check the file and run again",
+					n, len(r.Header))}
+			}
+		}
+		if err := r.notUTF8(line, rec); err != nil {
+			return Row{Line: line, Cells: rec}, err
 		}
 		for i, c := range rec {
 			rec[i] = output.UndoSafeCSVCell(strings.TrimSpace(c))
 		}
 		return Row{Line: line, Cells: rec}, nil
 	}
+}
+
+// notUTF8 refuses a record with a cell that is not UTF-8 when the file is read as UTF-8:
+// sent as it is, each bad byte would be stored as U+FFFD and the name lost.
+func (r *Reader) notUTF8(line int, rec []string) error {
+	if !r.checkUTF8 {
+		return nil
+	}
+	for i, c := range rec {
+		if utf8.ValidString(c) {
+			continue
+		}
+		bad := c[0]
+		for j := 0; j < len(c); {
+			ru, size := utf8.DecodeRuneInString(c[j:])
+			if ru == utf8.RuneError && size == 1 {
+				bad = c[j]
+				break
+			}
+			j += size
+		}
+		col := fmt.Sprintf("cell %d", i+1)
+		if i < len(r.Header) && r.Header[i] != "" {
+			col = r.Header[i]
+		}
+		return &RowError{File: r.Name, Line: line, Column: col, Msg: fmt.Sprintf(
+			"not UTF-8 text (byte 0x%02X): the file seems to be Windows-1252 (Excel's plain CSV): pass --encoding windows-1252, or save it as CSV UTF-8", bad)}
+	}
+	return nil
+}
+
+// cutOff reports whether the record just read is the file's last and has no line end: with
+// fewer cells than the header, that is a file that broke off inside a row. It looks one
+// record ahead (kept for the next Read) only once the input has ended.
+func (r *Reader) cutOff() bool {
+	if !r.tail.eof || r.tail.last == '\n' || r.tail.last == '\r' || r.pending != nil {
+		return false
+	}
+	rec, err := r.cr.Read()
+	if err == io.EOF {
+		r.pending = &pendingRow{err: io.EOF}
+		return true
+	}
+	p := &pendingRow{rec: append([]string(nil), rec...), err: err}
+	p.line, _ = r.cr.FieldPos(0)
+	p.line += r.lines
+	r.pending = p
+	return false
 }
 
 // next is the csv reader's next record and its first line, after any row read ahead.
@@ -138,7 +234,7 @@ func (r *Reader) next() ([]string, int, error) {
 		return nil, 0, err
 	}
 	line, _ := r.cr.FieldPos(0)
-	return rec, line, nil
+	return rec, line + r.lines, nil
 }
 
 // parseErr says what is wrong with a malformed record in plain words, at the line where it
@@ -149,10 +245,10 @@ func (r *Reader) parseErr(err error) error {
 	if !errors.As(err, &pe) {
 		return fmt.Errorf("%s: %w", r.Name, err)
 	}
-	row := &RowError{File: r.Name, Line: pe.StartLine}
+	row := &RowError{File: r.Name, Line: pe.StartLine + r.lines}
 	switch {
 	case errors.Is(pe.Err, csv.ErrBareQuote):
-		row.Line = pe.Line
+		row.Line = pe.Line + r.lines
 		row.Msg = fmt.Sprintf(`a " inside a cell that does not start with one (character %d of the line): put the whole cell in quotes and write each " in it as ""`, pe.Column)
 	case errors.Is(pe.Err, csv.ErrQuote):
 		rec, err := r.cr.Read()
@@ -162,8 +258,9 @@ func (r *Reader) parseErr(err error) error {
 		}
 		p := &pendingRow{rec: append([]string(nil), rec...), err: err}
 		p.line, _ = r.cr.FieldPos(0)
+		p.line += r.lines
 		r.pending = p
-		row.Line = pe.Line
+		row.Line = pe.Line + r.lines
 		row.Msg = fmt.Sprintf(`a quoted cell goes on after its closing " (character %d of the line): put the whole cell in quotes and write each " in it as ""`, pe.Column)
 	default:
 		row.Msg = pe.Err.Error()
@@ -248,6 +345,26 @@ func (e *RowError) Error() string {
 		return fmt.Sprintf("%s:%d: %s: %s", e.File, e.Line, e.Column, e.Msg)
 	}
 	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+}
+
+// excelSep reads Excel's "sep=X" line at the start of a file: the separator and the length
+// of the line with its end.
+func excelSep(head []byte) (rune, int, bool) {
+	if len(head) < 5 || !bytes.EqualFold(head[:4], []byte("sep=")) {
+		return 0, 0, false
+	}
+	sep := rune(head[4])
+	if sep != ',' && sep != ';' && sep != '\t' {
+		return 0, 0, false
+	}
+	rest := head[5:]
+	switch {
+	case bytes.HasPrefix(rest, []byte("\r\n")):
+		return sep, 7, true
+	case bytes.HasPrefix(rest, []byte("\n")):
+		return sep, 6, true
+	}
+	return 0, 0, false
 }
 
 // firstLine is the header line: up to the first newline outside quotes.

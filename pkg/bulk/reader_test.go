@@ -40,10 +40,11 @@ func TestReaderSniffsDelimiterBOMAndLineEnds(t *testing.T) {
 		"tab":          "id\tname\n1\tAnn\n2\tB, Bob\n",
 		"quoted BOM":   "\ufeff\"id\";\"name\"\r\n\"1\";\"Ann\"\r\n\"2\";\"B, Bob\"\r\n",
 		"blank lines":  "id,name\n\n1,Ann\n\n2,\"B, Bob\"\n\n",
+		"empty rows":   "id;name;;\r\n1;Ann;;\r\n;;;\r\n2;B, Bob;;\r\n;;;\r\n;\r\n",
 		"no final EOL": "id,name\n1,Ann\n2,\"B, Bob\"",
 	} {
 		r, rows, errs := readAll(t, in, ReadOptions{})
-		if len(errs) > 0 || !reflect.DeepEqual(r.Header, []string{"id", "name"}) || len(rows) != 2 ||
+		if len(errs) > 0 || !reflect.DeepEqual(r.Header[:2], []string{"id", "name"}) || len(rows) != 2 ||
 			rows[0].Cells[1] != "Ann" || rows[1].Cells[1] != "B, Bob" {
 			t.Errorf("%s: header %q rows %v errs %v", name, r.Header, rows, errs)
 		}
@@ -311,4 +312,65 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// sniffEncoding looks at the whole file: UTF-8 letters anywhere (also one cut by a chunk's
+// end) make it UTF-8, bytes that are not UTF-8 and no UTF-8 letter make it Windows-1252, and
+// a file mixing both stays UTF-8 (its bad rows are refused, not mangled).
+func TestSniffEncodingReadsTheWholeFile(t *testing.T) {
+	pad := strings.Repeat("a", 256<<10-1) // the first chunk ends inside the next letter
+	for name, tc := range map[string]struct{ body, enc, want string }{
+		"ascii":               {"id\n1\n", "auto", "utf-8"},
+		"utf-8 cut by chunk":  {pad + "ü\n", "auto", "utf-8"},
+		"1252 far in":         {pad + "M\xfcller\n", "", "windows-1252"},
+		"mixed":               {"Jürg\n" + pad + "M\xfcller\n", "auto", "utf-8"},
+		"bom":                 {"\ufeffM\xfcller\n", "auto", "utf-8"},
+		"said windows-1252":   {"Jürg\n", "windows-1252", "windows-1252"},
+		"said utf-8 for 1252": {"M\xfcller\n", "utf-8", "utf-8"},
+	} {
+		if got, err := sniffEncoding(strings.NewReader(tc.body), tc.enc); err != nil || got != tc.want {
+			t.Errorf("%s: %q, %v; want %q", name, got, err, tc.want)
+		}
+	}
+}
+
+// A last row with fewer cells than the header and no line end is a file cut off inside it;
+// with its line end, or not last, it is a row whose empty cells Excel left out.
+func TestReaderTellsACutOffLastRow(t *testing.T) {
+	for name, tc := range map[string]struct {
+		in    string
+		cells []string // of the last row read
+		err   string
+	}{
+		"cut off":            {"a,b,c\n1,2,3\n4,5", []string{"1", "2", "3"}, "in.csv:3: the file ends inside this row (2 of 3 cells, and no line end): it looks cut off, as an export still being written or a broken copy does; check the file and run again"},
+		"cut off after CRLF": {"a;b;c\r\n1;2;3\r\n4", []string{"1", "2", "3"}, "in.csv:3: the file ends inside this row (1 of 3 cells, and no line end): it looks cut off, as an export still being written or a broken copy does; check the file and run again"},
+		"short, line end":    {"a,b,c\n1,2,3\n4,5\n", []string{"4", "5", ""}, ""},
+		"short, not last":    {"a,b,c\n1\n4,5,6", []string{"4", "5", "6"}, ""},
+		"short, then blank":  {"a,b,c\n1,2\n\n", []string{"1", "2", ""}, ""},
+	} {
+		_, rows, errs := readAll(t, tc.in, ReadOptions{})
+		got := ""
+		if len(errs) > 0 {
+			got = errs[0].Error()
+		}
+		if got != tc.err || len(rows) == 0 || !reflect.DeepEqual(rows[len(rows)-1].Cells, tc.cells) {
+			t.Errorf("%s: rows %v errs %v", name, rows, errs)
+		}
+	}
+}
+
+// Exports meant for Excel often start with "sep=;" (Excel's hint for the separator): the line
+// names the separator and is not the header.
+func TestReaderTakesExcelSepLine(t *testing.T) {
+	for name, in := range map[string]string{
+		"semicolon":      "sep=;\r\nid;name\r\n1;Ann\r\n2;B, Bob\r\n",
+		"tab, after BOM": "\ufeffsep=\t\nid\tname\n1\tAnn\n2\tB, Bob\n",
+		"comma":          "sep=,\nid,name\n1,Ann\n2,\"B, Bob\"\n",
+	} {
+		r, rows, errs := readAll(t, in, ReadOptions{})
+		if len(errs) > 0 || !reflect.DeepEqual(r.Header, []string{"id", "name"}) || len(rows) != 2 ||
+			rows[0].Line != 3 || rows[1].Cells[1] != "B, Bob" {
+			t.Errorf("%s: header %q rows %v errs %v", name, r.Header, rows, errs)
+		}
+	}
 }

@@ -17,8 +17,8 @@ var ScheduleSchema = &Schema{
 	Fields: []FieldDef{
 		{Name: "referenceId", Aliases: []string{"ReferenceId", "reference", "reference id", "ref", "ref id", "call id", "external id"}},
 		{Name: "serviceUpn", Aliases: []string{"service", "service upn", "queue", "service contact"}},
-		{Name: "destination", Aliases: []string{"phone", "phone number", "number", "telephone", "to", "callee", "msisdn", "mobile", "call to"}},
-		{Name: "due", Aliases: []string{"dueDateTimeUtc", "due date", "due time", "due at", "when", "date/time", "scheduled", "scheduled at", "call at"}},
+		{Name: "destination", Aliases: []string{"phone", "phone number", "number", "telephone", "to", "callee", "msisdn", "mobile", "call to", "telefon", "telefonnummer", "rufnummer"}},
+		{Name: "due", Aliases: []string{"dueDateTimeUtc", "due date", "due time", "due at", "when", "date/time", "scheduled", "scheduled at", "call at", "termin"}},
 		{Name: "priority", Aliases: []string{"distributionPriority", "distribution priority"}},
 		{Name: "maxAttempts", Aliases: []string{"max attempts", "attempts"}},
 		{Name: "attemptTimeout", Aliases: []string{"attemptTimeoutInSeconds", "attempt timeout"}},
@@ -41,6 +41,33 @@ var ScheduleSchema = &Schema{
 		{Name: "customer.email", Aliases: []string{"email", "e-mail", "customer email", "email address"}},
 	},
 	Prefixes: []string{"ctx.", "field.", "tel."},
+}
+
+// checkScheduleMapping refuses a file whose columns cannot make calls, once for the file
+// rather than on every row: no column for the number to call or the due time (or the service,
+// without --service), or two columns filling one field — two numbers for one call would
+// leave the one rung to the order of the columns.
+func checkScheduleMapping(file string, m *Mapping, serviceFlag bool) error {
+	seen := map[string]string{}
+	for i, t := range m.Targets {
+		if t.Field == "" {
+			continue
+		}
+		if first, dup := seen[t.Field]; dup {
+			return fmt.Errorf("%s: columns %q and %q both fill %s: drop one with --map %q (or %q)", file, first, m.Header[i], t.Field, m.Header[i]+"=-", first+"=-")
+		}
+		seen[t.Field] = m.Header[i]
+	}
+	columns := strings.Join(m.Header, ", ")
+	switch {
+	case !m.Has("destination"):
+		return fmt.Errorf("%s: no column holds the number to call: name one destination (or phone, phone number, mobile), or use --map \"column=destination\" (columns: %s)", file, columns)
+	case !m.Has("due"):
+		return fmt.Errorf("%s: no column holds the due time: name one due (or due date, scheduled at, when), or use --map \"column=due\" (columns: %s)", file, columns)
+	case !m.Has("serviceUpn") && !serviceFlag:
+		return fmt.Errorf("%s: no column holds the service: add a service column, or pass --service UPN (see 'nimbusctl schedule services')", file)
+	}
+	return nil
 }
 
 // ScheduleBuilder turns rows into scheduler entries under one mapping.
@@ -85,6 +112,15 @@ func (b *ScheduleBuilder) Build(row Row) (ScheduleRow, []*RowError) {
 	}
 	col := map[string]int{}
 	cust := &nimbus.Customer{}
+	other, foreign := findOtherCountry(row, b.Map, func(f string) bool { return f == "customer.country" }, b.DefaultCountry)
+	number := func(cell string, norm func(string) (string, error)) (string, error) {
+		if foreign && !phone.IsAddress(cell) {
+			if err := other.check(cell, b.DefaultCountry); err != nil {
+				return "", err
+			}
+		}
+		return norm(cell)
+	}
 	relative := false // the due time was written as +2h
 	for i, t := range b.Map.Targets {
 		cell := row.Cells[i]
@@ -101,7 +137,7 @@ func (b *ScheduleBuilder) Build(row Row) (ScheduleRow, []*RowError) {
 		case strings.HasPrefix(f, "field."):
 			cust.CustomFields = append(cust.CustomFields, nimbus.CustomField{Name: f[6:], Value: cell})
 		case strings.HasPrefix(f, "tel."):
-			n, err := b.phone(cell)
+			n, err := number(cell, b.phone)
 			if err != nil {
 				bad(i, "%v", err)
 				continue
@@ -110,7 +146,7 @@ func (b *ScheduleBuilder) Build(row Row) (ScheduleRow, []*RowError) {
 			cust.TelNumbers = append(cust.TelNumbers, nimbus.TelNumber{Name: f[4:], Value: n})
 		case strings.HasPrefix(f, "customer."):
 			if f == "customer.primaryTelNumber" {
-				n, err := b.phone(cell)
+				n, err := number(cell, b.phone)
 				if err != nil {
 					bad(i, "%v", err)
 					continue
@@ -124,7 +160,7 @@ func (b *ScheduleBuilder) Build(row Row) (ScheduleRow, []*RowError) {
 		case f == "serviceUpn":
 			e.ServiceUPN = cell
 		case f == "destination":
-			d, err := b.destination(cell)
+			d, err := number(cell, b.destination)
 			if err != nil {
 				bad(i, "%v", err)
 				continue
@@ -171,27 +207,24 @@ func (b *ScheduleBuilder) Build(row Row) (ScheduleRow, []*RowError) {
 	if e.ServiceUPN == "" {
 		e.ServiceUPN = b.Service
 	}
-	missing := func(field, flag string) {
+	// The columns are there (checkScheduleMapping): a value missing is an empty cell.
+	missing := func(field string) {
 		name := field
 		if i, ok := col[field]; ok {
 			name = b.Map.Header[i]
 		}
-		msg := "is empty"
-		if _, ok := col[field]; !ok {
-			msg = "no column holds it" + flag
-		}
-		errs = append(errs, &RowError{File: b.File, Line: row.Line, Column: name, Msg: msg})
+		errs = append(errs, &RowError{File: b.File, Line: row.Line, Column: name, Msg: "is empty"})
 	}
 	if e.ServiceUPN == "" {
-		missing("serviceUpn", " (add a service column or pass --service)")
+		missing("serviceUpn")
 	} else if b.Services != nil && !b.Services[strings.ToLower(e.ServiceUPN)] {
 		errs = append(errs, &RowError{File: b.File, Line: row.Line, Column: "serviceUpn", Msg: fmt.Sprintf("%q is not a service you may schedule calls on (see 'nimbusctl schedule services')", e.ServiceUPN)})
 	}
 	if e.Destination == "" && !hasErr(errs, col, "destination", b.Map) {
-		missing("destination", "")
+		missing("destination")
 	}
 	if e.DueDateTimeUTC == "" && !hasErr(errs, col, "due", b.Map) {
-		missing("due", "")
+		missing("due")
 	}
 	if e.ReferenceID == "" && len(errs) == 0 {
 		if relative {

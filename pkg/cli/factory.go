@@ -171,7 +171,7 @@ func newServiceClient(f *cmdutil.Factory, service string) (*httpx.Client, error)
 	default:
 		return nil, fmt.Errorf("unknown service %q", service)
 	}
-	cfg.Secrets = append(cfg.Secrets, f.TraceSecrets...)
+	cfg.Secrets = append(cfg.Secrets, f.Hidden()...) // a listener's path token, in trigger bodies
 	if cfg.Transport, err = f.Transport(); err != nil {
 		return nil, err
 	}
@@ -200,6 +200,9 @@ func npsAuth(f *cmdutil.Factory, p *config.Profile) (httpx.AuthFunc, []string, e
 		return nil, nil, err
 	}
 	fn, secrets := scheme.Auth(key)
+	for _, s := range secrets {
+		f.HideSecret(s) // from errors that quote it, as the trace does
+	}
 	return fn, secrets, nil
 }
 
@@ -209,6 +212,8 @@ func npsAuth(f *cmdutil.Factory, p *config.Profile) (httpx.AuthFunc, []string, e
 // account signed in with `auth login` (see pkg/cli/auth).
 func tokenSource(f *cmdutil.Factory) (auth.Source, error) {
 	tok, odataTok := f.Getenv("NIMBUSCTL_TOKEN"), f.Getenv("NIMBUSCTL_ODATA_TOKEN")
+	f.HideSecret(tok) // from errors that quote it
+	f.HideSecret(odataTok)
 	if tok != "" || odataTok != "" {
 		s := auth.Static{Values: map[auth.Resource]auth.Token{}}
 		if tok != "" {

@@ -59,6 +59,12 @@ func TestDotIDsAndPathsNeverRetargetARequest(t *testing.T) {
 		{[]string{"api", "GET", "/%2e%2e/odata/Sessions"}, 3, `error: GET /%2e%2e/odata/Sessions: the path "/%2e%2e/odata/Sessions" climbs above the service's base path /nimbus` + "\n", nil},
 		{[]string{"api", "--service", "odata", "GET", "/../nimbus/v2/AddressBooks"}, 3, `error: GET /../nimbus/v2/AddressBooks: the path "/../nimbus/v2/AddressBooks" climbs above the service's base path /odata` + "\n", nil},
 		{[]string{"nps", "api", "GET", "/../nimbus/v2/AddressBooks"}, 3, `error: GET /../nimbus/v2/AddressBooks: the path "/../nimbus/v2/AddressBooks" climbs above the service's base path /nps` + "\n", nil},
+		// A server that takes \ for / (IIS) or decodes %2F would resolve these; a # ends the path.
+		{[]string{"schedule", "remove", `..\`}, 3, `error: DeleteSchedulerEntry: invalid SchedulerEntryID "..\\": an id cannot have a part of only dots between slashes or backslashes` + "\n", nil},
+		{[]string{"task", "update", "x/../..", "--customer-first-name", "A"}, 3, `error: UpdateTask: invalid taskId "x/../..": an id cannot have a part of only dots between slashes or backslashes` + "\n", nil},
+		{[]string{"api", "--service", "odata", "GET", `/..\..\nimbus/v2/AddressBooks`}, 3, `error: GET /..\..\nimbus/v2/AddressBooks: the path "/..\\..\\nimbus/v2/AddressBooks" has a part of only dots between backslashes or encoded slashes, which a server may resolve out of the base path /odata: write it with plain slashes` + "\n", nil},
+		{[]string{"api", "--service", "odata", "GET", "/..%2F..%2Fnimbus/v2/AddressBooks"}, 3, `error: GET /..%2F..%2Fnimbus/v2/AddressBooks: the path "/..%2F..%2Fnimbus/v2/AddressBooks" has a part of only dots between backslashes or encoded slashes, which a server may resolve out of the base path /odata: write it with plain slashes` + "\n", nil},
+		{[]string{"api", "--service", "odata", "GET", "/..#/nimbus/v2/AddressBooks"}, 3, `error: GET /..#/nimbus/v2/AddressBooks: the path "/..#/nimbus/v2/AddressBooks" has a # (a fragment, never sent): write it as %23` + "\n", nil},
 		// Inside the base, dot segments resolve as in any URL.
 		{[]string{"api", "GET", "/v1/x/../../v2/AddressBooks", "--jq", "length"}, 0, "", []string{"GET /nimbus/v2/AddressBooks"}},
 	} {

@@ -59,8 +59,8 @@ Other variables:
 
 Secrets are read only from the environment or from files; never pass them as flag values.
 A file that holds a credential — the token cache, NIMBUSCTL_CLIENT_CERTIFICATE,
-NIMBUSCTL_CLIENT_SECRET_FILE, the nps.today key file of 'nps login' — must be readable by
-its owner only (chmod 600, as nimbusctl writes its own). Any other mode is refused (exit 4,
+NIMBUSCTL_CLIENT_SECRET_FILE, the nps.today key file of 'nps login', the path token of
+'trigger listen' — must be readable by its owner only (chmod 600, as nimbusctl writes its own). Any other mode is refused (exit 4,
 with the chmod to run), never used with a warning: by then others may have read the secret.
 `)
 	return b.String()

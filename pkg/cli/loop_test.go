@@ -102,7 +102,12 @@ func TestLoopInboundScreenPopAndSurvey(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := task["taskId"].(string)
-	e.WaitFor("the screen-pop", func() bool { return e.Emu.Stats().Operations["UpdateTask"] == 1 })
+	// Wait for the summary in the task, not for the request: the call must not end (its
+	// task is gone then) while the update is still on its way.
+	e.WaitFor("the screen-pop", func() bool {
+		live, ok := e.Emu.Task(id)
+		return ok && strings.Contains(fmt.Sprint(live["taskInformation"]), "NPS.Summary")
+	})
 	clock.Advance(4 * time.Minute) // the call ends
 	e.WaitFor("the survey", func() bool { return len(e.Emu.NPSSurveys()) == 1 })
 	if r := listen.Stop(); r.Code != 0 || r.Stdout != "[2,1,1]\n" {

@@ -103,7 +103,7 @@ func printError(f *cmdutil.Factory, cmd *cobra.Command, err error, code int) {
 		return
 	}
 	// Errors quote the server's messages and the user's input: shown, never interpreted.
-	fmt.Fprintf(w, "error: %s\n", output.SafeText(err.Error()))
+	fmt.Fprintf(w, "error: %s\n", output.SafeText(f.Scrub(err.Error())))
 	var flagErr *cmdutil.FlagError
 	var apiErr *httpx.APIError
 	refused := "" // what to do about the credential a service refused, when it is not a login
@@ -118,7 +118,7 @@ func printError(f *cmdutil.Factory, cmd *cobra.Command, err error, code int) {
 	// An error that knows what to do about itself (the OData feed's admin consent) says so.
 	var hinted interface{ Hint() string }
 	if errors.As(err, &hinted) && hinted.Hint() != "" {
-		fmt.Fprintln(w, output.SafeText(hinted.Hint()))
+		fmt.Fprintln(w, output.SafeText(f.Scrub(hinted.Hint())))
 		if refused != "" {
 			fmt.Fprintln(w, refused)
 		}

@@ -333,3 +333,22 @@ func TestCustomerNumbersOfCallsAndTasksAreNormalised(t *testing.T) {
 		t.Errorf("a bad customer number was sent")
 	}
 }
+
+// A national number in a row that names another country than default_country is ambiguous
+// (a French 06 12 34 56 78 is also a valid Swiss number of Basel): refused, never guessed.
+func TestNationalNumberInARowOfAnotherCountryIsRefused(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	e.Setenv("NIMBUSCTL_DEFAULT_COUNTRY", "+41")
+	file := writeFile(t, e, "c.csv", "externalId,mobile,country\nF-1,06 12 34 56 78,France\nF-2,+33 6 12 34 56 78,France\nF-3,079 555 11 22,Schweiz\nF-4,079 555 11 33,\n")
+	e.Run("contact", "import", "Customers", file).
+		Expect(t, 3, "", file+":2: mobile: \"06 12 34 56 78\" has no country code, and this row's country is France (+33), not default_country +41: write the number with its country code\n"+
+			"error: 1 invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)\n")
+	calls := writeFile(t, e, "calls.csv", "ReferenceId,destination,due,customer country\nC-1,06 12 34 56 78,2030-01-01T09:00:00Z,FR\nC-2,044 555 12 34,2030-01-01T09:00:00Z,CH\n")
+	e.Run("schedule", "import", calls, "--service", emulator.ServiceSupport).
+		Expect(t, 3, "", calls+":2: destination: \"06 12 34 56 78\" has no country code, and this row's country is FR (+33), not default_country +41: write the number with its country code\n"+
+			"error: 1 invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)\n")
+	if n := e.Emu.Stats().Operations["AddContact"] + e.Emu.Stats().Operations["CreateSchedulerEntry"]; n != 0 {
+		t.Fatalf("%d writes", n)
+	}
+}

@@ -102,6 +102,19 @@ func (e *ProfileNameError) Error() string {
 	return msg
 }
 
+// SettingError is a profile setting whose value is not allowed, from wherever it came
+// (environment, config.yaml): bad input, like a bad flag.
+type SettingError struct {
+	Profile, Key, Source string
+	Err                  error
+}
+
+func (e *SettingError) Error() string {
+	return fmt.Sprintf("profile %q, %s (from %s): %v", e.Profile, e.Key, e.Source, e.Err)
+}
+
+func (e *SettingError) Unwrap() error { return e.Err }
+
 // CheckProfileName accepts [a-z0-9][a-z0-9_-]* only.
 func CheckProfileName(name string) error {
 	for i, r := range name {
@@ -230,7 +243,7 @@ func (c *Config) resolve(name string) (*Profile, error) {
 	for _, k := range Keys {
 		if v, ok := p.values[k.Name]; ok && k.Check != nil {
 			if err := k.Check(v); err != nil {
-				return nil, fmt.Errorf("profile %q, %s (from %s): %w", name, k.Name, p.sources[k.Name], err)
+				return nil, &SettingError{Profile: name, Key: k.Name, Source: p.sources[k.Name], Err: err}
 			}
 		}
 	}

@@ -524,11 +524,32 @@ func (c *Client) apiError(r *Request, u *url.URL, hr *http.Response, attempt int
 		Method:    r.Method,
 		Path:      u.Path,
 		Status:    hr.StatusCode,
-		Message:   serverMessage(body),
+		Message:   c.hideCredentials(serverMessage(body), hr.Request),
 		Challenge: hr.Header.Get("WWW-Authenticate"),
 		RequestID: requestID(hr.Header),
 		Attempts:  attempt,
 	}
+}
+
+// hideCredentials keeps the credential a request carried (the Authorization value, and its
+// token) and the configured secrets out of a server's message: an API that echoes what it
+// refused would put them in the error, the report and the log.
+func (c *Client) hideCredentials(msg string, req *http.Request) string {
+	secrets := c.cfg.Secrets
+	if req != nil {
+		if v := req.Header.Get("Authorization"); v != "" {
+			secrets = append([]string{v}, secrets...)
+			if _, tok, ok := strings.Cut(v, " "); ok {
+				secrets = append(secrets, tok)
+			}
+		}
+	}
+	for _, s := range secrets {
+		if len(s) >= 8 {
+			msg = strings.ReplaceAll(msg, s, redacted)
+		}
+	}
+	return msg
 }
 
 func requestID(h http.Header) string {

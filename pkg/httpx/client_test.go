@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -479,5 +480,26 @@ func TestTheCallersDeadlineNamesTheOperation(t *testing.T) {
 	var te *TimeoutError
 	if !errors.As(err, &ie) || ie.Op != "GetThing" || !errors.Is(err, context.DeadlineExceeded) || errors.As(err, &te) {
 		t.Fatalf("%T %v", err, err)
+	}
+}
+
+// An API that echoes the credential it refused does not get it into the error: the message
+// is shown, written to reports and logged, so the Authorization value sent (and its token),
+// and the configured secrets, are [redacted] in it.
+func TestAPIErrorHidesTheCredentialTheServerQuotes(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprintf(w, `{"message":"header '%s', token %s, key k3y-0123456789 not valid"}`, r.Header.Get("Authorization"), strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+	}))
+	defer srv.Close()
+	c, _ := newTestClient(t, srv.URL, func(c *Config) {
+		c.Auth = func(context.Context) (string, error) { return "Bearer eyJ0eXAi.secret-token-value", nil }
+		c.Secrets = []string{"k3y-0123456789"}
+	})
+	_, err := c.Do(context.Background(), &Request{Op: "X", Method: "GET", Path: "/x"}, nil)
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || apiErr.Message != `header '[redacted]', token [redacted], key [redacted] not valid` {
+		t.Fatalf("%#v", err)
 	}
 }

@@ -26,6 +26,8 @@ func (e *PathError) Error() string {
 //
 // A value that is empty or only dots is refused: escaping leaves dots alone, and URL
 // resolution turns "/v1/tasks/.." into "/v1/" — another resource, or another verb's target.
+// So is one with a part of only dots between slashes or backslashes ("a/..", "..\"): it is
+// escaped, but a server that takes \ for / (IIS does) or decodes %2F resolves it all the same.
 func ExpandPath(tmpl string, params ...string) (string, error) {
 	var b strings.Builder
 	i := 0
@@ -49,10 +51,27 @@ func ExpandPath(tmpl string, params ...string) (string, error) {
 		if strings.Trim(v, ".") == "" {
 			return "", &PathError{Msg: fmt.Sprintf("invalid %s %q: an id cannot be empty or only dots", name, v)}
 		}
+		if hidesDotSegment(v) {
+			return "", &PathError{Msg: fmt.Sprintf("invalid %s %q: an id cannot have a part of only dots between slashes or backslashes", name, v)}
+		}
 		b.WriteString(url.PathEscape(v))
 		i++
 		tmpl = tmpl[open+end+1:]
 	}
+}
+
+// hidesDotSegment reports whether a decoded segment holds a part of only dots once \ and /
+// count as separators, as they do for a server that takes \ for / or decodes %2F.
+func hidesDotSegment(dec string) bool {
+	if !strings.ContainsAny(dec, `/\`) {
+		return false
+	}
+	for _, part := range strings.FieldsFunc(dec, func(r rune) bool { return r == '/' || r == '\\' }) {
+		if strings.Trim(part, ".") == "" {
+			return true
+		}
+	}
+	return false
 }
 
 // MatchPath reports whether a concrete path fits a template: same segments, case-insensitive,
@@ -81,6 +100,10 @@ func MatchPath(tmpl, path string) bool {
 // would climb above the base path is refused instead of silently leaving the service. Dots
 // written as %2E count as dots (RFC 3986 §2.3: they are the same URL). A trailing slash is kept.
 func joinUnder(base *url.URL, rel string) (*url.URL, error) {
+	if strings.Contains(rel, "#") {
+		// Parsed, "/..#x" would be a request for the base's parent (the fragment is cut off).
+		return nil, &PathError{Msg: fmt.Sprintf("the path %q has a # (a fragment, never sent): write it as %%23", rel)}
+	}
 	rel, query, hasQuery := strings.Cut(rel, "?")
 	var kept []string
 	segs := strings.Split(strings.TrimLeft(rel, "/"), "/")
@@ -90,6 +113,9 @@ func joinUnder(base *url.URL, rel string) (*url.URL, error) {
 			return nil, fmt.Errorf("bad path %q: %w", rel, err)
 		}
 		last := i == len(segs)-1
+		if hidesDotSegment(dec) {
+			return nil, &PathError{Msg: fmt.Sprintf("the path %q has a part of only dots between backslashes or encoded slashes, which a server may resolve out of the base path %s: write it with plain slashes", rel, basePath(base))}
+		}
 		switch dec {
 		case ".":
 			if last {
@@ -114,6 +140,9 @@ func joinUnder(base *url.URL, rel string) (*url.URL, error) {
 	u, err := url.Parse(s)
 	if err != nil {
 		return nil, fmt.Errorf("bad path %q: %w", rel, err)
+	}
+	if !within(base, u) { // whatever parsing made of it
+		return nil, &PathError{Msg: fmt.Sprintf("the path %q climbs above the service's base path %s", rel, basePath(base))}
 	}
 	return u, nil
 }
@@ -141,7 +170,7 @@ func within(base, u *url.URL) bool {
 	}
 	// A dot segment would let the server resolve the path back out.
 	for _, seg := range strings.Split(p, "/") {
-		if dec, err := url.PathUnescape(seg); err != nil || dec == "." || dec == ".." {
+		if dec, err := url.PathUnescape(seg); err != nil || dec == "." || dec == ".." || hidesDotSegment(dec) {
 			return false
 		}
 	}

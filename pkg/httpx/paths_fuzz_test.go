@@ -38,13 +38,27 @@ const fuzzBase = "https://api.example.test/base"
 
 // serverPath is the path as a server sees it: segments decoded once, dot segments removed
 // (RFC 3986 §5.2.4) — which is how a dot id retargeted calls before.
-func serverPath(u *url.URL) []string {
-	var out []string
+func serverPath(u *url.URL) []string { return resolve(u, false) }
+
+// lenientServerPath is the path as a server that takes \ for / (IIS) or decodes %2F sees it:
+// decoded, split at every slash and backslash, dot segments removed.
+func lenientServerPath(u *url.URL) []string { return resolve(u, true) }
+
+func resolve(u *url.URL, lenient bool) []string {
+	var segs []string
 	for _, seg := range strings.Split(strings.TrimPrefix(u.EscapedPath(), "/"), "/") {
 		dec, err := url.PathUnescape(seg)
 		if err != nil {
 			dec = seg
 		}
+		if lenient {
+			segs = append(segs, strings.FieldsFunc(dec, func(r rune) bool { return r == '/' || r == '\\' })...)
+		} else {
+			segs = append(segs, dec)
+		}
+	}
+	var out []string
+	for _, dec := range segs {
 		switch dec {
 		case ".":
 		case "..":
@@ -60,9 +74,10 @@ func serverPath(u *url.URL) []string {
 
 // FuzzExpandedPathKeepsItsTemplate: whatever the ids, an expanded path that the pipeline
 // sends has exactly its template's segments, the fixed ones unchanged and each id one
-// segment, below the base path; and a raw path (`api`) never leaves the base path.
+// segment, below the base path; and a raw path (`api`) never leaves the base path. A
+// server that takes \ and %2F for / still sees the template's fixed prefix and the base.
 func FuzzExpandedPathKeepsItsTemplate(f *testing.F) {
-	for i, seed := range []string{"T1", ".", "..", "", "...", "%2e%2e", "a/../..", "../../x", "..%2f..", "a\x00b", "?x=1", "#frag", "a b", "%", "\u202e"} {
+	for i, seed := range []string{"T1", ".", "..", "", "...", "%2e%2e", "a/../..", "../../x", "..%2f..", "a\x00b", "?x=1", "#frag", "a b", "%", "\u202e", "..\\", "a\\..\\..", "..%5c", "..%2F..", "x/./y"} {
 		f.Add(uint8(i), seed, seed)
 	}
 	ts := templates()
@@ -94,6 +109,15 @@ func FuzzExpandedPathKeepsItsTemplate(f *testing.F) {
 					t.Fatalf("%s with %q, %q: server sees %q: segment %d is %q, want %q", tmpl, a, b, got, i, got[i], want[i])
 				}
 			}
+			lenient := lenientServerPath(rec.last)
+			for i := range want {
+				if strings.HasPrefix(want[i], "{") || want[i] == "" { // a trailing slash: no segment
+					break
+				}
+				if i >= len(lenient) || lenient[i] != want[i] {
+					t.Fatalf("%s with %q, %q: a server taking \\ and %%2F for / sees %q, which leaves the fixed prefix %q", tmpl, a, b, lenient, want[:i+1])
+				}
+			}
 		}
 
 		// A raw path, as `nimbusctl api` sends it: sent below the base, or refused.
@@ -102,9 +126,10 @@ func FuzzExpandedPathKeepsItsTemplate(f *testing.F) {
 		if _, err := c.Do(context.Background(), &httpx.Request{Op: "X", Method: "GET", Path: raw}, nil); err != nil || rec.last == nil {
 			return
 		}
-		got := serverPath(rec.last)
-		if len(got) < len(baseSegs) || strings.Join(got[:len(baseSegs)], "/") != strings.Join(baseSegs, "/") {
-			t.Fatalf("raw path %q reached %q, outside the base %s", raw, rec.last, fuzzBase)
+		for _, got := range [][]string{serverPath(rec.last), lenientServerPath(rec.last)} {
+			if len(got) < len(baseSegs) || strings.Join(got[:len(baseSegs)], "/") != strings.Join(baseSegs, "/") {
+				t.Fatalf("raw path %q reached %q (%q), outside the base %s", raw, rec.last, got, fuzzBase)
+			}
 		}
 	})
 }

@@ -36,8 +36,14 @@ func TestExpandPathRefusesIDsThatAreEmptyOrOnlyDots(t *testing.T) {
 		{[]string{""}, `invalid taskId "": an id cannot be empty or only dots`},
 		{nil, `invalid taskId "": an id cannot be empty or only dots`},
 		{[]string{"..a"}, "/v1/tasks/..a"},
-		{[]string{"a/.."}, "/v1/tasks/a%2F.."},
 		{[]string{"%2e%2e"}, "/v1/tasks/%252e%252e"},
+		{[]string{"a/b"}, "/v1/tasks/a%2Fb"},
+		{[]string{"a.b\\c..d"}, "/v1/tasks/a.b%5Cc..d"},
+		// A server that takes \ for / (IIS) or decodes %2F would resolve these: refused too.
+		{[]string{"a/.."}, `invalid taskId "a/..": an id cannot have a part of only dots between slashes or backslashes`},
+		{[]string{"..\\"}, `invalid taskId "..\\": an id cannot have a part of only dots between slashes or backslashes`},
+		{[]string{"x\\..\\..\\v2"}, `invalid taskId "x\\..\\..\\v2": an id cannot have a part of only dots between slashes or backslashes`},
+		{[]string{"./x"}, `invalid taskId "./x": an id cannot have a part of only dots between slashes or backslashes`},
 	} {
 		got, err := ExpandPath("/v1/tasks/{taskId}", tc.params...)
 		if err != nil {
@@ -79,6 +85,15 @@ func TestRelativePathsStayBelowTheBasePath(t *testing.T) {
 		{"/a/../../x", `X: the path "/a/../../x" climbs above the service's base path /v1/odata`},
 		{"/%2e%2E/x", `X: the path "/%2e%2E/x" climbs above the service's base path /v1/odata`},
 		{"/../x?y=1", `X: the path "/../x" climbs above the service's base path /v1/odata`},
+		// A server that takes \ for / (IIS) or decodes %2F would climb out: refused too.
+		{"/..%5C..%5Cv2/AddressBooks", `X: the path "/..%5C..%5Cv2/AddressBooks" has a part of only dots between backslashes or encoded slashes, which a server may resolve out of the base path /v1/odata: write it with plain slashes`},
+		{"/..\\..\\v2", `X: the path "/..\\..\\v2" has a part of only dots between backslashes or encoded slashes, which a server may resolve out of the base path /v1/odata: write it with plain slashes`},
+		{"/a/..%2F..%2Fx", `X: the path "/a/..%2F..%2Fx" has a part of only dots between backslashes or encoded slashes, which a server may resolve out of the base path /v1/odata: write it with plain slashes`},
+		{"/a%5Cb/c", "/v1/odata/a%5Cb/c"},
+		// A # would end the path where the URL is parsed: "/..#x" is a GET of /v1/odata/.. .
+		{"/..#/v2/AddressBooks", `X: the path "/..#/v2/AddressBooks" has a # (a fragment, never sent): write it as %23`},
+		{"/a#b", `X: the path "/a#b" has a # (a fragment, never sent): write it as %23`},
+		{"/a%23b", "/v1/odata/a%23b"},
 	} {
 		got, calls = "", atomic.Int32{}
 		_, err := c.Do(context.Background(), &Request{Op: "X", Method: "GET", Path: tc.path}, nil)
@@ -125,7 +140,7 @@ func TestCredentialGoesOnlyToItsBase(t *testing.T) {
 	if err := do(srv.URL + "/v1/odata/Sessions?$skiptoken=2"); err != nil {
 		t.Errorf("nextLink below the base: %v", err)
 	}
-	for _, link := range []string{srv.URL + "/v2/AddressBooks", srv.URL + "/v1/odataX", srv.URL + "/v1/odata/../../v2", "https://elsewhere.example/v1/odata/x"} {
+	for _, link := range []string{srv.URL + "/v2/AddressBooks", srv.URL + "/v1/odataX", srv.URL + "/v1/odata/../../v2", srv.URL + "/v1/odata/..%5C..%5Cv2", srv.URL + "/v1/odata/..%2F..%2Fv2", "https://elsewhere.example/v1/odata/x"} {
 		err := do(link)
 		var perm *PermanentError
 		if !errors.As(err, &perm) {

@@ -63,10 +63,11 @@ type Handler struct {
 	OnEvent func(Event)          // after an event is stored (not for repeats); must not block long
 	Logf    func(string, ...any) // one line per refused request and per unknown field name
 
-	stats    Stats
-	lastAt   atomic.Int64
-	warnedMu sync.Mutex
-	warned   map[string]bool
+	stats     Stats
+	lastAt    atomic.Int64
+	warnedMu  sync.Mutex
+	warned    map[string]bool
+	warnedAll bool // maxWarned reached, and said
 }
 
 // Stats counts what the handler did.
@@ -195,6 +196,11 @@ func (h *Handler) fail(w http.ResponseWriter, err error) {
 	writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "the event could not be stored; try again"})
 }
 
+// maxWarned bounds the field names warnUnknown remembers and logs: a connector that grows a
+// field shows up in the first few; events full of made-up names must not flood the log or
+// grow the memory of a listener that runs for months.
+const maxWarned = 50
+
 func (h *Handler) warnUnknown(kind Kind, names []string) {
 	if len(names) == 0 {
 		return
@@ -205,10 +211,19 @@ func (h *Handler) warnUnknown(kind Kind, names []string) {
 		h.warned = map[string]bool{}
 	}
 	for _, n := range names {
-		if k := string(kind) + "." + n; !h.warned[k] {
-			h.warned[k] = true
-			h.logf("%s events carry %q, which the contract does not name: kept as received", kind, n)
+		k := string(kind) + "." + n
+		if h.warned[k] {
+			continue
 		}
+		if len(h.warned) == maxWarned {
+			if !h.warnedAll {
+				h.warnedAll = true
+				h.logf("more fields the contract does not name are not logged")
+			}
+			return
+		}
+		h.warned[k] = true
+		h.logf("%s events carry %q, which the contract does not name: kept as received", kind, clip(n))
 	}
 }
 

@@ -38,6 +38,14 @@ func TestCheck(t *testing.T) {
 		{body: `{"taskId":"T","outboundAttempt":1.5}`, err: "TaskEventData.outboundAttempt must be an integer, got a number"},
 		{body: `{"taskId":"T","taskInformation":[]}`, err: "TaskEventData.taskInformation must be an object, got an array"},
 		{body: `{"schedulerEntryId":"S","maxAttempts":"3"}`, err: "SchedulerEntryEventData.maxAttempts must be an integer, got a string"},
+		// Fields as Go's decoder reads them: in any case, so twice is refused.
+		{body: `{"taskId":"T-1","taskId":"T-2"}`, err: `the body has "taskId" twice: readers differ on which one counts`},
+		{body: `{"taskId":"T-1","TaskId":""}`, err: `the body has both "taskId" and "TaskId", which readers take for the same field`},
+		{body: `{"taskId":"T","futureField":1,"FutureField":2}`, err: `the body has both "futureField" and "FutureField", which readers take for the same field`},
+		{body: `{"taskId":"T","callerTelNumber":"+41445551001","CALLERTELNUMBER":"+41795551234"}`, err: `the body has both "callerTelNumber" and "CALLERTELNUMBER", which readers take for the same field`},
+		{body: `{"taskId":"T","Terminated":5}`, err: "TaskEventData.Terminated must be a string, got an integer"},
+		{body: `{"taskId":"T","CallerTelNumber":"+41445551001"}`, kind: "tasks"},
+		{body: `{"taskId":"T","` + strings.Repeat("x", 100) + `":1,"` + strings.Repeat("X", 100) + `":2}`, err: `the body has both "` + strings.Repeat("x", 64) + `…" and "` + strings.Repeat("X", 64) + `…", which readers take for the same field`},
 	} {
 		kind, compact, unknown, err := Check([]byte(c.body))
 		got := ""
@@ -315,4 +323,50 @@ func BenchmarkPost(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkCheck: the shape check of one task event (what each POST costs before its fsync).
+func BenchmarkCheck(b *testing.B) {
+	body := []byte(taskEvent)
+	for b.Loop() {
+		if _, _, _, err := Check(body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// Field names the contract does not name are logged once each, clipped, and only so many:
+// events full of made-up names neither flood the log nor grow the listener's memory.
+func TestHandlerBoundsUnknownFieldWarnings(t *testing.T) {
+	h, _ := newHandler(t)
+	h.MaxBody = DefaultMaxBody
+	var logs []string
+	h.Logf = func(f string, a ...any) { logs = append(logs, fmt.Sprintf(f, a...)) }
+	for ev := range 3 {
+		var b strings.Builder
+		fmt.Fprintf(&b, `{"taskId":"T-%d"`, ev)
+		for i := range 1000 {
+			fmt.Fprintf(&b, `,"f%d_%d":1`, ev, i)
+		}
+		if ev == 0 {
+			b.WriteString(`,"` + strings.Repeat("n", 5000) + `":1`)
+		}
+		b.WriteString("}")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("POST", "/"+h.Token, strings.NewReader(b.String())))
+		if rec.Code != 200 {
+			t.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+	}
+	if len(logs) != maxWarned+1 || logs[maxWarned] != "more fields the contract does not name are not logged" {
+		t.Fatalf("%d log lines, the last %q", len(logs), logs[len(logs)-1])
+	}
+	for _, l := range logs {
+		if len(l) > 200 {
+			t.Errorf("a log line of %d bytes: %.80s…", len(l), l)
+		}
+	}
+	if len(h.warned) > maxWarned {
+		t.Errorf("%d names remembered", len(h.warned))
+	}
 }

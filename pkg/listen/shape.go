@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/nimbusctl/nimbusctl/pkg/contract"
 )
@@ -22,9 +24,10 @@ const (
 
 // shape is one event schema of the contract: its properties and their JSON types.
 type shape struct {
-	def   string            // TaskEventData, SchedulerEntryEventData
-	id    string            // the property that identifies an event of this kind
-	props map[string]string // name -> string, integer, boolean, object, array
+	def    string            // TaskEventData, SchedulerEntryEventData
+	id     string            // the property that identifies an event of this kind
+	props  map[string]string // name -> string, integer, boolean, object, array
+	folded map[string]string // fold(name) -> name
 }
 
 var (
@@ -58,13 +61,14 @@ func contractShapes() (map[Kind]*shape, error) {
 				shapesErr = fmt.Errorf("the contract has no %s", s.def)
 				return
 			}
-			s.props = map[string]string{}
+			s.props, s.folded = map[string]string{}, map[string]string{}
 			for name, p := range d.Properties {
 				t := p.Type
 				if p.Ref != "" {
 					t = "object"
 				}
 				s.props[name] = t
+				s.folded[fold(name)] = name
 			}
 			if s.props[s.id] != "string" {
 				shapesErr = fmt.Errorf("the contract's %s has no string %s", s.def, s.id)
@@ -88,21 +92,34 @@ func invalid(format string, a ...any) error { return &InvalidError{Msg: fmt.Spri
 // (null is accepted for any). Fields the contract does not name are kept and returned in
 // unknown: a connector that grows a field must not lose events. It returns the kind and
 // the body compacted (the form that is stored and compared for repeats).
+//
+// Fields are matched as the event's readers match them: Go's decoder (the after-call
+// survey, the screen-pop) takes a key in any case, and the last of two. So a body naming a
+// field twice — exactly, or in two cases — is refused: the check and the survey would read
+// different values (a task id the check saw, and an empty one the ledger keys on).
 func Check(body []byte) (kind Kind, compact []byte, unknown []string, err error) {
 	sh, err := contractShapes()
 	if err != nil {
 		return "", nil, nil, err
 	}
-	var obj map[string]json.RawMessage
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&obj); err != nil || obj == nil {
-		return "", nil, nil, invalid("the body is not a JSON object")
+	obj, err := members(body)
+	if err != nil {
+		return "", nil, nil, err
 	}
-	if dec.More() {
-		return "", nil, nil, invalid("the body holds more than one JSON value")
+	seen := make(map[string]string, len(obj))
+	for _, m := range obj {
+		f := fold(m.name)
+		if prev, ok := seen[f]; ok {
+			if prev == m.name {
+				return "", nil, nil, invalid("the body has %q twice: readers differ on which one counts", clip(m.name))
+			}
+			return "", nil, nil, invalid("the body has both %q and %q, which readers take for the same field", clip(prev), clip(m.name))
+		}
+		seen[f] = m.name
 	}
-	_, isTask := obj[sh[KindTasks].id]
-	_, isEntry := obj[sh[KindSchedulerEntries].id]
+	// The identifying field is taken only as the contract spells it.
+	isTask := seen[fold(sh[KindTasks].id)] == sh[KindTasks].id
+	isEntry := seen[fold(sh[KindSchedulerEntries].id)] == sh[KindSchedulerEntries].id
 	switch {
 	case isTask && isEntry:
 		return "", nil, nil, invalid("the body has both taskId and schedulerEntryId: not one event")
@@ -114,30 +131,82 @@ func Check(body []byte) (kind Kind, compact []byte, unknown []string, err error)
 		return "", nil, nil, invalid("neither a TaskEventData (taskId) nor a SchedulerEntryEventData (schedulerEntryId)")
 	}
 	s := sh[kind]
-	var id string
-	if json.Unmarshal(obj[s.id], &id) != nil || strings.TrimSpace(id) == "" {
-		return "", nil, nil, invalid("%s.%s must be a non-empty string", s.def, s.id)
-	}
-	names := make([]string, 0, len(obj))
-	for name := range obj {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		want, ok := s.props[name]
+	for _, m := range obj {
+		name, ok := s.folded[fold(m.name)]
 		if !ok {
-			unknown = append(unknown, name)
+			unknown = append(unknown, m.name)
 			continue
 		}
-		if got := jsonType(obj[name]); got != "null" && got != want && !(want == "integer" && got == "number-integer") {
-			return "", nil, nil, invalid("%s.%s must be %s, got %s", s.def, name, an(want), an(strings.TrimPrefix(got, "number-")))
+		if name == s.id {
+			var id string
+			if json.Unmarshal(m.value, &id) != nil || strings.TrimSpace(id) == "" {
+				return "", nil, nil, invalid("%s.%s must be a non-empty string", s.def, s.id)
+			}
+			continue
+		}
+		want := s.props[name]
+		if got := jsonType(m.value); got != "null" && got != want && !(want == "integer" && got == "number-integer") {
+			return "", nil, nil, invalid("%s.%s must be %s, got %s", s.def, clip(m.name), an(want), an(strings.TrimPrefix(got, "number-")))
 		}
 	}
+	sort.Strings(unknown)
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, body); err != nil {
 		return "", nil, nil, invalid("the body is not a JSON object")
 	}
 	return kind, buf.Bytes(), unknown, nil
+}
+
+// member is one name and value of a JSON object, in the body's order.
+type member struct {
+	name  string
+	value json.RawMessage
+}
+
+// members reads body as one JSON object, keeping every member (a map would hide a repeat).
+func members(body []byte) ([]member, error) {
+	notObject := invalid("the body is not a JSON object")
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, notObject
+	}
+	var out []member
+	for dec.More() {
+		tok, err := dec.Token()
+		name, isName := tok.(string)
+		if err != nil || !isName {
+			return nil, notObject
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, notObject
+		}
+		out = append(out, member{name, v})
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
+		return nil, notObject
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, invalid("the body holds more than one JSON value")
+	}
+	return out, nil
+}
+
+// fold is a name as Go's decoder compares it (strings.EqualFold): "TaskId", "TASKID" and
+// "taskId" are one field to it.
+func fold(name string) string { return strings.ToLower(strings.ToUpper(name)) }
+
+// clip shortens a field name quoted in an answer or a log line.
+func clip(name string) string {
+	const max = 64
+	if len(name) <= max {
+		return name
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(name[cut]) {
+		cut--
+	}
+	return name[:cut] + "…"
 }
 
 // jsonType names the JSON type of a raw value: string, boolean, null, object, array,

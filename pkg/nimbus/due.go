@@ -17,7 +17,7 @@ func FormatDue(t time.Time) string { return t.UTC().Format(DueLayout) }
 //   - RFC 3339 with any offset: 2026-12-01T09:30:00+01:00, 2026-12-01T08:30:00Z
 //   - a relative time from now: +90m, +2h, +1d, +1d2h30m
 //   - a wall-clock time without offset, read in loc (the --tz zone): 2026-12-01 09:30,
-//     2026-12-01T09:30, 2026-12-01 09:30:00
+//     2026-12-01T09:30, 2026-12-01 09:30:00, or as Excel writes it in de-CH: 01.12.2026 09:30
 //
 // The result is in UTC.
 func ParseDue(s string, now time.Time, loc *time.Location) (time.Time, error) {
@@ -38,12 +38,48 @@ func ParseDue(s string, now time.Time, loc *time.Location) (time.Time, error) {
 	if loc == nil {
 		loc = time.Local
 	}
-	for _, layout := range []string{"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02T15:04:05"} {
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t.UTC(), nil
+	// Day.month.year is how Excel writes a date and time in Switzerland, Germany and Austria;
+	// with dots it is never month first. Slashes are (US), so they are not read.
+	for _, layout := range []string{"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2.1.2006 15:04", "2.1.2006 15:04:05"} {
+		if wall, err := time.Parse(layout, s); err == nil {
+			return inZone(s, wall, loc)
 		}
 	}
 	return time.Time{}, fmt.Errorf("invalid due time %q: use RFC 3339 (2026-12-01T09:30:00+01:00), a local time (2026-12-01 09:30, zone from --tz) or a relative time (+2h, +1d)", s)
+}
+
+// inZone is the instant a wall-clock time (read as UTC) shows in loc. The nights the clocks
+// change, a time may not exist (skipped when they go forward) or exist twice (when they go
+// back): Go would pick one instant quietly, and a call would ring an hour off, so such a time
+// is refused with the offsets that say which is meant.
+func inZone(s string, wall time.Time, loc *time.Location) (time.Time, error) {
+	var found []time.Time
+	// The offsets in force a day before and a day after: a time near a change is one of them.
+	for _, probe := range []time.Time{wall.Add(-24 * time.Hour), wall.Add(24 * time.Hour)} {
+		_, off := probe.In(loc).Zone()
+		t := wall.Add(-time.Duration(off) * time.Second)
+		if sameWallClock(t.In(loc), wall) && (len(found) == 0 || !found[0].Equal(t)) {
+			found = append(found, t)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return time.Time{}, fmt.Errorf("%q does not exist in %s: the clocks go forward that night; write another time, or the time with its UTC offset", s, loc)
+	case 2:
+		first, second := found[0], found[1]
+		if second.Before(first) {
+			first, second = second, first
+		}
+		return time.Time{}, fmt.Errorf("%q happens twice in %s: the clocks go back that night; write it with its UTC offset: %s (the first) or %s (the second)",
+			s, loc, first.In(loc).Format(time.RFC3339), second.In(loc).Format(time.RFC3339))
+	}
+	return found[0].UTC(), nil
+}
+
+func sameWallClock(a, b time.Time) bool {
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	return ay == by && am == bm && ad == bd && a.Hour() == b.Hour() && a.Minute() == b.Minute() && a.Second() == b.Second()
 }
 
 // IsWallClock reports whether ParseDue reads s as a wall-clock time, in the zone it is given

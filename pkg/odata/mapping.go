@@ -705,10 +705,16 @@ func (m *Mapping) dimension(l *Link, k dimKind, override string, taken map[strin
 		return nil
 	}
 	upnLink := k.needUPN && l.HoldsUPNs()
+	// The property that references the dimension (UserId): a set holding it besides its own
+	// key is a fact about the dimension's members (UserStates), not the dimension.
+	ref := l.Property
+	if l.Join != nil {
+		ref = l.Join.User
+	}
 	var related, shaped []*Dimension
 	for i := range m.meta.EntitySets {
 		es := &m.meta.EntitySets[i]
-		if taken[es.Name] {
+		if taken[es.Name] || references(es, ref) {
 			continue
 		}
 		d, ok := k.shape(es, linkType)
@@ -738,6 +744,15 @@ func (m *Mapping) dimension(l *Link, k dimKind, override string, taken map[strin
 			len(related), k.what, dimNames(related), k.setting, k.setting, envOf(k.setting))
 	}
 	return nil
+}
+
+// references reports whether es holds the property prop as a plain property, not as its key.
+func references(es *EntitySet, prop string) bool {
+	if prop == "" || len(es.Key) == 1 && strings.EqualFold(es.Key[0], prop) {
+		return false
+	}
+	_, ok := es.Property(prop)
+	return ok
 }
 
 func (k dimKind) labelWord() string {

@@ -143,7 +143,7 @@ func TestDiscoverDimensionsAmbiguousMissingAndOverridden(t *testing.T) {
 		t.Errorf("ambiguous: %v", err)
 	}
 	var missing *MissingError
-	if err := mp.OU.DimErr(); !errors.As(err, &missing) || err.Error() != "the feed has no organization units set (a set with an id (Edm.Guid) and a name, named like organization units); sets of that shape under other names: Services, DimServices. Set odata_ou_set to name one" {
+	if err := mp.OU.DimErr(); !errors.As(err, &missing) || err.Error() != "the feed has no organization units set (a set with an id (Edm.Guid) and a name, named like organization units); sets of that shape under other names: Services. Set odata_ou_set to name one" {
 		t.Errorf("missing: %v", err)
 	}
 	mp, err = discover(t, Overrides{ServiceSet: "DimServices", OUSet: "Services"}, sess, services, dimServices)
@@ -293,5 +293,31 @@ func TestDiscoverTheNameOfNavigationCodes(t *testing.T) {
 		if err != nil || mp.Codes[0].Name != c.name {
 			t.Errorf("%v: %+v %v", c.code, mp, err)
 		}
+	}
+}
+
+// A set that itself references users (it has the link's UserId besides its own key, like a
+// UserStates or UserSessions fact) is no users dimension, even with an id and a UPN: the one
+// clear Users set is taken, not a refusal that three sets could hold the users.
+func TestDiscoverUsersIgnoresFactsThatReferenceUsers(t *testing.T) {
+	t.Parallel()
+	users := set{"Users", "User", []string{"Id Edm.Guid", "Upn Edm.String"}}
+	states := set{"UserStates", "UserState", []string{"Id Edm.Guid", "UserId Edm.Guid", "UserUpn Edm.String", "State Edm.String"}}
+	sess := set{"ServiceSessions", "ServiceSession", with(sessionProps, "UserId Edm.Guid")}
+	mp, err := discover(t, Overrides{}, sess, states, users)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := mp.User.DimErr(); err != nil || mp.User.Dim == nil || mp.User.Dim.Set != "Users" {
+		t.Fatalf("users: %+v %v", mp.User.Dim, err)
+	}
+	// Two real dimensions stay a question for the user.
+	mp, err = discover(t, Overrides{}, sess, states, users, dimUsers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var me *MappingError
+	if err := mp.User.DimErr(); !errors.As(err, &me) || !strings.HasPrefix(err.Error(), "2 sets could hold the users: Users, DimUsers.") {
+		t.Errorf("two dimensions: %v", err)
 	}
 }

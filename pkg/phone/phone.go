@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -39,7 +41,7 @@ const NoCountryHint = "write it with its country code, or set the country of nat
 // valid number of its country, or that carries an extension (which E.164 cannot), is an
 // error too.
 func Normalize(s, defaultCountry string) (string, error) {
-	raw := strings.TrimSpace(s)
+	raw := strings.TrimSpace(visible(s))
 	if raw == "" {
 		return "", &Error{Input: s, Msg: "is empty: not a phone number"}
 	}
@@ -71,6 +73,8 @@ func Normalize(s, defaultCountry string) (string, error) {
 		return "", &Error{Input: s, Msg: "has no country code, and no default_country is set: " + NoCountryHint, NoCountry: true}
 	case errors.Is(err, phonenumbers.ErrInvalidCountryCode):
 		return "", &Error{Input: s, Msg: "has an unknown country code"}
+	case err != nil && excelNumber(raw):
+		return "", &Error{Input: s, Msg: "is not a phone number: Excel wrote it as a number (in scientific notation, with its leading 0 or + lost): format the column as Text in Excel and export it again"}
 	case err != nil:
 		return "", &Error{Input: s, Msg: "is not a phone number"}
 	}
@@ -82,6 +86,43 @@ func Normalize(s, defaultCountry string) (string, error) {
 		return "", &Error{Input: s, Msg: fmt.Sprintf("is not a valid phone number for %s (+%d)", phonenumbers.GetRegionCodeForCountryCode(cc), cc)}
 	}
 	return "+" + strconv.Itoa(cc) + phonenumbers.GetNationalSignificantNumber(n), nil
+}
+
+// visible drops the characters nobody sees that copying a number from Teams, Outlook or a
+// web page brings along (direction marks, zero-width and soft-hyphen characters: Unicode's
+// format class) and makes every kind of space a plain one (the narrow no-break space of
+// French formatting), so that the number is read as it reads.
+func visible(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		switch {
+		case unicode.Is(unicode.Cf, r):
+			return -1
+		case unicode.Is(unicode.Zs, r):
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// excelNumber recognizes what Excel makes of a phone number in a cell formatted as a number:
+// 4.1791234567E+10 (a decimal comma in some locales).
+func excelNumber(s string) bool {
+	mant, exp, ok := strings.Cut(strings.ToUpper(s), "E+")
+	if !ok || len(mant) < 3 || mant[1] != '.' && mant[1] != ',' || exp == "" {
+		return false
+	}
+	digits := func(t string) bool { return strings.Trim(t, "0123456789") == "" }
+	return digits(mant[:1]) && digits(mant[2:]) && digits(exp)
 }
 
 // Region is the ISO 3166 region of a country calling code written "+41" ("CH"); for codes

@@ -45,6 +45,9 @@ func TestNormalizeErrors(t *testing.T) {
 		{"+1 555 123 4567", "", `"+1 555 123 4567" is not a valid phone number for US (+1)`},
 		{"+999 123 456", "", `"+999 123 456" has an unknown country code`},
 		{"+41 445551234567890123", "", `"+41 445551234567890123" is not a phone number`},
+		// Excel shows a long number in a cell formatted as a number like this, and exports it so.
+		{"4.1791234567E+10", "+41", `"4.1791234567E+10" is not a phone number: Excel wrote it as a number (in scientific notation, with its leading 0 or + lost): format the column as Text in Excel and export it again`},
+		{"4,17912E+10", "+41", `"4,17912E+10" is not a phone number: Excel wrote it as a number (in scientific notation, with its leading 0 or + lost): format the column as Text in Excel and export it again`},
 	}
 	for _, c := range cases {
 		got, err := Normalize(c.in, c.cc)
@@ -247,5 +250,57 @@ func BenchmarkNormalize(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// Numbers copied from Teams, Outlook or a web page carry characters nobody sees: direction
+// marks around them (U+202A ... U+202C, U+200E), narrow no-break spaces (U+202F, French
+// formatting) or soft hyphens. They were "not a phone number" although they read as one.
+func TestNormalizeIgnoresInvisibleCharacters(t *testing.T) {
+	for _, in := range []string{
+		"\u202a+41 79 555 11 22\u202c",
+		"+41 79 555 11 22\u200e",
+		"\u200f079 555 11 22",
+		"079\u202f555\u202f11\u202f22",
+		"079\u2009555 11 22",
+		"+41\u00ad79 555 11 22",
+		"\ufeff+41795551122",
+	} {
+		if got, err := Normalize(in, "+41"); err != nil || got != "+41795551122" {
+			t.Errorf("Normalize(%q) = %q, %v", in, got, err)
+		}
+	}
+	// What the user sees in the message is still what the file holds.
+	if _, err := Normalize("\u202a+41 79 555\u202c", "+41"); err == nil || err.Error() != `"\u202a+41 79 555\u202c" is not a valid phone number for CH (+41)` {
+		t.Errorf("error %v", err)
+	}
+}
+
+func TestCountryCode(t *testing.T) {
+	for in, want := range map[string]string{
+		"CH": "+41", "ch": "+41", "CHE": "+41", "Switzerland": "+41", "Schweiz": "+41", "Suisse": "+41", "Svizzera": "+41",
+		" France ": "+33", "Frankreich": "+33", "FR": "+33", "Österreich": "+43", "United Kingdom": "+44", "Liechtenstein": "+423",
+		"Vereinigte Staaten": "+1", "USA": "+1",
+	} {
+		if got, ok := CountryCode(in); !ok || got != want {
+			t.Errorf("CountryCode(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+	for _, in := range []string{"", "Atlantis", "Zürich", "X", "EU"} {
+		if got, ok := CountryCode(in); ok {
+			t.Errorf("CountryCode(%q) = %q, want unknown", in, got)
+		}
+	}
+}
+
+func TestIsNational(t *testing.T) {
+	for in, want := range map[string]bool{
+		"06 12 34 56 78": true, "044 555 12 34": true, "(044) 555 12 34": true,
+		"+33 6 12 34 56 78": false, "0033 6 12 34 56 78": false, "+41 (0)44 555 12 34": false,
+		"not a number": false,
+	} {
+		if got := IsNational(in, "+41"); got != want {
+			t.Errorf("IsNational(%q, +41) = %v, want %v", in, got, want)
+		}
 	}
 }

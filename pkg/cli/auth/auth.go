@@ -124,6 +124,14 @@ func runLogin(cmd *cobra.Command, f *cmdutil.Factory, tenant, clientID string, r
 	if err != nil {
 		return err
 	}
+	// A cache nothing can be read from would fail the sign-in at its end, after the code.
+	damaged, err := u.SetAsideDamagedCache(cmd.Context())
+	if err != nil {
+		return err
+	}
+	if damaged != nil {
+		f.IO.Warnf("The token cache %s %s: it is set aside as %s.damaged, and the sign-in starts afresh.", damaged.Path, damaged.Reason, damaged.Path)
+	}
 	tok, err := u.Login(cmd.Context(), scopes, DevicePrompt(f))
 	if err != nil {
 		return mapError(err)

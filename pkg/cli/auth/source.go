@@ -103,6 +103,7 @@ func NewSource(f *cmdutil.Factory) (auth.Source, error) {
 			return nil, cmdutil.InvalidInputf("%s: %s is empty", EnvClientSecretFile, secretFile)
 		}
 	}
+	f.HideSecret(secret) // from errors that quote it
 	switch {
 	case secret != "":
 		newApp := auth.NewClientSecret

@@ -114,6 +114,17 @@ func (e *Env) Getenv(k string) string {
 	return e.vars[k]
 }
 
+// Environ is the environment the CLI sees, as KEY=VALUE pairs (for a child process).
+func (e *Env) Environ() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]string, 0, len(e.vars))
+	for k, v := range e.vars {
+		out = append(out, k+"="+v)
+	}
+	return out
+}
+
 // Setenv sets (or, with "", removes) a variable for later runs.
 func (e *Env) Setenv(k, v string) {
 	e.mu.Lock()

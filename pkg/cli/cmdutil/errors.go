@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/nimbusctl/nimbusctl/pkg/auth"
 	"github.com/nimbusctl/nimbusctl/pkg/config"
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
@@ -40,7 +41,7 @@ var ExitCodes = []struct {
 	{ExitOK, "ok", "the command did what it was asked"},
 	{ExitFailure, "error", "any other failure (bad config, untrusted TLS certificate, refused redirect, unexpected answer, local I/O)"},
 	{ExitCancelled, "cancelled", "Ctrl-C, or a confirmation prompt was declined"},
-	{ExitInvalid, "invalid input", "a flag, argument or CSV row is invalid; nothing was sent"},
+	{ExitInvalid, "invalid input", "a flag, argument, setting or CSV row is invalid; nothing was sent"},
 	{ExitAuth, "not logged in", "no usable credential, or the API answered 401"},
 	{ExitForbidden, "forbidden", "the API answered 403: your Nimbus role or the service/address book does not allow it"},
 	{ExitNotFound, "not found", "the API answered 404: unknown id"},
@@ -126,7 +127,9 @@ func ExitCodeOf(err error) int {
 		pathErr    *httpx.PathError
 		jqErr      *output.JQLimitError
 		insecure   *secretfile.InsecureError
+		damaged    *auth.DamagedError
 		profileErr *config.ProfileNameError
+		settingErr *config.SettingError
 		validErr   nimbus.ValidationError
 		mapErr     *odata.MappingError
 	)
@@ -136,9 +139,9 @@ func ExitCodeOf(err error) int {
 	case errors.Is(err, ErrCancelled), errors.Is(err, context.Canceled):
 		return ExitCancelled
 	case errors.As(err, &flagErr), errors.As(err, &inputErr), errors.As(err, &validErr), errors.As(err, &pathErr), errors.As(err, &jqErr),
-		errors.As(err, &profileErr), errors.As(err, &mapErr):
+		errors.As(err, &profileErr), errors.As(err, &mapErr), errors.As(err, &settingErr):
 		return ExitInvalid
-	case errors.As(err, &authErr), errors.As(err, &insecure):
+	case errors.As(err, &authErr), errors.As(err, &insecure), errors.As(err, &damaged):
 		return ExitAuth
 	case errors.As(err, &pendingErr):
 		return ExitPending

@@ -4,6 +4,8 @@ import (
 	"io"
 	"net/http"
 	"runtime/debug"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/nimbusctl/nimbusctl/pkg/auth"
@@ -58,11 +60,6 @@ type Factory struct {
 	// profile's rate for this run (bulk commands' --rate).
 	RateOverride map[string]string
 
-	// TraceSecrets are scrubbed from every --debug trace, besides the credentials: secrets a
-	// command holds that travel in request bodies (a listener's path token). Set them before
-	// the first client is built.
-	TraceSecrets []string
-
 	Config    func() (*config.Config, error)
 	Profile   func() (*config.Profile, error)
 	Tokens    func() (auth.Source, error)
@@ -81,6 +78,9 @@ type Factory struct {
 	// command's work: Main resumes the garbage collector there (see pkg/gcpause) and starts
 	// listening for Ctrl-C; help and flag errors never need either.
 	BeforeRun func()
+
+	hiddenMu sync.Mutex
+	hidden   []string // HideSecret
 }
 
 // Printer builds the output printer from -o and --jq (both checked by the root already).
@@ -97,9 +97,49 @@ func (f *Factory) Printer() *output.Printer {
 // sent made safe for the terminal; nil when tracing is off.
 func (f *Factory) Trace() io.Writer {
 	if f.Flags.Debug || f.Getenv("NIMBUSCTL_DEBUG") != "" {
-		return output.SafeWriter(f.IO.ErrOut)
+		return output.SafeWriter(scrubWriter{f})
 	}
 	return nil
+}
+
+// HideSecret adds a secret that output cannot know by its name — a listener's path token,
+// which travels inside a webhook URL — to scrub from the --debug trace (whichever client,
+// built or not, writes it) and from the error messages, which may quote a server quoting it.
+func (f *Factory) HideSecret(secret string) {
+	if len(secret) < 8 { // shorter is no real secret, and would blank out words
+		return
+	}
+	f.hiddenMu.Lock()
+	defer f.hiddenMu.Unlock()
+	f.hidden = append(f.hidden, secret)
+}
+
+// Hidden lists the secrets given to HideSecret so far (the clients built after it scrub
+// them from API error messages as well).
+func (f *Factory) Hidden() []string {
+	f.hiddenMu.Lock()
+	defer f.hiddenMu.Unlock()
+	return append([]string(nil), f.hidden...)
+}
+
+// Scrub replaces the secrets given to HideSecret in text with [redacted].
+func (f *Factory) Scrub(text string) string {
+	f.hiddenMu.Lock()
+	defer f.hiddenMu.Unlock()
+	for _, secret := range f.hidden {
+		text = strings.ReplaceAll(text, secret, "[redacted]")
+	}
+	return text
+}
+
+// scrubWriter writes the trace to stderr without the secrets given to HideSecret.
+type scrubWriter struct{ f *Factory }
+
+func (s scrubWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(s.f.IO.ErrOut, s.f.Scrub(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // OutputFormat is the -o value in effect.

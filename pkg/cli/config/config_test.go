@@ -58,3 +58,16 @@ func TestSuccessLinesOnlyOnTTY(t *testing.T) {
 	r := e.RunWith(clitest.RunOpts{TTY: true}, "config", "set", "region", "ch-02")
 	r.Expect(t, 0, "", "✓ Set region to \"ch-02\" in profile default\n")
 }
+
+// A bad setting is bad input, whichever way it came (environment, config.yaml): exit 3 and the
+// setting named, never the generic exit 1 a cron wrapper would read as a crash.
+func TestABadSettingExits3(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	e.Setenv("NIMBUSCTL_TIMEZONE", "Europe/Zurch")
+	e.Run("schedule", "create", "--service", "support@contoso.com", "--destination", "+41445551234", "--due", "2030-01-01 10:00").
+		Expect(t, 3, "", "error: profile \"default\", timezone (from env NIMBUSCTL_TIMEZONE): unknown time zone \"Europe/Zurch\": use an IANA name such as Europe/Zurich\n")
+	if n := len(e.Emu.Received()); n != 0 {
+		t.Errorf("%d requests sent with a bad setting", n)
+	}
+}

@@ -177,3 +177,90 @@ func TestExportRoundTrip(t *testing.T) {
 		Expect(t, 3, "", "error: export writes csv or json (-o json), not yaml\nRun 'nimbusctl contact export --help' for usage.\n")
 	e.Run("contact", "export", emulator.BookBoard).Expect(t, 5, "", "error: GetContacts: 403 Forbidden: Forbidden. No access to Addressbook.\n")
 }
+
+// Excel's plain CSV is Windows-1252; a file whose first umlaut comes after the 64 KB the
+// reader looks at first was read as UTF-8, and "Müller" was stored as "M\ufffdller".
+func TestImportWindows1252FileWithItsFirstUmlautFarIn(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true }))
+	var b strings.Builder
+	b.WriteString("externalId;firstName;lastName;Notes\r\n")
+	for i := 1; b.Len() < 70_000; i++ {
+		fmt.Fprintf(&b, "L-%05d;Anna;Meier;%s\r\n", i, strings.Repeat("x", 1000))
+	}
+	b.WriteString("L-99999;J\xfcrg;M\xfcller;\r\n")
+	file := write(t, e, "late-umlaut.csv", b.String())
+	r := quietRun(e, "contact", "import", emulator.BookCustomers, file, "--map", "Notes=-", "-o", "json", "--jq", "[.added, .failed, .invalid]")
+	r.Expect(t, 0, "[70,0,0]\n", "")
+	if got := stored(t, e, emulator.BookCustomers, "L-99999"); got != `{"externalId":"L-99999","firstName":"Jürg","lastName":"Müller"}` {
+		t.Errorf("stored %s", got)
+	}
+	// Told it is UTF-8, the same file is refused where it is not, instead of storing U+FFFD.
+	r = quietRun(e, "contact", "import", emulator.BookCustomers, file, "--map", "Notes=-", "--encoding", "utf-8")
+	lines := strings.Count(b.String(), "\n")
+	r.Expect(t, 3, "", fmt.Sprintf("%s:%d: firstName: not UTF-8 text (byte 0xFC): the file seems to be Windows-1252 (Excel's plain CSV): pass --encoding windows-1252, or save it as CSV UTF-8\n", file, lines)+
+		"error: 1 invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)\n")
+}
+
+// quietRun drops the progress lines a slow run prints every 5 seconds.
+func quietRun(e *clitest.Env, args ...string) clitest.Result {
+	r := e.Run(args...)
+	r.Stderr = progress.ReplaceAllString(r.Stderr, "")
+	return r
+}
+
+// Excel writes a row of separators for every row whose cells were emptied rather than
+// deleted: such rows are blank lines, not rows with an empty external id.
+func TestImportSkipsExcelRowsOfEmptyCells(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true }))
+	file := write(t, e, "excel.csv", "Kundennr;Vorname;Nachname;;\r\nK-1;Anna;Muster;;\r\n;;;;\r\nK-2;Ben;Keller;;\r\n;;;;\r\n;;;;\r\n")
+	report := filepath.Join(e.Home, "r.csv")
+	e.Run("contact", "import", emulator.BookCustomers, file, "--map", "Kundennr=externalId", "--prune", "--report", report, "--concurrency", "1", "-o", "json", "--jq", "[.rows, .added, .invalid]").
+		Expect(t, 0, "[2,2,0]\n", "")
+	if b, _ := os.ReadFile(report); string(b) != "line,key,action,status,error\n2,K-1,add,ok,\n4,K-2,add,ok,\n" {
+		t.Errorf("report:\n%s", b)
+	}
+}
+
+// A file cut off in the middle of its last row (an export still being written, a copy that
+// broke off) ends without a line end and with fewer cells than the header. Read as a row
+// whose last cells Excel left out, it updated Bruno to "Bru" and emptied nothing less; it
+// is refused, and --prune, which cannot tell what the row names, sends nothing at all.
+func TestImportRefusesALastRowCutOff(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	file := write(t, e, "cut.csv", "externalId,firstName,lastName,mobilePhones\nCUST-0001,Alice,Muster,+41795551001\nCUST-0002,Bru")
+	cut := file + ":3: the file ends inside this row (2 of 4 cells, and no line end): it looks cut off, as an export still being written or a broken copy does; check the file and run again\n"
+	e.Run("contact", "import", emulator.BookCustomers, file).
+		Expect(t, 3, "", cut+"error: 1 invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)\n")
+	e.Run("contact", "import", emulator.BookCustomers, file, "--skip-invalid", "--prune", "--max-remove", "100%", "--yes").
+		Expect(t, 3, "", cut+"error: "+file+": line 3 could not be read, so --prune cannot tell which contact it names: nothing was sent (fix the line, or import without --prune)\n")
+	if n := calls(e, "UpdateContact") + calls(e, "AddContact") + calls(e, "RemoveContacts"); n != 0 {
+		t.Fatalf("%d writes", n)
+	}
+	// The same row with its line end is a row whose empty cells Excel left out.
+	whole := write(t, e, "whole.csv", "externalId,firstName\nCUST-0002,Bruno\n")
+	e.Run("contact", "import", emulator.BookCustomers, whole, "-o", "json", "--jq", "[.unchanged, .invalid]").Expect(t, 0, "[1,0]\n", "")
+}
+
+func TestImportRefusesADirectory(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	e.Run("contact", "import", emulator.BookCustomers, e.Home).
+		Expect(t, 3, "", "error: cannot read "+e.Home+": it is a directory, not a file\nRun 'nimbusctl contact import --help' for usage.\n")
+}
+
+// An export made for Excel starts with "sep=;": that line names the separator, and the
+// errors still point at the file's own lines.
+func TestImportExcelSepLine(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true }))
+	file := write(t, e, "sep.csv", "sep=;\r\nexternalId;mobile\r\nK-1;079 555 11 22\r\nK-2;call me\r\n")
+	e.Run("contact", "import", emulator.BookCustomers, file).Expect(t, 3, "",
+		file+":4: mobile: \"call me\" is not a phone number\n"+
+			"error: 1 invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)\n")
+	e.Run("contact", "import", emulator.BookCustomers, file, "--skip-invalid", "-o", "json", "--jq", "[.added, .invalid]").Expect(t, 9, "[1,1]\n",
+		file+":4: mobile: \"call me\" is not a phone number\n"+
+			"error: 1 invalid row(s) were skipped (see the messages above); fix them and run the same command again\n")
+}

@@ -243,6 +243,16 @@ func (r *AfterCall) already(ev nimbus.TaskEventData) (Outcome, *bulk.SurveyEntry
 				at, s.At.Format("2006-01-02 15:04 MST"), taskOnceKey(ev.TaskID), e.Campaign), nil, true
 		}
 		return Outcome{}, &e, false
+	case e.State == bulk.SurveySending && !r.resend && !r.dryRun:
+		// The run that sent it died before the answer (killed, the machine went down), and
+		// nobody has been told: it fails once, as a lost answer fails in its own run, and is
+		// "unknown" from now on.
+		out := Outcome{TaskID: ev.TaskID, CampaignID: e.Campaign, Result: ResultFailed, Detail: fmt.Sprintf(
+			"the run that sent it on %s (campaign %s) stopped before nps.today answered (killed, or the machine went down): it may have gone out, and nps.today offers no read-back, so it is not sent again; check it in app.nps.today, then --resend-unknown sends it", at, e.Campaign)}
+		if err := r.record(ev, e.Campaign, bulk.SurveyUnknown); err != nil {
+			out.Detail = "writing the ledger failed: " + err.Error()
+		}
+		return out, nil, true
 	case e.State.Unsettled() && !r.resend:
 		return skipped(ev, SkipSurveyed, "the send of %s (campaign %s) got no answer: it may have gone out, so it is not sent again (--resend-unknown sends it)", at, e.Campaign), nil, true
 	}

@@ -133,7 +133,8 @@ func TestNpsRespondentImportPartialFailureExit9(t *testing.T) {
 }
 
 // An answer lost after nps.today acted (504): the row fails and is never sent again by a
-// rerun; --resend-unknown sends it after a person checked.
+// rerun, whose summary does not count it as done (no ✓); --resend-unknown sends it after a
+// person checked.
 func TestNpsRespondentImportLostAnswer(t *testing.T) {
 	t.Parallel()
 	e := clitest.New(t)
@@ -143,10 +144,10 @@ func TestNpsRespondentImportLostAnswer(t *testing.T) {
 		file+":2: failed: SendSurvey: 504 Gateway Timeout: The request timed-out. (the request may have been applied; not retried): "+
 			"the survey may have gone out (nps.today offers no read-back to check), so no rerun sends it again; check it in app.nps.today, then --resend-unknown sends it\n"+
 			"X 1 row: 1 failed (T)\n"+
-			"error: 1 row(s) failed (see the messages above); run the same command again to retry them\n")
+			"error: 1 row(s) failed (see the messages above): their answer was lost, so they may have gone out, and no rerun sends them: check app.nps.today, then --resend-unknown sends them\n")
 	expectRun(t, e.Run("nps", "respondent", "import", file), 0, "",
 		"! 1 row(s) not sent: an earlier send got no answer and may have gone out (see the report); check them in app.nps.today, then --resend-unknown sends them\n"+
-			"✓ 1 row: 1 skipped (already done) (T)\n")
+			"! 1 row: 1 not sent (may have gone out already) (T)\n")
 	if n := len(e.Emu.NPSSurveys()); n != 1 {
 		t.Fatalf("%d surveys, want 1", n)
 	}
@@ -218,5 +219,19 @@ func TestNpsRespondentImportHeldRowSentByItsCommand(t *testing.T) {
 	}
 	if got := e.Emu.NPSSurveys(); len(got) != 1 || *got[0].AgentRating != 6 {
 		t.Fatalf("surveys %+v", got)
+	}
+}
+
+// The summary of a run whose failed rows include lost answers does not tell the user that a
+// rerun retries them: it does not (they may have gone out).
+func TestNpsRespondentImportFailedSummaryTellsWhatARerunRetries(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	file := writeFile(t, e, "r.csv", "campaign,email\n103,ada@example.com\n103,bob@example.com\n103,cy@example.com\n")
+	e.Setenv("NIMBUSCTL_MAX_RETRIES", "0") // a 503 fails its row at once: nothing was sent, a rerun sends it
+	e.Emu.InjectFaults(emulator.ServiceNPSToday, "", emulator.FaultTimeoutAfter, emulator.FaultUnavailable)
+	r := e.Run("nps", "respondent", "import", file, "--concurrency", "1")
+	if r.Code != 9 || !strings.HasSuffix(r.Stderr, "error: 2 row(s) failed (see the messages above): a rerun retries 1 of them; the answer of the other 1 was lost, so they may have gone out, and no rerun sends them: check app.nps.today, then --resend-unknown sends them\n") {
+		t.Fatalf("exit %d\n%s", r.Code, r.Stderr)
 	}
 }

@@ -145,3 +145,106 @@ func TestOverlappingRunsTakeTurns(t *testing.T) {
 		t.Errorf("%d creates, want 30", n)
 	}
 }
+
+// A Swiss Excel export of callbacks: Windows-1252, semicolons, CRLF, German headers and
+// dates as Excel writes them in de-CH (01.03.2030 09:00).
+func TestScheduleImportSwissExcelExport(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true }))
+	e.Setenv("NIMBUSCTL_TIMEZONE", "Europe/Zurich")
+	f := file(t, e, "ReferenceId;Telefon;Termin;Vorname;Nachname\r\n"+
+		"R-1;044 555 10 01;01.03.2030 09:00;J\xfcrg;M\xfcller\r\n"+
+		"R-2;+41 79 555 10 02;2.3.2030 14:30:00;Ren\xe9e;D\xfcrr\r\n")
+	r := e.Run("schedule", "import", f, "--service", emulator.ServiceSupport, "-o", "json", "--jq", "[.created, .failed]")
+	r.Expect(t, 0, "[2,0]\n", "")
+	got := map[string]string{}
+	for _, en := range e.Emu.SchedulerEntries(emulator.ServiceSupport) {
+		c := en["customer"].(map[string]any)
+		got[en["ReferenceId"].(string)] = fmt.Sprintf("%s %s %s %s", en["destination"], en["dueDateTimeUtc"], c["firstName"], c["lastName"])
+	}
+	if got["R-1"] != "+41445551001 2030-03-01T08:00:00Z Jürg Müller" || got["R-2"] != "+41795551002 2030-03-02T13:30:00Z Renée Dürr" {
+		t.Fatalf("entries %v", got)
+	}
+}
+
+// A column the calls cannot do without is missing, or two columns fill the number to ring:
+// the file is refused once, naming its columns (not every row, twice), and nothing is sent.
+func TestScheduleImportChecksTheColumnsOnce(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true }))
+	e.Setenv("NIMBUSCTL_TIMEZONE", "Europe/Zurich")
+	noNumber := file(t, e, "ReferenceId,Kunde,Due\nR-1,Anna,2030-03-01 09:00\nR-2,Ben,2030-03-01 10:00\n")
+	e.Run("schedule", "import", noNumber, "--service", emulator.ServiceSupport).Expect(t, 3, "",
+		"! ignoring column(s) \"Kunde\" (use --map \"column=field\" to import them)\n"+
+			"error: "+noNumber+": no column holds the number to call: name one destination (or phone, phone number, mobile), or use --map \"column=destination\" (columns: ReferenceId, Kunde, Due)\n")
+	noDue := file(t, e, "ReferenceId,destination\nR-1,+41445551001\n")
+	e.Run("schedule", "import", noDue, "--service", emulator.ServiceSupport).Expect(t, 3, "",
+		"error: "+noDue+": no column holds the due time: name one due (or due date, scheduled at, when), or use --map \"column=due\" (columns: ReferenceId, destination)\n")
+	noService := file(t, e, "ReferenceId,destination,due\nR-1,+41445551001,2030-03-01 09:00\n")
+	e.Run("schedule", "import", noService).Expect(t, 3, "",
+		"error: "+noService+": no column holds the service: add a service column, or pass --service UPN (see 'nimbusctl schedule services')\n")
+	twoNumbers := file(t, e, "ReferenceId,Phone,Mobile,due\nR-1,044 555 10 01,079 555 10 01,2030-03-01 09:00\n")
+	e.Run("schedule", "import", twoNumbers, "--service", emulator.ServiceSupport).Expect(t, 3, "",
+		"error: "+twoNumbers+": columns \"Phone\" and \"Mobile\" both fill destination: drop one with --map \"Mobile=-\" (or \"Phone=-\")\n")
+	if ops := e.Emu.Stats().Operations; ops["CreateSchedulerEntry"] != 0 {
+		t.Errorf("calls were scheduled: %v", ops)
+	}
+}
+
+// The ledger keeps 90 days of due times. With --allow-past, a row due longer ago than that
+// (a file that keeps its old rows, imported by cron) was created again once the ledger had
+// forgotten it, and rang a second time; it is refused instead.
+func TestScheduleImportAllowPastStopsWhereTheLedgerForgets(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true }))
+	due := time.Now().UTC().Add(-100 * 24 * time.Hour).Truncate(time.Second)
+	f := file(t, e, "ReferenceId,destination,due\nOLD-1,+41445551001,"+due.Format(time.RFC3339)+"\n")
+	e.Run("schedule", "import", f, "--service", emulator.ServiceSupport, "--allow-past").Expect(t, 3, "",
+		f+":2: due: the due time "+due.Format(time.RFC3339)+" is more than 89 days ago, beyond what the ledger remembers (90 days): the call may have been scheduled, and rung, already; not scheduled\n"+
+			"error: 1 invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)\n")
+	if n := calls(e, "CreateSchedulerEntry"); n != 0 {
+		t.Fatalf("%d calls scheduled", n)
+	}
+}
+
+// The export is rewritten while the import runs (the CRM's next export lands on the same
+// path). The run checked the rows of the file it read first, and must send what it checked:
+// read again for sending, the new file put a past-due row on a line that had held a valid
+// one, and that call was scheduled to ring at once.
+func TestScheduleImportSendsTheFileItChecked(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true; o.Latency = 150 * time.Millisecond }))
+	future := time.Now().UTC().Add(48 * time.Hour).Format(time.RFC3339)
+	past := time.Now().UTC().Add(-2 * time.Hour).Format(time.RFC3339)
+	f := file(t, e, "ReferenceId,destination,due\nR-1,+41445551001,"+future+"\nR-2,+41445551002,"+past+"\n")
+	done := make(chan clitest.Result)
+	go func() {
+		done <- e.Run("schedule", "import", f, "--service", emulator.ServiceSupport, "--skip-invalid", "-o", "json", "--jq", "[.created, .invalid]")
+	}()
+	// Once the run reads the calls on the service, it has checked the file: now it changes.
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(time.Millisecond) {
+		n := 0
+		for _, r := range e.Emu.Received() {
+			if r.Method == "GET" && strings.Contains(r.URI, "scheduler-entries?") {
+				n++
+			}
+		}
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the import never read the state")
+		}
+	}
+	if err := os.WriteFile(f, []byte("ReferenceId,destination,due\nR-2,+41445551002,"+past+"\nR-1,+41445551001,"+future+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	r.Code, r.Stderr = 0, "" // the checked file had an invalid row (exit 9); what matters is what was sent
+	r.Expect(t, 0, "[1,1]\n", "")
+	for _, en := range e.Emu.SchedulerEntries(emulator.ServiceSupport) {
+		if en["ReferenceId"] != "R-1" {
+			t.Errorf("scheduled %v", en)
+		}
+	}
+}

@@ -416,3 +416,21 @@ func expectCode(t *testing.T, r clitest.Result, code int) {
 		t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", r.Code, code, r.Stdout, r.Stderr)
 	}
 }
+
+// The night the clocks change, a wall-clock due time may not exist or exist twice: the call is
+// refused (exit 3, nothing sent) rather than scheduled an hour off, by create and by import.
+func TestWallClockDueTimesTheClockChangeSkipsOrRepeatsAreRefused(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true }))
+	e.Run("schedule", "create", "--service", emulator.ServiceSupport, "--destination", "044 555 12 34", "--due", "2030-03-31 02:30", "--tz", "Europe/Zurich").
+		Expect(t, 3, "", "error: --due: \"2030-03-31 02:30\" does not exist in Europe/Zurich: the clocks go forward that night; write another time, or the time with its UTC offset\n"+
+			"Run 'nimbusctl schedule create --help' for usage.\n")
+	e.Setenv("NIMBUSCTL_TIMEZONE", "Europe/Zurich")
+	f := file(t, e, "ReferenceId,destination,due\nN-1,044 555 12 34,2030-10-27 02:30\nN-2,044 555 12 35,2030-10-27T02:30:00+01:00\n")
+	e.Run("schedule", "import", f, "--service", emulator.ServiceSupport).Expect(t, 3, "",
+		f+":2: due: \"2030-10-27 02:30\" happens twice in Europe/Zurich: the clocks go back that night; write it with its UTC offset: 2030-10-27T02:30:00+02:00 (the first) or 2030-10-27T02:30:00+01:00 (the second)\n"+
+			"error: 1 invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)\n")
+	if n := calls(e, "CreateSchedulerEntry"); n != 0 {
+		t.Fatalf("%d calls scheduled", n)
+	}
+}

@@ -197,6 +197,14 @@ func (r *Run) finish(s bulk.Summary, sv *bulk.RespondentSummary, err error) erro
 	case s.Cancelled:
 		r.f.IO.Infof("cancelled: %d of %d rows done; run the same command again to finish (only what is left is applied)", s.Rows-s.NotAttempted, s.Rows)
 		return cmdutil.SilentCancel
+	case s.Failed > 0 && sv != nil && sv.Lost > 0:
+		// A survey whose answer was lost may have gone out: no rerun sends it.
+		lost := "their answer was lost, so they may have gone out, and no rerun sends them: check app.nps.today, then --resend-unknown sends them"
+		if sv.Lost < s.Failed {
+			lost = fmt.Sprintf("a rerun retries %d of them; the answer of the other %d was lost, so they may have gone out, and no rerun sends them: check app.nps.today, then --resend-unknown sends them",
+				s.Failed-sv.Lost, sv.Lost)
+		}
+		return &cmdutil.PartialError{Msg: fmt.Sprintf("%d row(s) failed (%s): %s", s.Failed, hint, lost)}
 	case s.Failed > 0:
 		return &cmdutil.PartialError{Msg: fmt.Sprintf("%d row(s) failed (%s); run the same command again to retry them", s.Failed, hint)}
 	case s.Invalid > 0 && !s.DryRun:
@@ -250,10 +258,15 @@ func (r *Run) print(s bulk.Summary, sv *bulk.RespondentSummary, refused bool) er
 		n    int
 		what string
 	}
+	done := s.Skipped // skipped as done already; a survey that may have gone out is not
+	if sv != nil {
+		done -= sv.Unsettled
+	}
 	tallies := []tally{{s.Added, "added"}, {s.Updated, "updated"}, {s.Created, "created"}, {s.Removed, "removed"}, {s.Unchanged, "unchanged"},
-		{s.Skipped, "skipped (already done)"}, {s.Invalid, "invalid"}, {s.Failed, "failed"}, {s.NotAttempted, "not processed"}}
+		{done, "skipped (already done)"}, {s.Invalid, "invalid"}, {s.Failed, "failed"}, {s.NotAttempted, "not processed"}}
 	if sv != nil {
 		tallies = append([]tally{{sv.Sent, "sent"}, {sv.Pending, "pending (p-gap)"}}, tallies...)
+		tallies = append(tallies, tally{sv.Unsettled, "not sent (may have gone out already)"})
 	}
 	var parts []string
 	for _, c := range tallies {
@@ -268,7 +281,7 @@ func (r *Run) print(s bulk.Summary, sv *bulk.RespondentSummary, refused bool) er
 	switch {
 	case s.Failed > 0:
 		icon = f.IO.Styles().FailureIcon()
-	case s.Invalid > 0 || s.Cancelled || sv != nil && sv.Pending > 0:
+	case s.Invalid > 0 || s.Cancelled || sv != nil && (sv.Pending > 0 || sv.Unsettled > 0):
 		icon = f.IO.Styles().WarningIcon() // not all of the file is in: no ✓
 	}
 	fmt.Fprintf(f.IO.ErrOut, "%s %s\n", icon, output.SafeText(fmt.Sprintf("%s: %s (%d requests in %.1fs, %.1f/s, %d throttled)",

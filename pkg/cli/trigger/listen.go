@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/url"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -24,6 +24,7 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/listen"
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
 	"github.com/nimbusctl/nimbusctl/pkg/output"
+	"github.com/nimbusctl/nimbusctl/pkg/secretfile"
 )
 
 // DefaultListenAddr is where `trigger listen` serves unless told otherwise: loopback, so
@@ -253,18 +254,17 @@ func storedToken(f *cmdutil.Factory) string {
 }
 
 // pathToken reads --path-token FILE, or the token kept in the state folder (made on first
-// use).
+// use). Both files follow the rule of every secret file (pkg/secretfile).
 func (o *listenOptions) pathToken(f *cmdutil.Factory, stateDir string) (string, error) {
 	if o.tokenFile != "" {
-		st, err := os.Stat(o.tokenFile)
-		if err != nil {
+		b, err := secretfile.Read(o.tokenFile, "the listener's path token (--path-token)")
+		var insecure *secretfile.InsecureError
+		switch {
+		case errors.As(err, &insecure):
+			return "", err
+		case errors.Is(err, fs.ErrNotExist):
 			return "", cmdutil.FlagErrorf("--path-token takes a FILE holding the token (a token on the command line shows in ps): %v", err)
-		}
-		if st.Mode().Perm()&0o077 != 0 && runtime.GOOS != "windows" {
-			return "", cmdutil.FlagErrorf("--path-token: %s can be read by others (mode %04o): chmod 600 it", o.tokenFile, st.Mode().Perm())
-		}
-		b, err := os.ReadFile(o.tokenFile)
-		if err != nil {
+		case err != nil:
 			return "", cmdutil.FlagErrorf("--path-token: %v", err)
 		}
 		tok := strings.TrimSpace(string(b))
@@ -274,12 +274,16 @@ func (o *listenOptions) pathToken(f *cmdutil.Factory, stateDir string) (string, 
 		return tok, nil
 	}
 	path := filepath.Join(stateDir, "path-token")
-	if b, err := os.ReadFile(path); err == nil {
+	b, err := secretfile.Read(path, "the listener's path token")
+	if err == nil {
 		tok := strings.TrimSpace(string(b))
 		if err := listen.CheckToken(tok); err != nil {
 			return "", fmt.Errorf("%s: %v (remove it to make a new one)", path, err)
 		}
 		return tok, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return "", err
 	}
 	tok, err := listen.NewToken()
 	if err != nil {
@@ -339,7 +343,7 @@ func runListen(cmd *cobra.Command, f *cmdutil.Factory, o *listenOptions) error {
 	if err != nil {
 		return err
 	}
-	f.TraceSecrets = append(f.TraceSecrets, token) // the event URL travels in trigger bodies
+	f.HideSecret(token) // the event URL travels in trigger bodies, and an error may quote it
 	if o.showURL {
 		base := o.publicURL
 		if base == "" {
@@ -366,9 +370,12 @@ func runListen(cmd *cobra.Command, f *cmdutil.Factory, o *listenOptions) error {
 
 	var logMu sync.Mutex // the handler's and the jobs' goroutines share stderr
 	logf := func(format string, a ...any) {
+		// One line per message: a newline an event brings (a task id, --exec's output) is
+		// shown escaped, never a line of its own (Infof escapes the other controls).
+		msg := strings.ReplaceAll(f.Scrub(fmt.Sprintf(format, a...)), "\n", `\n`)
 		logMu.Lock()
 		defer logMu.Unlock()
-		f.IO.Infof(format, a...)
+		f.IO.Infof("%s", msg)
 	}
 	w := &workers{f: f, logf: logf}
 	if o.afterCall {

@@ -118,9 +118,7 @@ Task triggers can be narrowed with --modality and --direction ('nimbusctl task m
 				return cmdutil.FlagErrorf("--modality and --direction apply to tasks triggers only")
 			}
 			hide := storedToken(f) // a URL from 'trigger listen --show-url' carries it
-			if hide != "" {
-				f.TraceSecrets = append(f.TraceSecrets, hide)
-			}
+			f.HideSecret(hide)
 			c, err := f.Nimbus()
 			if err != nil {
 				return err

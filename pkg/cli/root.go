@@ -7,9 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -30,23 +28,10 @@ func init() {
 // Main runs nimbusctl as a process: real streams, real environment, Ctrl-C cancels.
 // beforeRun (may be nil) runs when the command starts its work, after its flags are checked.
 func Main(build cmdutil.BuildInfo, beforeRun func()) int {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx := newInterruptible()
+	defer ctx.cancel()
 	f := NewFactory(output.System(), build, os.Getenv)
-	f.BeforeRun = func() {
-		if beforeRun != nil {
-			beforeRun()
-		}
-		// Ctrl-C and SIGTERM cancel the command from when it starts its work. Listening
-		// starts a thread, which help and flag errors need not wait for: the default
-		// (exit) is right for them.
-		signals := make(chan os.Signal, 1)
-		signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
-		go func() {
-			<-signals
-			cancel()
-		}()
-	}
+	f.BeforeRun = beforeRun
 	return Run(ctx, f, os.Args[1:])
 }
 
@@ -63,7 +48,7 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	if err == nil {
 		return cmdutil.ExitOK
 	}
-	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		err = cmdutil.ErrCancelled
 	}
 	if strings.HasPrefix(err.Error(), "unknown command ") || strings.HasPrefix(err.Error(), "unknown flag") {

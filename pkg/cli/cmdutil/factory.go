@@ -75,8 +75,7 @@ type Factory struct {
 	Keyring auth.Keyring
 
 	// BeforeRun, when set, runs once the command line is parsed and checked, before the
-	// command's work: Main resumes the garbage collector there (see pkg/gcpause) and starts
-	// listening for Ctrl-C; help and flag errors never need either.
+	// command's work: the programs resume the garbage collector there (see pkg/gcpause).
 	BeforeRun func()
 
 	hiddenMu sync.Mutex

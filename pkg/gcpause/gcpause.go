@@ -4,7 +4,7 @@
 // nimbusctl's libraries allocate about 4.5 MB while they initialise, most of it the
 // phone-number metadata (github.com/nyaruka/phonenumbers, loaded eagerly, a third of it
 // garbage by the end). That is over the 4 MB the collector lets a program reach before its
-// first cycle, so every start paid for a cycle (about 2 ms of CPU, and threads woken on the
+// first cycle, so every start paid for a cycle (1–2 ms of CPU, and threads woken on the
 // other core) that `nimbusctl version` or `--help` never needed.
 //
 // Importing this package pauses the collector before any library initialises. Go initialises

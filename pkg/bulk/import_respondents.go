@@ -188,7 +188,7 @@ func (ri *RespondentImport) add(r Result) {
 	ri.Recorder.Add(r)
 }
 
-// done records a task's outcome; failed and held rows are also shown as they end.
+// done records a task's outcome; held rows are also shown as they end (failed ones by the recorder).
 func (ri *RespondentImport) done(t Task, err error) {
 	res := resultOf(t, err)
 	var held *heldError
@@ -200,8 +200,8 @@ func (ri *RespondentImport) done(t Task, err error) {
 		ri.lost++
 		ri.mu.Unlock()
 	}
-	ri.add(res)
-	if res.Status == StatusFailed || res.Status == StatusPending {
+	ri.add(res) // the recorder shows a failed row as it ends
+	if res.Status == StatusPending {
 		ri.problem(&RowError{File: ri.file, Line: t.Line, Msg: res.Status + ": " + res.Error})
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/emulator"
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 	"github.com/nimbusctl/nimbusctl/pkg/npstoday"
+	"github.com/nimbusctl/nimbusctl/pkg/output"
 )
 
 type npsWorld struct {
@@ -63,9 +64,10 @@ func (w *npsWorld) respondents(t *testing.T, in bulk.Input, ledgerDir string, mo
 	t.Helper()
 	var out respondentRun
 	var report bytes.Buffer
+	ios, _, _, stderr := output.Test() // the recorder shows failed rows there
 	ri := &bulk.RespondentImport{
 		Client: w.c, Input: in, DefaultCountry: "+41", CheckPgap: true, Workers: 4,
-		Recorder: bulk.NewRecorder(in.Name, &report, false, nil, w.lim),
+		Recorder: bulk.NewRecorder(in.Name, &report, false, bulk.NewProgress(ios, 0, "rows"), w.lim),
 		Problem:  func(e error) { out.problems = append(out.problems, e.Error()) },
 		Warn:     func(s string) { out.warnings = append(out.warnings, s) },
 	}
@@ -81,6 +83,11 @@ func (w *npsWorld) respondents(t *testing.T, in bulk.Input, ledgerDir string, mo
 	}
 	out.sum, out.err = ri.Run(context.Background())
 	out.report = report.String()
+	for _, l := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
+		if l != "" && !strings.HasPrefix(l, "progress: ") {
+			out.problems = append(out.problems, l)
+		}
+	}
 	return out
 }
 
@@ -316,7 +323,7 @@ func TestRespondentImportLostAnswerIsNotResent(t *testing.T) {
 	if r.err != nil || r.sum.Sent != 1 || r.sum.Failed != 1 {
 		t.Fatalf("%+v %v", r.sum, r.err)
 	}
-	want := "in.csv:2: failed: SendSurvey: 504 Gateway Timeout: The request timed-out. (the request may have been applied; not retried): " +
+	want := "in.csv:2: 103/a@example.com: send failed: SendSurvey: 504 Gateway Timeout: The request timed-out. (the request may have been applied; not retried): " +
 		"the survey may have gone out (nps.today offers no read-back to check), so no rerun sends it again; check it in app.nps.today, then --resend-unknown sends it"
 	if strings.Join(r.problems, "\n") != want {
 		t.Errorf("problems\n%s\nwant\n%s", strings.Join(r.problems, "\n"), want)
@@ -416,7 +423,7 @@ func TestRespondentImportFailedRowsAreRetried(t *testing.T) {
 	w.emu.InjectFaults(emulator.ServiceNPSToday, faults...)
 	r := w.respondents(t, in, ledger, func(ri *bulk.RespondentImport) { ri.Workers = 1 })
 	if r.err != nil || r.sum.Sent != 1 || r.sum.Failed != 1 ||
-		strings.Join(r.problems, "\n") != "in.csv:2: failed: SendSurvey: 503 Service Unavailable: Service Unavailable. (after 8 attempts)" {
+		strings.Join(r.problems, "\n") != "in.csv:2: 103/a@example.com: send failed: SendSurvey: 503 Service Unavailable: Service Unavailable. (after 8 attempts)" {
 		t.Fatalf("%+v %v %q", r.sum, r.err, r.problems)
 	}
 	r = w.respondents(t, in, ledger, nil)

@@ -61,6 +61,17 @@ func (p *Progress) Tick(done int) {
 	p.draw(now)
 }
 
+// Note prints a line of its own (a failed row) on stderr; on a terminal it clears the bar
+// first, which the next tick draws again below it.
+func (p *Progress) Note(line string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.tty {
+		fmt.Fprint(p.w, "\r\x1b[K")
+	}
+	fmt.Fprintln(p.w, line)
+}
+
 // Done draws the final state and ends the line.
 func (p *Progress) Done() {
 	p.mu.Lock()

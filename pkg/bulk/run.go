@@ -221,8 +221,23 @@ func (r *Recorder) Add(res Result) {
 		s.Results = append(s.Results, res)
 	}
 	if r.progress != nil {
+		if res.Status == StatusFailed {
+			// Said as it happens, as invalid rows are: the summary's "see the messages
+			// above" must be true without --report.
+			r.progress.Note(failureLine(s.File, res))
+		}
 		r.progress.Tick(s.Rows + s.Removed)
 	}
+}
+
+// failureLine is how a failed row is shown on stderr: file:line: key: error (a removal, which
+// has no line, by its key alone).
+func failureLine(file string, res Result) string {
+	where := res.Key
+	if res.Line > 0 {
+		where = fmt.Sprintf("%s:%d: %s", file, res.Line, res.Key)
+	}
+	return output.SafeText(fmt.Sprintf("%s: %s failed: %s", where, res.Action, res.Error))
 }
 
 // SetRows sets the number of rows read, for runs that stop after validation (the other

@@ -123,7 +123,7 @@ func TestNpsRespondentImportPartialFailureExit9(t *testing.T) {
 	file := writeFile(t, e, "r.csv", "campaign,email\n103,ada@example.com\n103,ben@example.com\n")
 	e.Emu.InjectFaults(emulator.ServiceNPSToday, "", emulator.FaultUnavailable) // the campaigns list passes, the first send fails
 	expectRun(t, e.Run("nps", "respondent", "import", file, "--concurrency", "1"), 9, "",
-		file+":2: failed: SendSurvey: 503 Service Unavailable: Service Unavailable.\n"+
+		file+":2: 103/ada@example.com: send failed: SendSurvey: 503 Service Unavailable: Service Unavailable.\n"+
 			"X 2 rows: 1 sent, 1 failed (T)\n"+
 			"error: 1 row(s) failed (see the messages above); run the same command again to retry them\n")
 	expectRun(t, e.Run("nps", "respondent", "import", file), 0, "", "✓ 2 rows: 1 sent, 1 skipped (already done) (T)\n")
@@ -141,7 +141,7 @@ func TestNpsRespondentImportLostAnswer(t *testing.T) {
 	file := writeFile(t, e, "r.csv", "campaign,email\n103,ada@example.com\n")
 	e.Emu.InjectFaults(emulator.ServiceNPSToday, "", emulator.FaultTimeoutAfter)
 	expectRun(t, e.Run("nps", "respondent", "import", file), 9, "",
-		file+":2: failed: SendSurvey: 504 Gateway Timeout: The request timed-out. (the request may have been applied; not retried): "+
+		file+":2: 103/ada@example.com: send failed: SendSurvey: 504 Gateway Timeout: The request timed-out. (the request may have been applied; not retried): "+
 			"the survey may have gone out (nps.today offers no read-back to check), so no rerun sends it again; check it in app.nps.today, then --resend-unknown sends it\n"+
 			"X 1 row: 1 failed (T)\n"+
 			"error: 1 row(s) failed (see the messages above): their answer was lost, so they may have gone out, and no rerun sends them: check app.nps.today, then --resend-unknown sends them\n")
@@ -165,7 +165,7 @@ func TestNpsRespondentImportPendingExit8(t *testing.T) {
 	e.Emu.InjectFaults(emulator.ServiceNPSToday, "", "", emulator.FaultUnavailable) // the second send fails
 	expectRun(t, e.Run("nps", "respondent", "import", file, "--concurrency", "1"), 9, "",
 		held+
-			file+":3: failed: SendSurveyCheckPgap: 503 Service Unavailable: Service Unavailable.\n"+
+			file+":3: 101/+41315552002: send failed: SendSurveyCheckPgap: 503 Service Unavailable: Service Unavailable.\n"+
 			"X 2 rows: 1 pending (p-gap), 1 failed (T)\n"+
 			"error: 1 row(s) failed (see the messages above); run the same command again to retry them\n")
 	r := e.Run("nps", "respondent", "import", file, "--concurrency", "1")

@@ -367,7 +367,8 @@ func (si *ScheduleImport) plan(line int, r ScheduleRow, state map[string]nimbus.
 		if !prev.MaySendAgain(si.Now()) {
 			si.Recorder.Add(Result{Line: line, Key: ref, Phones: r.Phones, Action: ActionCreate, Status: StatusFailed, Error: fmt.Sprintf(
 				"an earlier create (%s on %s) got no answer, and the call is not listed now that it is due: it may have rung already, so it is not scheduled again; "+
-					"if it must be made, run 'nimbusctl schedule ledger forget %s --service %s' and import again", prev.Outcome, prev.RecordedAt, ref, r.Entry.ServiceUPN)})
+					"if it did ring, 'nimbusctl schedule ledger settle %s --service %s' says so and ends this message; if it must be made, run 'nimbusctl schedule ledger forget %s --service %s' and import again",
+				prev.Outcome, prev.RecordedAt, ref, r.Entry.ServiceUPN, ref, r.Entry.ServiceUPN)})
 			return Task{}, false
 		}
 	}

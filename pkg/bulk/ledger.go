@@ -42,6 +42,7 @@ const (
 	OutcomeCreated = "created" // the create was answered
 	OutcomeFound   = "found"   // listed on the service (made elsewhere, or by a run that died)
 	OutcomeLost    = "lost"    // the create's answer was lost and the call was not listed after it
+	OutcomeSettled = "settled" // pending or lost, then confirmed by hand ('schedule ledger settle'): it rang
 )
 
 // LedgerEntry is one call.
@@ -55,9 +56,12 @@ type LedgerEntry struct {
 	EntryID     string `json:"schedulerEntryId,omitempty"`
 }
 
-// Settled reports whether the call is known to exist or to have existed (created or found):
-// such an entry is never scheduled again. Pending and lost ones may or may not exist.
-func (e LedgerEntry) Settled() bool { return e.Outcome == OutcomeCreated || e.Outcome == OutcomeFound }
+// Settled reports whether the call is known to exist or to have existed (created, found, or
+// settled by hand): such an entry is never scheduled again. Pending and lost ones may or may
+// not exist.
+func (e LedgerEntry) Settled() bool {
+	return e.Outcome == OutcomeCreated || e.Outcome == OutcomeFound || e.Outcome == OutcomeSettled
+}
 
 // MaySendAgain says whether a call the ledger holds, and the service does not list, may be
 // sent: a settled one never; one whose create got no answer only while that create's due

@@ -352,3 +352,34 @@ func TestNationalNumberInARowOfAnotherCountryIsRefused(t *testing.T) {
 		t.Fatalf("%d writes", n)
 	}
 }
+
+// A call whose create got no answer and that is not listed once due may have rung: the import
+// never resends it and reports it (exit 9). When the admin has checked that it did ring,
+// 'schedule ledger settle' says so, and the next runs pass it over quietly (exit 0), still
+// never sending it.
+func TestScheduleLedgerSettleEndsTheAlarmOfALostCall(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true }))
+	dir := filepath.Join(e.Home, "state", "ledger", "default")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	due := time.Now().UTC().Add(-time.Hour).Truncate(time.Second).Format(time.RFC3339)
+	line := `{"service":"` + emulator.ServiceSupport + `","referenceId":"R-1","destination":"+41445550001","due":"` + due + `","recordedAt":"` + due + `","outcome":"lost"}` + "\n"
+	if err := os.WriteFile(filepath.Join(dir, due[:10]+".jsonl"), []byte(line), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	file := writeFile(t, e, "calls.csv", "ReferenceId,destination,due\nR-1,+41445550001,"+due+"\n")
+	r := e.Run("schedule", "import", file, "--service", emulator.ServiceSupport, "--allow-past")
+	if r.Code != 9 || !strings.Contains(r.Stderr, "'nimbusctl schedule ledger settle R-1 --service support@contoso.com'") {
+		t.Fatalf("lost call: exit %d\n%s", r.Code, r.Stderr)
+	}
+	e.Run("schedule", "ledger", "settle", "R-9").Expect(t, 6, "", "error: the ledger has no call \"R-9\": nothing was settled\n")
+	e.RunWith(clitest.RunOpts{TTY: true}, "schedule", "ledger", "settle", "R-1").
+		Expect(t, 0, "", "✓ Settled R-1 on "+emulator.ServiceSupport+" (was lost, due "+due+"): imports pass it over from now on, and never schedule it again\n")
+	expectRun(t, e.Run("schedule", "import", file, "--service", emulator.ServiceSupport, "--allow-past"), 0, "", "✓ 1 row: 1 skipped (already done) (T)\n")
+	e.Run("schedule", "ledger", "list", "-o", "json", "--jq", `.[] | .referenceId + " " + .outcome`).Expect(t, 0, "R-1 settled\n", "")
+	if n := e.Emu.Stats().Operations["CreateSchedulerEntry"]; n != 0 {
+		t.Fatalf("%d creates: a call that may have rung was sent again", n)
+	}
+}

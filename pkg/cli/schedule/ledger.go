@@ -28,12 +28,15 @@ import, even after Nimbus stops listing it because it has run.
 
 The outcome of an entry: created (scheduled from here), found (listed on the service when an
 import saw it), pending (a create was sent and its answer never came back) or lost (the
-answer was lost, and the call was not listed soon after). An import settles pending and lost
-entries from what the service then lists.`,
+answer was lost, and the call was not listed soon after) or settled (pending or lost, then
+confirmed by hand with 'schedule ledger settle'). An import settles pending and lost entries
+from what the service then lists; one that is due and not listed may have rung, and is
+reported on every run until 'settle' (it rang) or 'forget' (make it again) decides.`,
 		Example: `  $ nimbusctl schedule ledger list --service support@contoso.com
-  $ nimbusctl schedule ledger forget callback-42 --service support@contoso.com`,
+  $ nimbusctl schedule ledger forget callback-42 --service support@contoso.com
+  $ nimbusctl schedule ledger settle callback-42 --service support@contoso.com`,
 	}
-	cmd.AddCommand(newCmdLedgerList(f), newCmdLedgerForget(f))
+	cmd.AddCommand(newCmdLedgerList(f), newCmdLedgerForget(f), newCmdLedgerSettle(f))
 	return cmd
 }
 
@@ -128,47 +131,18 @@ reference exits 6 and nothing is released.`,
 		Example: `  $ nimbusctl schedule ledger forget callback-42 --service support@contoso.com`,
 		Args:    cmdutil.MinimumArgs(1, "at least one reference id"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			for _, ref := range args {
-				if strings.TrimSpace(ref) == "" {
-					return cmdutil.FlagErrorf("a reference id must not be empty")
-				}
-			}
-			lock, err := lockSchedule(cmd.Context(), f, wait)
+			l, unlock, err := lockedLedger(cmd.Context(), f, dir, wait, args)
 			if err != nil {
 				return err
 			}
-			defer lock.Unlock()
-			l, err := openLedger(f, dir)
+			defer unlock()
+			gone, err := pickEntries(l, args, service, "released")
 			if err != nil {
-				return err
-			}
-			if err := l.Load(nil); err != nil {
 				return err
 			}
 			forget := map[string]bool{}
-			var gone []bulk.LedgerEntry
-			for _, ref := range args {
-				var match []bulk.LedgerEntry
-				for _, e := range l.Entries() {
-					if e.ReferenceID == ref && (service == "" || strings.EqualFold(e.Service, strings.TrimSpace(service))) {
-						match = append(match, e)
-					}
-				}
-				switch {
-				case len(match) == 0 && service != "":
-					return shared.NotFoundf("the ledger has no call %q on %s: nothing was released", ref, service)
-				case len(match) == 0:
-					return shared.NotFoundf("the ledger has no call %q: nothing was released", ref)
-				case len(match) > 1:
-					var svcs []string
-					for _, e := range match {
-						svcs = append(svcs, e.Service)
-					}
-					sort.Strings(svcs)
-					return cmdutil.FlagErrorf("%q is remembered for %d services (%s): pick one with --service; nothing was released", ref, len(match), strings.Join(svcs, ", "))
-				}
-				forget[bulk.LedgerKey(match[0].Service, ref)] = true
-				gone = append(gone, match[0])
+			for _, e := range gone {
+				forget[bulk.LedgerKey(e.Service, e.ReferenceID)] = true
 			}
 			if err := l.Forget(forget); err != nil {
 				return err
@@ -183,4 +157,106 @@ reference exits 6 and nothing is released.`,
 	ledgerFlag(cmd, &dir)
 	cmd.Flags().DurationVar(&wait, "wait", 5*time.Minute, "how long to wait for a running schedule import of this profile to finish")
 	return cmd
+}
+
+func newCmdLedgerSettle(f *cmdutil.Factory) *cobra.Command {
+	var service, dir string
+	var wait time.Duration
+	cmd := &cobra.Command{
+		Use:   "settle <reference-id>... [--service UPN]",
+		Short: "Record that calls whose create got no answer did ring, so imports stop reporting them",
+		Long: `Marks pending or lost calls as settled: you checked (in Nimbus' reporting) that the call was
+made. An import never schedules a settled call again and passes it over without reporting it;
+until then, a lost call that is due and no longer listed fails its row on every run (exit 9),
+because it may or may not have rung. A call already created or found needs no settling. An
+unknown reference exits 6 and nothing is changed.`,
+		Example: `  $ nimbusctl schedule ledger settle callback-42 --service support@contoso.com`,
+		Args:    cmdutil.MinimumArgs(1, "at least one reference id"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			l, unlock, err := lockedLedger(cmd.Context(), f, dir, wait, args)
+			if err != nil {
+				return err
+			}
+			defer unlock()
+			picked, err := pickEntries(l, args, service, "settled")
+			if err != nil {
+				return err
+			}
+			now := f.Now().UTC().Format(time.RFC3339)
+			var settled, was []bulk.LedgerEntry
+			for _, e := range picked {
+				if e.Settled() {
+					f.IO.Infof("%s on %s is %s already: nothing to settle", e.ReferenceID, e.Service, e.Outcome)
+					continue
+				}
+				s := e
+				s.Outcome, s.RecordedAt = bulk.OutcomeSettled, now
+				settled, was = append(settled, s), append(was, e)
+			}
+			if err := l.Record(settled...); err != nil {
+				return err
+			}
+			for i, e := range settled {
+				shared.Successf(f, "Settled %s on %s (was %s, due %s): imports pass it over from now on, and never schedule it again", e.ReferenceID, e.Service, was[i].Outcome, e.Due)
+			}
+			return nil
+		},
+	}
+	serviceFlag(cmd, f, &service, "the service (`UPN`) of the calls, when a reference is remembered for several")
+	ledgerFlag(cmd, &dir)
+	cmd.Flags().DurationVar(&wait, "wait", 5*time.Minute, "how long to wait for a running schedule import of this profile to finish")
+	return cmd
+}
+
+// lockedLedger checks the reference ids, takes the profile's scheduling lock (imports of the
+// same ledger wait meanwhile) and loads the whole ledger.
+func lockedLedger(ctx context.Context, f *cmdutil.Factory, dir string, wait time.Duration, refs []string) (*bulk.Ledger, func(), error) {
+	for _, ref := range refs {
+		if strings.TrimSpace(ref) == "" {
+			return nil, nil, cmdutil.FlagErrorf("a reference id must not be empty")
+		}
+	}
+	lock, err := lockSchedule(ctx, f, wait)
+	if err != nil {
+		return nil, nil, err
+	}
+	l, err := openLedger(f, dir)
+	if err == nil {
+		err = l.Load(nil)
+	}
+	if err != nil {
+		lock.Unlock()
+		return nil, nil, err
+	}
+	return l, func() { lock.Unlock() }, nil
+}
+
+// pickEntries finds the ledger's entry of each reference (on --service, when given); an
+// unknown reference, or one remembered for several services without --service, changes
+// nothing (done: "released", "settled").
+func pickEntries(l *bulk.Ledger, refs []string, service, done string) ([]bulk.LedgerEntry, error) {
+	var picked []bulk.LedgerEntry
+	for _, ref := range refs {
+		var match []bulk.LedgerEntry
+		for _, e := range l.Entries() {
+			if e.ReferenceID == ref && (service == "" || strings.EqualFold(e.Service, strings.TrimSpace(service))) {
+				match = append(match, e)
+			}
+		}
+		switch {
+		case len(match) == 0 && service != "":
+			return nil, shared.NotFoundf("the ledger has no call %q on %s: nothing was %s", ref, service, done)
+		case len(match) == 0:
+			return nil, shared.NotFoundf("the ledger has no call %q: nothing was %s", ref, done)
+		case len(match) > 1:
+			var svcs []string
+			for _, e := range match {
+				svcs = append(svcs, e.Service)
+			}
+			sort.Strings(svcs)
+			return nil, cmdutil.FlagErrorf("%q is remembered for %d services (%s): pick one with --service; nothing was %s", ref, len(match), strings.Join(svcs, ", "), done)
+		}
+		picked = append(picked, match[0])
+	}
+	return picked, nil
 }

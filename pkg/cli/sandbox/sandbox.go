@@ -7,6 +7,7 @@
 package sandbox
 
 import (
+	"math/rand/v2"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -111,7 +112,7 @@ the real service). Each sends its task events to the registered triggers ('trigg
 	fs.Float64Var(&fl.faultRate, "fault-rate", 0, "share of Nimbus requests answered 500/502/503/504, from 0 to 1")
 	fs.StringVar(&fl.rateLimit, "rate-limit", "", "throttle each service to N/PERIOD (e.g. 100/60s), answering 429 with Retry-After")
 	fs.StringVar(&fl.rateKind, "rate-limit-kind", "bucket", "how --rate-limit counts: bucket (N at once, refilled evenly) or window (N, then 429 until the PERIOD ends)")
-	fs.Int64Var(&fl.seed, "seed", 1, "seed of the injected faults and generated ids, to replay a run")
+	fs.Int64Var(&fl.seed, "seed", 0, "seed of the injected faults and generated ids, to replay a run (default: a new one each start, printed)")
 	fs.StringVar(&fl.readyFile, "ready-file", "", "write the URL to this file once listening (removed on exit)")
 	cmdutil.StringEnumFlag(cmd, &fl.shape, "odata-shape", "", ODataShapes[0], ODataShapes, "layout of the reporting feed's entity sets (see docs/codes.md)")
 	fs.Float64Var(&fl.callSpeed, "call-speed", 1, "play calls this many times faster than real time (1 to 1000; events still report the full talk time)")
@@ -121,6 +122,11 @@ the real service). Each sends its task events to the registered triggers ('trigg
 
 // check validates the flags (in nimbusctl, before the sandbox program is even looked for).
 func (fl *flags) check() (Options, error) {
+	if fl.seed == 0 {
+		// A new seed each start: the profile's ledgers outlive the sandbox and know calls by
+		// their ids (after-call surveys by task id), so a restart must not make the same ids.
+		fl.seed = rand.Int64N(1_000_000_000) + 1
+	}
 	o := Options{Port: fl.port, Latency: fl.latency, FaultRate: fl.faultRate, Seed: fl.seed, ReadyFile: fl.readyFile, ODataShape: fl.shape, CallSpeed: fl.callSpeed}
 	if err := cmdutil.IntInRange("port", fl.port, 0, 65535); err != nil {
 		return o, err

@@ -36,7 +36,7 @@ func TestSandboxWritesAProfileServesItAndStopsCleanly(t *testing.T) {
 	t.Parallel()
 	e := sandboxEnv(t)
 	ready := filepath.Join(e.Home, "sandbox.ready")
-	url, stop := start(t, e, ready)
+	url, stop := start(t, e, ready, "--seed", "1")
 
 	e.Run("--profile", "sandbox", "config", "get", "endpoint").Expect(t, 0, url+"/nimbus\n", "")
 	e.Run("--profile", "sandbox", "config", "get", "authority").Expect(t, 0, url+"/entra\n", "")
@@ -142,5 +142,39 @@ func TestSandboxWindowLimit(t *testing.T) {
 	}
 	if secs, _ := strconv.Atoi(m[1]); secs <= 1800 {
 		t.Fatalf("Retry-After %ds: a window of an hour, just begun, has more than half an hour left", secs)
+	}
+}
+
+// Each start draws a new seed (printed, so that --seed can replay the run): the ids it makes
+// never repeat an earlier run's. The profile's ledgers outlive a restart, and the after-call
+// ledger knows calls by their task id: with a fixed seed, the first call after a restart got
+// the id of the first call before it, and its survey was skipped as already sent.
+func TestSandboxIdsDoNotRepeatAcrossStarts(t *testing.T) {
+	t.Parallel()
+	e := sandboxEnv(t)
+	ready := filepath.Join(e.Home, "sandbox.ready")
+	run := func(more ...string) (task, banner string) {
+		t.Helper()
+		_, stop := start(t, e, ready, more...)
+		r := e.Run("sandbox", "call", "--service", "support@contoso.com", "--caller", "+41445551001", "--talk", "1s")
+		res := stop()
+		if r.Code != 0 || res.Code != 0 {
+			t.Fatalf("call: %d %q %q; sandbox: %d %q", r.Code, r.Stdout, r.Stderr, res.Code, res.Stderr)
+		}
+		banner, _, _ = strings.Cut(res.Stderr, "\n")
+		return strings.Split(r.Stdout, "\t")[0], banner
+	}
+	seed := regexp.MustCompile(`^Sandbox running at \S+ \(seed (\d+)\)\. Ctrl-C stops it\.$`)
+	task1, banner1 := run()
+	task2, banner2 := run()
+	if task1 == task2 {
+		t.Errorf("two starts made the same task id %s", task1)
+	}
+	s1, s2 := seed.FindStringSubmatch(banner1), seed.FindStringSubmatch(banner2)
+	if s1 == nil || s2 == nil || s1[1] == s2[1] {
+		t.Errorf("seeds: %q, %q", banner1, banner2)
+	}
+	if _, banner := run("--seed", "42"); seed.FindStringSubmatch(banner) == nil || !strings.Contains(banner, "(seed 42)") {
+		t.Errorf("--seed 42: %q", banner)
 	}
 }

@@ -67,9 +67,10 @@ func NewCmdSandbox(f *cmdutil.Factory) *cobra.Command {
 		Short: "Run the emulated Nimbus, Entra ID, OData and nps.today on 127.0.0.1",
 		Long: `Starts the emulator over TLS on 127.0.0.1 (a self-signed CA made for this run), seeded with a
 tenant, services, address books, contacts, scheduled calls and users, and writes a "sandbox"
-profile pointing at it (endpoint, authority, tenant, client_id, odata_url, npstoday_url and
-ca_file; the CA certificate goes next to config.yaml). Device codes are approved
-automatically, as admin@contoso.com. It runs until Ctrl-C (or SIGTERM), then stops cleanly.
+profile pointing at it (endpoint, authority, tenant, client_id, odata_url, npstoday_url,
+ca_file, and default_country +41: the emulated tenant is Swiss; the CA certificate goes next
+to config.yaml). Device codes are approved automatically, as admin@contoso.com. It runs
+until Ctrl-C (or SIGTERM), then stops cleanly.
 --odata-shape lays the reporting feed out as a real one may be: standard names, Fact*/Dim*
 names with delimited codes, codes as navigation properties, two candidate session sets, or
 no user link (docs/codes.md), to try how 'codes' discovers it.

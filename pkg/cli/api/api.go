@@ -78,7 +78,9 @@ file as the body instead; it must be JSON (checked before sending) unless -H 'Co
 ...' names another type. The path stays below the service's base URL: a path that climbs
 above it with .. is refused.
 
-The answer is printed as JSON (or -o yaml|table|csv), and --jq filters it.`,
+A JSON answer is printed as JSON (or -o yaml|table|csv), and --jq filters it. Any other
+answer (the feed's $metadata is XML) is printed as it came, whatever -o says; --jq refuses
+it (exit 1).`,
 		Example: `  $ nimbusctl api GET /v2/AddressBooks --jq '.[].name'
   $ nimbusctl api GET /v1/scheduler-entries -f serviceUpn=support@contoso.com
   $ nimbusctl api POST /v2/AddressBooks/ab-1/contacts -f externalId=c-42 -f firstName=Ada
@@ -206,13 +208,17 @@ func lineCol(b []byte, offset int64) (int, int) {
 }
 
 // PrintAnswer writes an answer as `api` does: JSON through the printer (-o, --jq), anything
-// else as it came; an empty answer prints nothing.
+// else as it came; an empty answer prints nothing. --jq on an answer that is not JSON is an
+// error: a script expects the filter's result, not the whole answer.
 func PrintAnswer(f *cmdutil.Factory, answer []byte) error {
 	body := bytes.TrimSpace(answer)
 	if len(body) == 0 {
 		return nil
 	}
 	if !json.Valid(body) {
+		if f.Flags.JQ != "" {
+			return errors.New("--jq: the answer is not JSON, so it cannot be filtered; run without --jq to see it as it came")
+		}
 		if f.IO.IsStdoutTTY() { // a person reads it: shown, never interpreted
 			body = []byte(output.SafeText(string(body)))
 		}

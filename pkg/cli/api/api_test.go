@@ -93,3 +93,18 @@ func TestAPIReachesTheODataFeed(t *testing.T) {
 		t.Errorf("service document: %q %q", r.Stdout, r.Stderr)
 	}
 }
+
+// An answer that is not JSON (the feed's $metadata is XML) is printed as it came; --jq cannot
+// filter it, and says so rather than print the unfiltered answer where a script expects
+// the filter's result.
+func TestAPIAnswerThatIsNotJSON(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	r := e.MustRun("api", "GET", "/$metadata", "--service", "odata")
+	if !strings.HasPrefix(r.Stdout, "<?xml") || !strings.Contains(r.Stdout, "<EntitySet Name=\"ServiceSessions\"") {
+		t.Errorf("$metadata: %q", r.Stdout)
+	}
+	e.Run("api", "GET", "/$metadata", "--service", "odata", "--jq", ".").
+		Expect(t, 1, "", "error: --jq: the answer is not JSON, so it cannot be filtered; run without --jq to see it as it came\n")
+	e.Run("nps", "api", "GET", "/campaigns/", "--jq", ".[0].id").Expect(t, 0, "101\n", "")
+}

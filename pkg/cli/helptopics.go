@@ -19,8 +19,9 @@ func ExitCodesText() string {
 	}
 	b.WriteString(`
 Codes 0, 1, 2, 4 and 8 mean what they mean for GitHub's gh. Code 8 is not a failure: the
-survey is waiting for the agent's rating. Code 9 is only used by bulk commands; their
---report file says which rows failed, and rerunning the same command applies only what is left.
+survey is waiting for the agent's rating. Code 9 comes from commands that work through many
+items: the imports (their --report file says which rows failed), 'nps survey after-call' and
+'trigger delete --all'; rerunning the same command does only what is left.
 `)
 	return b.String()
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -74,6 +75,42 @@ func TestExitCodesDocMatches(t *testing.T) {
 		row := fmt.Sprintf("| %d | %s | %s |", c.Code, c.Name, c.Meaning)
 		if !strings.Contains(string(doc), row) {
 			t.Errorf("docs/exit-codes.md lacks the row %q", row)
+		}
+	}
+}
+
+// TestHelpEnvironmentNamesEveryVariable keeps `nimbusctl help environment` in step with the
+// code: every environment variable the program reads (a NIMBUSCTL_ or NPSTODAY_ name, or a
+// name given to Getenv) is listed there.
+func TestHelpEnvironmentNamesEveryVariable(t *testing.T) {
+	named := regexp.MustCompile(`"((?:NIMBUSCTL|NPSTODAY)_[A-Z0-9_]+)"|Getenv\("([A-Z][A-Z0-9_]*)"\)`)
+	notForUsers := map[string]string{
+		"GOGC": "bulk runs tune the collector only when the user has not",
+		"TZ":   "the machine's zone, which the timezone key's default names",
+	}
+	text := cli.EnvironmentText()
+	found := map[string]string{}
+	for _, root := range []string{filepath.Join("..", "..", "pkg"), filepath.Join("..", "..", "cmd")} {
+		err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+				return err
+			}
+			src, err := os.ReadFile(path)
+			for _, m := range named.FindAllStringSubmatch(string(src), -1) {
+				found[m[1]+m[2]] = path
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(found) < 20 {
+		t.Fatalf("found only %v: the pattern no longer matches how the code reads the environment", found)
+	}
+	for name, path := range found {
+		if _, ok := notForUsers[name]; !ok && !regexp.MustCompile(`\b`+name+`\b`).MatchString(text) {
+			t.Errorf("%s (read in %s) is missing from `nimbusctl help environment` (pkg/cli/helptopics.go)", name, filepath.ToSlash(path))
 		}
 	}
 }

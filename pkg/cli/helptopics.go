@@ -56,7 +56,8 @@ Other variables:
   NIMBUSCTL_PROMPT_DISABLED          set to never prompt, even on a terminal
   NIMBUSCTL_FORCE_TTY                set to format output as for a terminal (a number sets the width)
   NO_COLOR                           set to disable colour
-  CLICOLOR_FORCE                     set to force colour even when piped
+  CLICOLOR                           0 disables colour, as TERM=dumb does
+  CLICOLOR_FORCE                     set to force colour even when piped (NO_COLOR still wins)
 
 Secrets are read only from the environment or from files; never pass them as flag values.
 A file that holds a credential — the token cache, NIMBUSCTL_CLIENT_CERTIFICATE,

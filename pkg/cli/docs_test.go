@@ -3,6 +3,7 @@ package cli_test
 import (
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -112,5 +113,44 @@ func TestHelpEnvironmentNamesEveryVariable(t *testing.T) {
 		if _, ok := notForUsers[name]; !ok && !regexp.MustCompile(`\b`+name+`\b`).MatchString(text) {
 			t.Errorf("%s (read in %s) is missing from `nimbusctl help environment` (pkg/cli/helptopics.go)", name, filepath.ToSlash(path))
 		}
+	}
+}
+
+// TestDevelopmentLayoutListsEveryPackage keeps the layout table of docs/development.md in step
+// with the packages: each folder of Go code under cmd/ and pkg/ has its row (the command
+// groups, pkg/cli/<noun>/, share one).
+func TestDevelopmentLayoutListsEveryPackage(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "development.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table strings.Builder
+	for _, line := range strings.Split(string(doc), "\n") {
+		if strings.HasPrefix(line, "| `") {
+			table.WriteString(line + "\n")
+		}
+	}
+	dirs := map[string]bool{}
+	for _, root := range []string{"cmd", "pkg"} {
+		err := filepath.WalkDir(filepath.Join("..", "..", root), func(path string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+				return err
+			}
+			rel, err := filepath.Rel(filepath.Join("..", ".."), filepath.Dir(path))
+			dirs[filepath.ToSlash(rel)] = true
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !dirs["pkg/httpx"] || !dirs["cmd/nimbusctl"] {
+		t.Fatalf("packages found: %v", dirs)
+	}
+	for dir := range dirs {
+		if path.Dir(dir) == "pkg/cli" || strings.Contains(table.String(), "`"+dir+"/") {
+			continue
+		}
+		t.Errorf("docs/development.md: the layout table has no row for %s/", dir)
 	}
 }

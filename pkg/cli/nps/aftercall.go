@@ -63,7 +63,7 @@ One result line per event: sent, would-send, skipped:<reason>, pgap or failed (-
 scripts). Exit 0 when every event was handled, 8 when surveys wait for a p-gap rating, 9
 when some sends failed.`,
 		Example: `  $ nimbusctl nps survey after-call events.json
-  $ nimbusctl nps survey after-call /var/lib/nimbusctl/events/tasks-*.jsonl --dry-run -o json
+  $ nimbusctl nps survey after-call /var/lib/nimbusctl/listen/default/events/tasks-*.jsonl --dry-run -o json
   $ tail -n 100 webhook.log | nimbusctl nps survey after-call --min-duration-outbound 90s -o json
   $ nimbusctl nps survey after-call events.json --campaign-map support@contoso.com=101`,
 	}

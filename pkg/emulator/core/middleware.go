@@ -6,31 +6,10 @@ import (
 	"time"
 )
 
-// middleware wraps one service: request log → latency → rate limit → fault injection →
-// Deny → the service itself. Stats count every request that arrives, whatever its fate.
+// middleware wraps one service: observed (request log, Stats, latency) → rate limit → fault
+// injection → Deny → the service itself.
 func (s *Server) middleware(svc string, namer func(*http.Request) string, limiter *Bucket, denied bool, h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		op := ""
-		if namer != nil {
-			op = namer(r)
-		}
-		s.stats.request(svc, op)
-		defer s.stats.done()
-		rec := &statusRecorder{ResponseWriter: w}
-		defer func() {
-			s.Logf("%s %s %s %s -> %d (%s)", svc, opOrDash(op), r.Method, r.RequestURI, rec.status(), time.Since(start).Round(time.Millisecond))
-		}()
-		w = rec
-
-		if d := s.cfg.Latency; d > 0 {
-			select {
-			case <-time.After(d):
-			case <-r.Context().Done():
-				// The client gave up: answer nothing (an empty 200 could still reach it).
-				panic(http.ErrAbortHandler)
-			}
-		}
+	return s.observed(svc, namer, func(w http.ResponseWriter, r *http.Request) {
 		if ok, wait := limiter.Take(time.Now()); !ok {
 			s.stats.rateLimited(svc)
 			secs := CeilSeconds(wait)
@@ -56,9 +35,23 @@ func (s *Server) middleware(svc string, namer func(*http.Request) string, limite
 	})
 }
 
-// signInMiddleware wraps a sign-in service: request log → latency → faults staged with
-// InjectFaults → the service. No rate limit, random faults or Deny (see MountSignIn).
+// signInMiddleware wraps a sign-in service: observed (request log, Stats, latency) → faults
+// staged with InjectFaults → the service. No rate limit, random faults or Deny (see MountSignIn).
 func (s *Server) signInMiddleware(svc string, namer func(*http.Request) string, h http.Handler) http.Handler {
+	return s.observed(svc, namer, func(w http.ResponseWriter, r *http.Request) {
+		if kind, ok := s.queuedFault(svc); ok {
+			s.stats.fault(kind)
+			WriteError(w, kind.Status(), kind.message())
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// observed is the part every mount shares: Stats count every request that arrives, whatever
+// its fate, the request log gets a line once it is answered, and the configured latency
+// passes before next sees the request.
+func (s *Server) observed(svc string, namer func(*http.Request) string, next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		op := ""
@@ -79,12 +72,7 @@ func (s *Server) signInMiddleware(svc string, namer func(*http.Request) string, 
 				panic(http.ErrAbortHandler)
 			}
 		}
-		if kind, ok := s.queuedFault(svc); ok {
-			s.stats.fault(kind)
-			WriteError(rec, kind.Status(), kind.message())
-			return
-		}
-		h.ServeHTTP(rec, r)
+		next(rec, r)
 	})
 }
 

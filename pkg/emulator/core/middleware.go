@@ -11,10 +11,7 @@ import (
 func (s *Server) middleware(svc string, namer func(*http.Request) string, limiter *Bucket, denied bool, h http.Handler) http.Handler {
 	return s.observed(svc, namer, func(w http.ResponseWriter, r *http.Request) {
 		if ok, wait := limiter.Take(time.Now()); !ok {
-			s.stats.rateLimited(svc)
-			secs := CeilSeconds(wait)
-			w.Header().Set("Retry-After", fmt.Sprint(secs))
-			WriteError(w, http.StatusTooManyRequests, fmt.Sprintf("Rate limit exceeded. Try again in %d seconds.", secs))
+			s.RateLimited(w, svc, wait, "Rate limit exceeded.")
 			return
 		}
 		if kind, ok := s.faults.draw(svc); ok {
@@ -81,6 +78,16 @@ func opOrDash(op string) string {
 		return "-"
 	}
 	return op
+}
+
+// RateLimited answers a request over a limit, counted in Stats: 429, Retry-After in whole
+// seconds, and a message that says the limit and how long to wait. The middleware answers
+// the service-wide limit with it, a service a limit of its own (nps.today's per API key).
+func (s *Server) RateLimited(w http.ResponseWriter, svc string, wait time.Duration, limit string) {
+	s.stats.rateLimited(svc)
+	secs := CeilSeconds(wait)
+	w.Header().Set("Retry-After", fmt.Sprint(secs))
+	WriteError(w, http.StatusTooManyRequests, fmt.Sprintf("%s Try again in %d seconds.", limit, secs))
 }
 
 // CeilSeconds rounds a wait up to whole seconds, at least 1, as Retry-After wants.

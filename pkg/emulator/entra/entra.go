@@ -288,14 +288,24 @@ func scopeAudience(scope string) string {
 	return graphAppID
 }
 
-func (s *Service) deviceCode(w http.ResponseWriter, r *http.Request) {
-	tenant := r.PathValue("tenant")
+// tenantForm reads what every POST to a tenant's OAuth endpoints starts with: a known tenant
+// in the path and a form body. When it returns false it has answered the error.
+func tenantForm(w http.ResponseWriter, r *http.Request) (tenant string, ok bool) {
+	tenant = r.PathValue("tenant")
 	if !tenantOK(tenant) {
 		writeOAuthError(w, http.StatusBadRequest, "invalid_tenant", 90002, fmt.Sprintf("Tenant '%s' not found.", tenant))
-		return
+		return "", false
 	}
 	if err := r.ParseForm(); err != nil {
 		writeOAuthError(w, http.StatusBadRequest, "invalid_request", 900144, "The request body is not a valid form.")
+		return "", false
+	}
+	return tenant, true
+}
+
+func (s *Service) deviceCode(w http.ResponseWriter, r *http.Request) {
+	tenant, ok := tenantForm(w, r)
+	if !ok {
 		return
 	}
 	clientID := r.PostForm.Get("client_id")
@@ -354,13 +364,8 @@ func (s *Service) newUserCode() string {
 }
 
 func (s *Service) token(w http.ResponseWriter, r *http.Request) {
-	tenant := r.PathValue("tenant")
-	if !tenantOK(tenant) {
-		writeOAuthError(w, http.StatusBadRequest, "invalid_tenant", 90002, fmt.Sprintf("Tenant '%s' not found.", tenant))
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		writeOAuthError(w, http.StatusBadRequest, "invalid_request", 900144, "The request body is not a valid form.")
+	tenant, ok := tenantForm(w, r)
+	if !ok {
 		return
 	}
 	switch gt := r.PostForm.Get("grant_type"); gt {

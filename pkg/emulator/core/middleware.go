@@ -90,7 +90,8 @@ func (s *Server) RateLimited(w http.ResponseWriter, svc string, wait time.Durati
 	WriteError(w, http.StatusTooManyRequests, fmt.Sprintf("%s Try again in %d seconds.", limit, secs))
 }
 
-// CeilSeconds rounds a wait up to whole seconds, at least 1, as Retry-After wants.
+// CeilSeconds rounds a duration up to whole seconds, at least 1, as Retry-After and
+// expires_in want.
 func CeilSeconds(d time.Duration) int {
 	s := int((d + time.Second - 1) / time.Second)
 	if s < 1 {

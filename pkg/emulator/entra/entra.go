@@ -339,12 +339,11 @@ func (s *Service) deviceCode(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	verify := s.URL() + "/devicelogin"
-	secs := int((ttl + time.Second - 1) / time.Second)
 	core.WriteJSON(w, http.StatusOK, map[string]any{
 		"user_code":        user,
 		"device_code":      code,
 		"verification_uri": verify,
-		"expires_in":       secs,
+		"expires_in":       core.CeilSeconds(ttl),
 		"interval":         5,
 		"message":          fmt.Sprintf("To sign in, use a web browser to open the page %s and enter the code %s to authenticate.", verify, user),
 	})

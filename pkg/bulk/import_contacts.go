@@ -65,14 +65,8 @@ func (ci *ContactImport) Run(ctx context.Context) (Summary, error) {
 	if ci.Total != nil {
 		ci.Total(v.total)
 	}
-	stop := ci.refuse(v)
-	if ci.ValidateOnly && v.invalid > 0 {
-		stop = &ErrInvalidRows{N: v.invalid}
-	}
-	if ci.ValidateOnly || stop != nil {
-		ci.Recorder.SetRows(v.total)
-		s, _ := ci.Recorder.Finish(false, false)
-		return s, stop
+	if s, stopped, err := ci.Recorder.stopAfterValidation(v.total, v.invalid, ci.ValidateOnly, ci.refuse(v)); stopped {
+		return s, err
 	}
 
 	// The current state, read once: the contacts the file names, and (for --prune) the ids of

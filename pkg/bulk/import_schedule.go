@@ -153,14 +153,8 @@ func (si *ScheduleImport) Run(ctx context.Context) (Summary, error) {
 		invalid++
 		si.invalid(p.line, strings.SplitN(p.key, "\x00", 2)[1], []*RowError{{File: b.File, Line: p.line, Column: "due", Msg: msg}})
 	}
-	stop := checkRows(total, invalid, si.SkipInvalid)
-	if si.ValidateOnly && invalid > 0 {
-		stop = &ErrInvalidRows{N: invalid}
-	}
-	if si.ValidateOnly || stop != nil {
-		si.Recorder.SetRows(total)
-		s, _ := si.Recorder.Finish(false, false)
-		return s, stop
+	if s, stopped, err := si.Recorder.stopAfterValidation(total, invalid, si.ValidateOnly, checkRows(total, invalid, si.SkipInvalid)); stopped {
+		return s, err
 	}
 
 	// Every call of the file that the service lists goes into the ledger now, if it is not

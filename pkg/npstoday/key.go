@@ -28,9 +28,6 @@ type Key struct {
 // NewKey wraps a key from elsewhere (tests, the sandbox).
 func NewKey(secret, source string) Key { return Key{secret: strings.TrimSpace(secret), Source: source} }
 
-// Secret is the key itself, for the Authorization header only.
-func (k Key) Secret() string { return k.secret }
-
 // String describes the key without revealing it.
 func (k Key) String() string { return "nps.today API key from " + k.Source }
 

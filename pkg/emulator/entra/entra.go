@@ -262,7 +262,8 @@ func parseScopes(raw string) (resource []string, audience string, offline bool, 
 		}
 		aud := scopeAudience(sc)
 		if audience != "" && !strings.EqualFold(aud, audience) {
-			return nil, "", false, fmt.Errorf("AADSTS28000: Provided value for the input parameter scope is not valid because it contains more than one resource. Scope %s is not valid.", raw)
+			//lint:ignore ST1005 Entra's own description, answered as it is (after its AADSTS code)
+			return nil, "", false, fmt.Errorf("Provided value for the input parameter scope is not valid because it contains more than one resource. Scope %s is not valid.", raw)
 		}
 		audience = aud
 		resource = append(resource, sc)

@@ -292,11 +292,7 @@ func (o *listenOptions) pathToken(f *cmdutil.Factory, stateDir string) (string, 
 	if err := os.MkdirAll(stateDir, 0o700); err != nil {
 		return "", err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(tok+"\n"), 0o600); err != nil {
-		return "", err
-	}
-	return tok, os.Rename(tmp, path)
+	return tok, secretfile.Write(path, []byte(tok+"\n"))
 }
 
 // eventURL is the URL a trigger posts to: the public base plus the token.

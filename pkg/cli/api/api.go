@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -129,7 +130,7 @@ func Run(cmd *cobra.Command, f *cmdutil.Factory, opts *Options, args []string, n
 // body (the query string for GET and DELETE), --input the body, -H headers. name gives the
 // operation name errors show.
 func buildRequest(f *cmdutil.Factory, opts *Options, name func(method, path string) string) (*httpx.Request, error) {
-	if !contains(methods, opts.Method) {
+	if !slices.Contains(methods, opts.Method) {
 		return nil, cmdutil.FlagErrorf("unknown method %q: allowed: %s", opts.Method, strings.Join(methods, ", "))
 	}
 	if !strings.HasPrefix(opts.Path, "/") {
@@ -348,13 +349,4 @@ func addQuery(q url.Values, k string, v any) {
 	default:
 		q.Add(k, fmt.Sprint(x))
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, e := range list {
-		if e == s {
-			return true
-		}
-	}
-	return false
 }

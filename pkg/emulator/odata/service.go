@@ -30,6 +30,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -135,21 +136,12 @@ func New(srv *core.Server, o Options) (*Service, error) {
 		return nil, fmt.Errorf("emulator: unknown OData codes encoding %q", o.CodesEncoding)
 	case !isIdent(o.SessionSet):
 		return nil, fmt.Errorf("emulator: invalid OData session set name %q", o.SessionSet)
-	case !validShape(o.Shape):
+	case !slices.Contains(Shapes, o.Shape):
 		return nil, fmt.Errorf("emulator: unknown OData shape %q (known: %s)", o.Shape, strings.Join(Shapes, ", "))
 	}
 	s := &Service{srv: srv, o: o, data: newODataData(srv.Seed(), srv.Now(), o), sets: map[string]*odataSet{}}
 	s.buildSets()
 	return s, nil
-}
-
-func validShape(shape string) bool {
-	for _, s := range Shapes {
-		if s == shape {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *Service) add(set *odataSet) {

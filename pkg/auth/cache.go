@@ -364,41 +364,15 @@ func ensurePrivateDir(dir string) error {
 	return nil
 }
 
-// writeFileAtomic writes b to path through a 0600 temporary file in the same folder, then
-// renames it over path: a reader sees the old file or the new one, never half of one.
+// writeFileAtomic writes b to path in a private folder: a reader sees the old file or the
+// new one, never half of one (secretfile.Write).
 func writeFileAtomic(path string, b []byte) error {
-	dir := filepath.Dir(path)
-	if err := ensurePrivateDir(dir); err != nil {
+	if err := ensurePrivateDir(filepath.Dir(path)); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp") // created 0600
-	if err != nil {
+	if err := secretfile.Write(path, b); err != nil {
 		return fmt.Errorf("writing the token cache: %w", err)
 	}
-	name := tmp.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(name)
-		}
-	}()
-	if err := tmp.Chmod(0o600); err != nil && runtime.GOOS != "windows" {
-		return err
-	}
-	if _, err := tmp.Write(b); err != nil {
-		return fmt.Errorf("writing the token cache: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("writing the token cache: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing the token cache: %w", err)
-	}
-	if err := os.Rename(name, path); err != nil {
-		return fmt.Errorf("writing the token cache: %w", err)
-	}
-	ok = true
 	return nil
 }
 

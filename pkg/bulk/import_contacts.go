@@ -65,14 +65,8 @@ func (ci *ContactImport) Run(ctx context.Context) (Summary, error) {
 	if ci.Total != nil {
 		ci.Total(v.total)
 	}
-	stop := ci.refuse(v)
-	if ci.ValidateOnly && v.invalid > 0 {
-		stop = &ErrInvalidRows{N: v.invalid}
-	}
-	if ci.ValidateOnly || stop != nil {
-		ci.Recorder.SetRows(v.total)
-		s, _ := ci.Recorder.Finish(false, false)
-		return s, stop
+	if s, stopped, err := ci.Recorder.stopAfterValidation(v.total, v.invalid, ci.ValidateOnly, ci.refuse(v)); stopped {
+		return s, err
 	}
 
 	// The current state, read once: the contacts the file names, and (for --prune) the ids of
@@ -112,7 +106,7 @@ func (ci *ContactImport) Run(ctx context.Context) (Summary, error) {
 
 	// Pass 2: plan each row against the state and apply it through the pool.
 	tasks := make(chan Task, ci.Workers*2)
-	lost := &lostAdds{}
+	lost := &lostWrites[nimbus.Contact]{}
 	var poolDone sync.WaitGroup
 	poolDone.Add(1)
 	go func() {
@@ -253,7 +247,7 @@ func joinErrs(errs []*RowError) string {
 	return s
 }
 
-func (ci *ContactImport) plan(ctx context.Context, keys *keySet, server map[string]json.RawMessage, stale []string, tasks chan<- Task, lost *lostAdds) error {
+func (ci *ContactImport) plan(ctx context.Context, keys *keySet, server map[string]json.RawMessage, stale []string, tasks chan<- Task, lost *lostWrites[nimbus.Contact]) error {
 	book := ci.Book
 	keepPhones := ci.DryRun && ci.Recorder.keepRows
 	send := func(t Task, phones []PhoneNote) {
@@ -345,34 +339,13 @@ func (ci *ContactImport) add(ctx context.Context, c nimbus.Contact) error {
 	return err
 }
 
-// errDeferred marks a task whose result is recorded later (after reconciliation).
-var errDeferred = errors.New("deferred")
-
-// lostAdds are adds whose answer was lost (502/504, dropped connection): they may or may not
-// have landed.
-type lostAdds struct {
-	mu    sync.Mutex
-	items []lostAdd
-}
-
-type lostAdd struct {
-	line int
-	c    nimbus.Contact
-}
-
-func (l *lostAdds) add(line int, c nimbus.Contact) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.items = append(l.items, lostAdd{line, c})
-}
-
 // reconcile settles the lost adds: read them back; present and equal means done, present and
 // different is updated, absent is added again. A contact is keyed by its external id, so
 // sending it again can never create a second one.
-func (ci *ContactImport) reconcile(ctx context.Context, lost *lostAdds) {
+func (ci *ContactImport) reconcile(ctx context.Context, lost *lostWrites[nimbus.Contact]) {
 	ids := make([]string, len(lost.items))
 	for i, it := range lost.items {
-		ids[i] = it.c.ExternalID
+		ids[i] = it.write.ExternalID
 	}
 	got, err := ci.Client.GetContacts(ctx, ci.Book, ids)
 	present := map[string]nimbus.Contact{}
@@ -380,20 +353,20 @@ func (ci *ContactImport) reconcile(ctx context.Context, lost *lostAdds) {
 		present[c.ExternalID] = c
 	}
 	for _, it := range lost.items {
-		t := Task{Line: it.line, Key: it.c.ExternalID, Action: ActionAdd}
+		t := Task{Line: it.line, Key: it.write.ExternalID, Action: ActionAdd}
 		if err != nil {
 			ci.Recorder.Add(resultOf(t, fmt.Errorf("the answer was lost and reading it back failed (%v); rerun to settle it", err)))
 			continue
 		}
-		cur, ok := present[it.c.ExternalID]
+		cur, ok := present[it.write.ExternalID]
 		switch {
-		case ok && SameContact(cur, it.c):
+		case ok && SameContact(cur, it.write):
 			ci.Recorder.Add(resultOf(t, nil))
 		case ok:
-			_, uerr := ci.Client.UpdateContact(ctx, ci.Book, it.c)
+			_, uerr := ci.Client.UpdateContact(ctx, ci.Book, it.write)
 			ci.Recorder.Add(resultOf(t, uerr))
 		default:
-			ci.Recorder.Add(resultOf(t, ci.add(ctx, it.c)))
+			ci.Recorder.Add(resultOf(t, ci.add(ctx, it.write)))
 		}
 	}
 }

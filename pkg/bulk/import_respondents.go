@@ -112,14 +112,8 @@ func (ri *RespondentImport) Run(ctx context.Context) (RespondentSummary, error) 
 	if ri.Total != nil {
 		ri.Total(total)
 	}
-	stop := checkRows(total, invalid, ri.SkipInvalid)
-	if ri.ValidateOnly && invalid > 0 {
-		stop = &ErrInvalidRows{N: invalid}
-	}
-	if ri.ValidateOnly || stop != nil {
-		ri.Recorder.SetRows(total)
-		s, _ := ri.Recorder.Finish(false, false)
-		return ri.summary(s), stop
+	if s, stopped, err := ri.Recorder.stopAfterValidation(total, invalid, ri.ValidateOnly, checkRows(total, invalid, ri.SkipInvalid)); stopped {
+		return ri.summary(s), err
 	}
 
 	// Pass 2: plan each row against the ledger and send through the pool. A dry run for

@@ -153,14 +153,8 @@ func (si *ScheduleImport) Run(ctx context.Context) (Summary, error) {
 		invalid++
 		si.invalid(p.line, strings.SplitN(p.key, "\x00", 2)[1], []*RowError{{File: b.File, Line: p.line, Column: "due", Msg: msg}})
 	}
-	stop := checkRows(total, invalid, si.SkipInvalid)
-	if si.ValidateOnly && invalid > 0 {
-		stop = &ErrInvalidRows{N: invalid}
-	}
-	if si.ValidateOnly || stop != nil {
-		si.Recorder.SetRows(total)
-		s, _ := si.Recorder.Finish(false, false)
-		return s, stop
+	if s, stopped, err := si.Recorder.stopAfterValidation(total, invalid, si.ValidateOnly, checkRows(total, invalid, si.SkipInvalid)); stopped {
+		return s, err
 	}
 
 	// Every call of the file that the service lists goes into the ledger now, if it is not
@@ -175,7 +169,7 @@ func (si *ScheduleImport) Run(ctx context.Context) (Summary, error) {
 	// Pass 2: plan and apply. A dry run for -o json lists every row's phone numbers.
 	b.NotePhones = si.DryRun && si.Recorder.keepRows
 	tasks := make(chan Task, si.Workers*2)
-	lost := &lostCreates{}
+	lost := &lostWrites[nimbus.SchedulerEntryWrite]{}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -334,7 +328,7 @@ func (si *ScheduleImport) readState(ctx context.Context, services map[string]str
 }
 
 // plan decides one row. It returns false when the row needs no task (recorded already).
-func (si *ScheduleImport) plan(line int, r ScheduleRow, state map[string]nimbus.SchedulerEntry, m *Mapping, lost *lostCreates) (Task, bool) {
+func (si *ScheduleImport) plan(line int, r ScheduleRow, state map[string]nimbus.SchedulerEntry, m *Mapping, lost *lostWrites[nimbus.SchedulerEntryWrite]) (Task, bool) {
 	ref := r.Entry.ReferenceID
 	status := okOrPlanned(si.DryRun)
 	if cur, ok := state[r.Key()]; ok {
@@ -408,29 +402,13 @@ func (si *ScheduleImport) record(e nimbus.SchedulerEntryWrite, id, outcome strin
 	return fmt.Errorf("scheduled as %s, but writing the ledger failed: %w", id, err)
 }
 
-type lostCreates struct {
-	mu    sync.Mutex
-	items []lostCreate
-}
-
-type lostCreate struct {
-	line  int
-	entry nimbus.SchedulerEntryWrite
-}
-
-func (l *lostCreates) add(line int, e nimbus.SchedulerEntryWrite) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.items = append(l.items, lostCreate{line, e})
-}
-
 // settle looks up the creates whose answer was lost, after a grace period for the server to
 // finish them. Found: recorded as created. Not found: failed, recorded as lost, and NOT sent
 // again — the server may still be creating it, and a second create could ring the customer
 // twice. The next run settles it from the state it then reads: listed, it is recorded as
 // found; not listed while its due time lies ahead, it was never created and is sent; not
 // listed after that, it may have rung, and only 'schedule ledger forget' releases it.
-func (si *ScheduleImport) settle(ctx context.Context, lost *lostCreates, services map[string]string) {
+func (si *ScheduleImport) settle(ctx context.Context, lost *lostWrites[nimbus.SchedulerEntryWrite], services map[string]string) {
 	select {
 	case <-time.After(si.Grace):
 	case <-ctx.Done():
@@ -438,17 +416,17 @@ func (si *ScheduleImport) settle(ctx context.Context, lost *lostCreates, service
 	state := map[string]nimbus.SchedulerEntry{}
 	readErr := si.readState(ctx, services, state)
 	for _, it := range lost.items {
-		t := Task{Line: it.line, Key: it.entry.ReferenceID, Action: ActionCreate}
-		key := strings.ToLower(it.entry.ServiceUPN) + "\x00" + it.entry.ReferenceID
+		t := Task{Line: it.line, Key: it.write.ReferenceID, Action: ActionCreate}
+		key := strings.ToLower(it.write.ServiceUPN) + "\x00" + it.write.ReferenceID
 		got, found := state[key]
 		switch {
 		case readErr != nil:
 			si.Recorder.Add(resultOf(t, fmt.Errorf("the answer was lost and looking it up failed (%v); not resent: rerun later to settle it", readErr)))
 		case found:
-			si.Recorder.Add(resultOf(t, si.record(it.entry, got.SchedulerEntryID, OutcomeCreated)))
+			si.Recorder.Add(resultOf(t, si.record(it.write, got.SchedulerEntryID, OutcomeCreated)))
 		default:
 			err := fmt.Errorf("the answer was lost and the call is not listed; not resent, so that it never rings twice: rerun later to settle it")
-			if lerr := si.record(it.entry, "", OutcomeLost); lerr != nil {
+			if lerr := si.record(it.write, "", OutcomeLost); lerr != nil {
 				err = fmt.Errorf("%v (and writing the ledger failed: %v)", err, lerr)
 			}
 			si.Recorder.Add(resultOf(t, err))

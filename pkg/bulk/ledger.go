@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/nimbusctl/nimbusctl/pkg/secretfile"
 )
 
 // Ledger remembers the calls this machine scheduled, may have scheduled, or found scheduled,
@@ -307,14 +309,7 @@ func (l *Ledger) Forget(keys map[string]bool) error {
 		if !dropped {
 			continue
 		}
-		tmp := name + ".tmp"
-		if err := os.WriteFile(tmp, kept.Bytes(), 0o600); err != nil {
-			return err
-		}
-		if err := syncFile(tmp); err != nil {
-			return err
-		}
-		if err := os.Rename(tmp, name); err != nil {
+		if err := secretfile.Write(name, kept.Bytes()); err != nil {
 			return err
 		}
 	}
@@ -322,13 +317,4 @@ func (l *Ledger) Forget(keys map[string]bool) error {
 		delete(l.calls, k)
 	}
 	return nil
-}
-
-func syncFile(path string) error {
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
 }

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/nimbusctl/nimbusctl/pkg/secretfile"
 )
 
 // SurveyLedger remembers the nps.today surveys this machine sent, so that a rerun — after a
@@ -101,7 +103,7 @@ func OpenSurveyLedger(dir string, now time.Time) (*SurveyLedger, error) {
 	}
 	if len(expired) > 0 {
 		// Said durably before the days go: the ledger must never forget without knowing it.
-		if err := writeFileSync(filepath.Join(dir, forgottenFile), []byte(horizon.Format("2006-01-02")+"\n")); err != nil {
+		if err := secretfile.Write(filepath.Join(dir, forgottenFile), []byte(horizon.Format("2006-01-02")+"\n")); err != nil {
 			return nil, err
 		}
 		l.forgotten = horizon
@@ -242,16 +244,4 @@ func (l *SurveyLedger) Record(e SurveyEntry) error {
 	}
 	l.entries[k] = surveyRec{state: e.State, at: e.At.Unix(), campaign: e.Campaign, task: e.Task}
 	return nil
-}
-
-// writeFileSync replaces path with b durably: a synced temporary file renamed over it.
-func writeFileSync(path string, b []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return err
-	}
-	if err := syncFile(tmp); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }

@@ -3,6 +3,7 @@ package bulk
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -86,6 +87,42 @@ func checkRows(total, invalid int, skip bool) error {
 	}
 	return nil
 }
+
+// stopAfterValidation ends a run after its validation pass: always with --validate-only (where
+// an invalid row fails the run), otherwise when stop, what the rows decided (checkRows and an
+// import's own refusals), is an error. stopped false: the import goes on.
+func (r *Recorder) stopAfterValidation(total, invalid int, validateOnly bool, stop error) (s Summary, stopped bool, err error) {
+	if validateOnly && invalid > 0 {
+		stop = &ErrInvalidRows{N: invalid}
+	}
+	if !validateOnly && stop == nil {
+		return Summary{}, false, nil
+	}
+	r.SetRows(total)
+	s, _ = r.Finish(false, false)
+	return s, true, stop
+}
+
+// lostWrites are the writes of a run whose answer was lost (502/504, dropped connection):
+// they may or may not have landed, and the import settles them once the pool is done.
+type lostWrites[W any] struct {
+	mu    sync.Mutex
+	items []lostWrite[W]
+}
+
+type lostWrite[W any] struct {
+	line  int
+	write W
+}
+
+func (l *lostWrites[W]) add(line int, w W) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.items = append(l.items, lostWrite[W]{line, w})
+}
+
+// errDeferred marks a task whose result is recorded later, when its lost write is settled.
+var errDeferred = errors.New("deferred")
 
 // Pool runs tasks on a fixed number of workers. Pacing is not its job: every call goes
 // through the service's shared limiter in httpx, so more workers never means more than the

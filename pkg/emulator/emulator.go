@@ -11,7 +11,8 @@
 //	/odata/   odata     the Nimbus reporting OData feed
 //
 // Every service gets the same middleware (latency, rate limit, fault injection and Deny, in
-// that order); Entra is exempt from all but latency, so that sign-in stays reliable.
+// that order); Entra is exempt from all but latency and the faults staged for it with
+// InjectFaults, so that sign-in stays reliable.
 //
 // The emulator deliberately shares no code with the clients (no pkg/httpx, no pkg/nimbus):
 // it speaks the contracts so that it cannot agree with a client's bug.
@@ -71,7 +72,7 @@ type Options struct {
 	// time; their events still report the full talk time. Otherwise a call ends when the
 	// emulator's clock (Now) has passed its end.
 	CallSpeed float64
-	// ControlToken is the bearer token of the control endpoint /control/ (control.go), which
+	// ControlToken is the bearer token of the control endpoint /control/ (control_http.go), which
 	// `nimbusctl sandbox call` uses; default: made up at Start (see Emulator.ControlToken).
 	ControlToken string
 

@@ -69,7 +69,7 @@ type Client struct {
 // New wraps a pipeline client whose base URL is the region's API root.
 func New(h *httpx.Client) *Client { return &Client{h: h} }
 
-// HTTP exposes the pipeline (for `nimbusctl api` and the limiter's figures).
+// HTTP exposes the pipeline (for the limiter's figures and doctor's base URL).
 func (c *Client) HTTP() *httpx.Client { return c.h }
 
 // call is one operation: path parameters fill the template's {names} in order, escaped once.

@@ -32,7 +32,7 @@ type Client struct {
 // and whose Auth sends the API key (see Scheme.Auth).
 func New(h *httpx.Client) *Client { return &Client{h: h} }
 
-// HTTP exposes the pipeline (for `nps api` and the limiter's figures).
+// HTTP exposes the pipeline (for the limiter's figures).
 func (c *Client) HTTP() *httpx.Client { return c.h }
 
 // BaseURL is the API root in use.

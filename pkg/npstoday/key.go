@@ -28,9 +28,6 @@ type Key struct {
 // NewKey wraps a key from elsewhere (tests, the sandbox).
 func NewKey(secret, source string) Key { return Key{secret: strings.TrimSpace(secret), Source: source} }
 
-// Secret is the key itself, for the Authorization header only.
-func (k Key) Secret() string { return k.secret }
-
 // String describes the key without revealing it.
 func (k Key) String() string { return "nps.today API key from " + k.Source }
 
@@ -88,23 +85,7 @@ func SaveKey(configDir, profile, secret string) (string, error) {
 	if err := os.Chmod(dir, 0o700); err != nil {
 		return "", err
 	}
-	tmp, err := os.CreateTemp(dir, ".key-*")
-	if err != nil {
-		return "", err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return "", err
-	}
-	if _, err := tmp.WriteString(secret + "\n"); err != nil {
-		tmp.Close()
-		return "", err
-	}
-	if err := tmp.Close(); err != nil {
-		return "", err
-	}
-	return path, os.Rename(tmp.Name(), path)
+	return path, secretfile.Write(path, []byte(secret+"\n"))
 }
 
 // RemoveKey deletes the profile's key file; it reports whether there was one.

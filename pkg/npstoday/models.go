@@ -102,11 +102,7 @@ type Campaign struct {
 
 func (c *Campaign) UnmarshalJSON(b []byte) error {
 	type plain Campaign
-	var p plain
-	ex, err := splitExtra(b, &p)
-	*c = Campaign(p)
-	c.Extra = ex
-	return err
+	return splitExtra(b, (*plain)(c), &c.Extra)
 }
 
 func (c Campaign) MarshalJSON() ([]byte, error) {
@@ -181,11 +177,7 @@ type Employee struct {
 
 func (e *Employee) UnmarshalJSON(b []byte) error {
 	type plain Employee
-	var p plain
-	ex, err := splitExtra(b, &p)
-	*e = Employee(p)
-	e.Extra = ex
-	return err
+	return splitExtra(b, (*plain)(e), &e.Extra)
 }
 
 func (e Employee) MarshalJSON() ([]byte, error) {
@@ -240,11 +232,7 @@ type Analytics struct {
 
 func (a *Analytics) UnmarshalJSON(b []byte) error {
 	type plain Analytics
-	var p plain
-	ex, err := splitExtra(b, &p)
-	*a = Analytics(p)
-	a.Extra = ex
-	return err
+	return splitExtra(b, (*plain)(a), &a.Extra)
 }
 
 func (a Analytics) MarshalJSON() ([]byte, error) {
@@ -278,11 +266,7 @@ type ResponseRespondent struct {
 
 func (r *Response) UnmarshalJSON(b []byte) error {
 	type plain Response
-	var p plain
-	ex, err := splitExtra(b, &p)
-	*r = Response(p)
-	r.Extra = ex
-	return err
+	return splitExtra(b, (*plain)(r), &r.Extra)
 }
 
 func (r Response) MarshalJSON() ([]byte, error) {
@@ -292,11 +276,7 @@ func (r Response) MarshalJSON() ([]byte, error) {
 
 func (r *ResponseRespondent) UnmarshalJSON(b []byte) error {
 	type plain ResponseRespondent
-	var p plain
-	ex, err := splitExtra(b, &p)
-	*r = ResponseRespondent(p)
-	r.Extra = ex
-	return err
+	return splitExtra(b, (*plain)(r), &r.Extra)
 }
 
 func (r ResponseRespondent) MarshalJSON() ([]byte, error) {
@@ -314,11 +294,7 @@ type IVRMapping struct {
 
 func (m *IVRMapping) UnmarshalJSON(b []byte) error {
 	type plain IVRMapping
-	var p plain
-	ex, err := splitExtra(b, &p)
-	*m = IVRMapping(p)
-	m.Extra = ex
-	return err
+	return splitExtra(b, (*plain)(m), &m.Extra)
 }
 
 func (m IVRMapping) MarshalJSON() ([]byte, error) {
@@ -398,18 +374,20 @@ func jsonNames(t reflect.Type) []string {
 	return names
 }
 
-// splitExtra decodes b into plain (a pointer to a struct without custom methods) and returns
-// the object's other fields. encoding/json matches names case-insensitively, so Extra does
-// too.
-func splitExtra(b []byte, plain any) (Extra, error) {
-	if err := json.Unmarshal(b, plain); err != nil {
-		return nil, err
+// splitExtra decodes b into v, a model as its type P without JSON methods (so that decoding
+// does not call UnmarshalJSON again), and keeps the object's other fields in extra, v's Extra.
+// encoding/json matches names case-insensitively, so Extra does too.
+func splitExtra[P any](b []byte, v *P, extra *Extra) error {
+	var zero P
+	*v = zero // nothing of an earlier value survives, as when decoding into a new one
+	if err := json.Unmarshal(b, v); err != nil {
+		return err
 	}
 	var all map[string]json.RawMessage
 	if err := json.Unmarshal(b, &all); err != nil || len(all) == 0 {
-		return nil, nil
+		return nil
 	}
-	names := jsonNames(reflect.TypeOf(plain).Elem())
+	names := jsonNames(reflect.TypeFor[P]())
 	for k := range all {
 		for _, n := range names {
 			if strings.EqualFold(k, n) {
@@ -418,10 +396,10 @@ func splitExtra(b []byte, plain any) (Extra, error) {
 			}
 		}
 	}
-	if len(all) == 0 {
-		return nil, nil
+	if len(all) > 0 {
+		*extra = Extra(all)
 	}
-	return Extra(all), nil
+	return nil
 }
 
 // joinExtra encodes plain and appends the extra fields, sorted by name.

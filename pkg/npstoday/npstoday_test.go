@@ -120,7 +120,7 @@ func TestKeyFileAndEnvironment(t *testing.T) {
 		}
 	}
 	k, err := npstoday.LoadKey(getenv, dir, "sandbox")
-	if err != nil || k.Secret() != "abc-123" || k.Source != "file "+path {
+	if err != nil || npstoday.SchemeRaw.Header(k) != "abc-123" || k.Source != "file "+path {
 		t.Fatalf("%+v %v", k, err)
 	}
 	if strings.Contains(k.String(), "abc-123") {
@@ -130,7 +130,7 @@ func TestKeyFileAndEnvironment(t *testing.T) {
 		t.Error("profiles share a key file")
 	}
 	env[npstoday.EnvKey] = "from-env"
-	if k, _ := npstoday.LoadKey(getenv, dir, "sandbox"); k.Secret() != "from-env" || k.Source != "env NPSTODAY_API_KEY" {
+	if k, _ := npstoday.LoadKey(getenv, dir, "sandbox"); npstoday.SchemeRaw.Header(k) != "from-env" || k.Source != "env NPSTODAY_API_KEY" {
 		t.Errorf("env does not win: %+v", k)
 	}
 	delete(env, npstoday.EnvKey)

@@ -5,7 +5,7 @@
 //
 // Almost nothing about the feed's shape is confirmed (see docs/codes.md): the entity-set
 // names and the type of PrimaryCodes/SecondaryCodes are discovered from $metadata at run
-// time (nimbus.go), never hard-coded. Every request goes through the shared pipeline
+// time (mapping.go), never hard-coded. Every request goes through the shared pipeline
 // (pkg/httpx): credential, rate limit, retries, typed errors, --debug trace.
 package odata
 

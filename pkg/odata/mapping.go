@@ -447,6 +447,7 @@ func codeNameOf(m *Metadata, nav Property, override string) (name, how string, e
 		nav.Name, t.Name, listOrNone(cands), SettingCodeName, SettingCodeName, envOf(SettingCodeName))
 }
 
+// containsFold reports whether list holds s, whatever its case.
 func containsFold(list []string, s string) bool {
 	for _, v := range list {
 		if strings.EqualFold(v, s) {

@@ -49,10 +49,10 @@ func (t *Tally) Add(s *Session) {
 		}
 		t.spelling.add(k, c)
 		cc.Sessions++
-		if containsCode(s.PrimaryCodes, c) {
+		if containsFold(s.PrimaryCodes, c) {
 			cc.Primary++
 		}
-		if containsCode(s.SecondaryCodes, c) {
+		if containsFold(s.SecondaryCodes, c) {
 			cc.Secondary++
 		}
 	}
@@ -138,22 +138,12 @@ func sessionCodesOf(lists [][]string) []string {
 	var out []string
 	for _, l := range lists {
 		for _, c := range l {
-			if !containsCode(out, c) {
+			if !containsFold(out, c) {
 				out = append(out, c)
 			}
 		}
 	}
 	return out
-}
-
-// containsCode reports whether list holds code, whatever its case.
-func containsCode(list []string, code string) bool {
-	for _, v := range list {
-		if strings.EqualFold(v, code) {
-			return true
-		}
-	}
-	return false
 }
 
 // Matrix is `codes report`: one row per group, one column per code, cells are the number of

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 )
@@ -174,7 +175,7 @@ func (c *Client) Sessions(ctx context.Context, q SessionQuery, fn func(*Session)
 		}
 	}
 	var users map[string]string // session key → user, through the join
-	if join != nil && (len(q.Users) > 0 || q.Fields == nil || containsField(q.Fields, FieldUser)) {
+	if join != nil && (len(q.Users) > 0 || q.Fields == nil || slices.Contains(q.Fields, FieldUser)) {
 		if users, err = c.joinUsers(ctx, mp, q.From, q.To); err != nil {
 			return err
 		}
@@ -283,15 +284,6 @@ type heldSession struct {
 	s   *Session
 	key string
 	raw [3][]byte // primary, secondary, tags as the feed sent them
-}
-
-func containsField(fs []Field, f Field) bool {
-	for _, x := range fs {
-		if x == f {
-			return true
-		}
-	}
-	return false
 }
 
 // propNamed is the field whose property is name (-1: none).

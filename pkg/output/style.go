@@ -14,7 +14,7 @@ type Styles struct {
 	ok, warn, fail, bold, dim lipgloss.Style
 }
 
-// NewStyles returns styles that colour only when the streams allow it and stderr is a TTY.
+// Styles returns styles that colour only when the streams allow it and stderr is a TTY.
 func (s *IOStreams) Styles() *Styles {
 	r := lipgloss.NewRenderer(s.ErrOut)
 	if s.colorEnabled && s.stderrTTY {

@@ -5,12 +5,16 @@
 // Refuse, not warn: by the time a secret is readable by others it may already have been
 // read, and a warning in a cron log is read by nobody. The fix is one chmod, which the
 // message gives. (Windows has no such mode bits: the rule does not apply there.)
+//
+// Write makes such files, and the other private files nimbusctl keeps (ledgers, the trigger
+// record): whole, durable, readable by their owner only.
 package secretfile
 
 import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime"
 )
 
@@ -49,4 +53,29 @@ func Read(path, what string) ([]byte, error) {
 		return nil, err
 	}
 	return os.ReadFile(path)
+}
+
+// Write replaces path with data, whole or not at all, as a file that passes the rule: the
+// data goes to a temporary file in the same folder (os.CreateTemp makes it 0600), is synced
+// to disk, then renamed over path, so a reader or a crash sees the old file or the new one,
+// never half of one. The folder must exist.
+func Write(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
 }

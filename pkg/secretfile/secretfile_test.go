@@ -41,3 +41,26 @@ func TestOnlyTheOwnerMayRead(t *testing.T) {
 		t.Errorf("missing: %v", err)
 	}
 }
+
+func TestWriteReplacesWholeWithAFileOnlyTheOwnerReads(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "token")
+	if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(path, []byte("new\n")); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := Read(path, "the token"); err != nil || string(b) != "new\n" {
+		t.Errorf("read back %q %v", b, err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("left behind: %v", entries)
+	}
+	if err := Write(filepath.Join(dir, "missing", "token"), []byte("x")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("into a missing folder: %v", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("a failed write left: %v", entries)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -87,12 +88,7 @@ it (exit 1).`,
   $ nimbusctl api PUT /v1/tasks/T1 --input task.json`,
 		Args: cmdutil.ExactArgs(2, "a method and a path"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Method = strings.ToUpper(args[0])
-			opts.Path = args[1]
-			if !cmd.Flags().Changed("output") && f.Flags.JQ == "" {
-				f.Flags.Output = "json"
-			}
-			return run(cmd, f, opts)
+			return Run(cmd, f, opts, args, operationName)
 		},
 	}
 	AddRequestFlags(cmd, opts)
@@ -108,8 +104,16 @@ func AddRequestFlags(cmd *cobra.Command, opts *Options) {
 	cmd.Flags().StringVar(&opts.Input, "input", "", "`file` to send as the request body ('-' for stdin)")
 }
 
-func run(cmd *cobra.Command, f *cmdutil.Factory, opts *Options) error {
-	req, err := BuildRequest(f, opts, operationName)
+// Run sends the request of args (method and path) and opts through the pipeline of
+// opts.Service and prints the answer, as JSON unless -o or --jq say otherwise. name gives
+// the operation name errors show (shared with `nps api`).
+func Run(cmd *cobra.Command, f *cmdutil.Factory, opts *Options, args []string, name func(method, path string) string) error {
+	opts.Method = strings.ToUpper(args[0])
+	opts.Path = args[1]
+	if !cmd.Flags().Changed("output") && f.Flags.JQ == "" {
+		f.Flags.Output = "json"
+	}
+	req, err := buildRequest(f, opts, name)
 	if err != nil {
 		return err
 	}
@@ -121,14 +125,14 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	return PrintAnswer(f, resp.Body)
+	return printAnswer(f, resp.Body)
 }
 
-// BuildRequest turns the method, path and flags into a pipeline request: -F/-f make a JSON
+// buildRequest turns the method, path and flags into a pipeline request: -F/-f make a JSON
 // body (the query string for GET and DELETE), --input the body, -H headers. name gives the
-// operation name errors show (shared with `nps api`).
-func BuildRequest(f *cmdutil.Factory, opts *Options, name func(method, path string) string) (*httpx.Request, error) {
-	if !contains(methods, opts.Method) {
+// operation name errors show.
+func buildRequest(f *cmdutil.Factory, opts *Options, name func(method, path string) string) (*httpx.Request, error) {
+	if !slices.Contains(methods, opts.Method) {
 		return nil, cmdutil.FlagErrorf("unknown method %q: allowed: %s", opts.Method, strings.Join(methods, ", "))
 	}
 	if !strings.HasPrefix(opts.Path, "/") {
@@ -207,10 +211,10 @@ func lineCol(b []byte, offset int64) (int, int) {
 	return line, col
 }
 
-// PrintAnswer writes an answer as `api` does: JSON through the printer (-o, --jq), anything
+// printAnswer writes an answer as `api` does: JSON through the printer (-o, --jq), anything
 // else as it came; an empty answer prints nothing. --jq on an answer that is not JSON is an
 // error: a script expects the filter's result, not the whole answer.
-func PrintAnswer(f *cmdutil.Factory, answer []byte) error {
+func printAnswer(f *cmdutil.Factory, answer []byte) error {
 	body := bytes.TrimSpace(answer)
 	if len(body) == 0 {
 		return nil
@@ -351,13 +355,4 @@ func addQuery(q url.Values, k string, v any) {
 	default:
 		q.Add(k, fmt.Sprint(x))
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, e := range list {
-		if e == s {
-			return true
-		}
-	}
-	return false
 }

@@ -23,7 +23,8 @@ type Result struct {
 	err        error
 }
 
-// Check runs one probe. It returns what it saw; errSkip marks a check that does not apply.
+// Check runs one probe. It returns what it saw; a Skipped error marks a check that does not
+// apply.
 type Check struct {
 	Name string
 	Run  func(ctx context.Context, f *cmdutil.Factory) (detail string, err error)

@@ -26,6 +26,18 @@ func run(t *testing.T, e *clitest.Env) ([]result, clitest.Result) {
 	return out, r
 }
 
+// named is the check called name among checks.
+func named(t *testing.T, checks []result, name string) result {
+	t.Helper()
+	for _, c := range checks {
+		if c.Check == name {
+			return c
+		}
+	}
+	t.Fatalf("no %s check in %+v", name, checks)
+	return result{}
+}
+
 func TestDoctorAllGood(t *testing.T) {
 	t.Parallel()
 	e := clitest.New(t)

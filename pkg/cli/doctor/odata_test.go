@@ -8,24 +8,13 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/emulator"
 )
 
-func odataCheck(t *testing.T, checks []result) result {
-	t.Helper()
-	for _, c := range checks {
-		if c.Check == "odata" {
-			return c
-		}
-	}
-	t.Fatalf("no odata check in %+v", checks)
-	return result{}
-}
-
 func TestDoctorReportsTheODataFeedsEntitySets(t *testing.T) {
 	t.Parallel()
 	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) {
 		o.OData = emulator.ODataOptions{CodesEncoding: emulator.ODataCodesDelimited, SessionSet: "Sessions"}
 	}))
 	checks, r := run(t, e)
-	c := odataCheck(t, checks)
+	c := named(t, checks, "odata")
 	want := "6 entity sets at " + e.Emu.ODataURL() + ": Sessions, Services, Users, Callers, Outcomes, OrganizationUnits; codes in Sessions (Edm.String); the whole mapping: nimbusctl codes mapping"
 	if r.Code != 0 || c.Status != "ok" || c.Detail != want {
 		t.Errorf("exit %d, odata check %+v\nwant detail %s", r.Code, c, want)
@@ -36,7 +25,7 @@ func TestDoctorODataForbiddenShowsTheConsentHint(t *testing.T) {
 	t.Parallel()
 	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Deny = []string{emulator.ServiceOData} }))
 	checks, r := run(t, e)
-	c := odataCheck(t, checks)
+	c := named(t, checks, "odata")
 	if r.Code != 5 || c.Status != "failed" || !strings.HasPrefix(c.Detail, "OData service document: 403 Forbidden") {
 		t.Fatalf("exit %d, odata check %+v", r.Code, c)
 	}
@@ -51,13 +40,13 @@ func TestDoctorODataNamesAnAmbiguousSessionSet(t *testing.T) {
 		o.OData = emulator.ODataOptions{Shape: emulator.ODataShapeTwoSessions}
 	}))
 	checks, r := run(t, e)
-	c := odataCheck(t, checks)
+	c := named(t, checks, "odata")
 	if r.Code != 3 || c.Status != "failed" || !strings.Contains(c.Detail, "2 entity sets could hold the sessions (they have codes and a start time) and none is the documented Service Sessions: UserSessions, Sessions.") {
 		t.Errorf("exit %d, odata check %+v", r.Code, c)
 	}
 	e.Setenv("NIMBUSCTL_ODATA_SESSION_SET", "Sessions")
 	checks, r = run(t, e)
-	if c := odataCheck(t, checks); c.Status != "ok" || !strings.HasSuffix(c.Detail, "; codes in Sessions (Collection(Edm.String)); the whole mapping: nimbusctl codes mapping") {
+	if c := named(t, checks, "odata"); c.Status != "ok" || !strings.HasSuffix(c.Detail, "; codes in Sessions (Collection(Edm.String)); the whole mapping: nimbusctl codes mapping") {
 		t.Errorf("exit %d, odata check %+v", r.Code, c)
 	}
 }

@@ -188,7 +188,7 @@ func (r *AfterCall) lock(ctx context.Context, readOnly bool) (release func(), er
 		return func() {}, r.ledger.Refresh()
 	}
 	if r.ledger == nil {
-		l, release, err := openLedgerAt(ctx, r.f, r.ledgerDir, r.wait, readOnly)
+		l, release, err := openLedger(ctx, r.f, r.ledgerDir, r.wait, readOnly)
 		if err != nil {
 			return nil, err
 		}

@@ -1,8 +1,6 @@
 package nps
 
 import (
-	"strings"
-
 	"github.com/spf13/cobra"
 
 	"github.com/nimbusctl/nimbusctl/pkg/cli/api"
@@ -30,24 +28,7 @@ query string for GET and DELETE, JSON body otherwise; --input sends a file as th
   $ nimbusctl nps api POST '/campaigns/101/respondents?checkPgap=true' --input survey.json`,
 		Args: cmdutil.ExactArgs(2, "a method and a path"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Method = strings.ToUpper(args[0])
-			opts.Path = args[1]
-			if !cmd.Flags().Changed("output") && f.Flags.JQ == "" {
-				f.Flags.Output = "json"
-			}
-			req, err := api.BuildRequest(f, opts, operationName)
-			if err != nil {
-				return err
-			}
-			c, err := f.NPS()
-			if err != nil {
-				return err
-			}
-			resp, err := c.HTTP().Do(cmd.Context(), req, nil)
-			if err != nil {
-				return err
-			}
-			return api.PrintAnswer(f, resp.Body)
+			return api.Run(cmd, f, opts, args, operationName)
 		},
 	}
 	api.AddRequestFlags(cmd, opts)

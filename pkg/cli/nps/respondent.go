@@ -41,11 +41,7 @@ func ledgerDir(f *cmdutil.Factory, kind string) (string, error) {
 
 // openLedger takes the ledger's lock (overlapping runs take turns, waiting up to wait) unless
 // readOnly, and reads it. The returned func releases the lock.
-func openLedger(cmd *cobra.Command, f *cmdutil.Factory, dir string, wait time.Duration, readOnly bool) (*bulk.SurveyLedger, func(), error) {
-	return openLedgerAt(cmd.Context(), f, dir, wait, readOnly)
-}
-
-func openLedgerAt(ctx context.Context, f *cmdutil.Factory, dir string, wait time.Duration, readOnly bool) (*bulk.SurveyLedger, func(), error) {
+func openLedger(ctx context.Context, f *cmdutil.Factory, dir string, wait time.Duration, readOnly bool) (*bulk.SurveyLedger, func(), error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, nil, err
 	}
@@ -154,7 +150,7 @@ Exit codes: 0 done, 3 invalid rows (nothing sent), 8 some surveys wait for a p-g
 						return err
 					}
 				}
-				l, release, err := openLedger(cmd, f, ledger, wait, bf.DryRun)
+				l, release, err := openLedger(cmd.Context(), f, ledger, wait, bf.DryRun)
 				if err != nil {
 					return err
 				}

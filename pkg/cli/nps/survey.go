@@ -316,7 +316,7 @@ func runSend(cmd *cobra.Command, f *cmdutil.Factory, o *sendOptions) error {
 		if err != nil {
 			return err
 		}
-		l, release, err := openLedger(cmd, f, dir, o.wait, false)
+		l, release, err := openLedger(cmd.Context(), f, dir, o.wait, false)
 		if err != nil {
 			return err
 		}

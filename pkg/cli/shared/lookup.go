@@ -79,22 +79,16 @@ var NameValueCols = output.Cols("NAME=name", "VALUE=value")
 
 // PrintNameValues runs a NameValue lookup and prints it.
 func PrintNameValues(ctx context.Context, f *cmdutil.Factory, fetch NameValueLookup) error {
-	c, err := f.Nimbus()
-	if err != nil {
-		return err
-	}
-	list, err := fetch(c, ctx)
-	if err != nil {
-		return err
-	}
-	if list == nil {
-		list = []nimbus.NameValue{}
-	}
-	return f.Printer().Print(list, NameValueCols)
+	return printLookup(ctx, f, fetch, NameValueCols)
 }
 
 // PrintStrings runs a UPN-list lookup and prints it under header.
 func PrintStrings(ctx context.Context, f *cmdutil.Factory, fetch StringLookup, header string) error {
+	return printLookup(ctx, f, fetch, []output.Column{{Header: header}})
+}
+
+// printLookup runs a lookup and prints its list (an empty one as [], not null).
+func printLookup[T any](ctx context.Context, f *cmdutil.Factory, fetch func(*nimbus.Client, context.Context) ([]T, error), cols []output.Column) error {
 	c, err := f.Nimbus()
 	if err != nil {
 		return err
@@ -104,9 +98,9 @@ func PrintStrings(ctx context.Context, f *cmdutil.Factory, fetch StringLookup, h
 		return err
 	}
 	if list == nil {
-		list = []string{}
+		list = []T{}
 	}
-	return f.Printer().Print(list, []output.Column{{Header: header}})
+	return f.Printer().Print(list, cols)
 }
 
 // completionTimeout bounds a lookup made for shell completion: a shell waits on it.

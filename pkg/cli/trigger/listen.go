@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -181,7 +182,7 @@ func (o *listenOptions) check(cmd *cobra.Command) (kinds []string, err error) {
 		if err != nil {
 			return nil, cmdutil.FlagErrorf("--register: %v", err)
 		}
-		if !containsString(kinds, kind) {
+		if !slices.Contains(kinds, kind) {
 			kinds = append(kinds, kind)
 		}
 	}
@@ -199,37 +200,28 @@ func (o *listenOptions) check(cmd *cobra.Command) (kinds []string, err error) {
 		}
 	}
 	for _, name := range o.taskRegisterOnly {
-		if changed(name) && !containsString(kinds, nimbus.TriggerTasks) {
+		if changed(name) && !slices.Contains(kinds, nimbus.TriggerTasks) {
 			return nil, cmdutil.FlagErrorf("--%s applies to --register tasks", name)
 		}
 	}
 	for _, name := range o.entryRegisterOnly {
-		if changed(name) && !containsString(kinds, nimbus.TriggerSchedulerEntries) {
+		if changed(name) && !slices.Contains(kinds, nimbus.TriggerSchedulerEntries) {
 			return nil, cmdutil.FlagErrorf("--%s applies to --register scheduler-entries", name)
 		}
 	}
 	if len(kinds) > 0 && len(trimAll(o.services)) == 0 {
 		return nil, cmdutil.FlagErrorf("--register needs --service: the UPN of at least one of your services")
 	}
-	if containsString(kinds, nimbus.TriggerTasks) && len(trimAll(o.taskEvents)) == 0 {
+	if slices.Contains(kinds, nimbus.TriggerTasks) && len(trimAll(o.taskEvents)) == 0 {
 		return nil, cmdutil.FlagErrorf("--register tasks needs --task-event: at least one event (see 'nimbusctl task events'; --after-call needs Terminated, --enrich the first event of a call)")
 	}
-	if containsString(kinds, nimbus.TriggerSchedulerEntries) && len(trimAll(o.entryEvents)) == 0 {
+	if slices.Contains(kinds, nimbus.TriggerSchedulerEntries) && len(trimAll(o.entryEvents)) == 0 {
 		return nil, cmdutil.FlagErrorf("--register scheduler-entries needs --entry-event: at least one event (see 'nimbusctl schedule events')")
 	}
 	if strings.TrimSpace(o.exec) == "" && changed("exec") {
 		return nil, cmdutil.FlagErrorf("--exec needs a command")
 	}
 	return kinds, nil
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // listenStateDir is a profile's listener folder: its path token, and its events by default.
@@ -292,11 +284,7 @@ func (o *listenOptions) pathToken(f *cmdutil.Factory, stateDir string) (string, 
 	if err := os.MkdirAll(stateDir, 0o700); err != nil {
 		return "", err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(tok+"\n"), 0o600); err != nil {
-		return "", err
-	}
-	return tok, os.Rename(tmp, path)
+	return tok, secretfile.Write(path, []byte(tok+"\n"))
 }
 
 // eventURL is the URL a trigger posts to: the public base plus the token.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
 	"github.com/nimbusctl/nimbusctl/pkg/filelock"
+	"github.com/nimbusctl/nimbusctl/pkg/secretfile"
 )
 
 // Recorded is a trigger nimbusctl created. The connector cannot list triggers, so this
@@ -81,23 +82,7 @@ func updateRecord(ctx context.Context, f *cmdutil.Factory, change func([]Recorde
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".triggers.*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return secretfile.Write(path, append(b, '\n'))
 }
 
 // remember adds a created trigger to the record.

@@ -61,10 +61,6 @@ func (c *statsCounter) rateLimited(svc string) {
 	c.s.RateLimited[svc]++
 }
 
-// CountRateLimited counts a 429 that a service answered itself (a limit of its own, such as
-// nps.today's per API key), as the middleware counts its own.
-func (s *Server) CountRateLimited(svc string) { s.stats.rateLimited(svc) }
-
 func (c *statsCounter) fault(k FaultKind) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -262,7 +262,8 @@ func parseScopes(raw string) (resource []string, audience string, offline bool, 
 		}
 		aud := scopeAudience(sc)
 		if audience != "" && !strings.EqualFold(aud, audience) {
-			return nil, "", false, fmt.Errorf("AADSTS28000: Provided value for the input parameter scope is not valid because it contains more than one resource. Scope %s is not valid.", raw)
+			//lint:ignore ST1005 Entra's own description, answered as it is (after its AADSTS code)
+			return nil, "", false, fmt.Errorf("Provided value for the input parameter scope is not valid because it contains more than one resource. Scope %s is not valid.", raw)
 		}
 		audience = aud
 		resource = append(resource, sc)
@@ -288,14 +289,24 @@ func scopeAudience(scope string) string {
 	return graphAppID
 }
 
-func (s *Service) deviceCode(w http.ResponseWriter, r *http.Request) {
-	tenant := r.PathValue("tenant")
+// tenantForm reads what every POST to a tenant's OAuth endpoints starts with: a known tenant
+// in the path and a form body. When it returns false it has answered the error.
+func tenantForm(w http.ResponseWriter, r *http.Request) (tenant string, ok bool) {
+	tenant = r.PathValue("tenant")
 	if !tenantOK(tenant) {
 		writeOAuthError(w, http.StatusBadRequest, "invalid_tenant", 90002, fmt.Sprintf("Tenant '%s' not found.", tenant))
-		return
+		return "", false
 	}
 	if err := r.ParseForm(); err != nil {
 		writeOAuthError(w, http.StatusBadRequest, "invalid_request", 900144, "The request body is not a valid form.")
+		return "", false
+	}
+	return tenant, true
+}
+
+func (s *Service) deviceCode(w http.ResponseWriter, r *http.Request) {
+	tenant, ok := tenantForm(w, r)
+	if !ok {
 		return
 	}
 	clientID := r.PostForm.Get("client_id")
@@ -329,12 +340,11 @@ func (s *Service) deviceCode(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	verify := s.URL() + "/devicelogin"
-	secs := int((ttl + time.Second - 1) / time.Second)
 	core.WriteJSON(w, http.StatusOK, map[string]any{
 		"user_code":        user,
 		"device_code":      code,
 		"verification_uri": verify,
-		"expires_in":       secs,
+		"expires_in":       core.CeilSeconds(ttl),
 		"interval":         5,
 		"message":          fmt.Sprintf("To sign in, use a web browser to open the page %s and enter the code %s to authenticate.", verify, user),
 	})
@@ -354,13 +364,8 @@ func (s *Service) newUserCode() string {
 }
 
 func (s *Service) token(w http.ResponseWriter, r *http.Request) {
-	tenant := r.PathValue("tenant")
-	if !tenantOK(tenant) {
-		writeOAuthError(w, http.StatusBadRequest, "invalid_tenant", 90002, fmt.Sprintf("Tenant '%s' not found.", tenant))
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		writeOAuthError(w, http.StatusBadRequest, "invalid_request", 900144, "The request body is not a valid form.")
+	tenant, ok := tenantForm(w, r)
+	if !ok {
 		return
 	}
 	switch gt := r.PostForm.Get("grant_type"); gt {

@@ -169,7 +169,8 @@ func TestEntraDeviceCodeErrors(t *testing.T) {
 	check := func(name string, form url.Values, status int, errCode string) {
 		t.Helper()
 		code, body := entraCall(t, e, tenant+"/oauth2/v2.0/devicecode", form)
-		if code != status || body["error"] != errCode || !strings.HasPrefix(body["error_description"].(string), "AADSTS") {
+		desc := body["error_description"].(string)
+		if code != status || body["error"] != errCode || !strings.HasPrefix(desc, "AADSTS") || strings.Count(desc, "AADSTS") != 1 {
 			t.Errorf("%s: %d %v", name, code, body)
 		}
 	}

@@ -69,24 +69,16 @@ func contactBody(c *nimbusCall) (map[string]any, string, *core.HTTPError) {
 }
 
 func (s *Service) addContact(c *nimbusCall) (core.Reply, *core.HTTPError) {
-	ct, id, herr := contactBody(c)
-	if herr != nil {
-		return core.Reply{}, herr
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, herr := s.book(c)
-	if herr != nil {
-		return core.Reply{}, herr
-	}
-	if _, exists := b.contacts[id]; exists {
-		return core.Reply{}, core.Errorf(http.StatusBadRequest, "A contact with externalId %q already exists in address book %q.", id, b.Name)
-	}
-	b.put(ct)
-	return core.OK(copyMap(ct))
+	return s.putContact(c, false)
 }
 
 func (s *Service) updateContact(c *nimbusCall) (core.Reply, *core.HTTPError) {
+	return s.putContact(c, true)
+}
+
+// putContact writes the body's contact into the book: an add refuses an externalId the book
+// holds (400), an update one it does not (404, a full replace that keeps the position).
+func (s *Service) putContact(c *nimbusCall, update bool) (core.Reply, *core.HTTPError) {
 	ct, id, herr := contactBody(c)
 	if herr != nil {
 		return core.Reply{}, herr
@@ -97,10 +89,13 @@ func (s *Service) updateContact(c *nimbusCall) (core.Reply, *core.HTTPError) {
 	if herr != nil {
 		return core.Reply{}, herr
 	}
-	if _, exists := b.contacts[id]; !exists {
+	switch _, exists := b.contacts[id]; {
+	case exists && !update:
+		return core.Reply{}, core.Errorf(http.StatusBadRequest, "A contact with externalId %q already exists in address book %q.", id, b.Name)
+	case !exists && update:
 		return core.Reply{}, core.Errorf(http.StatusNotFound, "Contact with externalId %q not found in address book %q.", id, b.Name)
 	}
-	b.put(ct) // full replace, position kept
+	b.put(ct)
 	return core.OK(copyMap(ct))
 }
 

@@ -98,7 +98,7 @@ func (s *Service) createSchedulerEntry(c *nimbusCall) (core.Reply, *core.HTTPErr
 	return core.OK(out)
 }
 
-// entry resolves {SchedulerEntryID} for a change: unknown is 404, another service's 403,
+// changeableEntry resolves {SchedulerEntryID} for a change: unknown is 404, another service's 403,
 // a started call 400. The caller holds s.mu.
 func (s *Service) changeableEntry(c *nimbusCall) (*nEntry, *core.HTTPError) {
 	en := s.st.entries[c.params["SchedulerEntryID"]]

@@ -205,10 +205,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if ok, wait := s.take(key); !ok {
-		s.srv.CountRateLimited(Name)
-		secs := core.CeilSeconds(wait)
-		w.Header().Set("Retry-After", fmt.Sprint(secs))
-		core.WriteError(w, http.StatusTooManyRequests, fmt.Sprintf("API access is limited to %d calls per %s per API key. Try again in %d seconds.", s.limit.Count, perName(s.limit.Per), secs))
+		s.srv.RateLimited(w, Name, wait, fmt.Sprintf("API access is limited to %d calls per %s per API key.", s.limit.Count, perName(s.limit.Per)))
 		return
 	}
 	rt, params, pathKnown := s.route(r)

@@ -234,7 +234,7 @@ func (d *odataData) leg(k int) (r sessionRow, ok bool) {
 	return r, true
 }
 
-// index of the first session starting at or after t (n when none).
+// firstAtOrAfter is the index of the first session starting at or after t (n when none).
 func (d *odataData) firstAtOrAfter(t time.Time) int {
 	if d.step <= 0 || !t.After(d.from) {
 		return 0

@@ -30,6 +30,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -135,21 +136,12 @@ func New(srv *core.Server, o Options) (*Service, error) {
 		return nil, fmt.Errorf("emulator: unknown OData codes encoding %q", o.CodesEncoding)
 	case !isIdent(o.SessionSet):
 		return nil, fmt.Errorf("emulator: invalid OData session set name %q", o.SessionSet)
-	case !validShape(o.Shape):
+	case !slices.Contains(Shapes, o.Shape):
 		return nil, fmt.Errorf("emulator: unknown OData shape %q (known: %s)", o.Shape, strings.Join(Shapes, ", "))
 	}
 	s := &Service{srv: srv, o: o, data: newODataData(srv.Seed(), srv.Now(), o), sets: map[string]*odataSet{}}
 	s.buildSets()
 	return s, nil
-}
-
-func validShape(shape string) bool {
-	for _, s := range Shapes {
-		if s == shape {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *Service) add(set *odataSet) {
@@ -380,7 +372,9 @@ func (s *Service) query(w http.ResponseWriter, r *http.Request, set *odataSet) *
 	return nil
 }
 
-func (s *Service) appendSession(b []byte, set *odataSet, sel []bool, r *sessionRow) []byte {
+// appendObject writes a row as a JSON object of the properties sel selects; value appends
+// the value of property k.
+func appendObject(b []byte, set *odataSet, sel []bool, value func(b []byte, k int, p odataProp) []byte) []byte {
 	b = append(b, '{')
 	first := true
 	for k, p := range set.props {
@@ -391,57 +385,67 @@ func (s *Service) appendSession(b []byte, set *odataSet, sel []bool, r *sessionR
 			b = append(b, ',')
 		}
 		first = false
-		b = append(b, '"')
-		b = append(b, p.name...)
-		b = append(b, `":`...)
-		switch p.name {
-		case "Id":
-			if r.leg >= 0 {
-				b = quotedGUID(b, s.data.seed, r.leg, 3)
-			} else {
-				b = quotedGUID(b, s.data.seed, r.i, 1)
-			}
-		case "ServiceSessionId":
-			b = quotedGUID(b, s.data.seed, r.i, 1)
-		case "UnifiedConversationId":
-			b = quotedGUID(b, s.data.seed, r.i, 2)
-		case "ServiceId":
-			b = strconv.AppendQuote(b, Services[r.service].ID)
-		case "OrganizationUnitId":
-			b = strconv.AppendQuote(b, OrganizationUnits[serviceUnit[r.service]].ID)
-		case "OutcomeId":
-			b = strconv.AppendInt(b, int64(r.outcome), 10)
-		case "StartedAt":
-			b = append(b, '"')
-			b = r.started.AppendFormat(b, "2006-01-02T15:04:05.999Z07:00")
-			b = append(b, '"')
-		case "TotalQueueTime":
-			b = append(b, '"')
-			b = appendDuration(b, r.queue)
-			b = append(b, '"')
-		case "TotalConnectedTime":
-			b = append(b, '"')
-			b = appendDuration(b, r.connected)
-			b = append(b, '"')
-		case "IsUnderSla":
-			b = strconv.AppendBool(b, r.queue < 120)
-		case "CallerId":
-			b = strconv.AppendInt(b, int64(r.caller), 10)
-		case "UserId":
-			if r.user < 0 {
-				b = append(b, "null"...)
-			} else {
-				b = strconv.AppendQuote(b, Users[r.user].ID)
-			}
-		case "PrimaryCodes":
-			b = s.appendCodes(b, p, r.primary)
-		case "SecondaryCodes":
-			b = s.appendCodes(b, p, r.secondary)
-		case "Tags":
-			b = s.appendCodes(b, p, r.tags)
-		}
+		b = strconv.AppendQuote(b, p.name)
+		b = append(b, ':')
+		b = value(b, k, p)
 	}
 	return append(b, '}')
+}
+
+func (s *Service) appendSession(b []byte, set *odataSet, sel []bool, r *sessionRow) []byte {
+	return appendObject(b, set, sel, func(b []byte, _ int, p odataProp) []byte {
+		return s.appendSessionValue(b, p, r)
+	})
+}
+
+func (s *Service) appendSessionValue(b []byte, p odataProp, r *sessionRow) []byte {
+	switch p.name {
+	case "Id":
+		if r.leg >= 0 {
+			b = quotedGUID(b, s.data.seed, r.leg, 3)
+		} else {
+			b = quotedGUID(b, s.data.seed, r.i, 1)
+		}
+	case "ServiceSessionId":
+		b = quotedGUID(b, s.data.seed, r.i, 1)
+	case "UnifiedConversationId":
+		b = quotedGUID(b, s.data.seed, r.i, 2)
+	case "ServiceId":
+		b = strconv.AppendQuote(b, Services[r.service].ID)
+	case "OrganizationUnitId":
+		b = strconv.AppendQuote(b, OrganizationUnits[serviceUnit[r.service]].ID)
+	case "OutcomeId":
+		b = strconv.AppendInt(b, int64(r.outcome), 10)
+	case "StartedAt":
+		b = append(b, '"')
+		b = r.started.AppendFormat(b, "2006-01-02T15:04:05.999Z07:00")
+		b = append(b, '"')
+	case "TotalQueueTime":
+		b = append(b, '"')
+		b = appendDuration(b, r.queue)
+		b = append(b, '"')
+	case "TotalConnectedTime":
+		b = append(b, '"')
+		b = appendDuration(b, r.connected)
+		b = append(b, '"')
+	case "IsUnderSla":
+		b = strconv.AppendBool(b, r.queue < 120)
+	case "CallerId":
+		b = strconv.AppendInt(b, int64(r.caller), 10)
+	case "UserId":
+		if r.user < 0 {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendQuote(b, Users[r.user].ID)
+		}
+	case "PrimaryCodes":
+		b = s.appendCodes(b, p, r.primary)
+	case "SecondaryCodes":
+		b = s.appendCodes(b, p, r.secondary)
+	case "Tags":
+		b = s.appendCodes(b, p, r.tags)
+	}
+	return b
 }
 
 func quotedGUID(b []byte, seed uint64, i int, salt uint64) []byte {
@@ -505,20 +509,8 @@ func (set *odataSet) mark(sel []bool, list string, nav bool) *core.HTTPError {
 }
 
 func appendDimension(b []byte, set *odataSet, sel []bool, row []any) []byte {
-	b = append(b, '{')
-	first := true
-	for k, p := range set.props {
-		if !sel[k] {
-			continue
-		}
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = strconv.AppendQuote(b, p.name)
-		b = append(b, ':')
+	return appendObject(b, set, sel, func(b []byte, k int, _ odataProp) []byte {
 		v, _ := json.Marshal(row[k])
-		b = append(b, v...)
-	}
-	return append(b, '}')
+		return append(b, v...)
+	})
 }

@@ -157,10 +157,6 @@ func Open(ctx context.Context, f *cmdutil.Factory, w *Window, flt Filters, field
 		return nil, err
 	}
 	if flt.Service != "" {
-		if err := Require("--service", fd.Mapping.Service.Err()); err != nil {
-			fd.Close()
-			return nil, err
-		}
 		m, err := fd.resolve(ctx, "--service", flt.Service, &fd.Mapping.Service, c.Services)
 		if err != nil {
 			fd.Close()
@@ -169,10 +165,6 @@ func Open(ctx context.Context, f *cmdutil.Factory, w *Window, flt Filters, field
 		fd.Query.ServiceIDs = []string{m}
 	}
 	if flt.User != "" {
-		if err := Require("--user", fd.Mapping.User.Err()); err != nil {
-			fd.Close()
-			return nil, err
-		}
 		m, err := fd.resolve(ctx, "--user", flt.User, &fd.Mapping.User, c.Users)
 		if err != nil {
 			fd.Close()
@@ -216,9 +208,13 @@ func Require(flag string, err error) error {
 }
 
 // resolve finds the member a --service or --user value names: its UPN, its name (both
-// case-insensitive) or its id, in the link's dimension. Without a dimension only the value
-// the link holds can be used, and a name says why it cannot.
+// case-insensitive) or its id, in the link's dimension. A link the feed cannot serve is
+// refused (Require). Without a dimension only the value the link holds can be used, and a
+// name says why it cannot.
 func (fd *Feed) resolve(ctx context.Context, flag, value string, l *odata.Link, read func(context.Context) ([]odata.Member, error)) (string, error) {
+	if err := Require(flag, l.Err()); err != nil {
+		return "", err
+	}
 	what := strings.TrimPrefix(flag, "--")
 	if l.Dim == nil && l.DimErr() == nil { // the link holds UPNs, and no set names them
 		if !strings.Contains(value, "@") {

@@ -19,6 +19,7 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/config"
 	"github.com/nimbusctl/nimbusctl/pkg/emulator"
 	"github.com/nimbusctl/nimbusctl/pkg/npstoday"
+	"github.com/nimbusctl/nimbusctl/pkg/secretfile"
 )
 
 func init() { sandbox.Serve = Run }
@@ -109,7 +110,7 @@ func Run(cmd *cobra.Command, f *cmdutil.Factory, o sandbox.Options) error {
 		emulator.ConfidentialClientID, files.secret, sandbox.Profile)
 
 	if o.ReadyFile != "" {
-		if err := writePrivate(o.ReadyFile, []byte(emu.URL()+"\n")); err != nil {
+		if err := secretfile.Write(o.ReadyFile, []byte(emu.URL()+"\n")); err != nil {
 			return fmt.Errorf("--ready-file: %w", err)
 		}
 		defer os.Remove(o.ReadyFile)
@@ -137,30 +138,9 @@ func writeFiles(cfg *config.Config, emu *emulator.Emulator) (sandboxFiles, error
 	}
 	for path, data := range map[string][]byte{fs.ca: emu.CACertPEM(), fs.secret: []byte(emu.ClientSecret()), fs.cert: pem,
 		fs.control: []byte(emu.ControlToken())} {
-		if err := writePrivate(path, data); err != nil {
+		if err := secretfile.Write(path, data); err != nil {
 			return fs, err
 		}
 	}
 	return fs, nil
-}
-
-// writePrivate writes a 0600 file atomically, so a reader never sees half of it.
-func writePrivate(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -147,6 +147,9 @@ func newServiceClient(f *cmdutil.Factory, service string) (*httpx.Client, error)
 	cfg.Trace = f.Trace()
 	switch service {
 	case "nimbus":
+		if err := p.CheckLocation(); err != nil {
+			return nil, cmdutil.InvalidInputf("%v", err)
+		}
 		cfg.BaseURL = p.NimbusURL()
 		src, err := f.Tokens()
 		if err != nil {

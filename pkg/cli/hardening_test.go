@@ -692,8 +692,8 @@ func TestMessagesSayWhatIsTrue(t *testing.T) {
 	// Only endpoint overridden, no config file: the feed's URL is not guessed, and doctor
 	// says there is no config file instead of naming one.
 	e.Setenv("NIMBUSCTL_ODATA_URL", "")
-	oDataMsg := "odata_url is not set, and the reporting feed's URL cannot be derived from endpoint (" + e.Emu.NimbusURL() + ", from env NIMBUSCTL_ENDPOINT); " +
-		"the region's default (https://api.ch-01.luware.cloud/v1/odata) would be a guess: set odata_url (nimbusctl config set odata_url https://api.<cluster>.luware.cloud/v1/odata), or region instead of endpoint"
+	oDataMsg := "odata_url is not set, and the reporting feed's URL cannot be derived from endpoint (" + e.Emu.NimbusURL() + ", from env NIMBUSCTL_ENDPOINT): " +
+		"set odata_url (nimbusctl config set odata_url https://api.<cluster>.luware.cloud/v1/odata), or region instead of endpoint"
 	r, sent := runAndRecord(e, "doctor", "-o", "json")
 	var checks []map[string]any
 	if err := json.Unmarshal([]byte(r.Stdout), &checks); err != nil || r.Code != 0 {

@@ -333,14 +333,21 @@ func (p *Profile) Get(key string) string { return p.values[key] }
 // Source says where a key's value came from: "config", "env NIMBUSCTL_X", "default".
 func (p *Profile) Source(key string) string { return p.sources[key] }
 
-// region is the Nimbus location the profile's tenant lives in, when the profile says: the
-// region it names, or the default region when no endpoint replaces it. (An endpoint of its
-// own with the default region, like the sandbox's, says nothing about where the tenant is.)
+// region is the Nimbus location the profile's tenant lives in, when the profile names one.
+// There is no default: the connector makes its users choose, and a guessed region would also
+// guess the country of national phone numbers.
 func (p *Profile) region() (Region, bool) {
-	if p.sources["region"] == "default" && p.values["endpoint"] != "" {
-		return Region{}, false
-	}
 	return FindRegion(p.values["region"])
+}
+
+// CheckLocation fails when the profile names neither a region nor an endpoint: nimbusctl
+// would not know which Nimbus to call.
+func (p *Profile) CheckLocation() error {
+	if p.Get("endpoint") != "" || p.Get("region") != "" {
+		return nil
+	}
+	return fmt.Errorf("the profile %q has no Nimbus location: set the region your tenant is in (nimbusctl config set region ch-01; regions: %s), or endpoint",
+		p.Name, strings.Join(regionNames(), ", "))
 }
 
 // NimbusURL is the connector API base: endpoint, else the region's.
@@ -352,16 +359,19 @@ func (p *Profile) NimbusURL() string {
 	return r.Endpoint
 }
 
-// CheckODataURL refuses to guess the feed's URL: when endpoint points the connector API
-// somewhere of its own and odata_url is not set, the region's feed (the default one, ch-01,
-// unless region is set) is most likely not the feed of that API.
+// CheckODataURL refuses to guess the feed's URL: it is odata_url, else the region's feed.
+// With neither (no location at all, or an endpoint of its own without a region) there is no
+// feed to call.
 func (p *Profile) CheckODataURL() error {
-	if p.Get("odata_url") != "" || p.Get("endpoint") == "" || p.Source("region") != "default" {
+	if p.Get("odata_url") != "" || p.Get("region") != "" {
 		return nil
 	}
-	return fmt.Errorf("odata_url is not set, and the reporting feed's URL cannot be derived from endpoint (%s, from %s); "+
-		"the region's default (%s) would be a guess: set odata_url (nimbusctl config set odata_url https://api.<cluster>.luware.cloud/v1/odata), or region instead of endpoint",
-		p.Get("endpoint"), p.Source("endpoint"), p.ODataURL())
+	if err := p.CheckLocation(); err != nil {
+		return err
+	}
+	return fmt.Errorf("odata_url is not set, and the reporting feed's URL cannot be derived from endpoint (%s, from %s): "+
+		"set odata_url (nimbusctl config set odata_url https://api.<cluster>.luware.cloud/v1/odata), or region instead of endpoint",
+		p.Get("endpoint"), p.Source("endpoint"))
 }
 
 // ODataURL is the reporting feed base: odata_url, else the region's.

@@ -28,11 +28,14 @@ func TestMissingFileGivesDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Name != "default" || p.NimbusURL() != "https://api.luware.cloud" || p.Source("region") != "default" {
-		t.Errorf("profile %s url %s src %s", p.Name, p.NimbusURL(), p.Source("region"))
+	// No location is chosen for the user (the connector makes its users choose one).
+	if p.Name != "default" || p.NimbusURL() != "" || p.Source("region") != "" || p.CheckLocation() == nil || p.CheckODataURL() == nil {
+		t.Errorf("profile %s url %q src %q", p.Name, p.NimbusURL(), p.Source("region"))
 	}
-	if p.ODataURL() != "https://api.ch-01.luware.cloud/v1/odata" {
-		t.Errorf("odata = %s", p.ODataURL())
+	c, _ = Load(dirs(t), "", env(map[string]string{"NIMBUSCTL_REGION": "ch-01"}))
+	p, _ = c.Profile()
+	if p.NimbusURL() != "https://api.luware.cloud" || p.ODataURL() != "https://api.ch-01.luware.cloud/v1/odata" || p.CheckLocation() != nil || p.CheckODataURL() != nil {
+		t.Errorf("ch-01: %s %s", p.NimbusURL(), p.ODataURL())
 	}
 	if got := p.List("scopes"); len(got) != 1 || got[0] != ConnectorAppID+"/.default" {
 		t.Errorf("scopes = %v", got)
@@ -151,7 +154,7 @@ func TestDefaultCountryComesFromTheRegion(t *testing.T) {
 		env          map[string]string
 		want, source string
 	}{
-		{nil, "+41", "region ch-01"}, // the default region, in effect
+		{nil, "", ""}, // no region chosen: no country either
 		{map[string]string{"NIMBUSCTL_REGION": "ch-02"}, "+41", "region ch-02"},
 		{map[string]string{"NIMBUSCTL_REGION": "de-01"}, "+49", "region de-01"},
 		{map[string]string{"NIMBUSCTL_REGION": "de-02"}, "+49", "region de-02"},

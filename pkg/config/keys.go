@@ -72,7 +72,7 @@ func (k Key) Env() string { return "NIMBUSCTL_" + strings.ToUpper(k.Name) }
 // Keys are every setting a profile can hold. Secrets are deliberately absent: they come from
 // the environment or 0600 files, never from config.yaml.
 var Keys = []Key{
-	{Name: "region", Default: "ch-01", Description: "Nimbus location: " + strings.Join(regionNames(), ", "), Check: checkRegion},
+	{Name: "region", Description: "Nimbus location of your tenant (required, as the connector's Location, unless endpoint is set): " + strings.Join(regionNames(), ", "), Check: checkRegion},
 	{Name: "endpoint", Description: "Nimbus connector API base URL; overrides region", Check: checkURL},
 	{Name: "tenant", Default: "organizations", Description: "Entra ID tenant (id or domain)"},
 	{Name: "client_id", Description: "your Entra app registration (public client flows enabled)"},

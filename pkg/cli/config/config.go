@@ -75,9 +75,9 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 			for _, k := range cfg.Keys {
 				v, src := p.Get(k.Name), p.Source(k.Name)
 				switch {
-				case k.Name == "endpoint" && v == "":
+				case k.Name == "endpoint" && v == "" && p.Get("region") != "":
 					v, src = p.NimbusURL(), "region "+p.Get("region")
-				case k.Name == "odata_url" && v == "":
+				case k.Name == "odata_url" && v == "" && p.Get("region") != "":
 					v, src = p.ODataURL(), "region "+p.Get("region")
 				case v == "":
 					src = "unset"

@@ -71,3 +71,22 @@ func TestABadSettingExits3(t *testing.T) {
 		t.Errorf("%d requests sent with a bad setting", n)
 	}
 }
+
+// The connector makes its users choose the location of their tenant; nimbusctl does too. A
+// profile that names neither region nor endpoint is not sent to Switzerland 01 by default,
+// and its national numbers do not become Swiss (+41) because of a region nobody chose.
+func TestAProfileWithoutALocationIsNotGivenOne(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	e.Setenv("NIMBUSCTL_ENDPOINT", "")
+	e.Setenv("NIMBUSCTL_ODATA_URL", "")
+	e.Setenv("NIMBUSCTL_DEFAULT_COUNTRY", "")
+	e.Run("config", "get", "default_country").Expect(t, 0, "\n", "")
+	e.Run("addressbook", "list").Expect(t, 3, "",
+		"error: the profile \"default\" has no Nimbus location: set the region your tenant is in (nimbusctl config set region ch-01; regions: ch-01, ch-02, de-01, de-02, uk-01, eu-01, innovator), or endpoint\n")
+	e.Run("codes", "list").Expect(t, 3, "",
+		"error: the profile \"default\" has no Nimbus location: set the region your tenant is in (nimbusctl config set region ch-01; regions: ch-01, ch-02, de-01, de-02, uk-01, eu-01, innovator), or endpoint\n")
+	if n := len(e.Emu.Received()); n != 0 {
+		t.Errorf("%d requests sent without a location", n)
+	}
+}

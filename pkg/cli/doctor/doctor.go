@@ -110,7 +110,11 @@ func checkConfig(_ context.Context, f *cmdutil.Factory) (string, error) {
 	if !c.Exists() {
 		from = "(no config file: " + c.Path() + " does not exist; settings come from the environment and the defaults)"
 	}
-	return fmt.Sprintf("profile %s %s; Nimbus API %s", p.Name, from, p.NimbusURL()), nil
+	api := p.NimbusURL()
+	if api == "" {
+		api = "not set (no region or endpoint)"
+	}
+	return fmt.Sprintf("profile %s %s; Nimbus API %s", p.Name, from, api), nil
 }
 
 func checkCredential(ctx context.Context, f *cmdutil.Factory) (string, error) {

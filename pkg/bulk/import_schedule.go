@@ -347,8 +347,12 @@ func (si *ScheduleImport) plan(line int, r ScheduleRow, state map[string]nimbus.
 		}
 		id := cur.SchedulerEntryID
 		return Task{Line: line, Key: ref, Action: ActionUpdate, Run: func(ctx context.Context) error {
-			_, err := si.Client.UpdateSchedulerEntry(ctx, id, want)
-			return err
+			if _, err := si.Client.UpdateSchedulerEntry(ctx, id, want); err != nil {
+				return err
+			}
+			// Kept under its new due day: left on the old one, it would expire while the
+			// call is still ahead.
+			return si.record(want, id, OutcomeFound)
 		}}, true
 	}
 	if prev, ok := si.ledgerHas(r.Key()); ok {

@@ -240,6 +240,26 @@ func createOnce(ctx context.Context, f *cmdutil.Factory, c *nimbus.Client, w nim
 	return created, nil
 }
 
+// moveInLedger records a call with a ReferenceId under its due time after an update: the
+// ledger keeps calls by due day, and an entry left on the old day would expire while the
+// call is still ahead.
+func moveInLedger(ctx context.Context, f *cmdutil.Factory, w nimbus.SchedulerEntryWrite, id string) error {
+	if w.ReferenceID == "" {
+		return nil
+	}
+	lock, err := lockSchedule(ctx, f, 5*time.Minute)
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
+	led, err := openLedger(f, "")
+	if err != nil {
+		return err
+	}
+	return led.Record(bulk.LedgerEntry{Service: w.ServiceUPN, ReferenceID: w.ReferenceID, Destination: w.Destination,
+		Due: w.DueDateTimeUTC, RecordedAt: f.Now().UTC().Format(time.RFC3339), Outcome: bulk.OutcomeFound, EntryID: id})
+}
+
 // listedByReference returns the service's call with that ReferenceId, or nil.
 func listedByReference(ctx context.Context, c *nimbus.Client, service, ref string) (*nimbus.SchedulerEntry, error) {
 	entries, err := c.GetSchedulerEntries(ctx, service)
@@ -340,6 +360,9 @@ flags given replace those fields, everything else is sent back as it was.
 			updated, err := c.UpdateSchedulerEntry(cmd.Context(), id, w)
 			if err != nil {
 				return err
+			}
+			if err := moveInLedger(cmd.Context(), f, w, id); err != nil {
+				return fmt.Errorf("updated %s, but writing the ledger failed: %w", id, err)
 			}
 			if err := f.Printer().Print(updated, entryCols); err != nil {
 				return err

@@ -2,6 +2,7 @@ package schedule_test
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -433,4 +434,23 @@ func TestWallClockDueTimesTheClockChangeSkipsOrRepeatsAreRefused(t *testing.T) {
 	if n := calls(e, "CreateSchedulerEntry"); n != 0 {
 		t.Fatalf("%d calls scheduled", n)
 	}
+}
+
+// Moving a call's due time moves its ledger entry too: the ledger keeps a call by its due
+// day, and an entry left on the old day would expire while the call is still ahead.
+func TestUpdateMovesTheLedgerEntry(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	e.MustRun("schedule", "create", "--service", emulator.ServiceSupport, "--destination", "+41445551234", "--due", "2030-01-01T09:00:00Z", "--reference-id", "move-1")
+	id := lastEntry(t, e, emulator.ServiceSupport)["schedulerEntryId"].(string)
+	e.MustRun("schedule", "update", id, "--service", emulator.ServiceSupport, "--due", "2030-06-01T09:00:00Z")
+	e.Run("schedule", "ledger", "list", "-o", "json", "--jq", `[.[] | select(.referenceId == "move-1") | .due] | max`).
+		Expect(t, 0, "2030-06-01T09:00:00Z\n", "")
+	file := e.Home + "/calls.csv"
+	if err := os.WriteFile(file, []byte("ReferenceId,destination,due\nmove-1,+41445551234,2030-09-01T09:00:00Z\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.MustRun("schedule", "import", file, "--service", emulator.ServiceSupport, "--update")
+	e.Run("schedule", "ledger", "list", "-o", "json", "--jq", `[.[] | select(.referenceId == "move-1") | .due] | max`).
+		Expect(t, 0, "2030-09-01T09:00:00Z\n", "")
 }

@@ -119,9 +119,18 @@ func printError(f *cmdutil.Factory, cmd *cobra.Command, err error, code int) {
 		fmt.Fprintln(w, refused)
 	case code == cmdutil.ExitAuth && !strings.Contains(err.Error(), "auth login") && !strings.Contains(err.Error(), "nps login"):
 		fmt.Fprintln(w, "To sign in, run: nimbusctl auth login")
-	case code == cmdutil.ExitUnavailable:
+	case code == cmdutil.ExitUnavailable && fromAService(err):
 		fmt.Fprintln(w, "The service is busy or unreachable; nothing more was sent. Try again later.")
 	}
+}
+
+// fromAService reports whether an error came from a service (an answer, or no answer), not
+// from this machine (a lock another run holds).
+func fromAService(err error) bool {
+	var apiErr *httpx.APIError
+	var netErr *httpx.NetError
+	var timeout *httpx.TimeoutError
+	return errors.As(err, &apiErr) || errors.As(err, &netErr) || errors.As(err, &timeout)
 }
 
 // NewRootCmd builds the whole command tree (the docs, the man pages and tests walk it).

@@ -283,6 +283,10 @@ func TestListenOneWriterPerFolder(t *testing.T) {
 	if r.Code != 10 || !strings.Contains(r.Stderr, "another 'trigger listen' writes there") {
 		t.Errorf("second listener: exit %d %s", r.Code, r.Stderr)
 	}
+	// A local lock is no service: no advice about a busy service.
+	if strings.Contains(r.Stderr, "The service is busy") {
+		t.Errorf("second listener blames a service: %s", r.Stderr)
+	}
 	l.stop()
 }
 

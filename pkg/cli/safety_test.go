@@ -232,7 +232,7 @@ func TestPastDueTimesNeedIntent(t *testing.T) {
 	r := e.Run("schedule", "create", "--service", emulator.ServiceSupport, "--destination", "+41445551234", "--due", "2030-06-01 09:30", "-o", "json", "--jq", ".dueDateTimeUtc")
 	local, _ := time.ParseInLocation("2006-01-02 15:04", "2030-06-01 09:30", time.Local)
 	r.Expect(t, 0, local.UTC().Format("2006-01-02T15:04:05Z")+"\n",
-		"! wall-clock due times are read in "+shared.MachineZone()+", this machine's time zone (set --tz, or the profile's timezone: nimbusctl config set timezone Europe/Zurich)\n")
+		"! "+shared.MachineZoneNote(shared.MachineZone())+"\n")
 }
 
 // `schedule ledger list` shows what the ledger remembers; `forget` releases a call on purpose.

@@ -149,7 +149,7 @@ func runAfterCall(cmd *cobra.Command, f *cmdutil.Factory, flags *AfterCallFlags,
 		return &cmdutil.PartialError{Msg: fmt.Sprintf("%d of %d events failed; the others were handled", failed, len(outcomes))}
 	}
 	if pending > 0 {
-		return &cmdutil.PendingError{Msg: fmt.Sprintf("%d survey(s) held until the agent rates the call: run the command shown for each (on the agent's terminal it asks for the rating; or add --agent-rating 0-10)", pending)}
+		return &cmdutil.PendingError{Msg: fmt.Sprintf("%s until the agent rates the call: run the command shown for each (on the agent's terminal it asks for the rating; or add --agent-rating 0-10)", output.Plural(pending, "survey held", "surveys held"))}
 	}
 	return nil
 }

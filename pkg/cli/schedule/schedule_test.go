@@ -434,7 +434,7 @@ func TestWallClockDueTimesTheClockChangeSkipsOrRepeatsAreRefused(t *testing.T) {
 	f := file(t, e, "ReferenceId,destination,due\nN-1,044 555 12 34,2030-10-27 02:30\nN-2,044 555 12 35,2030-10-27T02:30:00+01:00\n")
 	e.Run("schedule", "import", f, "--service", emulator.ServiceSupport).Expect(t, 3, "",
 		f+":2: due: \"2030-10-27 02:30\" happens twice in Europe/Zurich: the clocks go back that night; write it with its UTC offset: 2030-10-27T02:30:00+02:00 (the first) or 2030-10-27T02:30:00+01:00 (the second)\n"+
-			"error: 1 invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)\n")
+			"error: 1 invalid row; nothing was sent (fix it, or pass --skip-invalid to import the rest)\n")
 	if n := calls(e, "CreateSchedulerEntry"); n != 0 {
 		t.Fatalf("%d calls scheduled", n)
 	}
@@ -514,5 +514,5 @@ func TestRelativeDaysKeepTheWallClockOverAClockChange(t *testing.T) {
 	noRef := file(t, e, "destination,due\n044 555 10 03,+1d\n")
 	e.Run("schedule", "import", noRef, "--service", emulator.ServiceSupport).Expect(t, 3, "",
 		noRef+":2: due: a relative due time needs a ReferenceId: without one, every run would make it a new call and ring the customer again (add a ReferenceId column, or write the due time out)\n"+
-			"error: 1 invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)\n")
+			"error: 1 invalid row; nothing was sent (fix it, or pass --skip-invalid to import the rest)\n")
 }

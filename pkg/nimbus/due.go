@@ -56,8 +56,8 @@ func ParseDue(s string, now time.Time, loc *time.Location) (time.Time, error) {
 // back): Go would pick one instant quietly, and a call would ring an hour off, so such a time
 // is refused with the offsets that say which is meant.
 func inZone(s string, wall time.Time, loc *time.Location) (time.Time, error) {
-	found := instants(wall, loc)
-	switch len(found) {
+	found, n := instants(wall, loc)
+	switch n {
 	case 0:
 		return time.Time{}, fmt.Errorf("%q does not exist in %s: the clocks go forward that night; write another time, or the time with its UTC offset", s, loc)
 	case 2:
@@ -68,22 +68,22 @@ func inZone(s string, wall time.Time, loc *time.Location) (time.Time, error) {
 	return found[0].UTC(), nil
 }
 
-// instants are the instants at which loc shows wall (a wall-clock time read as UTC), earliest
-// first: one, none when the clocks skip it, two when they repeat it.
-func instants(wall time.Time, loc *time.Location) []time.Time {
-	var found []time.Time
+// instants are the n instants at which loc shows wall (a wall-clock time read as UTC),
+// earliest first: one, none when the clocks skip it, two when they repeat it.
+func instants(wall time.Time, loc *time.Location) (found [2]time.Time, n int) {
 	// The offsets in force a day before and a day after: a time near a change is one of them.
-	for _, probe := range []time.Time{wall.Add(-24 * time.Hour), wall.Add(24 * time.Hour)} {
+	for _, probe := range [2]time.Time{wall.Add(-24 * time.Hour), wall.Add(24 * time.Hour)} {
 		_, off := probe.In(loc).Zone()
 		t := wall.Add(-time.Duration(off) * time.Second)
-		if sameWallClock(t.In(loc), wall) && (len(found) == 0 || !found[0].Equal(t)) {
-			found = append(found, t)
+		if sameWallClock(t.In(loc), wall) && (n == 0 || !found[0].Equal(t)) {
+			found[n] = t
+			n++
 		}
 	}
-	if len(found) == 2 && found[1].Before(found[0]) {
+	if n == 2 && found[1].Before(found[0]) {
 		found[0], found[1] = found[1], found[0]
 	}
-	return found
+	return found, n
 }
 
 // addDays is now plus days calendar days in loc, at the same wall-clock time. Where the
@@ -97,8 +97,7 @@ func addDays(now time.Time, days int, loc *time.Location) time.Time {
 	local := now.In(loc)
 	y, m, d := local.Date()
 	wall := time.Date(y, m, d+days, local.Hour(), local.Minute(), local.Second(), local.Nanosecond(), time.UTC)
-	found := instants(wall, loc)
-	if len(found) > 0 {
+	if found, n := instants(wall, loc); n > 0 {
 		return found[0]
 	}
 	// Skipped: read with the offset in force before the change, it falls after the gap.

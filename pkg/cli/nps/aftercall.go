@@ -34,12 +34,16 @@ else LastConnectedUserUPN) to the customer:
                      destinationUPN when it is an e-mail address
 
 Numbers become E.164 with the profile's default_country. The service's own number
-(serviceTelNumber) is never surveyed.
+(serviceTelNumber) is never surveyed, nor is a colleague (skipped:internal): a caller or
+destination whose UPN or e-mail address is at the domain of the event's service
+(serviceUPN) or agent (LastConnectedUserUPN, LastConnectedUserEmail) or a subdomain, at a
+domain of --internal-domain or of the profile's internal_domains, or who is the agent
+(a transfer: callerId or destinationId equals lastConnectedUserId).
 
 Skipped, with the reason: events that are not a call end (no terminated time, or not an
 Audio call), calls of a direction other than Inbound or Outbound (None), calls shorter than the minimum of their direction (created to terminated:
 --min-duration-outbound, default 60s, as a short callout has likely reached voicemail;
---min-duration-inbound, default 0; --min-duration sets both), anonymous callers, queues
+--min-duration-inbound, default 0; --min-duration sets both), colleagues, anonymous callers, queues
 without a campaign, calls no agent took, and a task seen twice.
 
 Each task is surveyed once, also across runs and with 'trigger listen --after-call': a
@@ -65,7 +69,8 @@ when some sends failed.`,
 		Example: `  $ nimbusctl nps survey after-call events.json
   $ nimbusctl nps survey after-call /var/lib/nimbusctl/listen/default/events/tasks-*.jsonl --dry-run -o json
   $ tail -n 100 webhook.log | nimbusctl nps survey after-call --min-duration-outbound 90s -o json
-  $ nimbusctl nps survey after-call events.json --campaign-map support@contoso.com=101`,
+  $ nimbusctl nps survey after-call events.json --campaign-map support@contoso.com=101
+  $ nimbusctl nps survey after-call events.json --internal-domain contoso.ch --internal-domain fabrikam.com`,
 	}
 	flags := AddAfterCallFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {

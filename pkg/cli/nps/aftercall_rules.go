@@ -47,6 +47,7 @@ const DefaultMinOutbound = 60 * time.Second
 type AfterCallFlags struct {
 	minDuration, minInbound, minOutbound string
 	campaignMap                          []string
+	internal                             []string // --internal-domain
 	checkPgap                            bool
 	ledger                               string
 	noLedger                             bool
@@ -63,6 +64,7 @@ func AddAfterCallFlags(cmd *cobra.Command) *AfterCallFlags {
 	fl.StringVar(&a.minInbound, "min-duration-inbound", "0s", "skip inbound calls shorter than this (created to terminated), e.g. 10s")
 	fl.StringVar(&a.minOutbound, "min-duration-outbound", DefaultMinOutbound.String(), "skip outbound calls (callback, callout) shorter than this: likely voicemail")
 	fl.StringArrayVar(&a.campaignMap, "campaign-map", nil, "`SERVICE=CAMPAIGN`: survey the calls of a service (UPN, id or name) in this campaign, over the IVR map (repeatable)")
+	fl.StringArrayVar(&a.internal, "internal-domain", nil, "`DOMAIN` of your own people (besides the service's and the agent's): calls with an address there are not surveyed (repeatable; adds to the profile's internal_domains)")
 	fl.BoolVar(&a.checkPgap, "check-pgap", true, "let nps.today hold surveys of employees in a p-gap period (--check-pgap=false sends at once)")
 	fl.StringVar(&a.ledger, "ledger", "", "`folder` of the ledger of surveyed tasks (default: the state folder, per profile)")
 	fl.BoolVar(&a.noLedger, "no-ledger", false, "do not use the ledger: a task is recognized only within one input")
@@ -111,6 +113,7 @@ type AfterCall struct {
 	minIn     time.Duration
 	minOut    time.Duration
 	overrides []cmdutil.KeyValue
+	internal  []internalDomain // besides the event's service and agent domains
 	checkPgap bool
 	resend    bool // --resend-unknown
 	dryRun    bool
@@ -146,6 +149,10 @@ func (a *AfterCallFlags) NewAfterCall(ctx context.Context, f *cmdutil.Factory) (
 	if err := cmdutil.MutuallyExclusive("--resend-unknown needs the ledger: drop --no-ledger", a.resend, a.noLedger); err != nil {
 		return nil, err
 	}
+	internal, err := a.internalDomains(f)
+	if err != nil {
+		return nil, err
+	}
 	cc, err := defaultCountry(f)
 	if err != nil {
 		return nil, err
@@ -156,7 +163,7 @@ func (a *AfterCallFlags) NewAfterCall(ctx context.Context, f *cmdutil.Factory) (
 	}
 	r := &AfterCall{
 		f: f, c: c, s: &sender{f: f, c: c}, country: cc, minIn: minIn, minOut: minOut,
-		overrides: overrides, checkPgap: a.checkPgap, resend: a.resend, seen: map[string]bool{},
+		overrides: overrides, internal: internal, checkPgap: a.checkPgap, resend: a.resend, seen: map[string]bool{},
 		campaigns: map[string]string{}, wait: a.wait,
 	}
 	for _, kv := range overrides {
@@ -303,8 +310,9 @@ func knownDirection(ev nimbus.TaskEventData) bool {
 }
 
 // respondent picks who is surveyed: the caller of an inbound call, the destination of an
-// outbound one (a callback or callout), by number, else by an e-mail-like UPN — and never
-// the service's own number, which Nimbus may put in the caller field of an outbound call.
+// outbound one (a callback or callout), by number, else by an e-mail-like UPN — never a
+// colleague (aftercall_internal.go), and never the service's own number, which Nimbus may
+// put in the caller field of an outbound call.
 func (r *AfterCall) respondent(ev nimbus.TaskEventData) (npstoday.Respondent, Outcome, bool) {
 	who, tel, upn := "caller", ev.CallerTelNumber, ev.CallerUPN
 	if IsOutbound(ev) {
@@ -313,6 +321,9 @@ func (r *AfterCall) respondent(ev nimbus.TaskEventData) (npstoday.Respondent, Ou
 		return npstoday.Respondent{}, skipped(ev, SkipAnonymous, "anonymous caller"), false
 	}
 	tel, upn = strings.TrimSpace(tel), strings.TrimSpace(upn)
+	if out, ok := r.colleague(ev, who, upn); ok {
+		return npstoday.Respondent{}, out, false
+	}
 	if tel != "" {
 		n, err := phone.Normalize(tel, r.country)
 		if err != nil {

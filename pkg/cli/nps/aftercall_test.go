@@ -261,7 +261,7 @@ func TestNpsAfterCallByDirection(t *testing.T) {
 		ev("out-none", "Outbound", "02:00", `"callerTelNumber":"+41445550200"`) +
 		ev("out-self", "Outbound", "02:00", `"destinationTelNumber":"044 555 02 00"`) +
 		ev("in-short", "Inbound", "00:05", `"callerTelNumber":"+41315552002","destinationTelNumber":"+41445550200"`) +
-		ev("in-self", "Inbound", "01:00", `"callerTelNumber":"+41445550200","callerUPN":"reception@contoso.com"`) +
+		ev("in-self", "Inbound", "01:00", `"callerTelNumber":"+41445550200","callerUPN":"front-desk@fabrikam.example"`) +
 		ev("in-self-only", "Inbound", "01:00", `"callerTelNumber":"+41445550200"`) +
 		ev("in-anon", "Inbound", "01:00", `"isAnonymous":true,"destinationTelNumber":"+41795551234"`) +
 		ev("in-sip", "Inbound", "02:00", `"callerUPN":"sip:chloe.dubois@fabrikam.example"`) +
@@ -276,7 +276,7 @@ func TestNpsAfterCallByDirection(t *testing.T) {
 		"out-none\tskipped:anonymous\t\t\t\t\toutbound call without a destination number or address",
 		"out-self\tskipped:service-number\t\t\t\t\tthe destination number +41445550200 is the service's own (serviceTelNumber): nobody to survey",
 		"in-short\tsent\t102\t+41315552002\tluca.rossi@contoso.com\t\t",
-		"in-self\tsent\t102\treception@contoso.com\tluca.rossi@contoso.com\t\t",
+		"in-self\tsent\t102\tfront-desk@fabrikam.example\tluca.rossi@contoso.com\t\t",
 		"in-self-only\tskipped:service-number\t\t\t\t\tthe caller number +41445550200 is the service's own (serviceTelNumber): nobody to survey",
 		"in-anon\tskipped:anonymous\t\t\t\t\tanonymous caller",
 		// A Teams caller's SIP address is not an e-mail address.
@@ -291,7 +291,7 @@ func TestNpsAfterCallByDirection(t *testing.T) {
 		got = append(got, fmt.Sprint(s.Respondent["phoneNumber"], s.Respondent["emailAddress"], " ", s.Employee["email"]))
 	}
 	if strings.Join(got, "|") != "+41795551234<nil> luca.rossi@contoso.com|<nil>chloe.dubois@fabrikam.example luca.rossi@contoso.com|"+
-		"+41315552002<nil> luca.rossi@contoso.com|<nil>reception@contoso.com luca.rossi@contoso.com" {
+		"+41315552002<nil> luca.rossi@contoso.com|<nil>front-desk@fabrikam.example luca.rossi@contoso.com" {
 		t.Errorf("surveys %s", got)
 	}
 	// --min-duration sets both directions; a per-direction flag wins for its own.
@@ -598,4 +598,60 @@ func TestNpsAfterCallLostAnswerIsNotResent(t *testing.T) {
 	}
 	e.Run("nps", "survey", "after-call", file, "--resend-unknown", "--no-ledger").
 		Expect(t, 3, "", "error: --resend-unknown needs the ledger: drop --no-ledger\nRun 'nimbusctl nps survey after-call --help' for usage.\n")
+}
+
+// A call with a colleague is no customer's call: an inbound Teams call from someone in the
+// tenant (callerUPN at the service's or the agent's domain, with or without a number), an
+// outbound call to one (destinationUPN), a transfer from the agent's own account. Such calls
+// are skipped:internal, with where the domain came from; --internal-domain and the profile's
+// internal_domains add domains the events cannot tell (a sister company's).
+func TestNpsAfterCallNeverSurveysAColleague(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, unlimited())
+	const svc = `"serviceUPN":"sales@contoso.com","serviceTelNumber":"+41445550200","lastConnectedUserId":"7d1f0c2e-aaaa-4bbb-8ccc-0123456789ab","LastConnectedUserUPN":"luca@contoso.onmicrosoft.com","LastConnectedUserEmail":"luca.rossi@contoso.com"`
+	ev := func(id, dir, who string) string {
+		return `{"taskId":"` + id + `","event":"Terminated","direction":"` + dir + `","modality":"Audio","created":"2026-03-23T09:00:00Z","terminated":"2026-03-23T09:03:00Z",` +
+			who + `,` + svc + "}\n"
+	}
+	events := ev("in-colleague", "Inbound", `"callerUPN":"bob.keller@contoso.com"`) +
+		ev("in-colleague-tel", "Inbound", `"callerTelNumber":"+41445550210","callerUPN":"Bob.Keller@Contoso.com"`) +
+		ev("in-tenant", "Inbound", `"callerUPN":"mia@contoso.onmicrosoft.com"`) +
+		ev("in-sip", "Inbound", `"callerUPN":"sip:bob.keller@contoso.com"`) +
+		ev("out-colleague", "Outbound", `"destinationUPN":"eva@eu.contoso.com"`) +
+		ev("in-transfer", "Inbound", `"callerId":"7d1f0c2e-aaaa-4bbb-8ccc-0123456789ab","callerTelNumber":"+41445550299"`) +
+		ev("in-partner", "Inbound", `"callerUPN":"tom@fabrikam-partner.example"`) +
+		ev("in-customer", "Inbound", `"callerUPN":"chloe.dubois@fabrikam.example"`) +
+		ev("out-customer", "Outbound", `"destinationTelNumber":"+41795551234","destinationUPN":"noah@notcontoso.com"`)
+	file := writeFile(t, e, "events.jsonl", events)
+	colleagues := lines(
+		"in-colleague\tskipped:internal\t\t\t\t\tcaller bob.keller@contoso.com is a colleague: contoso.com is the service's domain (serviceUPN)",
+		"in-colleague-tel\tskipped:internal\t\t\t\t\tcaller Bob.Keller@Contoso.com is a colleague: contoso.com is the service's domain (serviceUPN)",
+		"in-tenant\tskipped:internal\t\t\t\t\tcaller mia@contoso.onmicrosoft.com is a colleague: contoso.onmicrosoft.com is the agent's domain (LastConnectedUserUPN)",
+		"in-sip\tskipped:internal\t\t\t\t\tcaller sip:bob.keller@contoso.com is a colleague: contoso.com is the service's domain (serviceUPN)",
+		"out-colleague\tskipped:internal\t\t\t\t\tdestination eva@eu.contoso.com is a colleague: contoso.com is the service's domain (serviceUPN)",
+		"in-transfer\tskipped:internal\t\t\t\t\tthe caller is the agent who took the call (callerId is lastConnectedUserId)",
+	)
+	e.Run("nps", "survey", "after-call", file, "--internal-domain", "fabrikam-partner.example").Expect(t, 0, colleagues+lines(
+		"in-partner\tskipped:internal\t\t\t\t\tcaller tom@fabrikam-partner.example is a colleague: fabrikam-partner.example is an internal domain (--internal-domain)",
+		"in-customer\tsent\t102\tchloe.dubois@fabrikam.example\tluca.rossi@contoso.com\t\t",
+		"out-customer\tsent\t102\t+41795551234\tluca.rossi@contoso.com\t\t",
+	), "")
+	var got []string
+	for _, s := range e.Emu.NPSSurveys() {
+		got = append(got, fmt.Sprint(s.Respondent["phoneNumber"], s.Respondent["emailAddress"]))
+	}
+	if strings.Join(got, "|") != "<nil>chloe.dubois@fabrikam.example|+41795551234<nil>" {
+		t.Errorf("surveyed %s", got)
+	}
+	// The profile's setting (or its NIMBUSCTL_INTERNAL_DOMAINS override) says it once for every run.
+	dry := []string{"nps", "survey", "after-call", file, "--dry-run", "--no-ledger", "-o", "json", "--jq", `.[] | select(.taskId == "in-partner") | [.result, .detail] | @tsv`}
+	e.MustRun("config", "set", "internal_domains", "fabrikam-partner.example, contoso.ch")
+	e.Run(dry...).Expect(t, 0, "skipped:internal\tcaller tom@fabrikam-partner.example is a colleague: fabrikam-partner.example is an internal domain (internal_domains)\n", "")
+	e.Setenv("NIMBUSCTL_INTERNAL_DOMAINS", "contoso.ch")
+	e.Run(dry...).Expect(t, 0, "would-send\tdry run: nothing sent (p-gap check on: nps.today may hold it for the agent's rating)\n", "")
+	// A domain must be one.
+	e.Run("nps", "survey", "after-call", file, "--internal-domain", "@fabrikam").Expect(t, 3, "",
+		"error: --internal-domain: \"@fabrikam\" is not a domain name (e.g. contoso.com)\nRun 'nimbusctl nps survey after-call --help' for usage.\n")
+	e.Run("config", "set", "internal_domains", "contoso.com,not a domain").Expect(t, 3, "",
+		"error: invalid domain \"not a domain\" in a comma-separated list of domain names (e.g. contoso.com,contoso.ch)\nRun 'nimbusctl config set --help' for usage.\n")
 }

@@ -31,7 +31,8 @@ const (
 	SkipForgotten     = "forgotten"         // older than what the ledger remembers: it may have been surveyed
 	SkipNoAgent       = "no-agent"          // nobody took the call
 	SkipDuplicate     = "duplicate"         // the same task twice in the input
-	SkipSurveyed      = "already-surveyed"  // an earlier run surveyed the task (or nps.today held it, or its answer was lost)
+	SkipSurveyed      = "already-surveyed"  // an earlier run surveyed the task (or its unanswered send was settled by hand as arrived)
+	SkipUnknown       = "unknown"           // an earlier send got no answer and nobody has settled it: it may have gone out
 )
 
 // ivrMaxAge is how long a listener trusts the IVR map it read: queues are remapped in
@@ -126,11 +127,12 @@ type AfterCall struct {
 	campaigns map[string]string // --campaign-map value -> campaign id
 	seen      map[string]bool
 
-	ledgerDir string // "" with --no-ledger
-	wait      time.Duration
-	ledger    *bulk.SurveyLedger
-	sends     *bulk.SurveyLedger // `survey send --once`'s ledger, read to settle held tasks
-	sendsRead bool
+	ledgerDir  string // "" with --no-ledger
+	ledgerFlag string // --ledger, for the commands shown
+	wait       time.Duration
+	ledger     *bulk.SurveyLedger
+	sends      *bulk.SurveyLedger // `survey send --once`'s ledger, read to settle held tasks
+	sendsRead  bool
 }
 
 // NewAfterCall checks the flags and resolves --campaign-map names (before anything is sent).
@@ -172,6 +174,7 @@ func (a *AfterCallFlags) NewAfterCall(ctx context.Context, f *cmdutil.Factory) (
 		}
 	}
 	if !a.noLedger {
+		r.ledgerFlag = a.ledger
 		if r.ledgerDir = a.ledger; r.ledgerDir == "" {
 			if r.ledgerDir, err = ledgerDir(f, "after-call"); err != nil {
 				return nil, err
@@ -244,6 +247,8 @@ func (r *AfterCall) already(ev nimbus.TaskEventData) (Outcome, *bulk.SurveyEntry
 	switch {
 	case e.State == bulk.SurveySent:
 		return skipped(ev, SkipSurveyed, "surveyed on %s (campaign %s)", at, e.Campaign), nil, true
+	case e.State == bulk.SurveySettled:
+		return skipped(ev, SkipSurveyed, "settled by hand on %s (campaign %s): its send had got no answer, and it arrived", at, e.Campaign), nil, true
 	case e.State == bulk.SurveyPending:
 		if s, ok := r.sentOnce(taskOnceKey(ev.TaskID)); ok {
 			return skipped(ev, SkipSurveyed, "held on %s, then sent on %s by nimbusctl nps survey send --once %s (campaign %s)",
@@ -255,15 +260,40 @@ func (r *AfterCall) already(ev nimbus.TaskEventData) (Outcome, *bulk.SurveyEntry
 		// nobody has been told: it fails once, as a lost answer fails in its own run, and is
 		// "unknown" from now on.
 		out := Outcome{TaskID: ev.TaskID, CampaignID: e.Campaign, Result: ResultFailed, Detail: fmt.Sprintf(
-			"the run that sent it on %s (campaign %s) stopped before nps.today answered (killed, or the machine went down): it may have gone out, and nps.today offers no read-back, so it is not sent again; check it in app.nps.today, then --resend-unknown sends it", at, e.Campaign)}
+			"the run that sent it on %s (campaign %s) stopped before nps.today answered (killed, or the machine went down): it may have gone out, and nps.today offers no read-back, so it is not sent again; %s", at, e.Campaign, r.settleHint(ev.TaskID))}
 		if err := r.record(ev, e.Campaign, bulk.SurveyUnknown); err != nil {
 			out.Detail = "writing the ledger failed: " + err.Error()
 		}
 		return out, nil, true
 	case e.State.Unsettled() && !r.resend:
-		return skipped(ev, SkipSurveyed, "the send of %s (campaign %s) got no answer: it may have gone out, so it is not sent again (--resend-unknown sends it)", at, e.Campaign), nil, true
+		// Not a success: told on every run (exit 9) until somebody has looked.
+		out := skipped(ev, SkipUnknown, "the send of %s got no answer: it may have gone out, so it is not sent again; %s", at, r.settleHint(ev.TaskID))
+		out.CampaignID = e.Campaign
+		return out, nil, true
 	}
 	return Outcome{}, nil, false
+}
+
+// settleHint is the way out of a send that got no answer: the admin checks app.nps.today,
+// then settles the task (it arrived) or sends it again (it did not).
+func (r *AfterCall) settleHint(taskID string) string {
+	return fmt.Sprintf("check app.nps.today, then: %s (it arrived), or rerun with --resend-unknown (it did not)", r.settleCommand(taskID))
+}
+
+// settleCommand is the `nps survey ledger settle` command line for a task of this run's ledger.
+func (r *AfterCall) settleCommand(taskID string) string {
+	args := []string{"nimbusctl"}
+	if p := commandProfile(r.f); p != "" {
+		args = append(args, "--profile", p)
+	}
+	args = append(args, "nps", "survey", "ledger", "settle", taskID)
+	if r.ledgerFlag != "" {
+		args = append(args, "--ledger", r.ledgerFlag)
+	}
+	for i, a := range args {
+		args[i] = shellQuote(a)
+	}
+	return strings.Join(args, " ")
 }
 
 // sentOnce looks a --once key up in `survey send`'s ledger (read, not locked: a held task
@@ -461,8 +491,8 @@ func (r *AfterCall) handle(ctx context.Context, ev nimbus.TaskEventData) (Outcom
 		state = bulk.SurveySent
 	case httpx.IsAmbiguous(err):
 		state = bulk.SurveyUnknown
-		if r.ledger != nil {
-			err = fmt.Errorf("%w: the survey may have gone out (nps.today offers no read-back to check), so no rerun sends it again; check it in app.nps.today, then --resend-unknown sends it", err)
+		if r.ledger != nil && ev.TaskID != "" && !r.dryRun {
+			err = fmt.Errorf("%w: the survey may have gone out (nps.today offers no read-back to check), so no rerun sends it again; %s", err, r.settleHint(ev.TaskID))
 		}
 	}
 	if out.Result == ResultPgap {

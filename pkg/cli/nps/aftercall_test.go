@@ -572,25 +572,29 @@ func TestNpsAfterCallTwiceSurveysOnce(t *testing.T) {
 }
 
 // A send whose answer was lost (504 after nps.today acted) fails, and the rerun does not
-// send it again: it may have gone out. Once the admin has checked, --resend-unknown does.
+// send it again: it may have gone out. Nor does the rerun pass for a success: the task is
+// skipped:unknown, and the run exits 9, every run, until somebody has checked app.nps.today
+// and settled it: `nps survey ledger settle` (it arrived) or --resend-unknown (it did not).
 func TestNpsAfterCallLostAnswerIsNotResent(t *testing.T) {
 	t.Parallel()
 	e := clitest.New(t)
 	file := writeFile(t, e, "events.json", strings.SplitAfter(pgapEvents, "\n")[1])
 	e.Emu.InjectFaults(emulator.ServiceNPSToday, "", emulator.FaultTimeoutAfter) // the IVR map, then the send
 	e.Run("nps", "survey", "after-call", file).Expect(t, 9,
-		"T-alex\tfailed\t101\t+41315552002\tagent@contoso.com\t\tSendSurveyCheckPgap: 504 Gateway Timeout: The request timed-out. (the request may have been applied; not retried): the survey may have gone out (nps.today offers no read-back to check), so no rerun sends it again; check it in app.nps.today, then --resend-unknown sends it\n",
+		"T-alex\tfailed\t101\t+41315552002\tagent@contoso.com\t\tSendSurveyCheckPgap: 504 Gateway Timeout: The request timed-out. (the request may have been applied; not retried): the survey may have gone out (nps.today offers no read-back to check), so no rerun sends it again; "+settleAlex+"\n",
 		"error: 1 of 1 events failed; the others were handled\n")
-	r := e.Run("nps", "survey", "after-call", file)
-	r.Stdout = stamp.ReplaceAllString(r.Stdout, "<T>")
-	r.Expect(t, 0, "T-alex\tskipped:already-surveyed\t\t\t\t\tthe send of <T> (campaign 101) got no answer: it may have gone out, so it is not sent again (--resend-unknown sends it)\n", "")
+	for i := 0; i < 2; i++ { // cron over a growing log: each run says so, and fails
+		r := e.Run("nps", "survey", "after-call", file)
+		r.Stdout = stamp.ReplaceAllString(r.Stdout, "<T>")
+		r.Expect(t, 9, "T-alex\tskipped:unknown\t101\t\t\t\tthe send of <T> got no answer: it may have gone out, so it is not sent again; "+settleAlex+"\n", unknownOne)
+	}
 	if n := len(e.Emu.NPSSurveys()); n != 1 {
 		t.Errorf("%d surveys, want 1", n)
 	}
 	// The admin looked in app.nps.today and found nothing: --resend-unknown sends it (the
 	// emulator did receive the first one, so it now holds two), and the ledger settles.
 	e.Run("nps", "survey", "after-call", file, "--resend-unknown").Expect(t, 0, "T-alex\tsent\t101\t+41315552002\tagent@contoso.com\t\t\n", "")
-	r = e.Run("nps", "survey", "after-call", file, "--resend-unknown")
+	r := e.Run("nps", "survey", "after-call", file, "--resend-unknown")
 	r.Stdout = stamp.ReplaceAllString(r.Stdout, "<T>")
 	r.Expect(t, 0, "T-alex\tskipped:already-surveyed\t\t\t\t\tsurveyed on <T> (campaign 101)\n", "")
 	if n := len(e.Emu.NPSSurveys()); n != 2 {
@@ -598,6 +602,60 @@ func TestNpsAfterCallLostAnswerIsNotResent(t *testing.T) {
 	}
 	e.Run("nps", "survey", "after-call", file, "--resend-unknown", "--no-ledger").
 		Expect(t, 3, "", "error: --resend-unknown needs the ledger: drop --no-ledger\nRun 'nimbusctl nps survey after-call --help' for usage.\n")
+}
+
+// settleAlex is the way out after-call shows for T-alex's unanswered send.
+const settleAlex = "check app.nps.today, then: nimbusctl nps survey ledger settle T-alex (it arrived), or rerun with --resend-unknown (it did not)"
+
+// unknownOne is after-call's error when one task's send got no answer in an earlier run.
+const unknownOne = "error: 1 task(s) may have been surveyed: an earlier send got no answer, and nobody has settled it; check app.nps.today, then run the command shown for each (it arrived), or rerun with --resend-unknown (it did not)\n"
+
+// `nps survey ledger`: list what the after-call ledger remembers, settle an unanswered send
+// that arrived (later runs report it as surveyed, exit 0), forget a task so that the next
+// run surveys it again. Unknown tasks change nothing (exit 6).
+func TestNpsSurveyLedgerSettleAndForget(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	file := writeFile(t, e, "events.json", pgapEvents)
+	e.Emu.InjectFaults(emulator.ServiceNPSToday, "", "", emulator.FaultTimeoutAfter) // the IVR map, T-anna, then T-alex's answer is lost
+	e.Run("nps", "survey", "after-call", file, "--check-pgap=false", "-o", "json", "--jq", "map(.result) | tojson").
+		Expect(t, 9, `["sent","failed"]`+"\n", "error: 1 of 2 events failed; the others were handled\n")
+	list := func(args ...string) clitest.Result {
+		r := e.Run(append([]string{"nps", "survey", "ledger", "list"}, args...)...)
+		r.Stdout = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`).ReplaceAllString(r.Stdout, "<T>")
+		return r
+	}
+	list().Expect(t, 0, "T-anna\tsent\t101\t<T>\nT-alex\tunknown\t101\t<T>\n", "")
+	list("--unsettled", "-o", "json", "--jq", ".[] | [.taskId, .state] | @tsv").Expect(t, 0, "T-alex\tunknown\n", "")
+
+	// Unknown task: nothing changes, whatever else was named.
+	e.Run("nps", "survey", "ledger", "settle", "T-alex", "T-nope").Expect(t, 6, "", "error: the after-call ledger has no task \"T-nope\": nothing was settled\n")
+	e.Run("nps", "survey", "after-call", file, "-o", "json", "--jq", "map(.result) | tojson").Expect(t, 9, `["skipped:already-surveyed","skipped:unknown"]`+"\n", unknownOne)
+
+	// Checked: it arrived. Settled, later runs pass it over as surveyed (exit 0); settling
+	// again, or a task that was sent, changes nothing.
+	e.RunWith(clitest.RunOpts{TTY: true}, "nps", "survey", "ledger", "settle", "T-alex").Expect(t, 0, "",
+		"✓ Settled task T-alex (campaign 101): after-call reports it as surveyed from now on, and never sends it\n")
+	r := e.Run("nps", "survey", "after-call", file)
+	r.Stdout = stamp.ReplaceAllString(r.Stdout, "<T>")
+	r.Expect(t, 0, lines(
+		"T-anna\tskipped:already-surveyed\t\t\t\t\tsurveyed on <T> (campaign 101)",
+		"T-alex\tskipped:already-surveyed\t\t\t\t\tsettled by hand on <T> (campaign 101): its send had got no answer, and it arrived",
+	), "")
+	e.Run("nps", "survey", "ledger", "settle", "T-alex", "T-anna").Expect(t, 0, "",
+		"T-alex is settled already: nothing to settle\nT-anna is sent already: nothing to settle\n")
+	list("-o", "json", "--jq", ".[] | [.taskId, .state] | @tsv").Expect(t, 0, "T-anna\tsent\nT-alex\tsettled\n", "")
+
+	// Forget: the next run surveys the customer again.
+	e.RunWith(clitest.RunOpts{TTY: true}, "nps", "survey", "ledger", "forget", "T-anna").Expect(t, 0, "",
+		"✓ Released task T-anna (was sent, campaign 101): the next after-call run of its event surveys it again\n")
+	e.Run("nps", "survey", "after-call", file, "--check-pgap=false", "-o", "json", "--jq", "map(.result) | tojson").
+		Expect(t, 0, `["sent","skipped:already-surveyed"]`+"\n", "")
+	if n := len(e.Emu.NPSSurveys()); n != 3 { // T-anna twice, T-alex once (its answer lost)
+		t.Errorf("%d surveys, want 3", n)
+	}
+	e.Run("nps", "survey", "ledger", "forget").Expect(t, 3, "", "error: nimbusctl nps survey ledger forget takes at least one task id\nRun 'nimbusctl nps survey ledger forget --help' for usage.\n")
+	e.Run("nps", "survey", "ledger", "forget", "T-nope").Expect(t, 6, "", "error: the after-call ledger has no task \"T-nope\": nothing was released\n")
 }
 
 // A call with a colleague is no customer's call: an inbound Teams call from someone in the

@@ -58,3 +58,15 @@ func TestColleague(t *testing.T) {
 		t.Error("the caller id decided an outbound call")
 	}
 }
+
+// The check runs once per call end, batch or live.
+func BenchmarkColleague(b *testing.B) {
+	r := &AfterCall{internal: []internalDomain{{"contoso.ch", "internal_domains"}, {"fabrikam.example", "--internal-domain"}}}
+	ev := nimbus.TaskEventData{ServiceUPN: "support@contoso.com", LastConnectedUserUPN: "luca@contoso.onmicrosoft.com",
+		LastConnectedUserEmail: "luca.rossi@contoso.com", LastConnectedUserID: "7d1f0c2e", CallerID: "caller-1"}
+	for i := 0; i < b.N; i++ {
+		if _, ok := r.colleague(ev, "caller", "chloe.dubois@customer.example"); ok {
+			b.Fatal("a customer taken for a colleague")
+		}
+	}
+}

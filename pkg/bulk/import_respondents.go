@@ -10,6 +10,7 @@ import (
 
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 	"github.com/nimbusctl/nimbusctl/pkg/npstoday"
+	"github.com/nimbusctl/nimbusctl/pkg/output"
 )
 
 // The respondent import's action and its own status.
@@ -148,7 +149,12 @@ func (ri *RespondentImport) Run(ctx context.Context) (RespondentSummary, error) 
 	close(tasks)
 	wg.Wait()
 	if ri.unsettled > 0 && ri.Warn != nil {
-		ri.Warn(fmt.Sprintf("%d row(s) not sent: an earlier send got no answer and may have gone out (see the report); check them in app.nps.today, then --resend-unknown sends them", ri.unsettled))
+		them := "them"
+		if ri.unsettled == 1 {
+			them = "it"
+		}
+		ri.Warn(fmt.Sprintf("%s not sent: an earlier send got no answer and may have gone out (see the report); check %s in app.nps.today, then --resend-unknown sends %s",
+			output.Plural(ri.unsettled, "row", "rows"), them, them))
 	}
 	s, err := ri.Recorder.Finish(ri.DryRun, ctx.Err() != nil)
 	if planErr != nil && ctx.Err() == nil {

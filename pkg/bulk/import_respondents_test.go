@@ -335,7 +335,7 @@ func TestRespondentImportLostAnswerIsNotResent(t *testing.T) {
 	if r.err != nil || r.sum.Skipped != 2 || r.sum.Unsettled != 1 || len(w.emu.NPSSurveys()) != 2 {
 		t.Fatalf("rerun: %+v %v", r.sum, r.err)
 	}
-	if len(r.warnings) != 1 || r.warnings[0] != "1 row(s) not sent: an earlier send got no answer and may have gone out (see the report); check them in app.nps.today, then --resend-unknown sends them" ||
+	if len(r.warnings) != 1 || r.warnings[0] != "1 row not sent: an earlier send got no answer and may have gone out (see the report); check it in app.nps.today, then --resend-unknown sends it" ||
 		!strings.Contains(r.report, "\n2,103/a@example.com,skip,ok,\"the send of ") {
 		t.Errorf("warnings %q\n%s", r.warnings, r.report)
 	}

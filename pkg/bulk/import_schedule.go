@@ -27,8 +27,8 @@ type ScheduleImport struct {
 
 	Maps           map[string]string
 	Service        string         // --service: for rows without a service column
-	TZ             *time.Location // --tz: wall-clock due times
-	ZoneNote       string         // said once when a wall-clock due time is read in TZ ("": nothing to say)
+	TZ             *time.Location // --tz: wall-clock due times, and days of relative ones (+1d)
+	ZoneNote       string         // said once when a due time is read in TZ ("": nothing to say)
 	Now            func() time.Time
 	DefaultCountry string
 
@@ -77,7 +77,7 @@ func (si *ScheduleImport) Run(ctx context.Context) (Summary, error) {
 	var past []pastRow
 	dups := newDuplicates(keys, ScheduleRow.Key)
 	invalid, total := 0, 0
-	wallClock := false // a row's due time was read in TZ
+	inZone := false // a row's due time was read in TZ
 	err = si.each(b, func(line int, r ScheduleRow, errs []*RowError) error {
 		total++
 		if len(errs) == 0 && dups.check(line, r) {
@@ -90,7 +90,7 @@ func (si *ScheduleImport) Run(ctx context.Context) (Summary, error) {
 			return nil
 		}
 		services[strings.ToLower(r.Entry.ServiceUPN)] = r.Entry.ServiceUPN
-		wallClock = wallClock || r.WallClock
+		inZone = inZone || r.InZone
 		if !r.Due.After(now) {
 			past = append(past, pastRow{line, r.Key(), r.Due})
 		}
@@ -109,7 +109,7 @@ func (si *ScheduleImport) Run(ctx context.Context) (Summary, error) {
 	if si.Total != nil {
 		si.Total(total)
 	}
-	if wallClock && si.ZoneNote != "" && si.Warn != nil {
+	if inZone && si.ZoneNote != "" && si.Warn != nil {
 		si.Warn(si.ZoneNote)
 	}
 

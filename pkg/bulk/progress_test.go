@@ -57,3 +57,25 @@ func TestProgressSilentForShortRuns(t *testing.T) {
 		t.Errorf("a run shorter than one redraw printed %q", errOut.String())
 	}
 }
+
+// The summary's figures are rounded where they are made, so that the line on stderr and
+// -o json say the same: seconds to the millisecond, the rate to a tenth.
+func TestSummaryFiguresAreRounded(t *testing.T) {
+	for _, c := range []struct {
+		requests      int64
+		elapsed       time.Duration
+		seconds, rate float64
+	}{
+		{1, 1234567 * time.Microsecond, 1.235, 0.8},
+		{10022, 207*time.Second + 123456789, 207.123, 48.4},
+		{4, 724069 * time.Nanosecond, 0.001, 5524.3},
+		{0, 0, 0, 0},
+	} {
+		if s, r := figures(c.requests, c.elapsed); s != c.seconds || r != c.rate {
+			t.Errorf("figures(%d, %s) = %v s, %v/s; want %v, %v", c.requests, c.elapsed, s, r, c.seconds, c.rate)
+		}
+	}
+	if got := (&ErrInvalidRows{N: 1}).Error(); got != "1 invalid row; nothing was sent (fix it, or pass --skip-invalid to import the rest)" {
+		t.Errorf("one invalid row: %q", got)
+	}
+}

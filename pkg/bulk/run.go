@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"sync"
 	"time"
@@ -70,7 +71,11 @@ func (e *ErrInvalidRows) Error() string {
 	if e.All {
 		return fmt.Sprintf("every row is invalid (%d); nothing was sent", e.N)
 	}
-	return fmt.Sprintf("%d invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)", e.N)
+	them := "them"
+	if e.N == 1 {
+		them = "it"
+	}
+	return fmt.Sprintf("%s; nothing was sent (fix %s, or pass --skip-invalid to import the rest)", output.Plural(e.N, "invalid row", "invalid rows"), them)
 }
 
 // checkRows decides, after the validation pass, whether an import may go on: invalid rows stop
@@ -185,6 +190,11 @@ type Summary struct {
 	Seconds      float64  `json:"seconds"`
 	RatePerSec   float64  `json:"requestsPerSecond"`
 	Results      []Result `json:"results,omitempty"` // every row, with -o json
+
+	// Of Failed and NotAttempted, the removals (--prune), which are no row of the file: the
+	// summary line counts them apart, so that its row counts add up to Rows.
+	RemovalsFailed       int `json:"-"`
+	RemovalsNotAttempted int `json:"-"`
 }
 
 // Recorder collects results: counts, the optional report CSV, the dry-run rows, progress.
@@ -222,13 +232,20 @@ func (r *Recorder) Add(res Result) {
 	if res.Line > 0 {
 		s.Rows++
 	}
+	removal := res.Line == 0 && res.Action == ActionRemove
 	switch res.Status {
 	case StatusInvalid:
 		s.Invalid++
 	case StatusFailed:
 		s.Failed++
+		if removal {
+			s.RemovalsFailed++
+		}
 	case StatusSkipped:
 		s.NotAttempted++
+		if removal {
+			s.RemovalsNotAttempted++
+		}
 	case StatusOK, StatusPlanned:
 		switch res.Action {
 		case ActionAdd:
@@ -294,14 +311,11 @@ func (r *Recorder) Finish(dryRun, cancelled bool) (Summary, error) {
 	}
 	s := r.sum
 	s.DryRun, s.Cancelled = dryRun, cancelled
-	s.Seconds = time.Since(r.start).Seconds()
 	if r.limiter != nil {
 		s.Requests = r.limiter.Requests() - r.req0
 		s.Throttled = r.limiter.Throttled() - r.thr0
 	}
-	if s.Seconds > 0 {
-		s.RatePerSec = float64(s.Requests) / s.Seconds
-	}
+	s.Seconds, s.RatePerSec = figures(s.Requests, time.Since(r.start))
 	if r.report != nil {
 		r.report.Flush()
 		if err := r.report.Error(); err != nil {
@@ -309,4 +323,14 @@ func (r *Recorder) Finish(dryRun, cancelled bool) (Summary, error) {
 		}
 	}
 	return s, nil
+}
+
+// figures are a run's time, to the millisecond, and its request rate, to a tenth per second:
+// what the summary says, in every format.
+func figures(requests int64, elapsed time.Duration) (seconds, perSecond float64) {
+	seconds = math.Round(elapsed.Seconds()*1000) / 1000
+	if elapsed > 0 {
+		perSecond = math.Round(float64(requests)/elapsed.Seconds()*10) / 10
+	}
+	return seconds, perSecond
 }

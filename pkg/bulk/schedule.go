@@ -75,7 +75,7 @@ type ScheduleBuilder struct {
 	File           string
 	Map            *Mapping
 	Service        string            // --service, for files without a service column
-	TZ             *time.Location    // wall-clock due times are read in this zone (--tz)
+	TZ             *time.Location    // wall-clock due times and days (+1d) are read in this zone (--tz)
 	Now            time.Time         // for relative due times (+2h)
 	DefaultCountry string            // phone numbers without a country code
 	Priorities     map[string]string // name or value (lower case) -> value; nil: not checked
@@ -85,11 +85,11 @@ type ScheduleBuilder struct {
 
 // ScheduleRow is one built row.
 type ScheduleRow struct {
-	Entry     nimbus.SchedulerEntryWrite
-	Due       time.Time
-	Derived   bool        // the ReferenceId was derived, the file had none
-	WallClock bool        // the due time was a wall-clock time, read in TZ
-	Phones    []PhoneNote // with NotePhones: the row's numbers as written and as sent
+	Entry   nimbus.SchedulerEntryWrite
+	Due     time.Time
+	Derived bool        // the ReferenceId was derived, the file had none
+	InZone  bool        // the due time was read in TZ: a wall-clock time, or days (+1d)
+	Phones  []PhoneNote // with NotePhones: the row's numbers as written and as sent
 }
 
 // Key is the row's idempotency key: service and ReferenceId.
@@ -175,7 +175,7 @@ func (b *ScheduleBuilder) Build(row Row) (ScheduleRow, []*RowError) {
 				bad(i, "%v", err)
 				continue
 			}
-			out.Due, out.WallClock = t, nimbus.IsWallClock(cell)
+			out.Due, out.InZone = t, nimbus.DependsOnZone(cell)
 			e.DueDateTimeUTC = nimbus.FormatDue(t)
 			relative = strings.HasPrefix(strings.TrimSpace(cell), "+")
 		case f == "priority":

@@ -582,7 +582,7 @@ func TestCSVEdges(t *testing.T) {
 			"error: " + xlsx + ": not a text CSV file (it is a zip archive, such as an Excel .xlsx workbook): " + fix + "\n"},
 		{"unclosed quote", []string{"contact", "import", "Customers", unclosed}, 3,
 			unclosed + `:3: a quoted cell opens on this line and is never closed, so every line after it was read into that cell: add the closing "` + "\n" +
-				"error: 1 invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)\n"},
+				"error: 1 invalid row; nothing was sent (fix it, or pass --skip-invalid to import the rest)\n"},
 		{"missing id, Google export", []string{"contact", "import", "Customers", google}, 3,
 			"error: " + google + `: no column holds the external id: name one externalId (or External ID, ID, Customer ID), or pick one of the file's columns with --id-column (e.g. --id-column "E-mail 1 - Value")` + "\n"},
 	} {

@@ -51,7 +51,7 @@ func TestNationalNumbersNeverGetAGuessedCountry(t *testing.T) {
 		Expect(t, 3, "", "error: --destination: \"044 555 12 34\" has no country code, and no default_country is set: write it with its country code, or set the country of national numbers: nimbusctl config set default_country +41 (your country's code) (or give a SIP address or UPN)\nRun 'nimbusctl schedule create --help' for usage.\n")
 	file := writeFile(t, e, "c.csv", "externalId,mobile\nN-2,+41 79 555 11 22\nN-3,079 555 11 33\n")
 	e.Run("contact", "import", "Customers", file).
-		Expect(t, 3, "", file+":3: mobile: \"079 555 11 33\" has no country code, and no default_country is set: write it with its country code, or set the country of national numbers: nimbusctl config set default_country +41 (your country's code)\nerror: 1 invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)\n")
+		Expect(t, 3, "", file+":3: mobile: \"079 555 11 33\" has no country code, and no default_country is set: write it with its country code, or set the country of national numbers: nimbusctl config set default_country +41 (your country's code)\nerror: 1 invalid row; nothing was sent (fix it, or pass --skip-invalid to import the rest)\n")
 	if n := e.Emu.Stats().Operations["AddContact"] + e.Emu.Stats().Operations["CreateSchedulerEntry"]; n != 0 {
 		t.Fatalf("%d writes for national numbers without a country", n)
 	}
@@ -83,7 +83,7 @@ func TestNationalNumbersNeverGetAGuessedCountry(t *testing.T) {
 }
 
 // timing hides the run's figures in a summary line, which vary from run to run.
-var timing = regexp.MustCompile(`\(\d+ requests in [0-9.]+s, [0-9.]+/s, \d+ throttled\)`)
+var timing = regexp.MustCompile(`\(\d+ requests? in [0-9.hms]+, [0-9.]+/s, \d+ throttled\)`)
 
 func expectRun(t *testing.T, r clitest.Result, code int, stdout, stderr string) {
 	t.Helper()
@@ -144,12 +144,12 @@ func TestPruneWithAnEmptyExportRemovesNothing(t *testing.T) {
 	if n := len(e.Emu.Contacts(emulator.BookCustomers)); n != 50 {
 		t.Fatalf("%d contacts left after a refusal", n)
 	}
-	expectRun(t, e.Run("contact", "import", "Customers", half, "--prune", "--max-remove", "25", "--yes"), 0, "", "✓ 25 rows: 25 removed, 25 unchanged (T)\n")
+	expectRun(t, e.Run("contact", "import", "Customers", half, "--prune", "--max-remove", "25", "--yes"), 0, "", "✓ 25 rows: 25 unchanged; --prune: 25 removed (T)\n")
 	if n := len(e.Emu.Contacts(emulator.BookCustomers)); n != 25 {
 		t.Fatalf("%d contacts left, want 25", n)
 	}
 	// Within the default share no question is asked; `addressbook clear` always asks.
-	expectRun(t, e.Run("contact", "import", "Customers", customersFile(t, e, 23, nil), "--prune"), 0, "", "✓ 23 rows: 2 removed, 23 unchanged (T)\n")
+	expectRun(t, e.Run("contact", "import", "Customers", customersFile(t, e, 23, nil), "--prune"), 0, "", "✓ 23 rows: 23 unchanged; --prune: 2 removed (T)\n")
 	e.Run("addressbook", "clear", "Customers").Expect(t, 3, "",
 		"error: refusing to clear address book Customers without confirmation: pass --yes (no terminal to ask)\nRun 'nimbusctl addressbook clear --help' for usage.\n")
 	if n := len(e.Emu.Contacts(emulator.BookCustomers)); n != 23 {
@@ -167,7 +167,7 @@ func TestPruneKeepsTheContactOfAnInvalidRow(t *testing.T) {
 	expectRun(t, e.Run("contact", "import", "Customers", file, "--prune", "--skip-invalid"), 9, "",
 		file+":8: email: \"not-an-email\" is not an e-mail address\n"+
 			"! 20 rows: 19 unchanged, 1 invalid (T)\n"+
-			"error: 1 invalid row(s) were skipped (see the messages above); fix them and run the same command again\n")
+			"error: 1 invalid row was skipped (see the messages above); fix it and run the same command again\n")
 	if storedContact(e, emulator.BookCustomers, "K-007") == nil || len(e.Emu.Contacts(emulator.BookCustomers)) != 20 {
 		t.Fatal("the contact of the invalid row was removed")
 	}
@@ -194,7 +194,7 @@ func TestSkipInvalidNeverLooksLikeSuccess(t *testing.T) {
 	expectRun(t, e.RunWith(clitest.RunOpts{TTY: true}, "contact", "import", "Customers", some, "--skip-invalid", "--report", report), 9, "",
 		some+":3: email: \"not-an-email\" is not an e-mail address\n"+
 			"! 3 rows: 2 added, 1 invalid (T)\n"+
-			"error: 1 invalid row(s) were skipped (see "+report+"); fix them and run the same command again\n")
+			"error: 1 invalid row was skipped (see "+report+"); fix it and run the same command again\n")
 	if n := e.Emu.Stats().Operations["AddContact"] + e.Emu.Stats().Operations["CreateSchedulerEntry"]; n != 2 {
 		t.Errorf("%d writes, want the 2 valid rows", n)
 	}
@@ -232,7 +232,7 @@ func TestPastDueTimesNeedIntent(t *testing.T) {
 	r := e.Run("schedule", "create", "--service", emulator.ServiceSupport, "--destination", "+41445551234", "--due", "2030-06-01 09:30", "-o", "json", "--jq", ".dueDateTimeUtc")
 	local, _ := time.ParseInLocation("2006-01-02 15:04", "2030-06-01 09:30", time.Local)
 	r.Expect(t, 0, local.UTC().Format("2006-01-02T15:04:05Z")+"\n",
-		"! wall-clock due times are read in "+shared.MachineZone()+", this machine's time zone (set --tz, or the profile's timezone: nimbusctl config set timezone Europe/Zurich)\n")
+		"! "+shared.MachineZoneNote(shared.MachineZone())+"\n")
 }
 
 // `schedule ledger list` shows what the ledger remembers; `forget` releases a call on purpose.
@@ -343,11 +343,11 @@ func TestNationalNumberInARowOfAnotherCountryIsRefused(t *testing.T) {
 	file := writeFile(t, e, "c.csv", "externalId,mobile,country\nF-1,06 12 34 56 78,France\nF-2,+33 6 12 34 56 78,France\nF-3,079 555 11 22,Schweiz\nF-4,079 555 11 33,\n")
 	e.Run("contact", "import", "Customers", file).
 		Expect(t, 3, "", file+":2: mobile: \"06 12 34 56 78\" has no country code, and this row's country is France (+33), not default_country +41: write the number with its country code\n"+
-			"error: 1 invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)\n")
+			"error: 1 invalid row; nothing was sent (fix it, or pass --skip-invalid to import the rest)\n")
 	calls := writeFile(t, e, "calls.csv", "ReferenceId,destination,due,customer country\nC-1,06 12 34 56 78,2030-01-01T09:00:00Z,FR\nC-2,044 555 12 34,2030-01-01T09:00:00Z,CH\n")
 	e.Run("schedule", "import", calls, "--service", emulator.ServiceSupport).
 		Expect(t, 3, "", calls+":2: destination: \"06 12 34 56 78\" has no country code, and this row's country is FR (+33), not default_country +41: write the number with its country code\n"+
-			"error: 1 invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)\n")
+			"error: 1 invalid row; nothing was sent (fix it, or pass --skip-invalid to import the rest)\n")
 	if n := e.Emu.Stats().Operations["AddContact"] + e.Emu.Stats().Operations["CreateSchedulerEntry"]; n != 0 {
 		t.Fatalf("%d writes", n)
 	}

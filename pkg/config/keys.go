@@ -98,7 +98,7 @@ var Keys = []Key{
 	{Name: "ca_file", Description: "extra CA certificates (PEM) to trust, e.g. the sandbox's"},
 	{Name: "default_country", Description: "country code of phone numbers written without one, e.g. +41 (default: from the region: ch-01, ch-02 +41; de-01, de-02 +49; uk-01 +44; else none, and national numbers are refused)", Check: checkCountry},
 	{Name: "internal_domains", Description: "e-mail domains of your own people, comma-separated (e.g. contoso.com,contoso.ch): nps survey after-call never surveys a caller or destination there; the domains of the event's service and agent count without it", Check: checkDomains},
-	{Name: "timezone", Description: "IANA time zone of wall-clock due times, e.g. Europe/Zurich (default: the machine's zone)", Check: checkZone},
+	{Name: "timezone", Description: "IANA time zone of wall-clock due times and of days in relative ones (+1d), e.g. Europe/Zurich (default: the machine's zone)", Check: checkZone},
 	{Name: "username", Description: "account to use when the token cache holds several"},
 	{Name: "token_storage", Default: "keyring", Description: "where tokens are kept: keyring (an encrypted file whose key is in the OS keyring; a 0600 file where no keyring answers) or file (a 0600 file)", Check: checkStorage},
 }

@@ -15,28 +15,31 @@ func FormatDue(t time.Time) string { return t.UTC().Format(DueLayout) }
 
 // ParseDue reads a due time as people write it:
 //   - RFC 3339 with any offset: 2026-12-01T09:30:00+01:00, 2026-12-01T08:30:00Z
-//   - a relative time from now: +90m, +2h, +1d, +1d2h30m
+//   - a relative time from now: +90m, +2h, +1d, +1d2h30m. Days are calendar days in loc:
+//     +1d is tomorrow at the same wall-clock time, 23 or 25 hours ahead over the nights the
+//     clocks change (what "call back tomorrow, same time" means); hours, minutes and seconds
+//     are exact durations, added after the days
 //   - a wall-clock time without offset, read in loc (the --tz zone): 2026-12-01 09:30,
 //     2026-12-01T09:30, 2026-12-01 09:30:00, or as Excel writes it in de-CH: 01.12.2026 09:30
 //
-// The result is in UTC.
+// loc nil is the machine's zone. The result is in UTC.
 func ParseDue(s string, now time.Time, loc *time.Location) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return time.Time{}, fmt.Errorf("empty due time")
 	}
+	if loc == nil {
+		loc = time.Local
+	}
 	if strings.HasPrefix(s, "+") {
-		d, err := parseRelative(s[1:])
+		days, d, err := parseRelative(s[1:])
 		if err != nil {
 			return time.Time{}, fmt.Errorf("invalid relative due time %q: %v (e.g. +90m, +2h, +1d)", s, err)
 		}
-		return now.Add(d).UTC().Truncate(time.Second), nil
+		return addDays(now, days, loc).Add(d).UTC().Truncate(time.Second), nil
 	}
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t.UTC(), nil
-	}
-	if loc == nil {
-		loc = time.Local
 	}
 	// Day.month.year is how Excel writes a date and time in Switzerland, Germany and Austria;
 	// with dots it is never month first. Slashes are (US), so they are not read.
@@ -53,27 +56,53 @@ func ParseDue(s string, now time.Time, loc *time.Location) (time.Time, error) {
 // back): Go would pick one instant quietly, and a call would ring an hour off, so such a time
 // is refused with the offsets that say which is meant.
 func inZone(s string, wall time.Time, loc *time.Location) (time.Time, error) {
-	var found []time.Time
-	// The offsets in force a day before and a day after: a time near a change is one of them.
-	for _, probe := range []time.Time{wall.Add(-24 * time.Hour), wall.Add(24 * time.Hour)} {
-		_, off := probe.In(loc).Zone()
-		t := wall.Add(-time.Duration(off) * time.Second)
-		if sameWallClock(t.In(loc), wall) && (len(found) == 0 || !found[0].Equal(t)) {
-			found = append(found, t)
-		}
-	}
-	switch len(found) {
+	found, n := instants(wall, loc)
+	switch n {
 	case 0:
 		return time.Time{}, fmt.Errorf("%q does not exist in %s: the clocks go forward that night; write another time, or the time with its UTC offset", s, loc)
 	case 2:
 		first, second := found[0], found[1]
-		if second.Before(first) {
-			first, second = second, first
-		}
 		return time.Time{}, fmt.Errorf("%q happens twice in %s: the clocks go back that night; write it with its UTC offset: %s (the first) or %s (the second)",
 			s, loc, first.In(loc).Format(time.RFC3339), second.In(loc).Format(time.RFC3339))
 	}
 	return found[0].UTC(), nil
+}
+
+// instants are the n instants at which loc shows wall (a wall-clock time read as UTC),
+// earliest first: one, none when the clocks skip it, two when they repeat it.
+func instants(wall time.Time, loc *time.Location) (found [2]time.Time, n int) {
+	// The offsets in force a day before and a day after: a time near a change is one of them.
+	for _, probe := range [2]time.Time{wall.Add(-24 * time.Hour), wall.Add(24 * time.Hour)} {
+		_, off := probe.In(loc).Zone()
+		t := wall.Add(-time.Duration(off) * time.Second)
+		if sameWallClock(t.In(loc), wall) && (n == 0 || !found[0].Equal(t)) {
+			found[n] = t
+			n++
+		}
+	}
+	if n == 2 && found[1].Before(found[0]) {
+		found[0], found[1] = found[1], found[0]
+	}
+	return found, n
+}
+
+// addDays is now plus days calendar days in loc, at the same wall-clock time. Where the
+// clocks skip that time it is the instant after the gap, and where they repeat it the first
+// of the two: in both cases where 24 hours a day would have landed, so that a command run
+// in the night of a change still schedules its call, and never earlier than asked.
+func addDays(now time.Time, days int, loc *time.Location) time.Time {
+	if days == 0 {
+		return now
+	}
+	local := now.In(loc)
+	y, m, d := local.Date()
+	wall := time.Date(y, m, d+days, local.Hour(), local.Minute(), local.Second(), local.Nanosecond(), time.UTC)
+	if found, n := instants(wall, loc); n > 0 {
+		return found[0]
+	}
+	// Skipped: read with the offset in force before the change, it falls after the gap.
+	_, off := wall.Add(-24 * time.Hour).In(loc).Zone()
+	return wall.Add(-time.Duration(off) * time.Second)
 }
 
 func sameWallClock(a, b time.Time) bool {
@@ -82,37 +111,34 @@ func sameWallClock(a, b time.Time) bool {
 	return ay == by && am == bm && ad == bd && a.Hour() == b.Hour() && a.Minute() == b.Minute() && a.Second() == b.Second()
 }
 
-// IsWallClock reports whether ParseDue reads s as a wall-clock time, in the zone it is given
-// (not a relative time, not RFC 3339 with its own offset).
-func IsWallClock(s string) bool {
+// DependsOnZone reports whether what ParseDue makes of s depends on the zone it is given: a
+// wall-clock time, or a relative time with days (+1d). RFC 3339 carries its own offset, and
+// +2h is two hours anywhere.
+func DependsOnZone(s string) bool {
 	s = strings.TrimSpace(s)
-	if strings.HasPrefix(s, "+") {
-		return false
+	if rel, ok := strings.CutPrefix(s, "+"); ok {
+		return strings.ContainsRune(rel, 'd')
 	}
 	_, err := time.Parse(time.RFC3339, s)
 	return err != nil
 }
 
-// parseRelative accepts Go durations plus a leading day count: "1d2h", "3d", "90m".
-func parseRelative(s string) (time.Duration, error) {
-	var days time.Duration
-	if i := strings.IndexByte(s, 'd'); i > 0 {
-		n, err := strconv.Atoi(s[:i])
-		if err != nil {
-			return 0, err
+// parseRelative reads what follows the "+": an optional whole number of days, then a Go
+// duration: "1d2h", "3d", "90m".
+func parseRelative(s string) (days int, d time.Duration, err error) {
+	if i := strings.IndexByte(s, 'd'); i >= 0 {
+		if days, err = strconv.Atoi(s[:i]); err != nil || days < 0 || strings.HasPrefix(s, "+") {
+			return 0, 0, fmt.Errorf("%q is not a whole number of days", s[:i])
 		}
-		days = time.Duration(n) * 24 * time.Hour
-		s = s[i+1:]
-		if s == "" {
-			return days, nil
+		if s = s[i+1:]; s == "" {
+			return days, 0, nil
 		}
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, err
+	if d, err = time.ParseDuration(s); err != nil {
+		return 0, 0, err
 	}
 	if d < 0 {
-		return 0, fmt.Errorf("negative")
+		return 0, 0, fmt.Errorf("negative")
 	}
-	return days + d, nil
+	return days, d, nil
 }

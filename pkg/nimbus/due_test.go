@@ -69,3 +69,53 @@ func TestParseDueRefusesTimesTheClockChangeSkipsOrRepeats(t *testing.T) {
 		}
 	}
 }
+
+// Days are calendar days in the zone: "+1d" is tomorrow at the same wall-clock time, also
+// across the nights the clocks change (a callback asked for "tomorrow, same time" rang an
+// hour early or late with 24 h). Hours and minutes stay exact durations.
+func TestParseDueDaysAreCalendarDaysInTheZone(t *testing.T) {
+	zurich, err := time.LoadLocation("Europe/Zurich")
+	if err != nil {
+		t.Skip("no tzdata:", err)
+	}
+	at := func(s string) time.Time {
+		t.Helper()
+		v, err := time.ParseInLocation("2006-01-02 15:04", s, zurich)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, c := range []struct{ now, in, want string }{
+		// Spring forward (2027-03-28, 02:00 → 03:00): 23 hours later is the same time.
+		{"2027-03-27 09:00", "+1d", "2027-03-28T07:00:00Z"}, // 09:00 CEST
+		{"2027-03-27 09:00", "+1d2h30m", "2027-03-28T09:30:00Z"},
+		{"2027-03-25 09:00", "+7d", "2027-04-01T07:00:00Z"},
+		{"2027-03-27 09:00", "+24h", "2027-03-28T08:00:00Z"}, // hours are exact: 10:00 CEST
+		{"2027-03-28 01:30", "+2h", "2027-03-28T02:30:00Z"},  // 04:30 CEST, two hours later
+		// Fall back (2027-10-31, 03:00 → 02:00): 25 hours later is the same time.
+		{"2027-10-30 09:00", "+1d", "2027-10-31T08:00:00Z"}, // 09:00 CET, not 08:00
+		{"2027-10-30 09:00", "+24h", "2027-10-31T07:00:00Z"},
+		{"2027-10-29 18:15", "+3d", "2027-11-01T17:15:00Z"},
+		// The same time tomorrow does not exist (the clocks skip it) or exists twice: the
+		// instant 24 hours on, which is the one after the gap and the first of the two.
+		{"2027-03-27 02:30", "+1d", "2027-03-28T01:30:00Z"}, // 03:30 CEST
+		{"2027-10-30 02:30", "+1d", "2027-10-31T00:30:00Z"}, // 02:30 CEST, the first
+		// No change in between: as before.
+		{"2027-06-01 09:00", "+1d", "2027-06-02T07:00:00Z"},
+	} {
+		got, err := ParseDue(c.in, at(c.now), zurich)
+		if err != nil || FormatDue(got) != c.want {
+			t.Errorf("now %s %s: ParseDue(%q) = %s, %v; want %s", c.now, zurich, c.in, FormatDue(got), err, c.want)
+		}
+	}
+	// A zone without changes: days are 24 hours.
+	if got, _ := ParseDue("+1d", at("2027-10-30 09:00"), time.UTC); FormatDue(got) != "2027-10-31T07:00:00Z" {
+		t.Errorf("UTC: +1d = %s", FormatDue(got))
+	}
+	for _, bad := range []string{"+-1d", "+1d-2h", "+d", "+1dd"} {
+		if got, err := ParseDue(bad, at("2027-10-30 09:00"), zurich); err == nil {
+			t.Errorf("ParseDue(%q) = %s, want an error", bad, FormatDue(got))
+		}
+	}
+}

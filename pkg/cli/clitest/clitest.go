@@ -35,6 +35,7 @@ type Env struct {
 
 	mu   sync.Mutex
 	vars map[string]string
+	now  func() time.Time // the command's clock (WithClock); nil: the real one
 }
 
 var mockKeyring sync.Once
@@ -46,11 +47,19 @@ type settings struct {
 	emu     emulator.Options
 	noLogin bool
 	entra   bool
+	now     func() time.Time
 }
 
 // WithEmulator changes the emulator's options (faults, rate limit, latency, clock).
 func WithEmulator(fn func(*emulator.Options)) Option {
 	return func(s *settings) { fn(&s.emu) }
+}
+
+// WithClock sets the clock of both the emulator (its domain time) and every command the test
+// runs (relative due times, "has passed" checks), so that a test can stand on a given day,
+// such as the eve of a clock change.
+func WithClock(now func() time.Time) Option {
+	return func(s *settings) { s.now, s.emu.Now = now, now }
 }
 
 // NoLogin starts without NIMBUSCTL_TOKEN, as a user who has not signed in.
@@ -81,7 +90,7 @@ func New(t testing.TB, opts ...Option) *Env {
 		t.Fatal(err)
 	}
 	mockKeyring.Do(keyring.MockInit)
-	e := &Env{T: t, Emu: emu, Home: home, Keyring: auth.SystemKeyring, vars: map[string]string{
+	e := &Env{T: t, Emu: emu, Home: home, Keyring: auth.SystemKeyring, now: s.now, vars: map[string]string{
 		"NIMBUSCTL_CONFIG_DIR": filepath.Join(home, "config"),
 		"NIMBUSCTL_CACHE_DIR":  filepath.Join(home, "cache"),
 		"NIMBUSCTL_STATE_DIR":  filepath.Join(home, "state"),
@@ -165,6 +174,9 @@ func (e *Env) RunWith(o RunOpts, args ...string) Result {
 	}
 	f := cli.NewFactory(ios, cmdutil.BuildInfo{Version: "0.0.0-test"}, e.Getenv)
 	f.Keyring = e.Keyring
+	if e.now != nil {
+		f.Now = e.now
+	}
 	if o.Prompter != nil {
 		f.Prompter = o.Prompter
 	}

@@ -156,7 +156,7 @@ changes.
 				return err
 			}
 			if f.IO.IsStderrTTY() {
-				f.IO.Successf("Exported %s from %s", shared.Plural(n, "contact", "contacts"), shared.BookLabel(book))
+				f.IO.Successf("Exported %s from %s", output.Plural(n, "contact", "contacts"), shared.BookLabel(book))
 			}
 			return nil
 		},

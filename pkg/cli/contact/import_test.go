@@ -30,7 +30,7 @@ func testdata(name string) string {
 // progress lines come every 5 seconds when stderr is not a terminal.
 var progress = regexp.MustCompile(`(?m)^progress: .*\n`)
 
-var timing = regexp.MustCompile(`\(\d+ requests in [0-9.]+s, [0-9.]+/s, \d+ throttled\)`)
+var timing = regexp.MustCompile(`\(\d+ requests? in [0-9.hms]+, [0-9.]+/s, \d+ throttled\)`)
 
 func TestImportAddsThenChangesNothing(t *testing.T) {
 	t.Parallel()
@@ -92,6 +92,11 @@ func TestImportDryRunShowsThePlan(t *testing.T) {
 	if r.Stdout != "2 CUST-0001 update planned\n3 NEW-1 add planned\n- CUST-0002 remove planned\n- CUST-0003 remove planned\n" {
 		t.Errorf("plan rows:\n%s", r.Stdout)
 	}
+	// Nothing was added or removed: the summary counts the plan, by the rows' actions.
+	e.Run("contact", "import", "Customers", file, "--dry-run", "--prune", "--max-remove", "2", "-o", "json", "--jq", `[.plan, .added, .removed, .dryRun]`).
+		Expect(t, 0, `[{"add":1,"remove":2,"update":1},null,null,true]`+"\n", "")
+	e.Run("contact", "import", "Customers", file, "--dry-run", "--prune", "--max-remove", "2", "-o", "csv").
+		Expect(t, 0, "rows,invalid,plan.add,plan.update,plan.remove,failed\n2,0,1,1,2,0\n", "")
 	if calls(e, "AddContact")+calls(e, "UpdateContact")+calls(e, "RemoveContacts") != 0 {
 		t.Error("a dry run sent something")
 	}
@@ -107,14 +112,14 @@ func TestImportInvalidRowsExit3NothingSent(t *testing.T) {
 		"invalid.csv:7: 5 cells but the header has 4 columns\n" +
 		"invalid.csv:6: externalId: duplicate external id \"X-1\" (first on line 2)\n" + // once its first line is known
 
-		"error: 5 invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)\n"
+		"error: 5 invalid rows; nothing was sent (fix them, or pass --skip-invalid to import the rest)\n"
 	r.Expect(t, 3, "", strings.ReplaceAll(want, "invalid.csv", testdata("invalid.csv")))
 	if calls(e, "AddContact") != 0 || calls(e, "GetContacts") != 0 {
 		t.Error("something was sent")
 	}
 	r = e.Run("contact", "import", "Customers", testdata("invalid.csv"), "--skip-invalid")
 	// Skipped rows are not a success: exit 9 and no ✓.
-	if r.Code != 9 || !strings.HasSuffix(timing.ReplaceAllString(r.Stderr, "(T)"), "! 6 rows: 1 added, 5 invalid (T)\nerror: 5 invalid row(s) were skipped (see the messages above); fix them and run the same command again\n") {
+	if r.Code != 9 || !strings.HasSuffix(timing.ReplaceAllString(r.Stderr, "(T)"), "! 6 rows: 1 added, 5 invalid (T)\nerror: 5 invalid rows were skipped (see the messages above); fix them and run the same command again\n") {
 		t.Errorf("--skip-invalid: %d %q", r.Code, r.Stderr)
 	}
 }
@@ -199,7 +204,7 @@ func TestImportWindows1252FileWithItsFirstUmlautFarIn(t *testing.T) {
 	r = quietRun(e, "contact", "import", emulator.BookCustomers, file, "--map", "Notes=-", "--encoding", "utf-8")
 	lines := strings.Count(b.String(), "\n")
 	r.Expect(t, 3, "", fmt.Sprintf("%s:%d: firstName: not UTF-8 text (byte 0xFC): the file seems to be Windows-1252 (Excel's plain CSV): pass --encoding windows-1252, or save it as CSV UTF-8\n", file, lines)+
-		"error: 1 invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)\n")
+		"error: 1 invalid row; nothing was sent (fix it, or pass --skip-invalid to import the rest)\n")
 }
 
 // quietRun drops the progress lines a slow run prints every 5 seconds.
@@ -233,7 +238,7 @@ func TestImportRefusesALastRowCutOff(t *testing.T) {
 	file := write(t, e, "cut.csv", "externalId,firstName,lastName,mobilePhones\nCUST-0001,Alice,Muster,+41795551001\nCUST-0002,Bru")
 	cut := file + ":3: the file ends inside this row (2 of 4 cells, and no line end): it looks cut off, as an export still being written or a broken copy does; check the file and run again\n"
 	e.Run("contact", "import", emulator.BookCustomers, file).
-		Expect(t, 3, "", cut+"error: 1 invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)\n")
+		Expect(t, 3, "", cut+"error: 1 invalid row; nothing was sent (fix it, or pass --skip-invalid to import the rest)\n")
 	e.Run("contact", "import", emulator.BookCustomers, file, "--skip-invalid", "--prune", "--max-remove", "100%", "--yes").
 		Expect(t, 3, "", cut+"error: "+file+": line 3 could not be read, so --prune cannot tell which contact it names: nothing was sent (fix the line, or import without --prune)\n")
 	if n := calls(e, "UpdateContact") + calls(e, "AddContact") + calls(e, "RemoveContacts"); n != 0 {
@@ -259,8 +264,8 @@ func TestImportExcelSepLine(t *testing.T) {
 	file := write(t, e, "sep.csv", "sep=;\r\nexternalId;mobile\r\nK-1;079 555 11 22\r\nK-2;call me\r\n")
 	e.Run("contact", "import", emulator.BookCustomers, file).Expect(t, 3, "",
 		file+":4: mobile: \"call me\" is not a phone number\n"+
-			"error: 1 invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)\n")
+			"error: 1 invalid row; nothing was sent (fix it, or pass --skip-invalid to import the rest)\n")
 	e.Run("contact", "import", emulator.BookCustomers, file, "--skip-invalid", "-o", "json", "--jq", "[.added, .invalid]").Expect(t, 9, "[1,1]\n",
 		file+":4: mobile: \"call me\" is not a phone number\n"+
-			"error: 1 invalid row(s) were skipped (see the messages above); fix them and run the same command again\n")
+			"error: 1 invalid row was skipped (see the messages above); fix it and run the same command again\n")
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/shared"
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
+	"github.com/nimbusctl/nimbusctl/pkg/output"
 )
 
 const fieldHelp = `Fields are set with one flag each (--first-name, --company, ...); the list fields take
@@ -209,7 +210,7 @@ address book does not hold are ignored by the API. To remove every contact, use
 					return err
 				}
 			}
-			shared.Successf(f, "Removed %s from address book %s", shared.Plural(len(ids), "contact", "contacts"), shared.BookLabel(book))
+			shared.Successf(f, "Removed %s from address book %s", output.Plural(len(ids), "contact", "contacts"), shared.BookLabel(book))
 			return nil
 		},
 	}

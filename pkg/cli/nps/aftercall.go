@@ -164,13 +164,13 @@ func runAfterCall(cmd *cobra.Command, f *cmdutil.Factory, flags *AfterCallFlags,
 		msgs = append(msgs, fmt.Sprintf("%d of %d events failed; the others were handled", failed, len(outcomes)))
 	}
 	if unknown > 0 {
-		msgs = append(msgs, fmt.Sprintf("%d task(s) may have been surveyed: an earlier send got no answer, and nobody has settled it; check app.nps.today, then run the command shown for each (it arrived), or rerun with --resend-unknown (it did not)", unknown))
+		msgs = append(msgs, fmt.Sprintf("%s may have been surveyed: an earlier send got no answer, and nobody has settled it; check app.nps.today, then run the command shown for each (it arrived), or rerun with --resend-unknown (it did not)", output.Plural(unknown, "task", "tasks")))
 	}
 	if len(msgs) > 0 {
 		return &cmdutil.PartialError{Msg: strings.Join(msgs, ". ")}
 	}
 	if pending > 0 {
-		return &cmdutil.PendingError{Msg: fmt.Sprintf("%d survey(s) held until the agent rates the call: run the command shown for each (on the agent's terminal it asks for the rating; or add --agent-rating 0-10)", pending)}
+		return &cmdutil.PendingError{Msg: fmt.Sprintf("%s until the agent rates the call: run the command shown for each (on the agent's terminal it asks for the rating; or add --agent-rating 0-10)", output.Plural(pending, "survey held", "surveys held"))}
 	}
 	return nil
 }

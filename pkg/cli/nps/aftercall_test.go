@@ -145,7 +145,7 @@ func TestNpsAfterCallPgapWithoutTTY(t *testing.T) {
 	e.Run("nps", "survey", "after-call", file).Expect(t, 8, lines(
 		"T-anna\tpgap\t101\t+41445551001\tanna.meier@contoso.com\t\theld until the agent rates the call: "+annaCommand,
 		"T-alex\tsent\t101\t+41315552002\tagent@contoso.com\t\t",
-	), "error: 1 survey(s) held until the agent rates the call: run the command shown for each (on the agent's terminal it asks for the rating; or add --agent-rating 0-10)\n")
+	), "error: 1 survey held until the agent rates the call: run the command shown for each (on the agent's terminal it asks for the rating; or add --agent-rating 0-10)\n")
 	if len(e.Emu.NPSSurveys()) != 1 || e.Emu.NPSHeld() != 1 {
 		t.Fatalf("sent %d held %d", len(e.Emu.NPSSurveys()), e.Emu.NPSHeld())
 	}
@@ -180,7 +180,7 @@ func TestNpsHeldCommandNamesTheProfile(t *testing.T) {
 	e.Setenv("NIMBUSCTL_PROFILE", "prod")
 	prodCommand := strings.Replace(annaCommand, "nimbusctl nps", "nimbusctl --profile prod nps", 1)
 	e.Run("nps", "survey", "after-call", writeFile(t, e, "events.json", pgapEvents), "-o", "json", "--jq", ".[0].command").
-		Expect(t, 8, prodCommand+"\n", "error: 1 survey(s) held until the agent rates the call: run the command shown for each (on the agent's terminal it asks for the rating; or add --agent-rating 0-10)\n")
+		Expect(t, 8, prodCommand+"\n", "error: 1 survey held until the agent rates the call: run the command shown for each (on the agent's terminal it asks for the rating; or add --agent-rating 0-10)\n")
 	file := writeFile(t, e, "r.csv", "campaign,phone,employee\n101,+41445551001,anna.meier@contoso.com\n")
 	r := e.Run("nps", "respondent", "import", file)
 	if want := strings.Replace(annaRowCommand, "nimbusctl nps", "nimbusctl --profile prod nps", 1); r.Code != 8 || !strings.Contains(r.Stderr, ": "+want+"\n") {
@@ -231,7 +231,7 @@ func TestNpsAfterCallNeverAsksUnlessTold(t *testing.T) {
 	answers := &clitest.Answers{Inputs: []string{"7"}}
 	e.RunWith(clitest.RunOpts{TTY: true, Prompter: answers}, "nps", "survey", "after-call", file, "-o", "json", "--jq", `.[0] | [.result, .command] | tojson`).
 		Expect(t, 8, `["pgap","`+annaCommand+`"]`+"\n",
-			"error: 1 survey(s) held until the agent rates the call: run the command shown for each (on the agent's terminal it asks for the rating; or add --agent-rating 0-10)\n")
+			"error: 1 survey held until the agent rates the call: run the command shown for each (on the agent's terminal it asks for the rating; or add --agent-rating 0-10)\n")
 	if len(answers.Questions) != 0 {
 		t.Errorf("asked %q", answers.Questions)
 	}
@@ -528,7 +528,7 @@ func TestNpsAfterCallTwiceSurveysOnce(t *testing.T) {
 		"T-anna\tpgap\t101\t+41445551001\tanna.meier@contoso.com\t\theld until the agent rates the call: "+annaCommand,
 		"T-alex\tsent\t101\t+41315552002\tagent@contoso.com\t\t",
 	)
-	pending := "error: 1 survey(s) held until the agent rates the call: run the command shown for each (on the agent's terminal it asks for the rating; or add --agent-rating 0-10)\n"
+	pending := "error: 1 survey held until the agent rates the call: run the command shown for each (on the agent's terminal it asks for the rating; or add --agent-rating 0-10)\n"
 	e.Run("nps", "survey", "after-call", file).Expect(t, 8, first, pending)
 
 	again := lines(
@@ -608,7 +608,7 @@ func TestNpsAfterCallLostAnswerIsNotResent(t *testing.T) {
 const settleAlex = "check app.nps.today, then: nimbusctl nps survey ledger settle T-alex (it arrived), or rerun with --resend-unknown (it did not)"
 
 // unknownOne is after-call's error when one task's send got no answer in an earlier run.
-const unknownOne = "error: 1 task(s) may have been surveyed: an earlier send got no answer, and nobody has settled it; check app.nps.today, then run the command shown for each (it arrived), or rerun with --resend-unknown (it did not)\n"
+const unknownOne = "error: 1 task may have been surveyed: an earlier send got no answer, and nobody has settled it; check app.nps.today, then run the command shown for each (it arrived), or rerun with --resend-unknown (it did not)\n"
 
 // `nps survey ledger`: list what the after-call ledger remembers, settle an unanswered send
 // that arrived (later runs report it as surveyed, exit 0), forget a task so that the next

@@ -12,7 +12,7 @@ import (
 )
 
 // timing hides the run's figures in the summary line, which vary from run to run.
-var timing = regexp.MustCompile(`\(\d+ requests in [0-9.]+s, [0-9.]+/s, \d+ throttled\)`)
+var timing = regexp.MustCompile(`\(\d+ requests? in [0-9.hms]+, [0-9.]+/s, \d+ throttled\)`)
 
 // sample is the committed example: an Excel export (BOM, semicolons, CRLF) with German
 // headers, a JSON column and a custom.<name> column.
@@ -86,13 +86,13 @@ func TestNpsRespondentImportInvalidRowsExit3(t *testing.T) {
 			file+":5: mobile: \"0800\" is not a valid phone number for CH (+41)\n"+
 			file+":6: agent rating: must be a whole number from 0 to 10, got \"12\"\n"+
 			file+":7: email: duplicate respondent \"alice@example.com\" in campaign 101 (first on line 2)\n"+
-			"error: 5 invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)\n")
+			"error: 5 invalid rows; nothing was sent (fix them, or pass --skip-invalid to import the rest)\n")
 	if n := len(e.Emu.NPSSurveys()); n != 0 {
 		t.Fatalf("%d surveys sent despite invalid rows", n)
 	}
 	r := e.Run("nps", "respondent", "import", file, "--skip-invalid")
 	// Skipped rows are not a success: exit 9 and no ✓, so a cron job hears of them.
-	if r.Code != 9 || !strings.HasSuffix(timing.ReplaceAllString(r.Stderr, "(T)"), "! 6 rows: 1 sent, 5 invalid (T)\nerror: 5 invalid row(s) were skipped (see the messages above); fix them and run the same command again\n") {
+	if r.Code != 9 || !strings.HasSuffix(timing.ReplaceAllString(r.Stderr, "(T)"), "! 6 rows: 1 sent, 5 invalid (T)\nerror: 5 invalid rows were skipped (see the messages above); fix them and run the same command again\n") {
 		t.Errorf("--skip-invalid: %d %q", r.Code, r.Stderr)
 	}
 
@@ -125,7 +125,7 @@ func TestNpsRespondentImportPartialFailureExit9(t *testing.T) {
 	expectRun(t, e.Run("nps", "respondent", "import", file, "--concurrency", "1"), 9, "",
 		file+":2: 103/ada@example.com: send failed: SendSurvey: 503 Service Unavailable: Service Unavailable.\n"+
 			"X 2 rows: 1 sent, 1 failed (T)\n"+
-			"error: 1 row(s) failed (see the messages above); run the same command again to retry them\n")
+			"error: 1 row failed (see the messages above); run the same command again to retry it\n")
 	expectRun(t, e.Run("nps", "respondent", "import", file), 0, "", "✓ 2 rows: 1 sent, 1 skipped (already done) (T)\n")
 	if n := len(e.Emu.NPSSurveys()); n != 2 {
 		t.Errorf("%d surveys, want 2", n)
@@ -144,9 +144,9 @@ func TestNpsRespondentImportLostAnswer(t *testing.T) {
 		file+":2: 103/ada@example.com: send failed: SendSurvey: 504 Gateway Timeout: The request timed-out. (the request may have been applied; not retried): "+
 			"the survey may have gone out (nps.today offers no read-back to check), so no rerun sends it again; check it in app.nps.today, then --resend-unknown sends it\n"+
 			"X 1 row: 1 failed (T)\n"+
-			"error: 1 row(s) failed (see the messages above): their answer was lost, so they may have gone out, and no rerun sends them: check app.nps.today, then --resend-unknown sends them\n")
+			"error: 1 row failed (see the messages above): its answer was lost, so it may have gone out, and no rerun sends it: check app.nps.today, then --resend-unknown sends it\n")
 	expectRun(t, e.Run("nps", "respondent", "import", file), 0, "",
-		"! 1 row(s) not sent: an earlier send got no answer and may have gone out (see the report); check them in app.nps.today, then --resend-unknown sends them\n"+
+		"! 1 row not sent: an earlier send got no answer and may have gone out (see the report); check it in app.nps.today, then --resend-unknown sends it\n"+
 			"! 1 row: 1 not sent (may have gone out already) (T)\n")
 	if n := len(e.Emu.NPSSurveys()); n != 1 {
 		t.Fatalf("%d surveys, want 1", n)
@@ -167,13 +167,13 @@ func TestNpsRespondentImportPendingExit8(t *testing.T) {
 		held+
 			file+":3: 101/+41315552002: send failed: SendSurveyCheckPgap: 503 Service Unavailable: Service Unavailable.\n"+
 			"X 2 rows: 1 pending (p-gap), 1 failed (T)\n"+
-			"error: 1 row(s) failed (see the messages above); run the same command again to retry them\n")
+			"error: 1 row failed (see the messages above); run the same command again to retry it\n")
 	r := e.Run("nps", "respondent", "import", file, "--concurrency", "1")
 	r.Stderr = regexp.MustCompile(`held since \d{4}-\d\d-\d\d \d\d:\d\d UTC`).ReplaceAllString(r.Stderr, "held since <T>")
 	expectRun(t, r, 8, "",
 		file+":2: pending: held since <T>: held until anna.meier@contoso.com rates the call (p-gap): put the agent's rating (0-10) in the agentRating column and run again, or let the agent send it: "+annaRowCommand+"\n"+
 			"! 2 rows: 1 sent, 1 pending (p-gap) (T)\n"+
-			"error: 1 survey(s) held until the agent rates the call (p-gap); nothing was sent to them: give those rows the agent's rating (0-10) and run the same command again\n")
+			"error: 1 survey held until the agent rates the call (p-gap); nothing was sent to it: give that row the agent's rating (0-10) and run the same command again\n")
 	if e.Emu.NPSHeld() != 1 || len(e.Emu.NPSSurveys()) != 1 {
 		t.Fatalf("held %d sent %d", e.Emu.NPSHeld(), len(e.Emu.NPSSurveys()))
 	}
@@ -189,7 +189,7 @@ func TestNpsRespondentImportPendingExit8(t *testing.T) {
 	expectRun(t, e2.Run("nps", "respondent", "import", only, "--no-ledger"), 8, "",
 		only+":2: pending: held until anna.meier@contoso.com rates the call (p-gap): put the agent's rating (0-10) in the agentRating column and run again\n"+
 			"! 1 row: 1 pending (p-gap) (T)\n"+
-			"error: 1 survey(s) held until the agent rates the call (p-gap); nothing was sent to them: give those rows the agent's rating (0-10) and run the same command again\n")
+			"error: 1 survey held until the agent rates the call (p-gap); nothing was sent to it: give that row the agent's rating (0-10) and run the same command again\n")
 	expectRun(t, e2.Run("nps", "respondent", "import", only, "--check-pgap=false"), 0, "", "✓ 1 row: 1 sent (T)\n")
 }
 
@@ -231,7 +231,7 @@ func TestNpsRespondentImportFailedSummaryTellsWhatARerunRetries(t *testing.T) {
 	e.Setenv("NIMBUSCTL_MAX_RETRIES", "0") // a 503 fails its row at once: nothing was sent, a rerun sends it
 	e.Emu.InjectFaults(emulator.ServiceNPSToday, "", emulator.FaultTimeoutAfter, emulator.FaultUnavailable)
 	r := e.Run("nps", "respondent", "import", file, "--concurrency", "1")
-	if r.Code != 9 || !strings.HasSuffix(r.Stderr, "error: 2 row(s) failed (see the messages above): a rerun retries 1 of them; the answer of the other 1 was lost, so they may have gone out, and no rerun sends them: check app.nps.today, then --resend-unknown sends them\n") {
+	if r.Code != 9 || !strings.HasSuffix(r.Stderr, "error: 2 rows failed (see the messages above): a rerun retries 1 of them; the answer of the other 1 was lost, so they may have gone out, and no rerun sends them: check app.nps.today, then --resend-unknown sends them\n") {
 		t.Fatalf("exit %d\n%s", r.Code, r.Stderr)
 	}
 }

@@ -16,6 +16,8 @@ import (
 var entryHelp = fmt.Sprintf(`--due takes RFC 3339 with any offset (2027-12-01T09:30:00+01:00, sent as UTC), a wall-clock
 time such as "2027-12-01 09:30", read in --tz (default: the profile's timezone, else the
 machine's zone, which is then named on stderr), or a time from now such as +90m, +2h, +1d.
+Days are calendar days in that zone: +1d is tomorrow at the same time of day, also over the
+night the clocks change (23 or 25 hours then); hours and minutes are exact (+24h).
 A due time that has passed is refused (exit 3, nothing sent): the call would ring at once
 and could no longer be removed; --allow-past sends it anyway. --destination is normalized to
 E.164 when it is a phone number (national numbers take the profile's default_country, and are
@@ -55,7 +57,7 @@ func addEntryFlags(cmd *cobra.Command, f *cmdutil.Factory) *entryFlags {
 	fl := cmd.Flags()
 	fl.StringVar(&ef.destination, "destination", "", "phone `number` (E.164 after normalization) or SIP address to call (destination)")
 	fl.StringVar(&ef.due, "due", "", "when to call: RFC 3339, a local `time` (see --tz) or +2h/+1d (dueDateTimeUtc)")
-	fl.StringVar(&ef.tz, "tz", "", "IANA time `zone` of a wall-clock --due, e.g. Europe/Zurich (default: the profile's timezone, else the machine's)")
+	fl.StringVar(&ef.tz, "tz", "", "IANA time `zone` of a wall-clock --due and of its days (+1d), e.g. Europe/Zurich (default: the profile's timezone, else the machine's)")
 	fl.BoolVar(&ef.allowPast, "allow-past", false, "send a --due that has passed (the call starts at once and can no longer be removed)")
 	fl.StringVar(&ef.reference, "reference-id", "", "your system's `id` for the call (ReferenceId)")
 	fl.StringVar(&ef.priority, "priority", "", "distribution `priority`, by name or value (distributionPriority)")

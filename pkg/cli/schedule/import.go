@@ -35,7 +35,9 @@ never sent again blindly; if it cannot be found it is reported as failed for the
 
 Due times: RFC 3339 with any offset, a relative time (+2h, +1d), or a wall-clock time
 ("2027-12-01 09:30") read in --tz (default: the profile's timezone, else the machine's zone,
-which is then named on stderr). New rows whose due time has passed are invalid unless
+which is then named on stderr). In a relative time, days are calendar days in that zone: +1d
+is tomorrow at the same time of day, also over the night the clocks change; hours and minutes
+are exact (+24h is 24 hours). New rows whose due time has passed are invalid unless
 --allow-past. Every row is checked before the first call is scheduled.
 
 Every call of the file that a run schedules, may have scheduled, or finds listed goes into
@@ -53,7 +55,7 @@ or were skipped as invalid, 2 cancelled.`,
 	}
 	bf := shared.AddBulkFlags(cmd, "nimbus")
 	serviceFlag(cmd, f, &service, "service for rows without a service column")
-	cmd.Flags().StringVar(&tz, "tz", "", "time `zone` of wall-clock due times, e.g. Europe/Zurich (default: the profile's timezone, else the machine's)")
+	cmd.Flags().StringVar(&tz, "tz", "", "time `zone` of wall-clock due times and of days (+1d), e.g. Europe/Zurich (default: the profile's timezone, else the machine's)")
 	cmd.Flags().BoolVar(&update, "update", false, "change calls that exist already (and are not yet in progress) to match their row")
 	cmd.Flags().BoolVar(&allowPast, "allow-past", false, "schedule new rows whose due time has passed (they start at once)")
 	cmd.Flags().StringVar(&ledgerDir, "ledger", "", "`folder` of the ledger of scheduled calls (default: the state folder, per profile)")

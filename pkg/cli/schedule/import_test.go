@@ -15,7 +15,7 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/emulator"
 )
 
-var timing = regexp.MustCompile(`\(\d+ requests in [0-9.]+s, [0-9.]+/s, \d+ throttled\)`)
+var timing = regexp.MustCompile(`\(\d+ requests? in [0-9.hms]+, [0-9.]+/s, \d+ throttled\)`)
 
 func file(t *testing.T, e *clitest.Env, content string) string {
 	t.Helper()
@@ -71,7 +71,7 @@ func TestScheduleImportDryRunAndValidation(t *testing.T) {
 	e.Run("schedule", "import", bad).Expect(t, 3, "",
 		bad+":2: serviceUpn: \"vip@contoso.com\" is not a service you may schedule calls on (see 'nimbusctl schedule services')\n"+
 			bad+":3: destination: is empty\n"+
-			"error: 2 invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)\n")
+			"error: 2 invalid rows; nothing was sent (fix them, or pass --skip-invalid to import the rest)\n")
 	e.Run("schedule", "import", bad, "--tz", "Mars/Olympus").
 		Expect(t, 3, "", "error: --tz: unknown time zone \"Mars/Olympus\": use an IANA name such as Europe/Zurich\nRun 'nimbusctl schedule import --help' for usage.\n")
 	e.Run("schedule", "import", bad, "--ledger", e.Home, "--no-ledger").
@@ -105,7 +105,7 @@ func TestScheduleImportPartialFailureExit9(t *testing.T) {
 	// Now fail one create: the lookups and the state read go first (3 requests), then creates.
 	e.Emu.InjectFaults(emulator.ServiceNimbus, "", "", "", emulator.FaultInternal)
 	r = e.Run("schedule", "import", f, "--service", emulator.ServiceSupport, "--report", filepath.Join(e.Home, "r.csv"), "--concurrency", "1")
-	if r.Code != 9 || !strings.Contains(r.Stderr, "error: 1 row(s) failed (see "+filepath.Join(e.Home, "r.csv")+"); run the same command again to retry them\n") {
+	if r.Code != 9 || !strings.Contains(r.Stderr, "error: 1 row failed (see "+filepath.Join(e.Home, "r.csv")+"); run the same command again to retry it\n") {
 		t.Fatalf("%d %q", r.Code, r.Stderr)
 	}
 	report, _ := os.ReadFile(filepath.Join(e.Home, "r.csv"))
@@ -201,7 +201,7 @@ func TestScheduleImportAllowPastStopsWhereTheLedgerForgets(t *testing.T) {
 	f := file(t, e, "ReferenceId,destination,due\nOLD-1,+41445551001,"+due.Format(time.RFC3339)+"\n")
 	e.Run("schedule", "import", f, "--service", emulator.ServiceSupport, "--allow-past").Expect(t, 3, "",
 		f+":2: due: the due time "+due.Format(time.RFC3339)+" is more than 89 days ago, beyond what the ledger remembers (90 days): the call may have been scheduled, and rung, already; not scheduled\n"+
-			"error: 1 invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)\n")
+			"error: 1 invalid row; nothing was sent (fix it, or pass --skip-invalid to import the rest)\n")
 	if n := calls(e, "CreateSchedulerEntry"); n != 0 {
 		t.Fatalf("%d calls scheduled", n)
 	}

@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/nimbusctl/nimbusctl/pkg/cli/clitest"
+	"github.com/nimbusctl/nimbusctl/pkg/cli/shared"
 	"github.com/nimbusctl/nimbusctl/pkg/emulator"
 )
 
@@ -95,12 +97,14 @@ func TestCreateRelativeDueAndJSON(t *testing.T) {
 	r := e.Run("schedule", "create", "--service", emulator.ServiceSupport, "--destination", "+41 44 555 12 34", "--due", "+1d2h",
 		"-o", "json", "--jq", ".ReferenceId // \"none\", .destination, .maxAttempts")
 	after := time.Now().UTC()
-	r.Expect(t, 0, "none\n+41445551234\n1\n", "")
+	// Days are counted in the command's zone: with none set, the machine's, which it names.
+	r.Expect(t, 0, "none\n+41445551234\n1\n", "! "+shared.MachineZoneNote(shared.MachineZone())+"\n")
 	due, err := time.Parse(time.RFC3339, lastEntry(t, e, emulator.ServiceSupport)["dueDateTimeUtc"].(string))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if lo, hi := before.Add(26*time.Hour), after.Add(26*time.Hour); due.Before(lo) || due.After(hi) {
+	inADay := func(t time.Time) time.Time { return t.Local().AddDate(0, 0, 1).Add(2 * time.Hour) }
+	if lo, hi := inADay(before), inADay(after); due.Before(lo) || due.After(hi) {
 		t.Errorf("due %s, want between %s and %s", due, lo, hi)
 	}
 
@@ -430,7 +434,7 @@ func TestWallClockDueTimesTheClockChangeSkipsOrRepeatsAreRefused(t *testing.T) {
 	f := file(t, e, "ReferenceId,destination,due\nN-1,044 555 12 34,2030-10-27 02:30\nN-2,044 555 12 35,2030-10-27T02:30:00+01:00\n")
 	e.Run("schedule", "import", f, "--service", emulator.ServiceSupport).Expect(t, 3, "",
 		f+":2: due: \"2030-10-27 02:30\" happens twice in Europe/Zurich: the clocks go back that night; write it with its UTC offset: 2030-10-27T02:30:00+02:00 (the first) or 2030-10-27T02:30:00+01:00 (the second)\n"+
-			"error: 1 invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)\n")
+			"error: 1 invalid row; nothing was sent (fix it, or pass --skip-invalid to import the rest)\n")
 	if n := calls(e, "CreateSchedulerEntry"); n != 0 {
 		t.Fatalf("%d calls scheduled", n)
 	}
@@ -453,4 +457,62 @@ func TestUpdateMovesTheLedgerEntry(t *testing.T) {
 	e.MustRun("schedule", "import", file, "--service", emulator.ServiceSupport, "--update")
 	e.Run("schedule", "ledger", "list", "-o", "json", "--jq", `[.[] | select(.referenceId == "move-1") | .due] | max`).
 		Expect(t, 0, "2030-09-01T09:00:00Z\n", "")
+}
+
+// "+1d" is tomorrow at the same wall-clock time in the command's zone (--tz, else the
+// profile's timezone), also over the nights the clocks change; hours stay exact. Before, a
+// day was 24 hours, and a callback asked for on the eve of the change rang an hour off.
+func TestRelativeDaysKeepTheWallClockOverAClockChange(t *testing.T) {
+	t.Parallel()
+	zurich, err := time.LoadLocation("Europe/Zurich")
+	if err != nil {
+		t.Skip("no tzdata:", err)
+	}
+	var mu sync.Mutex
+	now := time.Date(2027, 10, 30, 9, 0, 0, 0, zurich) // the eve of the clocks going back
+	setNow := func(t time.Time) { mu.Lock(); now = t; mu.Unlock() }
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true }),
+		clitest.WithClock(func() time.Time { mu.Lock(); defer mu.Unlock(); return now }))
+	due := func(ref string) string {
+		t.Helper()
+		for _, en := range e.Emu.SchedulerEntries(emulator.ServiceSupport) {
+			if en["ReferenceId"] == ref {
+				return en["dueDateTimeUtc"].(string)
+			}
+		}
+		t.Fatalf("no call %s", ref)
+		return ""
+	}
+	create := []string{"schedule", "create", "--service", emulator.ServiceSupport, "--destination", "+41445551234", "-o", "json", "--jq", ".dueDateTimeUtc"}
+	e.Run(append(create, "--due", "+1d", "--tz", "Europe/Zurich", "--reference-id", "cb-fall")...).
+		Expect(t, 0, "2027-10-31T08:00:00Z\n", "") // 09:00 CET, as today at 09:00 CEST
+	e.Run(append(create, "--due", "+24h", "--tz", "Europe/Zurich", "--reference-id", "cb-24h")...).
+		Expect(t, 0, "2027-10-31T07:00:00Z\n", "") // 24 hours: 08:00 CET
+	e.Setenv("NIMBUSCTL_TIMEZONE", "Europe/Zurich") // the profile's zone, without --tz
+	calls := file(t, e, "ReferenceId,destination,due\nCB-1,044 555 10 01,+1d\nCB-2,044 555 10 02,+2d1h\n")
+	r := e.Run("schedule", "import", calls, "--service", emulator.ServiceSupport)
+	if r.Code != 0 || timing.ReplaceAllString(r.Stderr, "(T)") != "✓ 2 rows: 2 created (T)\n" {
+		t.Fatalf("import: %d %q", r.Code, r.Stderr)
+	}
+	if d1, d2 := due("CB-1"), due("CB-2"); d1 != "2027-10-31T08:00:00Z" || d2 != "2027-11-01T09:00:00Z" {
+		t.Errorf("imported due times %s, %s; want 09:00 CET the next day, 10:00 CET the day after", d1, d2)
+	}
+
+	setNow(time.Date(2027, 3, 27, 9, 0, 0, 0, zurich)) // the eve of the clocks going forward
+	e.Run(append(create, "--due", "+1d", "--reference-id", "cb-spring")...).
+		Expect(t, 0, "2027-03-28T07:00:00Z\n", "") // 09:00 CEST
+	id := ""
+	for _, en := range e.Emu.SchedulerEntries(emulator.ServiceSupport) {
+		if en["ReferenceId"] == "cb-spring" {
+			id = en["schedulerEntryId"].(string)
+		}
+	}
+	e.Run("schedule", "update", id, "--service", emulator.ServiceSupport, "--due", "+2d", "--tz", "Europe/Zurich", "-o", "json", "--jq", ".dueDateTimeUtc").
+		Expect(t, 0, "2027-03-29T07:00:00Z\n", "")
+	// A row without a ReferenceId still refuses a relative due time: each run would make it a
+	// new call.
+	noRef := file(t, e, "destination,due\n044 555 10 03,+1d\n")
+	e.Run("schedule", "import", noRef, "--service", emulator.ServiceSupport).Expect(t, 3, "",
+		noRef+":2: due: a relative due time needs a ReferenceId: without one, every run would make it a new call and ring the customer again (add a ReferenceId column, or write the due time out)\n"+
+			"error: 1 invalid row; nothing was sent (fix it, or pass --skip-invalid to import the rest)\n")
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -195,87 +196,63 @@ func (r *Run) finish(s bulk.Summary, sv *bulk.RespondentSummary, err error) erro
 	case inv != nil:
 		return &cmdutil.InvalidInputError{Msg: inv.Error()}
 	case s.Cancelled:
-		r.f.IO.Infof("cancelled: %d of %d rows done; run the same command again to finish (only what is left is applied)", s.Rows-s.NotAttempted, s.Rows)
+		// The summary lists what was not processed (rows, and removals of a prune).
+		r.f.IO.Infof("cancelled before the end: run the same command again to finish (only what is left is applied)")
 		return cmdutil.SilentCancel
+	case s.Failed > 0 && s.DryRun:
+		// Rows the plan already knows it would not send (a create whose earlier answer was
+		// lost): nothing was tried, so nothing is to be retried.
+		return &cmdutil.PartialError{Msg: fmt.Sprintf("%s would fail (%s)", output.Plural(s.Failed, "row", "rows"), hint)}
 	case s.Failed > 0 && sv != nil && sv.Lost > 0:
 		// A survey whose answer was lost may have gone out: no rerun sends it.
 		lost := "their answer was lost, so they may have gone out, and no rerun sends them: check app.nps.today, then --resend-unknown sends them"
+		if s.Failed == 1 {
+			lost = "its answer was lost, so it may have gone out, and no rerun sends it: check app.nps.today, then --resend-unknown sends it"
+		}
 		if sv.Lost < s.Failed {
 			lost = fmt.Sprintf("a rerun retries %d of them; the answer of the other %d was lost, so they may have gone out, and no rerun sends them: check app.nps.today, then --resend-unknown sends them",
 				s.Failed-sv.Lost, sv.Lost)
 		}
-		return &cmdutil.PartialError{Msg: fmt.Sprintf("%d row(s) failed (%s): %s", s.Failed, hint, lost)}
+		return &cmdutil.PartialError{Msg: fmt.Sprintf("%s failed (%s): %s", output.Plural(s.Failed, "row", "rows"), hint, lost)}
 	case s.Failed > 0:
-		return &cmdutil.PartialError{Msg: fmt.Sprintf("%d row(s) failed (%s); run the same command again to retry them", s.Failed, hint)}
+		return &cmdutil.PartialError{Msg: fmt.Sprintf("%s failed (%s); run the same command again to retry %s", output.Plural(s.Failed, "row", "rows"), hint, them(s.Failed))}
 	case s.Invalid > 0 && !s.DryRun:
 		// --skip-invalid went on without them: the file is not all in, and an unattended job
 		// must hear of it.
-		return &cmdutil.PartialError{Msg: fmt.Sprintf("%d invalid row(s) were skipped (%s); fix them and run the same command again", s.Invalid, hint)}
+		return &cmdutil.PartialError{Msg: fmt.Sprintf("%s skipped (%s); fix %s and run the same command again",
+			output.Plural(s.Invalid, "invalid row was", "invalid rows were"), hint, them(s.Invalid))}
 	case sv != nil && sv.Pending > 0 && !s.DryRun:
-		return &cmdutil.PendingError{Msg: fmt.Sprintf("%d survey(s) held until the agent rates the call (p-gap); nothing was sent to them: give those rows the agent's rating (0-10) and run the same command again", sv.Pending)}
+		rows := "those rows"
+		if sv.Pending == 1 {
+			rows = "that row"
+		}
+		return &cmdutil.PendingError{Msg: fmt.Sprintf("%s until the agent rates the call (p-gap); nothing was sent to %s: give %s the agent's rating (0-10) and run the same command again",
+			output.Plural(sv.Pending, "survey held", "surveys held"), them(sv.Pending), rows)}
 	}
 	return nil
+}
+
+func them(n int) string {
+	if n == 1 {
+		return "it"
+	}
+	return "them"
 }
 
 // print writes the summary; refused: it is the plan of a run that stopped before sending.
 func (r *Run) print(s bulk.Summary, sv *bulk.RespondentSummary, refused bool) error {
 	f := r.f
-	if f.Machine() && sv != nil {
-		return f.Printer().Print(sv, output.Cols("ROWS=rows", "INVALID=invalid", "SENT=sent", "PENDING=pending", "SKIPPED=skipped", "FAILED=failed"))
-	}
 	if f.Machine() {
-		return f.Printer().Print(s, output.Cols("ROWS=rows", "INVALID=invalid", "ADDED=added", "UPDATED=updated",
-			"UNCHANGED=unchanged", "REMOVED=removed", "CREATED=created", "SKIPPED=skipped", "FAILED=failed"))
+		return printSummary(f.Printer(), s, sv, r.flags.ValidateOnly)
 	}
 	if s.DryRun || r.flags.ValidateOnly {
-		type count struct {
-			Action string `json:"action"`
-			Count  int    `json:"count"`
-		}
-		var rows []count
-		counts := []count{{"add", s.Added}, {"update", s.Updated}, {"unchanged", s.Unchanged}, {"remove", s.Removed},
-			{"create", s.Created}, {"skip", s.Skipped}, {"invalid", s.Invalid}}
-		if sv != nil {
-			counts = append([]count{{"send", sv.Sent}, {"pending", sv.Pending}}, counts...)
-		}
-		for _, c := range counts {
-			if c.Count > 0 || c.Action == "invalid" {
-				rows = append(rows, c)
-			}
-		}
-		if r.flags.ValidateOnly {
-			rows = []count{{"valid", s.Rows - s.Invalid}, {"invalid", s.Invalid}}
-		}
-		if err := f.Printer().Print(rows, output.Cols("ACTION=action", "COUNT=count")); err != nil {
+		if err := f.Printer().Print(planRows(s, sv, r.flags.ValidateOnly), output.Cols("ACTION=action", "COUNT=count")); err != nil {
 			return err
 		}
 		if s.DryRun && !refused {
 			f.IO.Infof("dry run: nothing was sent")
 		}
 		return nil
-	}
-	type tally struct {
-		n    int
-		what string
-	}
-	done := s.Skipped // skipped as done already; a survey that may have gone out is not
-	if sv != nil {
-		done -= sv.Unsettled
-	}
-	tallies := []tally{{s.Added, "added"}, {s.Updated, "updated"}, {s.Created, "created"}, {s.Removed, "removed"}, {s.Unchanged, "unchanged"},
-		{done, "skipped (already done)"}, {s.Invalid, "invalid"}, {s.Failed, "failed"}, {s.NotAttempted, "not processed"}}
-	if sv != nil {
-		tallies = append([]tally{{sv.Sent, "sent"}, {sv.Pending, "pending (p-gap)"}}, tallies...)
-		tallies = append(tallies, tally{sv.Unsettled, "not sent (may have gone out already)"})
-	}
-	var parts []string
-	for _, c := range tallies {
-		if c.n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", c.n, c.what))
-		}
-	}
-	if len(parts) == 0 {
-		parts = append(parts, "nothing to do")
 	}
 	icon := f.IO.Styles().SuccessIcon()
 	switch {
@@ -284,7 +261,122 @@ func (r *Run) print(s bulk.Summary, sv *bulk.RespondentSummary, refused bool) er
 	case s.Invalid > 0 || s.Cancelled || sv != nil && (sv.Pending > 0 || sv.Unsettled > 0):
 		icon = f.IO.Styles().WarningIcon() // not all of the file is in: no ✓
 	}
-	fmt.Fprintf(f.IO.ErrOut, "%s %s\n", icon, output.SafeText(fmt.Sprintf("%s: %s (%d requests in %.1fs, %.1f/s, %d throttled)",
-		Plural(s.Rows, "row", "rows"), strings.Join(parts, ", "), s.Requests, s.Seconds, s.RatePerSec, s.Throttled)))
+	fmt.Fprintf(f.IO.ErrOut, "%s %s\n", icon, output.SafeText(summaryLine(s, sv)))
 	return nil
+}
+
+// summaryLine is what a run did, counted as its rows were, and its figures:
+// "3 rows: 2 added, 1 unchanged (4 requests in 1.2s, 3.3/s, 0 throttled)".
+func summaryLine(s bulk.Summary, sv *bulk.RespondentSummary) string {
+	type tally struct {
+		n    int
+		what string
+	}
+	done := s.Skipped // skipped as done already; a survey that may have gone out is not
+	if sv != nil {
+		done -= sv.Unsettled
+	}
+	// The rows' counts add up to Rows; removals (--prune) are no row of the file and come after.
+	tallies := []tally{{s.Added, "added"}, {s.Updated, "updated"}, {s.Created, "created"}, {s.Unchanged, "unchanged"},
+		{done, "skipped (already done)"}, {s.Invalid, "invalid"}, {s.Failed - s.RemovalsFailed, "failed"}, {s.NotAttempted - s.RemovalsNotAttempted, "not processed"}}
+	if sv != nil {
+		tallies = append([]tally{{sv.Sent, "sent"}, {sv.Pending, "pending (p-gap)"}}, tallies...)
+		tallies = append(tallies, tally{sv.Unsettled, "not sent (may have gone out already)"})
+	}
+	join := func(ts []tally) string {
+		var parts []string
+		for _, c := range ts {
+			if c.n > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", c.n, c.what))
+			}
+		}
+		return strings.Join(parts, ", ")
+	}
+	did := join(tallies)
+	if did == "" {
+		did = "nothing to do"
+	}
+	if removals := join([]tally{{s.Removed, "removed"}, {s.RemovalsFailed, "failed"}, {s.RemovalsNotAttempted, "not processed"}}); removals != "" {
+		did += "; --prune: " + removals
+	}
+	return fmt.Sprintf("%s: %s (%s in %s, %.1f/s, %d throttled)", output.Plural(s.Rows, "row", "rows"), did,
+		output.Plural(int(s.Requests), "request", "requests"), output.Elapsed(time.Duration(s.Seconds*float64(time.Second))), s.RatePerSec, s.Throttled)
+}
+
+// planCount is one line of a dry run's plan: an action of the rows and how many take it.
+type planCount struct {
+	Action string `json:"action"`
+	Count  int    `json:"count"`
+}
+
+// planRows is the table of a dry run (what each row would do, by the action its result
+// carries, then the rows that would fail and the invalid ones) or of --validate-only.
+func planRows(s bulk.Summary, sv *bulk.RespondentSummary, validateOnly bool) []planCount {
+	if validateOnly {
+		return []planCount{{"valid", s.Rows - s.Invalid}, {"invalid", s.Invalid}}
+	}
+	var rows []planCount
+	for _, c := range planned(s, sv) {
+		if c.Count > 0 {
+			rows = append(rows, c)
+		}
+	}
+	if s.Failed > 0 {
+		rows = append(rows, planCount{"failed", s.Failed})
+	}
+	if s.NotAttempted > 0 {
+		rows = append(rows, planCount{"not processed", s.NotAttempted})
+	}
+	return append(rows, planCount{"invalid", s.Invalid})
+}
+
+// planned counts a dry run's planned rows by action. In a dry run every count of the summary
+// that is not invalid, failed or not processed is of rows that were planned, none done.
+func planned(s bulk.Summary, sv *bulk.RespondentSummary) []planCount {
+	var out []planCount
+	if sv != nil {
+		out = append(out, planCount{bulk.ActionSend, sv.Sent})
+	}
+	return append(out, planCount{bulk.ActionAdd, s.Added}, planCount{bulk.ActionUpdate, s.Updated}, planCount{bulk.ActionUnchanged, s.Unchanged},
+		planCount{bulk.ActionRemove, s.Removed}, planCount{bulk.ActionCreate, s.Created}, planCount{bulk.ActionSkip, s.Skipped})
+}
+
+// dryRunSummary is a dry run's summary for -o json/yaml/csv. Nothing was done, so it has no
+// added, removed, created or sent: plan counts the rows by the action each would take, with
+// the names their results carry (add, update, unchanged, remove, create, skip, send).
+type dryRunSummary struct {
+	File         string         `json:"file"`
+	Rows         int            `json:"rows"`
+	Invalid      int            `json:"invalid"`
+	Plan         map[string]int `json:"plan"`
+	Failed       int            `json:"failed"`
+	NotAttempted int            `json:"notAttempted"`
+	DryRun       bool           `json:"dryRun"`
+	Cancelled    bool           `json:"cancelled"`
+	Requests     int64          `json:"requests"`
+	Throttled    int64          `json:"throttled"`
+	Seconds      float64        `json:"seconds"`
+	RatePerSec   float64        `json:"requestsPerSecond"`
+	Results      []bulk.Result  `json:"results,omitempty"`
+}
+
+// printSummary writes the summary in a data format.
+func printSummary(p *output.Printer, s bulk.Summary, sv *bulk.RespondentSummary, validateOnly bool) error {
+	if !s.DryRun || validateOnly {
+		if sv != nil {
+			return p.Print(sv, output.Cols("ROWS=rows", "INVALID=invalid", "SENT=sent", "PENDING=pending", "SKIPPED=skipped", "FAILED=failed"))
+		}
+		return p.Print(s, output.Cols("ROWS=rows", "INVALID=invalid", "ADDED=added", "UPDATED=updated",
+			"UNCHANGED=unchanged", "REMOVED=removed", "CREATED=created", "SKIPPED=skipped", "FAILED=failed"))
+	}
+	d := dryRunSummary{File: s.File, Rows: s.Rows, Invalid: s.Invalid, Plan: map[string]int{}, Failed: s.Failed, NotAttempted: s.NotAttempted,
+		DryRun: true, Cancelled: s.Cancelled, Requests: s.Requests, Throttled: s.Throttled, Seconds: s.Seconds, RatePerSec: s.RatePerSec, Results: s.Results}
+	cols := output.Cols("ROWS=rows", "INVALID=invalid")
+	for _, c := range planned(s, sv) {
+		if c.Count > 0 {
+			d.Plan[c.Action] = c.Count
+			cols = append(cols, output.Column{Header: strings.ToUpper(c.Action), Field: "plan." + c.Action})
+		}
+	}
+	return p.Print(d, append(cols, output.Cols("FAILED=failed")...))
 }

@@ -30,8 +30,9 @@ func NormalizeDestination(f *cmdutil.Factory, flag, dest string) (string, error)
 	return e164, nil
 }
 
-// ParseDue reads --due into the API's UTC form; a wall-clock time is read in DueZone (--tz,
-// the profile's timezone, or the machine's, which is then named on stderr).
+// ParseDue reads --due into the API's UTC form; a wall-clock time, and the days of a relative
+// one (+1d), are read in DueZone (--tz, the profile's timezone, or the machine's, which is then
+// named on stderr).
 func ParseDue(f *cmdutil.Factory, due, tz string) (string, time.Time, error) {
 	loc, machine, err := DueZone(f, tz)
 	if err != nil {
@@ -41,7 +42,7 @@ func ParseDue(f *cmdutil.Factory, due, tz string) (string, time.Time, error) {
 	if err != nil {
 		return "", time.Time{}, cmdutil.FlagErrorf("--due: %v", err)
 	}
-	if machine != "" && nimbus.IsWallClock(due) {
+	if machine != "" && nimbus.DependsOnZone(due) {
 		f.IO.Warnf("%s", MachineZoneNote(machine))
 	}
 	return nimbus.FormatDue(t), t, nil

@@ -61,14 +61,6 @@ func Successf(f *cmdutil.Factory, format string, a ...any) {
 	}
 }
 
-// Plural is "1 contact", "2 contacts".
-func Plural(n int, one, many string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
-
 // Require fails with a flag error when a required string flag is missing or blank.
 func Require(name, value, hint string) error {
 	if strings.TrimSpace(value) != "" {

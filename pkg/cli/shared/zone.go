@@ -53,8 +53,8 @@ func abs(n int) int {
 	return n
 }
 
-// MachineZoneNote is what a command says when it read a wall-clock due time in the machine's
-// zone.
+// MachineZoneNote is what a command says when it read a due time in the machine's zone: a
+// wall-clock time, or the days of a relative one.
 func MachineZoneNote(zone string) string {
-	return fmt.Sprintf("wall-clock due times are read in %s, this machine's time zone (set --tz, or the profile's timezone: nimbusctl config set timezone Europe/Zurich)", zone)
+	return fmt.Sprintf("wall-clock due times and days (+1d) are read in %s, this machine's time zone (set --tz, or the profile's timezone: nimbusctl config set timezone Europe/Zurich)", zone)
 }

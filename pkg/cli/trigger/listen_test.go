@@ -206,7 +206,7 @@ func TestListenAfterCall(t *testing.T) {
 	// The batch afterwards sends nothing; the held survey is still held, and it says so.
 	e.Run(append([]string{"nps", "survey", "after-call", "-o", "json", "--jq", "map(.result) | tojson"}, files...)...).
 		Expect(t, 8, `["skipped:already-surveyed","pgap","skipped:internal"]`+"\n",
-			"error: 1 survey(s) held until the agent rates the call: run the command shown for each (on the agent's terminal it asks for the rating; or add --agent-rating 0-10)\n")
+			"error: 1 survey held until the agent rates the call: run the command shown for each (on the agent's terminal it asks for the rating; or add --agent-rating 0-10)\n")
 	if len(e.Emu.NPSSurveys()) != 1 || e.Emu.NPSHeld() != 1 {
 		t.Errorf("the batch run surveyed again, or asked nps.today again: sent %d held %d", len(e.Emu.NPSSurveys()), e.Emu.NPSHeld())
 	}

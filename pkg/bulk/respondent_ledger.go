@@ -38,6 +38,7 @@ type SurveyLedger struct {
 	entries   map[[16]byte]surveyRec
 	read      map[string]int64 // file -> bytes read up to the end of its last whole line
 	forgotten time.Time        // what was recorded before this day has been deleted (zero: nothing)
+	seq       uint64           // lines read or written so far
 }
 
 // forgottenFile holds the day before which the ledger has deleted its days: what it no longer
@@ -54,10 +55,17 @@ const (
 	SurveyPending SurveyState = "pending" // held by nps.today for the agent's p-gap rating: nothing sent yet
 	SurveyUnknown SurveyState = "unknown" // the answer was lost: it may have gone out
 	SurveyFailed  SurveyState = "failed"  // nps.today refused (or was not reached): nothing was sent
+
+	// Set by hand (`nps survey ledger`), after checking app.nps.today:
+	SurveySettled  SurveyState = "settled"  // sending or unknown, then found to have gone out
+	SurveyReleased SurveyState = "released" // forgotten on purpose: a later run sends it again
 )
 
 // Unsettled reports a state whose survey may or may not have gone out.
 func (s SurveyState) Unsettled() bool { return s == SurveySending || s == SurveyUnknown }
+
+// Delivered reports a state whose survey went out: sent, or settled by hand.
+func (s SurveyState) Delivered() bool { return s == SurveySent || s == SurveySettled }
 
 // SurveyEntry is one line of the ledger.
 type SurveyEntry struct {
@@ -73,6 +81,7 @@ type surveyRec struct {
 	at       int64
 	campaign string
 	task     string
+	seq      uint64 // order of writing, for Entries
 }
 
 // SurveyKey hashes the parts that identify a survey into a ledger key.
@@ -190,7 +199,8 @@ func (l *SurveyLedger) load(name string) error {
 			continue
 		}
 		if k, ok := parseSurveyKey(e.Key); ok && e.State != "" {
-			l.entries[k] = surveyRec{state: e.State, at: e.At.Unix(), campaign: e.Campaign, task: e.Task}
+			l.seq++
+			l.entries[k] = surveyRec{state: e.State, at: e.At.Unix(), campaign: e.Campaign, task: e.Task, seq: l.seq}
 		}
 	}
 	l.read[name] = off
@@ -222,6 +232,23 @@ func (l *SurveyLedger) Get(key string) (SurveyEntry, bool) {
 	return SurveyEntry{Key: key, State: r.state, At: time.Unix(r.at, 0).UTC(), Campaign: r.campaign, Task: r.task}, true
 }
 
+// Entries lists the latest entry of every key, in the order they were written.
+func (l *SurveyLedger) Entries() []SurveyEntry {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	recs := make([][16]byte, 0, len(l.entries))
+	for k := range l.entries {
+		recs = append(recs, k)
+	}
+	sort.Slice(recs, func(i, j int) bool { return l.entries[recs[i]].seq < l.entries[recs[j]].seq })
+	out := make([]SurveyEntry, len(recs))
+	for i, k := range recs {
+		r := l.entries[k]
+		out[i] = SurveyEntry{Key: hex.EncodeToString(k[:]), State: r.state, At: time.Unix(r.at, 0).UTC(), Campaign: r.campaign, Task: r.task}
+	}
+	return out
+}
+
 // Record appends an entry, durably (fsync), before the caller goes on. At is set to now.
 func (l *SurveyLedger) Record(e SurveyEntry) error {
 	k, ok := parseSurveyKey(e.Key)
@@ -242,6 +269,7 @@ func (l *SurveyLedger) Record(e SurveyEntry) error {
 	if err := appendSync(filepath.Join(l.Dir, e.At.Format("2006-01-02")+".jsonl"), append(b, '\n')); err != nil {
 		return err
 	}
-	l.entries[k] = surveyRec{state: e.State, at: e.At.Unix(), campaign: e.Campaign, task: e.Task}
+	l.seq++
+	l.entries[k] = surveyRec{state: e.State, at: e.At.Unix(), campaign: e.Campaign, task: e.Task, seq: l.seq}
 	return nil
 }

@@ -53,3 +53,42 @@ func TestSurveyLedgerRefreshReadsAppends(t *testing.T) {
 		t.Fatalf("completed line: %+v %v", e, ok)
 	}
 }
+
+// Entries lists each key's latest entry in the order it was written — across days and
+// across a reopen — with the states set by hand.
+func TestSurveyLedgerEntries(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Date(2026, 3, 23, 9, 0, 0, 0, time.UTC)
+	l, err := OpenSurveyLedger(dir, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Now = func() time.Time { return now }
+	for _, e := range []SurveyEntry{
+		{Key: SurveyKey("task", "T2"), State: SurveySending, Task: "T2"},
+		{Key: SurveyKey("task", "T1"), State: SurveySending, Task: "T1"},
+		{Key: SurveyKey("task", "T2"), State: SurveySent, Task: "T2"},
+		{Key: SurveyKey("task", "T1"), State: SurveyUnknown, Task: "T1"},
+	} {
+		if err := l.Record(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now = now.Add(24 * time.Hour) // the next day's file
+	if err := l.Record(SurveyEntry{Key: SurveyKey("task", "T1"), State: SurveySettled, Task: "T1", Campaign: "101"}); err != nil {
+		t.Fatal(err)
+	}
+	re, err := OpenSurveyLedger(dir, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, got := range [][]SurveyEntry{l.Entries(), re.Entries()} {
+		if len(got) != 2 || got[0].Task != "T2" || got[0].State != SurveySent || got[1].Task != "T1" || got[1].State != SurveySettled ||
+			got[1].Campaign != "101" || !got[1].At.Equal(now) || got[1].Key != SurveyKey("task", "T1") {
+			t.Fatalf("%+v", got)
+		}
+	}
+	if !SurveySettled.Delivered() || !SurveySent.Delivered() || SurveyUnknown.Delivered() || SurveyReleased.Delivered() || SurveySettled.Unsettled() {
+		t.Error("states")
+	}
+}

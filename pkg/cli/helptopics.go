@@ -21,7 +21,10 @@ func ExitCodesText() string {
 Codes 0, 1, 2, 4 and 8 mean what they mean for GitHub's gh. Code 8 is not a failure: the
 survey is waiting for the agent's rating. Code 9 comes from commands that work through many
 items: the imports (their --report file says which rows failed), 'nps survey after-call' and
-'trigger delete --all'; rerunning the same command does only what is left.
+'trigger delete --all'; rerunning the same command does only what is left. 'nps survey
+after-call' also exits 9 on every run while a survey whose send got no answer is unresolved
+(skipped:unknown): it may have gone out, and only a person can tell ('nps survey ledger
+settle', or --resend-unknown).
 `)
 	return b.String()
 }

@@ -262,3 +262,18 @@ func TestSecretEnv(t *testing.T) {
 		t.Errorf("WithoutSecrets: %q", got)
 	}
 }
+
+func TestParseDomains(t *testing.T) {
+	got, err := ParseDomains(" Contoso.com, ,fabrikam.example.,eu.contoso.ch")
+	if err != nil || strings.Join(got, "|") != "contoso.com|fabrikam.example|eu.contoso.ch" {
+		t.Fatalf("%q %v", got, err)
+	}
+	for _, bad := range []string{"contoso", "@contoso.com", "contoso..com", "-contoso.com", "contoso.com/x", "bob@contoso.com", "con toso.com"} {
+		if _, err := ParseDomains("fabrikam.example," + bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	if got, err := ParseDomains(""); err != nil || got != nil {
+		t.Errorf("empty: %q %v", got, err)
+	}
+}

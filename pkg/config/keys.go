@@ -97,6 +97,7 @@ var Keys = []Key{
 	{Name: "request_timeout", Default: "60s", Description: "timeout of one HTTP attempt", Check: checkDuration},
 	{Name: "ca_file", Description: "extra CA certificates (PEM) to trust, e.g. the sandbox's"},
 	{Name: "default_country", Description: "country code of phone numbers written without one, e.g. +41 (default: from the region: ch-01, ch-02 +41; de-01, de-02 +49; uk-01 +44; else none, and national numbers are refused)", Check: checkCountry},
+	{Name: "internal_domains", Description: "e-mail domains of your own people, comma-separated (e.g. contoso.com,contoso.ch): nps survey after-call never surveys a caller or destination there; the domains of the event's service and agent count without it", Check: checkDomains},
 	{Name: "timezone", Description: "IANA time zone of wall-clock due times, e.g. Europe/Zurich (default: the machine's zone)", Check: checkZone},
 	{Name: "username", Description: "account to use when the token cache holds several"},
 	{Name: "token_storage", Default: "keyring", Description: "where tokens are kept: keyring (an encrypted file whose key is in the OS keyring; a 0600 file where no keyring answers) or file (a 0600 file)", Check: checkStorage},
@@ -178,6 +179,49 @@ func checkDuration(s string) error {
 func checkCountry(s string) error {
 	_, err := phone.Region(s)
 	return err
+}
+
+func checkDomains(s string) error {
+	_, err := ParseDomains(s)
+	return err
+}
+
+// ParseDomains reads a comma-separated list of domain names (internal_domains), lower-cased;
+// empty items are left out.
+func ParseDomains(s string) ([]string, error) {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item == "" {
+			continue
+		}
+		d, ok := Domain(item)
+		if !ok {
+			return nil, fmt.Errorf("invalid domain %q in a comma-separated list of domain names (e.g. contoso.com,contoso.ch)", item)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// Domain checks a domain name (two labels at least, of letters, digits and inner hyphens)
+// and returns it lower-cased.
+func Domain(s string) (string, bool) {
+	d := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(s), "."))
+	labels := strings.Split(d, ".")
+	if len(d) > 253 || len(labels) < 2 {
+		return "", false
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return "", false
+		}
+		for _, r := range l {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+				return "", false
+			}
+		}
+	}
+	return d, true
 }
 
 func checkZone(s string) error {

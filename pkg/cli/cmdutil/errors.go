@@ -47,7 +47,7 @@ var ExitCodes = []struct {
 	{ExitNotFound, "not found", "the API answered 404: unknown id"},
 	{ExitRejected, "rejected", "the API answered 400 (or another 4xx): it refused the request as sent"},
 	{ExitPending, "pending", "nps.today holds a survey until the agent's p-gap rating is given; rerun with --agent-rating (or a rating column)"},
-	{ExitPartial, "partial", "a bulk run where some rows or items failed or were skipped as invalid, and the rest were applied (see the messages, or --report)"},
+	{ExitPartial, "partial", "a bulk run where some rows or items failed, were skipped as invalid, or are unresolved (a survey that may have gone out, until settled), and the rest were applied (see the messages, or --report)"},
 	{ExitUnavailable, "unavailable", "gave up after retries: 429 throttling, 5xx, timeout or network failure"},
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -34,21 +35,29 @@ else LastConnectedUserUPN) to the customer:
                      destinationUPN when it is an e-mail address
 
 Numbers become E.164 with the profile's default_country. The service's own number
-(serviceTelNumber) is never surveyed.
+(serviceTelNumber) is never surveyed, nor is a colleague (skipped:internal): a caller or
+destination whose UPN or e-mail address is at the domain of the event's service
+(serviceUPN) or agent (LastConnectedUserUPN, LastConnectedUserEmail) or a subdomain, at a
+domain of --internal-domain or of the profile's internal_domains, or who is the agent
+(a transfer: callerId or destinationId equals lastConnectedUserId).
 
 Skipped, with the reason: events that are not a call end (no terminated time, or not an
 Audio call), calls of a direction other than Inbound or Outbound (None), calls shorter than the minimum of their direction (created to terminated:
 --min-duration-outbound, default 60s, as a short callout has likely reached voicemail;
---min-duration-inbound, default 0; --min-duration sets both), anonymous callers, queues
+--min-duration-inbound, default 0; --min-duration sets both), colleagues, anonymous callers, queues
 without a campaign, calls no agent took, and a task seen twice.
 
 Each task is surveyed once, also across runs and with 'trigger listen --after-call': a
 ledger in the state folder (per profile) remembers the tasks surveyed, held for a p-gap
-rating, or whose send got no answer (it may have gone out), and a later run reports them as
+rating, or whose send got no answer, and a later run reports a surveyed one as
 skipped:already-surveyed — so cron can feed a growing log again and again. A task still held
 is listed as pgap again, with its command, until that command has sent it. Overlapping runs
-take turns (--wait). --no-ledger goes without it. A send that got no answer is not
-repeated: check in app.nps.today whether it arrived, and if not, --resend-unknown sends it.
+take turns (--wait). --no-ledger goes without it.
+
+A send that got no answer may have gone out, and nps.today offers no way to ask: it is not
+repeated, and every later run reports it as skipped:unknown and exits 9 until a person has
+looked in app.nps.today and settled it — 'nimbusctl nps survey ledger settle TASK' if it
+arrived, --resend-unknown if it did not ('nps survey ledger list --unsettled' lists them).
 
 P-gap: surveys about an agent go with checkPgap=true (--check-pgap=false sends at once).
 When nps.today holds one for the agent's own rating, the event's result is pgap with the
@@ -61,11 +70,12 @@ without sending or writing the ledger.
 
 One result line per event: sent, would-send, skipped:<reason>, pgap or failed (-o json for
 scripts). Exit 0 when every event was handled, 8 when surveys wait for a p-gap rating, 9
-when some sends failed.`,
+when some sends failed or some tasks are skipped:unknown (9 wins over 8).`,
 		Example: `  $ nimbusctl nps survey after-call events.json
   $ nimbusctl nps survey after-call /var/lib/nimbusctl/listen/default/events/tasks-*.jsonl --dry-run -o json
   $ tail -n 100 webhook.log | nimbusctl nps survey after-call --min-duration-outbound 90s -o json
-  $ nimbusctl nps survey after-call events.json --campaign-map support@contoso.com=101`,
+  $ nimbusctl nps survey after-call events.json --campaign-map support@contoso.com=101
+  $ nimbusctl nps survey after-call events.json --internal-domain contoso.ch --internal-domain fabrikam.com`,
 	}
 	flags := AddAfterCallFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
@@ -136,17 +146,28 @@ func runAfterCall(cmd *cobra.Command, f *cmdutil.Factory, flags *AfterCallFlags,
 	if fatal != nil {
 		return fatal
 	}
-	failed, pending := 0, 0
+	failed, pending, unknown := 0, 0, 0
 	for _, out := range outcomes {
 		switch out.Result {
 		case ResultFailed:
 			failed++
 		case ResultPgap:
 			pending++
+		case ResultSkipped + ":" + SkipUnknown:
+			unknown++
 		}
 	}
+	// A send that may have gone out is no success until somebody has looked: exit 9 on
+	// every run, so that cron over a growing log tells someone.
+	var msgs []string
 	if failed > 0 {
-		return &cmdutil.PartialError{Msg: fmt.Sprintf("%d of %d events failed; the others were handled", failed, len(outcomes))}
+		msgs = append(msgs, fmt.Sprintf("%d of %d events failed; the others were handled", failed, len(outcomes)))
+	}
+	if unknown > 0 {
+		msgs = append(msgs, fmt.Sprintf("%d task(s) may have been surveyed: an earlier send got no answer, and nobody has settled it; check app.nps.today, then run the command shown for each (it arrived), or rerun with --resend-unknown (it did not)", unknown))
+	}
+	if len(msgs) > 0 {
+		return &cmdutil.PartialError{Msg: strings.Join(msgs, ". ")}
 	}
 	if pending > 0 {
 		return &cmdutil.PendingError{Msg: fmt.Sprintf("%d survey(s) held until the agent rates the call: run the command shown for each (on the agent's terminal it asks for the rating; or add --agent-rating 0-10)", pending)}

@@ -31,7 +31,8 @@ const (
 	SkipForgotten     = "forgotten"         // older than what the ledger remembers: it may have been surveyed
 	SkipNoAgent       = "no-agent"          // nobody took the call
 	SkipDuplicate     = "duplicate"         // the same task twice in the input
-	SkipSurveyed      = "already-surveyed"  // an earlier run surveyed the task (or nps.today held it, or its answer was lost)
+	SkipSurveyed      = "already-surveyed"  // an earlier run surveyed the task (or its unanswered send was settled by hand as arrived)
+	SkipUnknown       = "unknown"           // an earlier send got no answer and nobody has settled it: it may have gone out
 )
 
 // ivrMaxAge is how long a listener trusts the IVR map it read: queues are remapped in
@@ -47,6 +48,7 @@ const DefaultMinOutbound = 60 * time.Second
 type AfterCallFlags struct {
 	minDuration, minInbound, minOutbound string
 	campaignMap                          []string
+	internal                             []string // --internal-domain
 	checkPgap                            bool
 	ledger                               string
 	noLedger                             bool
@@ -63,6 +65,7 @@ func AddAfterCallFlags(cmd *cobra.Command) *AfterCallFlags {
 	fl.StringVar(&a.minInbound, "min-duration-inbound", "0s", "skip inbound calls shorter than this (created to terminated), e.g. 10s")
 	fl.StringVar(&a.minOutbound, "min-duration-outbound", DefaultMinOutbound.String(), "skip outbound calls (callback, callout) shorter than this: likely voicemail")
 	fl.StringArrayVar(&a.campaignMap, "campaign-map", nil, "`SERVICE=CAMPAIGN`: survey the calls of a service (UPN, id or name) in this campaign, over the IVR map (repeatable)")
+	fl.StringArrayVar(&a.internal, "internal-domain", nil, "`DOMAIN` of your own people (besides the service's and the agent's): calls with an address there are not surveyed (repeatable; adds to the profile's internal_domains)")
 	fl.BoolVar(&a.checkPgap, "check-pgap", true, "let nps.today hold surveys of employees in a p-gap period (--check-pgap=false sends at once)")
 	fl.StringVar(&a.ledger, "ledger", "", "`folder` of the ledger of surveyed tasks (default: the state folder, per profile)")
 	fl.BoolVar(&a.noLedger, "no-ledger", false, "do not use the ledger: a task is recognized only within one input")
@@ -111,6 +114,7 @@ type AfterCall struct {
 	minIn     time.Duration
 	minOut    time.Duration
 	overrides []cmdutil.KeyValue
+	internal  []internalDomain // besides the event's service and agent domains
 	checkPgap bool
 	resend    bool // --resend-unknown
 	dryRun    bool
@@ -123,11 +127,12 @@ type AfterCall struct {
 	campaigns map[string]string // --campaign-map value -> campaign id
 	seen      map[string]bool
 
-	ledgerDir string // "" with --no-ledger
-	wait      time.Duration
-	ledger    *bulk.SurveyLedger
-	sends     *bulk.SurveyLedger // `survey send --once`'s ledger, read to settle held tasks
-	sendsRead bool
+	ledgerDir  string // "" with --no-ledger
+	ledgerFlag string // --ledger, for the commands shown
+	wait       time.Duration
+	ledger     *bulk.SurveyLedger
+	sends      *bulk.SurveyLedger // `survey send --once`'s ledger, read to settle held tasks
+	sendsRead  bool
 }
 
 // NewAfterCall checks the flags and resolves --campaign-map names (before anything is sent).
@@ -146,6 +151,10 @@ func (a *AfterCallFlags) NewAfterCall(ctx context.Context, f *cmdutil.Factory) (
 	if err := cmdutil.MutuallyExclusive("--resend-unknown needs the ledger: drop --no-ledger", a.resend, a.noLedger); err != nil {
 		return nil, err
 	}
+	internal, err := a.internalDomains(f)
+	if err != nil {
+		return nil, err
+	}
 	cc, err := defaultCountry(f)
 	if err != nil {
 		return nil, err
@@ -156,7 +165,7 @@ func (a *AfterCallFlags) NewAfterCall(ctx context.Context, f *cmdutil.Factory) (
 	}
 	r := &AfterCall{
 		f: f, c: c, s: &sender{f: f, c: c}, country: cc, minIn: minIn, minOut: minOut,
-		overrides: overrides, checkPgap: a.checkPgap, resend: a.resend, seen: map[string]bool{},
+		overrides: overrides, internal: internal, checkPgap: a.checkPgap, resend: a.resend, seen: map[string]bool{},
 		campaigns: map[string]string{}, wait: a.wait,
 	}
 	for _, kv := range overrides {
@@ -165,6 +174,7 @@ func (a *AfterCallFlags) NewAfterCall(ctx context.Context, f *cmdutil.Factory) (
 		}
 	}
 	if !a.noLedger {
+		r.ledgerFlag = a.ledger
 		if r.ledgerDir = a.ledger; r.ledgerDir == "" {
 			if r.ledgerDir, err = ledgerDir(f, "after-call"); err != nil {
 				return nil, err
@@ -237,6 +247,8 @@ func (r *AfterCall) already(ev nimbus.TaskEventData) (Outcome, *bulk.SurveyEntry
 	switch {
 	case e.State == bulk.SurveySent:
 		return skipped(ev, SkipSurveyed, "surveyed on %s (campaign %s)", at, e.Campaign), nil, true
+	case e.State == bulk.SurveySettled:
+		return skipped(ev, SkipSurveyed, "settled by hand on %s (campaign %s): its send had got no answer, and it arrived", at, e.Campaign), nil, true
 	case e.State == bulk.SurveyPending:
 		if s, ok := r.sentOnce(taskOnceKey(ev.TaskID)); ok {
 			return skipped(ev, SkipSurveyed, "held on %s, then sent on %s by nimbusctl nps survey send --once %s (campaign %s)",
@@ -248,15 +260,40 @@ func (r *AfterCall) already(ev nimbus.TaskEventData) (Outcome, *bulk.SurveyEntry
 		// nobody has been told: it fails once, as a lost answer fails in its own run, and is
 		// "unknown" from now on.
 		out := Outcome{TaskID: ev.TaskID, CampaignID: e.Campaign, Result: ResultFailed, Detail: fmt.Sprintf(
-			"the run that sent it on %s (campaign %s) stopped before nps.today answered (killed, or the machine went down): it may have gone out, and nps.today offers no read-back, so it is not sent again; check it in app.nps.today, then --resend-unknown sends it", at, e.Campaign)}
+			"the run that sent it on %s (campaign %s) stopped before nps.today answered (killed, or the machine went down): it may have gone out, and nps.today offers no read-back, so it is not sent again; %s", at, e.Campaign, r.settleHint(ev.TaskID))}
 		if err := r.record(ev, e.Campaign, bulk.SurveyUnknown); err != nil {
 			out.Detail = "writing the ledger failed: " + err.Error()
 		}
 		return out, nil, true
 	case e.State.Unsettled() && !r.resend:
-		return skipped(ev, SkipSurveyed, "the send of %s (campaign %s) got no answer: it may have gone out, so it is not sent again (--resend-unknown sends it)", at, e.Campaign), nil, true
+		// Not a success: told on every run (exit 9) until somebody has looked.
+		out := skipped(ev, SkipUnknown, "the send of %s got no answer: it may have gone out, so it is not sent again; %s", at, r.settleHint(ev.TaskID))
+		out.CampaignID = e.Campaign
+		return out, nil, true
 	}
 	return Outcome{}, nil, false
+}
+
+// settleHint is the way out of a send that got no answer: the admin checks app.nps.today,
+// then settles the task (it arrived) or sends it again (it did not).
+func (r *AfterCall) settleHint(taskID string) string {
+	return fmt.Sprintf("check app.nps.today, then: %s (it arrived), or rerun with --resend-unknown (it did not)", r.settleCommand(taskID))
+}
+
+// settleCommand is the `nps survey ledger settle` command line for a task of this run's ledger.
+func (r *AfterCall) settleCommand(taskID string) string {
+	args := []string{"nimbusctl"}
+	if p := commandProfile(r.f); p != "" {
+		args = append(args, "--profile", p)
+	}
+	args = append(args, "nps", "survey", "ledger", "settle", taskID)
+	if r.ledgerFlag != "" {
+		args = append(args, "--ledger", r.ledgerFlag)
+	}
+	for i, a := range args {
+		args[i] = shellQuote(a)
+	}
+	return strings.Join(args, " ")
 }
 
 // sentOnce looks a --once key up in `survey send`'s ledger (read, not locked: a held task
@@ -303,8 +340,9 @@ func knownDirection(ev nimbus.TaskEventData) bool {
 }
 
 // respondent picks who is surveyed: the caller of an inbound call, the destination of an
-// outbound one (a callback or callout), by number, else by an e-mail-like UPN — and never
-// the service's own number, which Nimbus may put in the caller field of an outbound call.
+// outbound one (a callback or callout), by number, else by an e-mail-like UPN — never a
+// colleague (aftercall_internal.go), and never the service's own number, which Nimbus may
+// put in the caller field of an outbound call.
 func (r *AfterCall) respondent(ev nimbus.TaskEventData) (npstoday.Respondent, Outcome, bool) {
 	who, tel, upn := "caller", ev.CallerTelNumber, ev.CallerUPN
 	if IsOutbound(ev) {
@@ -313,6 +351,9 @@ func (r *AfterCall) respondent(ev nimbus.TaskEventData) (npstoday.Respondent, Ou
 		return npstoday.Respondent{}, skipped(ev, SkipAnonymous, "anonymous caller"), false
 	}
 	tel, upn = strings.TrimSpace(tel), strings.TrimSpace(upn)
+	if out, ok := r.colleague(ev, who, upn); ok {
+		return npstoday.Respondent{}, out, false
+	}
 	if tel != "" {
 		n, err := phone.Normalize(tel, r.country)
 		if err != nil {
@@ -450,8 +491,8 @@ func (r *AfterCall) handle(ctx context.Context, ev nimbus.TaskEventData) (Outcom
 		state = bulk.SurveySent
 	case httpx.IsAmbiguous(err):
 		state = bulk.SurveyUnknown
-		if r.ledger != nil {
-			err = fmt.Errorf("%w: the survey may have gone out (nps.today offers no read-back to check), so no rerun sends it again; check it in app.nps.today, then --resend-unknown sends it", err)
+		if r.ledger != nil && ev.TaskID != "" && !r.dryRun {
+			err = fmt.Errorf("%w: the survey may have gone out (nps.today offers no read-back to check), so no rerun sends it again; %s", err, r.settleHint(ev.TaskID))
 		}
 	}
 	if out.Result == ResultPgap {

@@ -261,7 +261,7 @@ func TestNpsAfterCallByDirection(t *testing.T) {
 		ev("out-none", "Outbound", "02:00", `"callerTelNumber":"+41445550200"`) +
 		ev("out-self", "Outbound", "02:00", `"destinationTelNumber":"044 555 02 00"`) +
 		ev("in-short", "Inbound", "00:05", `"callerTelNumber":"+41315552002","destinationTelNumber":"+41445550200"`) +
-		ev("in-self", "Inbound", "01:00", `"callerTelNumber":"+41445550200","callerUPN":"reception@contoso.com"`) +
+		ev("in-self", "Inbound", "01:00", `"callerTelNumber":"+41445550200","callerUPN":"front-desk@fabrikam.example"`) +
 		ev("in-self-only", "Inbound", "01:00", `"callerTelNumber":"+41445550200"`) +
 		ev("in-anon", "Inbound", "01:00", `"isAnonymous":true,"destinationTelNumber":"+41795551234"`) +
 		ev("in-sip", "Inbound", "02:00", `"callerUPN":"sip:chloe.dubois@fabrikam.example"`) +
@@ -276,7 +276,7 @@ func TestNpsAfterCallByDirection(t *testing.T) {
 		"out-none\tskipped:anonymous\t\t\t\t\toutbound call without a destination number or address",
 		"out-self\tskipped:service-number\t\t\t\t\tthe destination number +41445550200 is the service's own (serviceTelNumber): nobody to survey",
 		"in-short\tsent\t102\t+41315552002\tluca.rossi@contoso.com\t\t",
-		"in-self\tsent\t102\treception@contoso.com\tluca.rossi@contoso.com\t\t",
+		"in-self\tsent\t102\tfront-desk@fabrikam.example\tluca.rossi@contoso.com\t\t",
 		"in-self-only\tskipped:service-number\t\t\t\t\tthe caller number +41445550200 is the service's own (serviceTelNumber): nobody to survey",
 		"in-anon\tskipped:anonymous\t\t\t\t\tanonymous caller",
 		// A Teams caller's SIP address is not an e-mail address.
@@ -291,7 +291,7 @@ func TestNpsAfterCallByDirection(t *testing.T) {
 		got = append(got, fmt.Sprint(s.Respondent["phoneNumber"], s.Respondent["emailAddress"], " ", s.Employee["email"]))
 	}
 	if strings.Join(got, "|") != "+41795551234<nil> luca.rossi@contoso.com|<nil>chloe.dubois@fabrikam.example luca.rossi@contoso.com|"+
-		"+41315552002<nil> luca.rossi@contoso.com|<nil>reception@contoso.com luca.rossi@contoso.com" {
+		"+41315552002<nil> luca.rossi@contoso.com|<nil>front-desk@fabrikam.example luca.rossi@contoso.com" {
 		t.Errorf("surveys %s", got)
 	}
 	// --min-duration sets both directions; a per-direction flag wins for its own.
@@ -572,25 +572,29 @@ func TestNpsAfterCallTwiceSurveysOnce(t *testing.T) {
 }
 
 // A send whose answer was lost (504 after nps.today acted) fails, and the rerun does not
-// send it again: it may have gone out. Once the admin has checked, --resend-unknown does.
+// send it again: it may have gone out. Nor does the rerun pass for a success: the task is
+// skipped:unknown, and the run exits 9, every run, until somebody has checked app.nps.today
+// and settled it: `nps survey ledger settle` (it arrived) or --resend-unknown (it did not).
 func TestNpsAfterCallLostAnswerIsNotResent(t *testing.T) {
 	t.Parallel()
 	e := clitest.New(t)
 	file := writeFile(t, e, "events.json", strings.SplitAfter(pgapEvents, "\n")[1])
 	e.Emu.InjectFaults(emulator.ServiceNPSToday, "", emulator.FaultTimeoutAfter) // the IVR map, then the send
 	e.Run("nps", "survey", "after-call", file).Expect(t, 9,
-		"T-alex\tfailed\t101\t+41315552002\tagent@contoso.com\t\tSendSurveyCheckPgap: 504 Gateway Timeout: The request timed-out. (the request may have been applied; not retried): the survey may have gone out (nps.today offers no read-back to check), so no rerun sends it again; check it in app.nps.today, then --resend-unknown sends it\n",
+		"T-alex\tfailed\t101\t+41315552002\tagent@contoso.com\t\tSendSurveyCheckPgap: 504 Gateway Timeout: The request timed-out. (the request may have been applied; not retried): the survey may have gone out (nps.today offers no read-back to check), so no rerun sends it again; "+settleAlex+"\n",
 		"error: 1 of 1 events failed; the others were handled\n")
-	r := e.Run("nps", "survey", "after-call", file)
-	r.Stdout = stamp.ReplaceAllString(r.Stdout, "<T>")
-	r.Expect(t, 0, "T-alex\tskipped:already-surveyed\t\t\t\t\tthe send of <T> (campaign 101) got no answer: it may have gone out, so it is not sent again (--resend-unknown sends it)\n", "")
+	for i := 0; i < 2; i++ { // cron over a growing log: each run says so, and fails
+		r := e.Run("nps", "survey", "after-call", file)
+		r.Stdout = stamp.ReplaceAllString(r.Stdout, "<T>")
+		r.Expect(t, 9, "T-alex\tskipped:unknown\t101\t\t\t\tthe send of <T> got no answer: it may have gone out, so it is not sent again; "+settleAlex+"\n", unknownOne)
+	}
 	if n := len(e.Emu.NPSSurveys()); n != 1 {
 		t.Errorf("%d surveys, want 1", n)
 	}
 	// The admin looked in app.nps.today and found nothing: --resend-unknown sends it (the
 	// emulator did receive the first one, so it now holds two), and the ledger settles.
 	e.Run("nps", "survey", "after-call", file, "--resend-unknown").Expect(t, 0, "T-alex\tsent\t101\t+41315552002\tagent@contoso.com\t\t\n", "")
-	r = e.Run("nps", "survey", "after-call", file, "--resend-unknown")
+	r := e.Run("nps", "survey", "after-call", file, "--resend-unknown")
 	r.Stdout = stamp.ReplaceAllString(r.Stdout, "<T>")
 	r.Expect(t, 0, "T-alex\tskipped:already-surveyed\t\t\t\t\tsurveyed on <T> (campaign 101)\n", "")
 	if n := len(e.Emu.NPSSurveys()); n != 2 {
@@ -598,4 +602,114 @@ func TestNpsAfterCallLostAnswerIsNotResent(t *testing.T) {
 	}
 	e.Run("nps", "survey", "after-call", file, "--resend-unknown", "--no-ledger").
 		Expect(t, 3, "", "error: --resend-unknown needs the ledger: drop --no-ledger\nRun 'nimbusctl nps survey after-call --help' for usage.\n")
+}
+
+// settleAlex is the way out after-call shows for T-alex's unanswered send.
+const settleAlex = "check app.nps.today, then: nimbusctl nps survey ledger settle T-alex (it arrived), or rerun with --resend-unknown (it did not)"
+
+// unknownOne is after-call's error when one task's send got no answer in an earlier run.
+const unknownOne = "error: 1 task(s) may have been surveyed: an earlier send got no answer, and nobody has settled it; check app.nps.today, then run the command shown for each (it arrived), or rerun with --resend-unknown (it did not)\n"
+
+// `nps survey ledger`: list what the after-call ledger remembers, settle an unanswered send
+// that arrived (later runs report it as surveyed, exit 0), forget a task so that the next
+// run surveys it again. Unknown tasks change nothing (exit 6).
+func TestNpsSurveyLedgerSettleAndForget(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	file := writeFile(t, e, "events.json", pgapEvents)
+	e.Emu.InjectFaults(emulator.ServiceNPSToday, "", "", emulator.FaultTimeoutAfter) // the IVR map, T-anna, then T-alex's answer is lost
+	e.Run("nps", "survey", "after-call", file, "--check-pgap=false", "-o", "json", "--jq", "map(.result) | tojson").
+		Expect(t, 9, `["sent","failed"]`+"\n", "error: 1 of 2 events failed; the others were handled\n")
+	list := func(args ...string) clitest.Result {
+		r := e.Run(append([]string{"nps", "survey", "ledger", "list"}, args...)...)
+		r.Stdout = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`).ReplaceAllString(r.Stdout, "<T>")
+		return r
+	}
+	list().Expect(t, 0, "T-anna\tsent\t101\t<T>\nT-alex\tunknown\t101\t<T>\n", "")
+	list("--unsettled", "-o", "json", "--jq", ".[] | [.taskId, .state] | @tsv").Expect(t, 0, "T-alex\tunknown\n", "")
+
+	// Unknown task: nothing changes, whatever else was named.
+	e.Run("nps", "survey", "ledger", "settle", "T-alex", "T-nope").Expect(t, 6, "", "error: the after-call ledger has no task \"T-nope\": nothing was settled\n")
+	e.Run("nps", "survey", "after-call", file, "-o", "json", "--jq", "map(.result) | tojson").Expect(t, 9, `["skipped:already-surveyed","skipped:unknown"]`+"\n", unknownOne)
+
+	// Checked: it arrived. Settled, later runs pass it over as surveyed (exit 0); settling
+	// again, or a task that was sent, changes nothing.
+	e.RunWith(clitest.RunOpts{TTY: true}, "nps", "survey", "ledger", "settle", "T-alex").Expect(t, 0, "",
+		"✓ Settled task T-alex (campaign 101): after-call reports it as surveyed from now on, and never sends it\n")
+	r := e.Run("nps", "survey", "after-call", file)
+	r.Stdout = stamp.ReplaceAllString(r.Stdout, "<T>")
+	r.Expect(t, 0, lines(
+		"T-anna\tskipped:already-surveyed\t\t\t\t\tsurveyed on <T> (campaign 101)",
+		"T-alex\tskipped:already-surveyed\t\t\t\t\tsettled by hand on <T> (campaign 101): its send had got no answer, and it arrived",
+	), "")
+	e.Run("nps", "survey", "ledger", "settle", "T-alex", "T-anna").Expect(t, 0, "",
+		"T-alex is settled already: nothing to settle\nT-anna is sent already: nothing to settle\n")
+	list("-o", "json", "--jq", ".[] | [.taskId, .state] | @tsv").Expect(t, 0, "T-anna\tsent\nT-alex\tsettled\n", "")
+
+	// Forget: the next run surveys the customer again.
+	e.RunWith(clitest.RunOpts{TTY: true}, "nps", "survey", "ledger", "forget", "T-anna").Expect(t, 0, "",
+		"✓ Released task T-anna (was sent, campaign 101): the next after-call run of its event surveys it again\n")
+	e.Run("nps", "survey", "after-call", file, "--check-pgap=false", "-o", "json", "--jq", "map(.result) | tojson").
+		Expect(t, 0, `["sent","skipped:already-surveyed"]`+"\n", "")
+	if n := len(e.Emu.NPSSurveys()); n != 3 { // T-anna twice, T-alex once (its answer lost)
+		t.Errorf("%d surveys, want 3", n)
+	}
+	e.Run("nps", "survey", "ledger", "forget").Expect(t, 3, "", "error: nimbusctl nps survey ledger forget takes at least one task id\nRun 'nimbusctl nps survey ledger forget --help' for usage.\n")
+	e.Run("nps", "survey", "ledger", "forget", "T-nope").Expect(t, 6, "", "error: the after-call ledger has no task \"T-nope\": nothing was released\n")
+}
+
+// A call with a colleague is no customer's call: an inbound Teams call from someone in the
+// tenant (callerUPN at the service's or the agent's domain, with or without a number), an
+// outbound call to one (destinationUPN), a transfer from the agent's own account. Such calls
+// are skipped:internal, with where the domain came from; --internal-domain and the profile's
+// internal_domains add domains the events cannot tell (a sister company's).
+func TestNpsAfterCallNeverSurveysAColleague(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, unlimited())
+	const svc = `"serviceUPN":"sales@contoso.com","serviceTelNumber":"+41445550200","lastConnectedUserId":"7d1f0c2e-aaaa-4bbb-8ccc-0123456789ab","LastConnectedUserUPN":"luca@contoso.onmicrosoft.com","LastConnectedUserEmail":"luca.rossi@contoso.com"`
+	ev := func(id, dir, who string) string {
+		return `{"taskId":"` + id + `","event":"Terminated","direction":"` + dir + `","modality":"Audio","created":"2026-03-23T09:00:00Z","terminated":"2026-03-23T09:03:00Z",` +
+			who + `,` + svc + "}\n"
+	}
+	events := ev("in-colleague", "Inbound", `"callerUPN":"bob.keller@contoso.com"`) +
+		ev("in-colleague-tel", "Inbound", `"callerTelNumber":"+41445550210","callerUPN":"Bob.Keller@Contoso.com"`) +
+		ev("in-tenant", "Inbound", `"callerUPN":"mia@contoso.onmicrosoft.com"`) +
+		ev("in-sip", "Inbound", `"callerUPN":"sip:bob.keller@contoso.com"`) +
+		ev("out-colleague", "Outbound", `"destinationUPN":"eva@eu.contoso.com"`) +
+		ev("in-transfer", "Inbound", `"callerId":"7d1f0c2e-aaaa-4bbb-8ccc-0123456789ab","callerTelNumber":"+41445550299"`) +
+		ev("in-partner", "Inbound", `"callerUPN":"tom@fabrikam-partner.example"`) +
+		ev("in-customer", "Inbound", `"callerUPN":"chloe.dubois@fabrikam.example"`) +
+		ev("out-customer", "Outbound", `"destinationTelNumber":"+41795551234","destinationUPN":"noah@notcontoso.com"`)
+	file := writeFile(t, e, "events.jsonl", events)
+	colleagues := lines(
+		"in-colleague\tskipped:internal\t\t\t\t\tcaller bob.keller@contoso.com is a colleague: contoso.com is the service's domain (serviceUPN)",
+		"in-colleague-tel\tskipped:internal\t\t\t\t\tcaller Bob.Keller@Contoso.com is a colleague: contoso.com is the service's domain (serviceUPN)",
+		"in-tenant\tskipped:internal\t\t\t\t\tcaller mia@contoso.onmicrosoft.com is a colleague: contoso.onmicrosoft.com is the agent's domain (LastConnectedUserUPN)",
+		"in-sip\tskipped:internal\t\t\t\t\tcaller sip:bob.keller@contoso.com is a colleague: contoso.com is the service's domain (serviceUPN)",
+		"out-colleague\tskipped:internal\t\t\t\t\tdestination eva@eu.contoso.com is a colleague: contoso.com is the service's domain (serviceUPN)",
+		"in-transfer\tskipped:internal\t\t\t\t\tthe caller is the agent who took the call (callerId is lastConnectedUserId)",
+	)
+	e.Run("nps", "survey", "after-call", file, "--internal-domain", "fabrikam-partner.example").Expect(t, 0, colleagues+lines(
+		"in-partner\tskipped:internal\t\t\t\t\tcaller tom@fabrikam-partner.example is a colleague: fabrikam-partner.example is an internal domain (--internal-domain)",
+		"in-customer\tsent\t102\tchloe.dubois@fabrikam.example\tluca.rossi@contoso.com\t\t",
+		"out-customer\tsent\t102\t+41795551234\tluca.rossi@contoso.com\t\t",
+	), "")
+	var got []string
+	for _, s := range e.Emu.NPSSurveys() {
+		got = append(got, fmt.Sprint(s.Respondent["phoneNumber"], s.Respondent["emailAddress"]))
+	}
+	if strings.Join(got, "|") != "<nil>chloe.dubois@fabrikam.example|+41795551234<nil>" {
+		t.Errorf("surveyed %s", got)
+	}
+	// The profile's setting (or its NIMBUSCTL_INTERNAL_DOMAINS override) says it once for every run.
+	dry := []string{"nps", "survey", "after-call", file, "--dry-run", "--no-ledger", "-o", "json", "--jq", `.[] | select(.taskId == "in-partner") | [.result, .detail] | @tsv`}
+	e.MustRun("config", "set", "internal_domains", "fabrikam-partner.example, contoso.ch")
+	e.Run(dry...).Expect(t, 0, "skipped:internal\tcaller tom@fabrikam-partner.example is a colleague: fabrikam-partner.example is an internal domain (internal_domains)\n", "")
+	e.Setenv("NIMBUSCTL_INTERNAL_DOMAINS", "contoso.ch")
+	e.Run(dry...).Expect(t, 0, "would-send\tdry run: nothing sent (p-gap check on: nps.today may hold it for the agent's rating)\n", "")
+	// A domain must be one.
+	e.Run("nps", "survey", "after-call", file, "--internal-domain", "@fabrikam").Expect(t, 3, "",
+		"error: --internal-domain: \"@fabrikam\" is not a domain name (e.g. contoso.com)\nRun 'nimbusctl nps survey after-call --help' for usage.\n")
+	e.Run("config", "set", "internal_domains", "contoso.com,not a domain").Expect(t, 3, "",
+		"error: invalid domain \"not a domain\" in a comma-separated list of domain names (e.g. contoso.com,contoso.ch)\nRun 'nimbusctl config set --help' for usage.\n")
 }

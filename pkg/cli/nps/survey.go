@@ -55,7 +55,7 @@ func newCmdSurvey(f *cmdutil.Factory) *cobra.Command {
 		Short: "Send nps.today surveys: one, or one per finished Nimbus call",
 		Args:  cmdutil.NoArgs,
 	}
-	cmd.AddCommand(newCmdSurveySend(f), newCmdAfterCall(f))
+	cmd.AddCommand(newCmdSurveySend(f), newCmdAfterCall(f), newCmdSurveyLedger(f))
 	return cmd
 }
 

@@ -79,6 +79,9 @@ const (
 		`"terminated":"2026-03-23T09:04:00Z","callerTelNumber":"+41315552002","serviceUPN":"support@contoso.com","LastConnectedUserEmail":"agent@contoso.com"}`
 	heldCall = `{"taskId":"T-held","event":"Terminated","direction":"Inbound","modality":"Audio","created":"2026-03-23T09:00:00Z",` +
 		`"terminated":"2026-03-23T09:04:00Z","callerTelNumber":"+41445551001","serviceUPN":"support@contoso.com","LastConnectedUserEmail":"anna.meier@contoso.com"}`
+	// A Teams call from a colleague: no number, a callerUPN at the tenant's domain.
+	colleagueCall = `{"taskId":"T-colleague","event":"Terminated","direction":"Inbound","modality":"Audio","created":"2026-03-23T09:00:00Z",` +
+		`"terminated":"2026-03-23T09:04:00Z","callerUPN":"bob.keller@contoso.com","serviceUPN":"support@contoso.com","LastConnectedUserEmail":"agent@contoso.com"}`
 	entryDone = `{"schedulerEntryId":"S-1","event":"Completed","ReferenceId":"R-1","destination":"+41795551234","serviceUpn":"support@contoso.com"}`
 )
 
@@ -184,16 +187,17 @@ func TestListenAfterCall(t *testing.T) {
 	e := clitest.New(t)
 	dir := filepath.Join(e.Home, "events")
 	l := startListen(t, e, "--dir", dir, "--after-call", "-o", "json", "--jq", "[.stored, .surveyed, .held]")
-	for _, b := range []string{endedCall, heldCall, entryDone} {
+	for _, b := range []string{endedCall, heldCall, colleagueCall, entryDone} {
 		if code, answer := l.post(b); code != 200 {
 			t.Fatalf("%d %s", code, answer)
 		}
 	}
 	r := l.stop()
-	r.Expect(t, 0, "[3,1,1]\n", "Listening on http://127.0.0.1:PORT; events go to "+dir+" (URL: http://127.0.0.1:PORT/{path-token}).\n"+
+	r.Expect(t, 0, "[4,1,1]\n", "Listening on http://127.0.0.1:PORT; events go to "+dir+" (URL: http://127.0.0.1:PORT/{path-token}).\n"+
 		"after-call T-end: sent (campaign 101, +41315552002, about agent@contoso.com)\n"+
 		"after-call T-held: pgap (campaign 101, +41445551001, about anna.meier@contoso.com): held until the agent rates the call: "+
 		"nimbusctl nps survey send --campaign 101 --phone +41445551001 --employee anna.meier@contoso.com --once task:T-held\n"+
+		"after-call T-colleague: skipped:internal: caller bob.keller@contoso.com is a colleague: contoso.com is the service's domain (serviceUPN)\n"+
 		"Stopped.\n")
 	if len(e.Emu.NPSSurveys()) != 1 || e.Emu.NPSHeld() != 1 {
 		t.Fatalf("sent %d held %d", len(e.Emu.NPSSurveys()), e.Emu.NPSHeld())
@@ -201,7 +205,7 @@ func TestListenAfterCall(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join(dir, "tasks-*.jsonl"))
 	// The batch afterwards sends nothing; the held survey is still held, and it says so.
 	e.Run(append([]string{"nps", "survey", "after-call", "-o", "json", "--jq", "map(.result) | tojson"}, files...)...).
-		Expect(t, 8, `["skipped:already-surveyed","pgap"]`+"\n",
+		Expect(t, 8, `["skipped:already-surveyed","pgap","skipped:internal"]`+"\n",
 			"error: 1 survey(s) held until the agent rates the call: run the command shown for each (on the agent's terminal it asks for the rating; or add --agent-rating 0-10)\n")
 	if len(e.Emu.NPSSurveys()) != 1 || e.Emu.NPSHeld() != 1 {
 		t.Errorf("the batch run surveyed again, or asked nps.today again: sent %d held %d", len(e.Emu.NPSSurveys()), e.Emu.NPSHeld())

@@ -56,8 +56,9 @@ func (ci *ContactImport) Run(ctx context.Context) (Summary, error) {
 	if ci.RemoveBatch < 1 {
 		ci.RemoveBatch = 100
 	}
-	// Pass 1: validate every row before anything is sent.
-	keys := newKeySet(ci.Input.estimateRows())
+	// Pass 1: validate every row before anything is sent. Keys are compared as foldKey makes
+	// them (see caseTwins).
+	keys := newFoldedKeySet(ci.Input.estimateRows())
 	v, err := ci.validate(keys)
 	if err != nil {
 		return Summary{}, err
@@ -71,8 +72,8 @@ func (ci *ContactImport) Run(ctx context.Context) (Summary, error) {
 
 	// The current state, read once: the contacts the file names, and (for --prune) the ids of
 	// the others. A key the file names on an invalid row is never stale: one typo must not
-	// remove that customer.
-	server := map[string]json.RawMessage{}
+	// remove that customer. Nor is a key the file names in other case: see caseTwins.
+	server := bookKeys{one: map[uint64]bookContact{}, more: map[uint64][]bookContact{}}
 	var stale []string
 	size := 0
 	err = ci.Client.EachContact(ctx, ci.Book, func(raw json.RawMessage) error {
@@ -83,10 +84,12 @@ func (ci *ContactImport) Run(ctx context.Context) (Summary, error) {
 			return err
 		}
 		size++
-		switch {
-		case keys.has(id.ExternalID):
-			server[id.ExternalID] = append(json.RawMessage(nil), raw...)
-		case ci.Prune && !v.named(keys, id.ExternalID):
+		switch h := keys.hash(id.ExternalID); {
+		case keys.seen.has(h):
+			server.add(h, bookContact{id.ExternalID, append(json.RawMessage(nil), raw...)})
+		case v.named(h):
+			server.add(h, bookContact{id: id.ExternalID})
+		case ci.Prune:
 			stale = append(stale, id.ExternalID)
 		}
 		return nil
@@ -141,9 +144,55 @@ type validation struct {
 	unread         []int    // lines that could not be read at all, so their key is unknown
 }
 
-// named reports whether the file names key on some row, valid or not.
-func (v *validation) named(keys *keySet, key string) bool {
-	return v.invalidKeys != nil && v.invalidKeys.has(keys.hash(key))
+// named reports whether the file names the key of hash h on an invalid row.
+func (v *validation) named(h uint64) bool {
+	return v.invalidKeys != nil && v.invalidKeys.has(h)
+}
+
+// bookKeys holds the contacts of the address book whose key the file names, by the key's
+// hash in the run's keySet: exactly, or up to case (foldKey). Nearly always one contact a
+// hash, in one; the others (a book holding keys that differ only in case) in more.
+type bookKeys struct {
+	one  map[uint64]bookContact
+	more map[uint64][]bookContact
+}
+
+func (b bookKeys) add(h uint64, c bookContact) {
+	if _, taken := b.one[h]; taken {
+		b.more[h] = append(b.more[h], c)
+		return
+	}
+	b.one[h] = c
+}
+
+// bookContact is one of them; raw is nil when only an invalid row names it.
+type bookContact struct {
+	id  string
+	raw json.RawMessage
+}
+
+// match finds the book's contact with exactly key (ok), and the book's keys that differ from
+// key only in case, width or spacing.
+func (b bookKeys) match(keys *keySet, key string) (exact bookContact, ok bool, twins []string) {
+	h := keys.hash(key)
+	first, named := b.one[h]
+	if !named {
+		return exact, false, nil
+	}
+	more := b.more[h]
+	for i := -1; i < len(more); i++ {
+		c := first
+		if i >= 0 {
+			c = more[i]
+		}
+		switch {
+		case c.id == key:
+			exact, ok = c, true
+		case sameKey(c.id, key): // not a mere collision of hashes
+			twins = append(twins, c.id)
+		}
+	}
+	return exact, ok, twins
 }
 
 // refuse decides whether the run may go on after validation: invalid rows stop it unless
@@ -196,8 +245,12 @@ func (ci *ContactImport) validate(keys *keySet) (validation, error) {
 		return err
 	}
 	err = dups.report(rescan, func(line int, c nimbus.Contact, first int) {
-		ci.invalid(line, c.ExternalID, []*RowError{{File: ci.Input.Name, Line: line, Column: column,
-			Msg: fmt.Sprintf("duplicate external id %q (first on line %d)", c.ExternalID, first)}})
+		msg := fmt.Sprintf("duplicate external id %q (first on line %d)", c.ExternalID, first)
+		if was := keys.firstKey(c.ExternalID); was != c.ExternalID {
+			// One contact where the service ignores case; with --prune, neither key is removed.
+			msg = fmt.Sprintf("duplicate external id %q: differs only %s from %q (first on line %d)", c.ExternalID, howKeysDiffer(c.ExternalID, was), was, first)
+		}
+		ci.invalid(line, c.ExternalID, []*RowError{{File: ci.Input.Name, Line: line, Column: column, Msg: msg}})
 	})
 	return v, err
 }
@@ -247,7 +300,7 @@ func joinErrs(errs []*RowError) string {
 	return s
 }
 
-func (ci *ContactImport) plan(ctx context.Context, keys *keySet, server map[string]json.RawMessage, stale []string, tasks chan<- Task, lost *lostWrites[nimbus.Contact]) error {
+func (ci *ContactImport) plan(ctx context.Context, keys *keySet, server bookKeys, stale []string, tasks chan<- Task, lost *lostWrites[nimbus.Contact]) error {
 	book := ci.Book
 	keepPhones := ci.DryRun && ci.Recorder.keepRows
 	send := func(t Task, phones []PhoneNote) {
@@ -257,16 +310,29 @@ func (ci *ContactImport) plan(ctx context.Context, keys *keySet, server map[stri
 		}
 		dispatch(ctx, tasks, t, ci.Recorder)
 	}
+	kept := map[string]bool{} // book keys said to be kept for their case
 	_, err := ci.eachContact(keepPhones, func(r contactRow, src contactSource) error {
 		file, line := r.c, r.line
-		if len(r.errs) > 0 || !keys.isFirst(file.ExternalID, line) {
+		if len(r.errs) > 0 {
+			if file.ExternalID != "" {
+				_, _, twins := server.match(keys, file.ExternalID)
+				ci.noteKept(kept, twins, file.ExternalID, line)
+			}
 			return nil // invalid: reported by the validation pass
+		}
+		if !keys.isFirst(file.ExternalID, line) {
+			return nil // a duplicate: reported by the validation pass
 		}
 		if ctx.Err() != nil { // cancelled: the rest of the file is listed, not planned
 			ci.Recorder.Add(notProcessed(Task{Line: line, Key: file.ExternalID}))
 			return nil
 		}
-		raw, exists := server[file.ExternalID]
+		cur, exists, twins := server.match(keys, file.ExternalID)
+		ci.noteKept(kept, twins, file.ExternalID, line)
+		if !exists && len(twins) > 0 {
+			ci.invalid(line, file.ExternalID, []*RowError{caseTwins(ci.Input.Name, line, src.KeyColumn(), file.ExternalID, twins[0])})
+			return nil
+		}
 		if !exists {
 			send(Task{Line: line, Key: file.ExternalID, Action: ActionAdd, Run: func(ctx context.Context) error {
 				err := ci.add(ctx, file)
@@ -278,12 +344,12 @@ func (ci *ContactImport) plan(ctx context.Context, keys *keySet, server map[stri
 			}}, r.phones)
 			return nil
 		}
-		var cur nimbus.Contact
-		if err := json.Unmarshal(raw, &cur); err != nil {
+		var old nimbus.Contact
+		if err := json.Unmarshal(cur.raw, &old); err != nil {
 			return fmt.Errorf("contact %q from the API: %w", file.ExternalID, err)
 		}
-		merged := src.Merge(cur, file)
-		if SameContact(merged, cur) {
+		merged := src.Merge(old, file)
+		if SameContact(merged, old) {
 			ci.Recorder.Add(Result{Line: line, Key: file.ExternalID, Action: ActionUnchanged, Status: okOrPlanned(ci.DryRun), Phones: r.phones})
 			return nil
 		}
@@ -317,6 +383,32 @@ func (ci *ContactImport) plan(ctx context.Context, keys *keySet, server map[stri
 		}}, nil)
 	}
 	return nil
+}
+
+// caseTwins is the error of a row whose key the book holds only in other case (or width, or
+// spacing). The connector's contract does not say whether ExternalId is case-sensitive, and
+// either guess can do harm: adding "abc-1" is right only if ids are case-sensitive (if not,
+// it is customer "ABC-1" again, refused or stored twice), updating "ABC-1" from the row only
+// if they are not (if they are, it overwrites another customer). So the row changes neither,
+// and says how to make the two agree.
+func caseTwins(file string, line int, column, key, book string) *RowError {
+	return &RowError{File: file, Line: line, Column: column, Msg: fmt.Sprintf(
+		"%q differs only %s from %q in the address book, and the connector does not say whether ids are case-sensitive: neither is changed (write the id as the book has it)",
+		key, howKeysDiffer(key, book), book)}
+}
+
+// noteKept says, once per key, that a book key the file names only in other case is not
+// removed (with --prune; without it nothing is removed anyway).
+func (ci *ContactImport) noteKept(said map[string]bool, twins []string, key string, line int) {
+	if !ci.Prune || ci.Warn == nil {
+		return
+	}
+	for _, t := range twins {
+		if !said[t] {
+			said[t] = true
+			ci.Warn(fmt.Sprintf("%q in the address book differs only %s from %q (line %d): not removed", t, howKeysDiffer(t, key), key, line))
+		}
+	}
 }
 
 // add adds a contact; when the API refuses because it exists already (a lost answer of an

@@ -517,3 +517,99 @@ func TestCancelledRunListsTheRowsItNeverProcessed(t *testing.T) {
 		t.Errorf("report: %d rows, %d lines, %d skipped; summary %+v", len(rows)-1, len(seen), skipped, s)
 	}
 }
+
+// The connector's contract does not say whether ExternalId is case-sensitive. A book key that
+// matches a key of the file up to case (or width, or invisible spacing) is never removed, nor
+// counted toward the removal limit; the row itself changes neither contact (adding "abc-1"
+// is wrong if ids ignore case, updating "ABC-1" wrong if they do not). Each such key is said
+// once, with its line.
+func TestPruneKeepsKeysThatDifferOnlyInCase(t *testing.T) {
+	w := newWorld(t, emulator.Options{Seed: 1, Empty: true})
+	book := []map[string]any{}
+	for i := 1; i <= 16; i++ {
+		book = append(book, map[string]any{"externalId": fmt.Sprintf("C-%04d", i), "firstName": fmt.Sprint("First", i)})
+	}
+	for _, id := range []string{"ABC-1", "ＸＹＺ-3", "INV-9", "ZW-4", "Dup-5", "DUP-5", "GONE-1"} {
+		book = append(book, map[string]any{"externalId": id, "firstName": "Old"})
+	}
+	w.emu.PutContacts(emulator.BookCustomers, book) // 23: the default limit lets 2 go
+	in := fileInput(t, csvOf(16, nil)+
+		"abc-1,New,Case,abc@example.com,+41795550101,gold\n"+ // line 18
+		"xyz-3,New,Width,xyz@example.com,,gold\n"+ // line 19
+		"inv-9,New,Invalid,not-an-email,,gold\n"+ // line 20
+		"\u200bzw-4,New,Invisible,,,gold\n"+ // line 21
+		"DUP-5,New,Exact,,,gold\n") // line 22: DUP-5 itself, Dup-5 a second contact
+	var notes, problems []string
+	s, report, err := w.run(t, in, func(ci *bulk.ContactImport) {
+		ci.Prune, ci.SkipInvalid = true, true
+		ci.Warn = func(s string) { notes = append(notes, s) }
+		ci.Problem = func(err error) { problems = append(problems, err.Error()) }
+	})
+	if err != nil || s.Removed != 1 || s.Invalid != 4 || s.Updated != 17 || s.Added != 0 || s.Failed != 0 {
+		t.Fatalf("%+v %v\n%s", s, err, report)
+	}
+	wantNotes := []string{
+		`"ABC-1" in the address book differs only in case from "abc-1" (line 18): not removed`,
+		`"ＸＹＺ-3" in the address book differs only in case, width or spacing from "xyz-3" (line 19): not removed`,
+		`"INV-9" in the address book differs only in case from "inv-9" (line 20): not removed`,
+		`"ZW-4" in the address book differs only in case, width or spacing from "\u200bzw-4" (line 21): not removed`,
+		`"Dup-5" in the address book differs only in case from "DUP-5" (line 22): not removed`,
+	}
+	if strings.Join(notes, "\n") != strings.Join(wantNotes, "\n") {
+		t.Errorf("notes:\n%s", strings.Join(notes, "\n"))
+	}
+	twin := func(line int, file, book, how string) string {
+		return fmt.Sprintf(`in.csv:%d: externalId: %q differs only %s from %q in the address book, and the connector does not say whether ids are case-sensitive: neither is changed (write the id as the book has it)`, line, file, how, book)
+	}
+	wantProblems := []string{
+		`in.csv:20: emailAddresses: "not-an-email" is not an e-mail address`,
+		twin(18, "abc-1", "ABC-1", "in case"),
+		twin(19, "xyz-3", "ＸＹＺ-3", "in case, width or spacing"),
+		twin(21, "\u200bzw-4", "ZW-4", "in case, width or spacing"),
+	}
+	if strings.Join(problems, "\n") != strings.Join(wantProblems, "\n") {
+		t.Errorf("problems:\n%s", strings.Join(problems, "\n"))
+	}
+	got := map[string]string{}
+	for _, c := range w.emu.Contacts(emulator.BookCustomers) {
+		got[c["externalId"].(string)], _ = c["firstName"].(string)
+	}
+	if len(got) != 22 || got["GONE-1"] != "" || got["ABC-1"] != "Old" || got["ＸＹＺ-3"] != "Old" || got["Dup-5"] != "Old" || got["DUP-5"] != "New" || got["abc-1"] != "" {
+		t.Errorf("book after the run: %v", got)
+	}
+}
+
+// Two rows whose keys differ only in case are one contact to a service that ignores case:
+// the second is a duplicate (file:line: column: reason), and a prune removes neither key.
+func TestKeysThatDifferOnlyInCaseAreDuplicates(t *testing.T) {
+	w := newWorld(t, emulator.Options{Seed: 1, Empty: true})
+	w.emu.PutContacts(emulator.BookCustomers, []map[string]any{{"externalId": "ABC-1"}, {"externalId": "abc-1"}, {"externalId": "K-1"}})
+	in := fileInput(t, "externalId,firstName\nABC-1,Upper\nK-1,Kay\nabc-1,Lower\n")
+	var problems, notes []string
+	run := func(mod func(*bulk.ContactImport)) (bulk.Summary, error) {
+		problems, notes = nil, nil
+		s, _, err := w.run(t, in, func(ci *bulk.ContactImport) {
+			ci.Prune, ci.MaxRemove = true, bulk.RemoveLimit{}
+			ci.Warn = func(s string) { notes = append(notes, s) }
+			ci.Problem = func(err error) { problems = append(problems, err.Error()) }
+			mod(ci)
+		})
+		return s, err
+	}
+	_, err := run(func(*bulk.ContactImport) {})
+	var inv *bulk.ErrInvalidRows
+	if !errors.As(err, &inv) || strings.Join(problems, "\n") != `in.csv:4: externalId: duplicate external id "abc-1": differs only in case from "ABC-1" (first on line 2)` {
+		t.Fatalf("%v\n%s", err, strings.Join(problems, "\n"))
+	}
+	all, _ := bulk.ParseRemoveLimit("100%")
+	s, err := run(func(ci *bulk.ContactImport) { ci.SkipInvalid, ci.MaxRemove = true, all })
+	if err != nil || s.Removed != 0 || s.Updated != 2 || s.Invalid != 1 {
+		t.Fatalf("%+v %v", s, err)
+	}
+	if strings.Join(notes, "\n") != `"abc-1" in the address book differs only in case from "ABC-1" (line 2): not removed` {
+		t.Errorf("notes:\n%s", strings.Join(notes, "\n"))
+	}
+	if got := ids(w.emu.Contacts(emulator.BookCustomers)); strings.Join(got, ",") != "ABC-1,K-1,abc-1" {
+		t.Errorf("book: %v", got)
+	}
+}

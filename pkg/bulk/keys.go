@@ -4,6 +4,11 @@ import (
 	"bytes"
 	"hash/maphash"
 	"io"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // keySet finds duplicate row keys in a file in little memory: it keeps only the 64-bit hash
@@ -11,11 +16,21 @@ import (
 // where a Go map of the same hashes takes 38 MB), and the lines of the duplicates. Where a
 // duplicated key first appeared is looked up afterwards, with one more look at the file, and
 // only when there are duplicates.
+//
+// A folding set (newFoldedKeySet) hashes each key as foldKey makes it, so keys that differ
+// only in case, width or invisible spacing are one key, at no extra memory.
 type keySet struct {
 	seed  maphash.Seed
+	fold  bool
 	seen  *hashSet
-	later map[int]uint64 // line -> key hash, for lines that repeat an earlier key
-	first map[uint64]int // key hash -> first line, for repeated keys (filled by noteFirst)
+	later map[int]uint64       // line -> key hash, for lines that repeat an earlier key
+	first map[uint64]firstSeen // key hash -> where it first appeared, for repeated keys (filled by noteFirst)
+}
+
+// firstSeen is the first line of a repeated key, and the key as written there.
+type firstSeen struct {
+	line int
+	key  string
 }
 
 // duplicates holds the rows of a validation pass whose key an earlier row had, until the
@@ -64,18 +79,31 @@ func (d *duplicates[R]) report(rescan func(func(line int, r R, errs []*RowError)
 
 // newKeySet sizes the set for about hint keys, so it does not grow (and copy) on the way.
 func newKeySet(hint int) *keySet {
-	return &keySet{seed: maphash.MakeSeed(), seen: newHashSet(hint), later: map[int]uint64{}, first: map[uint64]int{}}
+	return &keySet{seed: maphash.MakeSeed(), seen: newHashSet(hint), later: map[int]uint64{}, first: map[uint64]firstSeen{}}
+}
+
+// newFoldedKeySet is newKeySet for keys compared as foldKey makes them.
+func newFoldedKeySet(hint int) *keySet {
+	k := newKeySet(hint)
+	k.fold = true
+	return k
 }
 
 // hash never returns 0, which marks an empty slot.
-func (k *keySet) hash(key string) uint64 { return maphash.String(k.seed, key) | 1 }
+func (k *keySet) hash(key string) uint64 {
+	if !k.fold {
+		return maphash.String(k.seed, key) | 1
+	}
+	var buf [64]byte
+	return maphash.Bytes(k.seed, appendFoldedKey(buf[:0], key)) | 1
+}
 
 // add records key at line and reports whether it was seen before (the line is a duplicate).
 func (k *keySet) add(key string, line int) bool {
 	h := k.hash(key)
 	if !k.seen.add(h) {
 		k.later[line] = h
-		k.first[h] = 0
+		k.first[h] = firstSeen{}
 		return true
 	}
 	return false
@@ -92,13 +120,87 @@ func (k *keySet) isFirst(key string, line int) bool {
 // noteFirst is fed the valid rows again, in file order, to learn where duplicated keys start.
 func (k *keySet) noteFirst(key string, line int) {
 	h := k.hash(key)
-	if first, repeated := k.first[h]; repeated && first == 0 {
-		k.first[h] = line
+	if first, repeated := k.first[h]; repeated && first.line == 0 {
+		k.first[h] = firstSeen{line, key}
 	}
 }
 
 // firstLine is where a duplicated key first appeared (after noteFirst).
-func (k *keySet) firstLine(key string) int { return k.first[k.hash(key)] }
+func (k *keySet) firstLine(key string) int { return k.first[k.hash(key)].line }
+
+// firstKey is a duplicated key as written where it first appeared (after noteFirst): in a
+// folding set it may differ from a later line's.
+func (k *keySet) firstKey(key string) string { return k.first[k.hash(key)].key }
+
+// foldKey is the form in which two external ids are one key to an import. The connector's
+// contract does not say whether ids are case-sensitive, so ids that differ only in case
+// (Unicode simple folding: strings.EqualFold's relation), in width or compatibility form
+// (NFKC: "ＡＢＣ" is "ABC"), in spaces at either end or in invisible format characters
+// (zero-width space, BOM, soft hyphen) may name one contact, and are treated as one.
+func foldKey(key string) string { return string(appendFoldedKey(nil, key)) }
+
+// sameKey reports whether a and b are one key under foldKey.
+func sameKey(a, b string) bool {
+	var ba, bb [64]byte
+	return bytes.Equal(appendFoldedKey(ba[:0], a), appendFoldedKey(bb[:0], b))
+}
+
+// howKeysDiffer says what sets two keys of one foldKey apart, for messages.
+func howKeysDiffer(a, b string) string {
+	if strings.EqualFold(a, b) {
+		return "in case"
+	}
+	return "in case, width or spacing"
+}
+
+// appendFoldedKey appends foldKey(key) to dst. ASCII keys (nearly all) take a short path
+// that allocates nothing.
+func appendFoldedKey(dst []byte, key string) []byte {
+	ascii := true
+	for i := 0; i < len(key); i++ {
+		if key[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		key = strings.TrimSpace(key)
+		for i := 0; i < len(key); i++ {
+			c := key[i]
+			if 'a' <= c && c <= 'z' {
+				c -= 'a' - 'A' // the smallest rune of its fold orbit, as foldRune gives
+			}
+			dst = append(dst, c)
+		}
+		return dst
+	}
+	// Folded before NFKC, so that keys strings.EqualFold calls equal are one string before
+	// normalising, and again after, since NFKC can bring out new letters (ligatures, widths).
+	folded := foldRunes(nil, key)
+	folded = foldRunes(nil, string(norm.NFKC.Bytes(folded)))
+	return append(dst, bytes.TrimFunc(folded, unicode.IsSpace)...)
+}
+
+// foldRunes appends each rune of s as foldRune makes it, leaving out format characters
+// (Unicode Cf: zero-width space and joiners, BOM, soft hyphen), which print as nothing.
+func foldRunes(dst []byte, s string) []byte {
+	for _, r := range s {
+		if !unicode.Is(unicode.Cf, r) {
+			dst = utf8.AppendRune(dst, foldRune(r))
+		}
+	}
+	return dst
+}
+
+// foldRune is the smallest rune of r's simple case-folding orbit (K, k and the Kelvin sign
+// are all K): one representative per class of runes strings.EqualFold calls equal.
+func foldRune(r rune) rune {
+	least := r
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		least = min(least, f)
+	}
+	return least
+}
 
 // estimateRows guesses the number of rows from the file's size and its first 64 KB, to size
 // the key set up front. It is only a hint: 0 when unknown.

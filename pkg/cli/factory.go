@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"runtime"
 	"sync"
 	"time"
@@ -29,7 +30,7 @@ var serviceRateKey = map[string]string{
 // NewFactory wires the real dependencies. getenv is the environment (tests pass their own,
 // so in-process runs stay isolated).
 func NewFactory(ios *output.IOStreams, build cmdutil.BuildInfo, getenv func(string) string) *cmdutil.Factory {
-	f := &cmdutil.Factory{IO: ios, Build: build, Getenv: getenv, Now: time.Now, Keyring: auth.SystemKeyring}
+	f := &cmdutil.Factory{IO: ios, Build: build, Getenv: getenv, Environ: os.Environ, Now: time.Now, Keyring: auth.SystemKeyring}
 	f.Prompter = cmdutil.NewPrompter(ios)
 
 	f.Config = memo(func() (*config.Config, error) {

@@ -38,36 +38,35 @@ func EnvironmentText() string {
 	for _, k := range config.Keys {
 		fmt.Fprintf(&b, "  %-34s %s\n", k.Env(), k.Description)
 	}
+	b.WriteString("\nOther variables:\n\n")
+	for _, v := range config.EnvVars {
+		desc := strings.ReplaceAll(v.Description, "\n", "\n"+strings.Repeat(" ", 37))
+		fmt.Fprintf(&b, "  %-34s %s\n", v.Name, desc)
+	}
 	b.WriteString(`
-Other variables:
-
-  NIMBUSCTL_PROFILE                  profile to use when --profile is not given
-  NIMBUSCTL_OUTPUT                   default for -o (table, json, yaml, csv)
-  NIMBUSCTL_TOKEN                    a bearer token to use as it is (skips sign-in)
-  NIMBUSCTL_ODATA_TOKEN              a bearer token for the OData feed (default: NIMBUSCTL_TOKEN)
-  NIMBUSCTL_CLIENT_SECRET            client secret of your app registration (CI, cron)
-  NIMBUSCTL_CLIENT_SECRET_FILE       a file holding that secret, instead
-  NIMBUSCTL_CLIENT_CERTIFICATE       PEM file with the app's certificate and key (CI, cron)
-  NPSTODAY_API_KEY                   the nps.today API key
-  NIMBUSCTL_CONFIG_DIR               where config.yaml lives (default: $XDG_CONFIG_HOME/nimbusctl;
-                                     Windows: %AppData%\nimbusctl)
-  NIMBUSCTL_CACHE_DIR                where the token cache lives (default: $XDG_CACHE_HOME/nimbusctl;
-                                     Windows: %LocalAppData%\nimbusctl)
-  NIMBUSCTL_STATE_DIR                where run ledgers live (default: $XDG_STATE_HOME/nimbusctl;
-                                     Windows: %LocalAppData%\nimbusctl)
-  NIMBUSCTL_DEBUG                    set to trace HTTP like --debug
-  NIMBUSCTL_PROMPT_DISABLED          set to never prompt, even on a terminal
-  NIMBUSCTL_FORCE_TTY                set to format output as for a terminal (a number sets the width)
-  NO_COLOR                           set to disable colour
-  CLICOLOR                           0 disables colour, as TERM=dumb does
-  CLICOLOR_FORCE                     set to force colour even when piped (NO_COLOR still wins)
-
 Secrets are read only from the environment or from files; never pass them as flag values.
 A file that holds a credential — the token cache, NIMBUSCTL_CLIENT_CERTIFICATE,
 NIMBUSCTL_CLIENT_SECRET_FILE, the nps.today key file of 'nps login', the path token of
 'trigger listen' — must be readable by its owner only (chmod 600, as nimbusctl writes its own). Any other mode is refused (exit 4,
 with the chmod to run), never used with a warning: by then others may have read the secret.
 `)
+	b.WriteString(`
+The programs nimbusctl starts ('trigger listen --exec') get its environment without the
+variables that hold a credential or name a file that does:
+`)
+	line := " "
+	for i, name := range config.SecretEnv() {
+		sep := ","
+		if i == len(config.SecretEnv())-1 {
+			sep = "."
+		}
+		if len(line)+1+len(name)+1 > 92 {
+			b.WriteString(line + "\n")
+			line = " "
+		}
+		line += " " + name + sep
+	}
+	b.WriteString(line + "\n")
 	return b.String()
 }
 

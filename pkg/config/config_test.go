@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -239,6 +240,26 @@ func TestODataSettingsAreKeys(t *testing.T) {
 				t.Errorf("%s %q accepted", key, v)
 			}
 		}
+	}
+}
+
+// A variable whose name says it holds a credential is marked Secret, so that trigger listen
+// --exec never passes it on; and WithoutSecrets takes out exactly those.
+func TestSecretEnv(t *testing.T) {
+	looks := regexp.MustCompile(`TOKEN|SECRET|KEY|CERTIFICATE|PASSWORD`).MatchString
+	for _, v := range EnvVars {
+		if looks(v.Name) != v.Secret {
+			t.Errorf("%s: Secret is %v", v.Name, v.Secret)
+		}
+	}
+	for _, k := range Keys { // settings hold no secret: those come from EnvVars or files
+		if looks(k.Env()) && k.Name != "token_storage" {
+			t.Errorf("setting %s looks like a secret", k.Name)
+		}
+	}
+	got := WithoutSecrets([]string{"PATH=/bin", "NIMBUSCTL_TOKEN=t", "nimbusctl_client_secret=s", "NPSTODAY_API_KEY=k", "FOO=a=b", "NIMBUSCTL_PROFILE=prod", "NIMBUSCTL_TOKENS=x"})
+	if strings.Join(got, " ") != "PATH=/bin FOO=a=b NIMBUSCTL_PROFILE=prod NIMBUSCTL_TOKENS=x" {
+		t.Errorf("WithoutSecrets: %q", got)
 	}
 }
 

@@ -98,6 +98,7 @@ func New(t testing.TB, opts ...Option) *Env {
 		"NIMBUSCTL_ODATA_URL":  emu.ODataURL(),
 		"NIMBUSCTL_CA_FILE":    ca,
 		"HOME":                 home,
+		"PATH":                 os.Getenv("PATH"), // for the programs a command starts
 		// Like the sandbox, a Swiss tenant (the endpoint of its own implies no country).
 		"NIMBUSCTL_DEFAULT_COUNTRY": "+41",
 	}}
@@ -173,6 +174,7 @@ func (e *Env) RunWith(o RunOpts, args ...string) Result {
 		ios.SetStderrTTY(true)
 	}
 	f := cli.NewFactory(ios, cmdutil.BuildInfo{Version: "0.0.0-test"}, e.Getenv)
+	f.Environ = e.Environ
 	f.Keyring = e.Keyring
 	if e.now != nil {
 		f.Now = e.now

@@ -53,8 +53,11 @@ type Factory struct {
 	IO     *output.IOStreams
 	Build  BuildInfo
 	Getenv func(string) string
-	Now    func() time.Time
-	Flags  GlobalFlags
+	// Environ is the environment, as KEY=VALUE pairs, that programs a command starts begin
+	// from (config.WithoutSecrets takes the credentials out): the process's, or a test's.
+	Environ func() []string
+	Now     func() time.Time
+	Flags   GlobalFlags
 
 	// RateOverride, when set for a service ("nimbus", "npstoday", "odata"), replaces the
 	// profile's rate for this run (bulk commands' --rate).

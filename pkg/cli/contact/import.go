@@ -26,10 +26,15 @@ contacts the file does not list are removed. Running the same import again appli
 left, so it is safe after a crash, a Ctrl-C or a failed row.
 
 --prune cannot empty a book by accident: a contact whose key is in the file is never removed,
-even when its row is invalid; a file with no valid row is refused; and one run removes at most
+even when its row is invalid or writes it in other case; a file with no valid row is refused;
+and one run removes at most
 --max-remove contacts (default 10% of the book: a CRM export cut off halfway would remove far
 more). Above that the plan is printed and nothing is sent. A --max-remove above 10% needs a
 confirmation: the prompt on a terminal, --yes without one.
+
+External ids that differ only in case (or width, or spacing) are one key: two such rows are
+duplicates, and a row whose id the book holds only in other case changes no contact (the
+connector does not say whether ids are case-sensitive; see docs/csv-import.md).
 
 The file: CSV (UTF-8 with or without BOM, or Windows-1252; comma, semicolon or tab, sniffed) with
 a header row, or JSON (an array of contacts as 'contact export -o json' writes them, or JSON

@@ -269,3 +269,43 @@ func TestImportExcelSepLine(t *testing.T) {
 		file+":4: mobile: \"call me\" is not a phone number\n"+
 			"error: 1 invalid row was skipped (see the messages above); fix it and run the same command again\n")
 }
+
+// The contract does not say whether external ids are case-sensitive: a book key the file
+// names in other case is neither removed by --prune nor changed by the row, and the run
+// says so; two rows whose keys differ only in case are duplicates.
+func TestImportPruneKeepsAKeyWrittenInOtherCase(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true }))
+	book := []map[string]any{{"externalId": "ABC-1", "firstName": "Ann"}}
+	var b strings.Builder
+	b.WriteString("externalId,firstName\n")
+	for i := 1; i <= 9; i++ {
+		book = append(book, map[string]any{"externalId": fmt.Sprintf("K-%d", i), "firstName": "Kay"})
+		fmt.Fprintf(&b, "K-%d,Kay\n", i)
+	}
+	book = append(book, map[string]any{"externalId": "GONE-1", "firstName": "Gus"})
+	e.Emu.PutContacts(emulator.BookCustomers, book) // 11: the default limit lets 1 go
+	b.WriteString("abc-1,Annie\n")                  // line 11
+	file := write(t, e, "crm.csv", b.String())
+
+	r := e.Run("contact", "import", emulator.BookCustomers, file, "--prune")
+	r.Stderr = timing.ReplaceAllString(r.Stderr, "(T)")
+	r.Expect(t, 9, "", `! "ABC-1" in the address book differs only in case from "abc-1" (line 11): not removed`+"\n"+
+		file+`:11: externalId: "abc-1" differs only in case from "ABC-1" in the address book, and the connector does not say whether ids are case-sensitive: neither is changed (write the id as the book has it)`+"\n"+
+		"! 10 rows: 1 removed, 9 unchanged, 1 invalid (T)\n"+
+		"error: 1 invalid row(s) were skipped (see the messages above); fix them and run the same command again\n")
+	if got := stored(t, e, emulator.BookCustomers, "ABC-1"); got != `{"externalId":"ABC-1","firstName":"Ann"}` {
+		t.Errorf("ABC-1 is now %s", got)
+	}
+	if n := len(e.Emu.Contacts(emulator.BookCustomers)); n != 10 || calls(e, "AddContact")+calls(e, "UpdateContact") != 0 {
+		t.Errorf("%d contacts, %d adds or updates", n, calls(e, "AddContact")+calls(e, "UpdateContact"))
+	}
+
+	dup := write(t, e, "dup.csv", "externalId,firstName\nABC-1,Ann\nK-1,Kay\nabc-1,Annie\n")
+	e.Run("contact", "import", emulator.BookCustomers, dup, "--prune", "--max-remove", "100%", "--yes").Expect(t, 3, "",
+		dup+`:4: externalId: duplicate external id "abc-1": differs only in case from "ABC-1" (first on line 2)`+"\n"+
+			"error: 1 invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)\n")
+	if n := len(e.Emu.Contacts(emulator.BookCustomers)); n != 10 || calls(e, "RemoveContacts") != 1 {
+		t.Errorf("%d contacts, %d removals", n, calls(e, "RemoveContacts"))
+	}
+}

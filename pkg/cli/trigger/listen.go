@@ -91,7 +91,9 @@ What happens to each new event, after it is stored:
                  earlier nps.today responses (looked up by phone) are summed up in the
                  task's context parameters (NPS.Summary, NPS.Responses, NPS.LastScore,
                  NPS.LastDate, NPS.LastComment), so the agent sees them in Nimbus.
-  --exec CMD     CMD runs (sh -c) with the event's JSON on stdin, one event at a time.
+  --exec CMD     CMD runs (sh -c) with the event's JSON on stdin, one event at a time,
+                 and the kind in NIMBUSCTL_EVENT_KIND. It gets nimbusctl's environment
+                 without the credentials (see 'nimbusctl help environment').
 These run in the background: a slow or failing one never delays an answer, and an event
 they miss is still in the file (a batch 'nps survey after-call' catches up).
 
@@ -379,7 +381,7 @@ func runListen(cmd *cobra.Command, f *cmdutil.Factory, o *listenOptions) error {
 			return err
 		}
 	}
-	w.exec = strings.TrimSpace(o.exec)
+	w.exec, w.environ = strings.TrimSpace(o.exec), f.Environ()
 	var nc *nimbus.Client
 	if len(kinds) > 0 {
 		if nc, err = f.Nimbus(); err != nil {

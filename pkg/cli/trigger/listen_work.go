@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"runtime"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/nps"
+	"github.com/nimbusctl/nimbusctl/pkg/config"
 	"github.com/nimbusctl/nimbusctl/pkg/listen"
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
 )
@@ -34,6 +36,7 @@ type workers struct {
 	enricher  *enricher
 	exec      string
 	execLimit time.Duration // one run of --exec; default execTimeout
+	environ   []string      // --exec's environment, before the secrets are taken out; nil: the process's
 
 	queues []*queue
 	ctx    context.Context
@@ -169,7 +172,12 @@ func (w *workers) run(ctx context.Context, ev listen.Event) {
 		cmd = exec.CommandContext(ctx, "sh", "-c", w.exec)
 	}
 	cmd.Stdin = bytes.NewReader(append(ev.Body, '\n'))
-	cmd.Env = append(cmd.Environ(), "NIMBUSCTL_EVENT_KIND="+string(ev.Kind))
+	// The command gets the event, not nimbusctl's credentials.
+	env := w.environ
+	if env == nil {
+		env = os.Environ()
+	}
+	cmd.Env = append(config.WithoutSecrets(env), "NIMBUSCTL_EVENT_KIND="+string(ev.Kind))
 	ownGroup(cmd) // on timeout or stop, its children go with it
 	cmd.WaitDelay = execWaitDelay
 	out, err := cmd.CombinedOutput()

@@ -292,8 +292,8 @@ func TestImportPruneKeepsAKeyWrittenInOtherCase(t *testing.T) {
 	r.Stderr = timing.ReplaceAllString(r.Stderr, "(T)")
 	r.Expect(t, 9, "", `! "ABC-1" in the address book differs only in case from "abc-1" (line 11): not removed`+"\n"+
 		file+`:11: externalId: "abc-1" differs only in case from "ABC-1" in the address book, and the connector does not say whether ids are case-sensitive: neither is changed (write the id as the book has it)`+"\n"+
-		"! 10 rows: 1 removed, 9 unchanged, 1 invalid (T)\n"+
-		"error: 1 invalid row(s) were skipped (see the messages above); fix them and run the same command again\n")
+		"! 10 rows: 9 unchanged, 1 invalid; --prune: 1 removed (T)\n"+
+		"error: 1 invalid row was skipped (see the messages above); fix it and run the same command again\n")
 	if got := stored(t, e, emulator.BookCustomers, "ABC-1"); got != `{"externalId":"ABC-1","firstName":"Ann"}` {
 		t.Errorf("ABC-1 is now %s", got)
 	}
@@ -304,7 +304,7 @@ func TestImportPruneKeepsAKeyWrittenInOtherCase(t *testing.T) {
 	dup := write(t, e, "dup.csv", "externalId,firstName\nABC-1,Ann\nK-1,Kay\nabc-1,Annie\n")
 	e.Run("contact", "import", emulator.BookCustomers, dup, "--prune", "--max-remove", "100%", "--yes").Expect(t, 3, "",
 		dup+`:4: externalId: duplicate external id "abc-1": differs only in case from "ABC-1" (first on line 2)`+"\n"+
-			"error: 1 invalid row(s); nothing was sent (fix them, or pass --skip-invalid to import the rest)\n")
+			"error: 1 invalid row; nothing was sent (fix it, or pass --skip-invalid to import the rest)\n")
 	if n := len(e.Emu.Contacts(emulator.BookCustomers)); n != 10 || calls(e, "RemoveContacts") != 1 {
 		t.Errorf("%d contacts, %d removals", n, calls(e, "RemoveContacts"))
 	}

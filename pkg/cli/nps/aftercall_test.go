@@ -654,7 +654,7 @@ func TestNpsSurveyLedgerSettleAndForget(t *testing.T) {
 	if n := len(e.Emu.NPSSurveys()); n != 3 { // T-anna twice, T-alex once (its answer lost)
 		t.Errorf("%d surveys, want 3", n)
 	}
-	e.Run("nps", "survey", "ledger", "forget").Expect(t, 3, "", "error: nimbusctl nps survey ledger forget takes at least one task id\nRun 'nimbusctl nps survey ledger forget --help' for usage.\n")
+	e.Run("nps", "survey", "ledger", "forget").Expect(t, 3, "", "error: nimbusctl nps survey ledger forget takes at least one task id (or --once key, or --rows row)\nRun 'nimbusctl nps survey ledger forget --help' for usage.\n")
 	e.Run("nps", "survey", "ledger", "forget", "T-nope").Expect(t, 6, "", "error: the after-call ledger has no task \"T-nope\": nothing was released\n")
 }
 

@@ -658,6 +658,29 @@ func TestNpsSurveyLedgerSettleAndForget(t *testing.T) {
 	e.Run("nps", "survey", "ledger", "forget", "T-nope").Expect(t, 6, "", "error: the after-call ledger has no task \"T-nope\": nothing was released\n")
 }
 
+// The ledger commands read what after-call wrote: a mistyped --ledger (or a profile
+// after-call never ran with) is not an empty ledger. It used to be made on the spot, and
+// 'list --unsettled' answered nothing unsettled, exit 0, to the script that checks.
+func TestNpsSurveyLedgerCommandsNeedTheLedger(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	typo := filepath.Join(e.Home, "after-cal")
+	e.Run("nps", "survey", "ledger", "list", "--unsettled", "--ledger", typo).
+		Expect(t, 6, "", "error: --ledger "+typo+": no such folder, so no after-call ledger: check the path (after-call makes it on its first run)\n")
+	e.Run("nps", "survey", "ledger", "settle", "T-1", "--ledger", typo).
+		Expect(t, 6, "", "error: --ledger "+typo+": no such folder, so no after-call ledger: check the path (after-call makes it on its first run)\n")
+	if _, err := os.Stat(typo); !os.IsNotExist(err) {
+		t.Errorf("the mistyped folder was made: %v", err)
+	}
+	own := filepath.Join(e.Home, "state", "nps", "default", "after-call")
+	e.Run("nps", "survey", "ledger", "forget", "T-1").
+		Expect(t, 6, "", "error: profile default has no after-call ledger yet ("+own+"): nps survey after-call (or trigger listen --after-call) makes it with the first event it reads\n")
+	// Once after-call has read an event, the ledger is there, if empty.
+	file := writeFile(t, e, "live.json", `{"taskId":"T-1","event":"Connected","modality":"Audio"}`)
+	e.Run("nps", "survey", "after-call", file).Expect(t, 0, "T-1\tskipped:not-call-end\t\t\t\t\tno terminated time (event Connected)\n", "")
+	e.Run("nps", "survey", "ledger", "list", "--unsettled").Expect(t, 0, "", "")
+}
+
 // A call with a colleague is no customer's call: an inbound Teams call from someone in the
 // tenant (callerUPN at the service's or the agent's domain, with or without a number), an
 // outbound call to one (destinationUPN), a transfer from the agent's own account. Such calls

@@ -730,7 +730,16 @@ func TestNpsAfterCallNeverSurveysAColleague(t *testing.T) {
 	e.Run(dry...).Expect(t, 0, "skipped:internal\tcaller tom@fabrikam-partner.example is a colleague: fabrikam-partner.example is an internal domain (internal_domains)\n", "")
 	e.Setenv("NIMBUSCTL_INTERNAL_DOMAINS", "contoso.ch")
 	e.Run(dry...).Expect(t, 0, "would-send\tdry run: nothing sent (p-gap check on: nps.today may hold it for the agent's rating)\n", "")
+	// The flag takes a list as the setting does (--internal-domain a.example,b.example).
+	e.Setenv("NIMBUSCTL_INTERNAL_DOMAINS", "")
+	e.MustRun("config", "set", "internal_domains", "contoso.ch")
+	e.Run(append(dry, "--internal-domain", "contoso.ch, fabrikam-partner.example")...).
+		Expect(t, 0, "skipped:internal\tcaller tom@fabrikam-partner.example is a colleague: fabrikam-partner.example is an internal domain (--internal-domain)\n", "")
 	// A domain must be one.
+	e.Run("nps", "survey", "after-call", file, "--internal-domain", "contoso.ch,@fabrikam").Expect(t, 3, "",
+		"error: --internal-domain: \"@fabrikam\" is not a domain name (e.g. contoso.com)\nRun 'nimbusctl nps survey after-call --help' for usage.\n")
+	e.Run("nps", "survey", "after-call", file, "--internal-domain", "").Expect(t, 3, "",
+		"error: --internal-domain: \"\" is not a domain name (e.g. contoso.com)\nRun 'nimbusctl nps survey after-call --help' for usage.\n")
 	e.Run("nps", "survey", "after-call", file, "--internal-domain", "@fabrikam").Expect(t, 3, "",
 		"error: --internal-domain: \"@fabrikam\" is not a domain name (e.g. contoso.com)\nRun 'nimbusctl nps survey after-call --help' for usage.\n")
 	e.Run("config", "set", "internal_domains", "contoso.com,not a domain").Expect(t, 3, "",

@@ -342,6 +342,11 @@ func (si *ScheduleImport) plan(line int, r ScheduleRow, state map[string]nimbus.
 			return Task{}, false
 		}
 		if !cur.DueAfter(si.Now()) {
+			// Counted as skipped, but the file asked for a change that will never be made:
+			// said on its own line, as an invalid row is.
+			if si.Warn != nil {
+				si.Warn(fmt.Sprintf("%s:%d: %s: the call is in progress and can no longer be changed: this row's changes were not applied", si.Input.Name, line, ref))
+			}
 			si.Recorder.Add(Result{Line: line, Key: ref, Phones: r.Phones, Action: ActionSkip, Status: status, Error: "in progress: can no longer be changed"})
 			return Task{}, false
 		}

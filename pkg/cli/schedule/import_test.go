@@ -248,3 +248,18 @@ func TestScheduleImportSendsTheFileItChecked(t *testing.T) {
 		}
 	}
 }
+
+// A call that is ringing can no longer be changed: a row that would change it says so on
+// stderr, naming the line, rather than passing as "skipped" in the counts alone.
+func TestScheduleImportUpdateSaysWhenACallIsInProgress(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	f := file(t, e, "ReferenceId,Destination,Due\ncallback-1002,+41315559999,2030-03-01T09:00:00Z\n")
+	r := e.Run("schedule", "import", f, "--service", emulator.ServiceSupport, "--update")
+	r.Stderr = timing.ReplaceAllString(r.Stderr, "(T)")
+	r.Expect(t, 0, "", "! "+f+":2: callback-1002: the call is in progress and can no longer be changed: this row's changes were not applied\n"+
+		"✓ 1 row: 1 skipped (already done) (T)\n")
+	if n := calls(e, "UpdateSchedulerEntry"); n != 0 {
+		t.Errorf("%d updates of a call in progress", n)
+	}
+}

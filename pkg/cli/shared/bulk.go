@@ -138,7 +138,13 @@ func (b *BulkFlags) StartRun(f *cmdutil.Factory, file string, limiter *httpx.Lim
 func (r *Run) Problem(err error) { fmt.Fprintln(r.f.IO.ErrOut, output.SafeText(err.Error())) }
 
 // Warn prints a note to stderr.
-func (r *Run) Warn(msg string) { r.f.IO.Warnf("%s", msg) }
+func (r *Run) Warn(msg string) {
+	if r.progress != nil { // between the progress bar's redraws, not through them
+		r.progress.Note(r.f.IO.Styles().WarningIcon() + " " + output.SafeText(msg))
+		return
+	}
+	r.f.IO.Warnf("%s", msg)
+}
 
 // Total tells the progress how many rows there are.
 func (r *Run) Total(n int) {

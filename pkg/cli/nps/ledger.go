@@ -2,6 +2,9 @@ package nps
 
 import (
 	"context"
+	"errors"
+	"io/fs"
+	"os"
 	"strings"
 	"time"
 
@@ -40,12 +43,25 @@ settled here (it arrived) or sent again with --resend-unknown (it did not).`,
 
 var surveyLedgerCols = output.Cols("TASK=taskId", "STATE=state", "CAMPAIGN=campaign", "RECORDED=at")
 
-// afterCallLedgerDir is the folder --ledger names, else the profile's after-call ledger.
+// afterCallLedgerDir is the folder --ledger names, else the profile's after-call ledger. It
+// must be there: these commands read what after-call wrote, and a folder made for a
+// mistyped --ledger would be an empty ledger, nothing unsettled, to a script that checks.
 func afterCallLedgerDir(f *cmdutil.Factory, dir string) (string, error) {
 	if dir != "" {
+		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+			return "", shared.NotFoundf("--ledger %s: no such folder, so no after-call ledger: check the path (after-call makes it on its first run)", dir)
+		}
 		return dir, nil
 	}
-	return ledgerDir(f, "after-call")
+	dir, err := ledgerDir(f, "after-call")
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		p, _ := f.Profile() // read by ledgerDir
+		return "", shared.NotFoundf("profile %s has no after-call ledger yet (%s): nps survey after-call (or trigger listen --after-call) makes it with the first event it reads", p.Name, dir)
+	}
+	return dir, nil
 }
 
 func surveyLedgerFlags(cmd *cobra.Command, dir *string, wait *time.Duration) {
@@ -63,7 +79,9 @@ func newCmdLedgerList(f *cmdutil.Factory) *cobra.Command {
 		Short: "List the tasks the after-call ledger remembers",
 		Long: `Lists the ledger's tasks in the order they were recorded: task id, state, campaign and
 when the state was recorded (UTC). --unsettled lists only the sends that got no answer and
-are not settled yet (unknown, sending). Reads local files only: no key or sign-in needed.`,
+are not settled yet (unknown, sending). Reads local files only: no key or sign-in needed.
+A ledger that is not there (a mistyped --ledger, a profile after-call has not run with)
+exits 6, here as in settle and forget: it is not an empty one.`,
 		Example: `  $ nimbusctl nps survey ledger list
   $ nimbusctl nps survey ledger list --unsettled -o json --jq '.[].taskId'`,
 		Args: cmdutil.NoArgs,

@@ -33,13 +33,15 @@ type firstSeen struct {
 	key  string
 }
 
-// duplicates holds the rows of a validation pass whose key an earlier row had, until the
-// pass is over and report can say where each key first appeared.
+// duplicates finds the rows of a validation pass whose key an earlier row had. It keeps
+// their lines only (in the key set), never the rows: a file that repeats one key a million
+// times (an export of orders, a row per order of the same customer) must not be held in
+// memory. Where each key first appeared is learnt, and the repeats reported, in one more
+// look at the file once the pass is over, and only when there are any.
 type duplicates[R any] struct {
-	keys  *keySet
-	key   func(R) string
-	rows  []R
-	lines []int
+	keys *keySet
+	key  func(R) string
+	n    int // rows held back as repeats
 }
 
 func newDuplicates[R any](keys *keySet, key func(R) string) *duplicates[R] {
@@ -47,34 +49,34 @@ func newDuplicates[R any](keys *keySet, key func(R) string) *duplicates[R] {
 }
 
 // check records a valid row's key and reports whether the row repeats an earlier one (it is
-// then held for report, not processed).
+// then left out of the pass, for report).
 func (d *duplicates[R]) check(line int, r R) bool {
 	if !d.keys.add(d.key(r), line) {
 		return false
 	}
-	d.rows, d.lines = append(d.rows, r), append(d.lines, line)
+	d.n++
 	return true
 }
 
-// report calls fn for each duplicate with the line its key first appeared on. Duplicates are
-// rare: rather than remember every key's line, it takes one more look at the file (rescan
-// feeds every row again, in file order), and only when there are any.
+// report calls fn for each repeat, in file order, with the line its key first appeared on.
+// rescan feeds every row again, in file order: a key's first line comes before its repeats,
+// so it is known by the time they come.
 func (d *duplicates[R]) report(rescan func(func(line int, r R, errs []*RowError) error) error, fn func(line int, r R, first int)) error {
-	if len(d.rows) == 0 {
+	if d.n == 0 {
 		return nil
 	}
-	if err := rescan(func(line int, r R, errs []*RowError) error {
-		if len(errs) == 0 {
-			d.keys.noteFirst(d.key(r), line)
+	return rescan(func(line int, r R, errs []*RowError) error {
+		if len(errs) > 0 {
+			return nil
+		}
+		key := d.key(r)
+		if _, repeat := d.keys.later[line]; repeat {
+			fn(line, r, d.keys.firstLine(key))
+		} else {
+			d.keys.noteFirst(key, line)
 		}
 		return nil
-	}); err != nil {
-		return err
-	}
-	for i, r := range d.rows {
-		fn(d.lines[i], r, d.keys.firstLine(d.key(r)))
-	}
-	return nil
+	})
 }
 
 // newKeySet sizes the set for about hint keys, so it does not grow (and copy) on the way.

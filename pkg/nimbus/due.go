@@ -123,12 +123,17 @@ func DependsOnZone(s string) bool {
 	return err != nil
 }
 
+// MaxDueDays bounds the days of a relative due time: a century ahead is no callback anyone
+// means, and a larger count would carry the date past the year 9999 or overflow it into the
+// past (a call that rings at once).
+const MaxDueDays = 36500
+
 // parseRelative reads what follows the "+": an optional whole number of days, then a Go
 // duration: "1d2h", "3d", "90m".
 func parseRelative(s string) (days int, d time.Duration, err error) {
 	if i := strings.IndexByte(s, 'd'); i >= 0 {
-		if days, err = strconv.Atoi(s[:i]); err != nil || days < 0 || strings.HasPrefix(s, "+") {
-			return 0, 0, fmt.Errorf("%q is not a whole number of days", s[:i])
+		if days, err = strconv.Atoi(s[:i]); err != nil || days < 0 || days > MaxDueDays || strings.HasPrefix(s, "+") {
+			return 0, 0, fmt.Errorf("days must be a whole number from 0 to %d", MaxDueDays)
 		}
 		if s = s[i+1:]; s == "" {
 			return days, 0, nil

@@ -119,3 +119,19 @@ func TestParseDueDaysAreCalendarDaysInTheZone(t *testing.T) {
 		}
 	}
 }
+
+// A day count has a range that names itself: a huge one used to overflow the date into the
+// past (a call that would ring at once) or past the year 9999 (refused as "not RFC 3339").
+func TestParseDueDayCountHasARange(t *testing.T) {
+	now := time.Date(2026, 11, 30, 16, 0, 0, 0, time.UTC)
+	if got, err := ParseDue("+36500d", now, time.UTC); err != nil || FormatDue(got) != "2126-11-06T16:00:00Z" {
+		t.Errorf("+36500d = %s, %v", FormatDue(got), err)
+	}
+	for _, bad := range []string{"+36501d", "+300000000d", "+9223372036854775807d", "+99999999999999999999d"} {
+		got, err := ParseDue(bad, now, time.UTC)
+		want := `invalid relative due time "` + bad + `": days must be a whole number from 0 to 36500 (e.g. +90m, +2h, +1d)`
+		if err == nil || err.Error() != want {
+			t.Errorf("ParseDue(%q) = %s, %v; want %s", bad, FormatDue(got), err, want)
+		}
+	}
+}

@@ -160,7 +160,10 @@ func runAfterCall(cmd *cobra.Command, f *cmdutil.Factory, flags *AfterCallFlags,
 	// A send that may have gone out is no success until somebody has looked: exit 9 on
 	// every run, so that cron over a growing log tells someone.
 	var msgs []string
-	if failed > 0 {
+	switch {
+	case failed > 0 && failed == len(outcomes):
+		msgs = append(msgs, output.Plural(failed, "event failed", "events failed"))
+	case failed > 0:
 		msgs = append(msgs, fmt.Sprintf("%d of %d events failed; the others were handled", failed, len(outcomes)))
 	}
 	if unknown > 0 {

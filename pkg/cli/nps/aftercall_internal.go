@@ -20,11 +20,17 @@ type internalDomain struct{ name, source string }
 func (a *AfterCallFlags) internalDomains(f *cmdutil.Factory) ([]internalDomain, error) {
 	var out []internalDomain
 	for _, v := range a.internal {
-		d, ok := config.Domain(v)
-		if !ok {
-			return nil, cmdutil.FlagErrorf("--internal-domain: %q is not a domain name (e.g. contoso.com)", v)
+		// A list as the setting takes it; a value with nothing in it is a mistake (an unset
+		// variable), not "no domain".
+		for _, item := range strings.Split(v, ",") {
+			d, ok := config.Domain(item)
+			if !ok && (strings.TrimSpace(item) != "" || strings.TrimSpace(v) == "") {
+				return nil, cmdutil.FlagErrorf("--internal-domain: %q is not a domain name (e.g. contoso.com)", strings.TrimSpace(item))
+			}
+			if ok {
+				out = append(out, internalDomain{d, "--internal-domain"})
+			}
 		}
-		out = append(out, internalDomain{d, "--internal-domain"})
 	}
 	p, err := f.Profile()
 	if err != nil {

@@ -65,7 +65,7 @@ func AddAfterCallFlags(cmd *cobra.Command) *AfterCallFlags {
 	fl.StringVar(&a.minInbound, "min-duration-inbound", "0s", "skip inbound calls shorter than this (created to terminated), e.g. 10s")
 	fl.StringVar(&a.minOutbound, "min-duration-outbound", DefaultMinOutbound.String(), "skip outbound calls (callback, callout) shorter than this: likely voicemail")
 	fl.StringArrayVar(&a.campaignMap, "campaign-map", nil, "`SERVICE=CAMPAIGN`: survey the calls of a service (UPN, id or name) in this campaign, over the IVR map (repeatable)")
-	fl.StringArrayVar(&a.internal, "internal-domain", nil, "`DOMAIN` of your own people (besides the service's and the agent's): calls with an address there are not surveyed (repeatable; adds to the profile's internal_domains)")
+	fl.StringArrayVar(&a.internal, "internal-domain", nil, "`DOMAIN` of your own people (besides the service's and the agent's): calls with an address there are not surveyed (repeatable, or comma-separated; adds to the profile's internal_domains)")
 	fl.BoolVar(&a.checkPgap, "check-pgap", true, "let nps.today hold surveys of employees in a p-gap period (--check-pgap=false sends at once)")
 	fl.StringVar(&a.ledger, "ledger", "", "`folder` of the ledger of surveyed tasks (default: the state folder, per profile)")
 	fl.BoolVar(&a.noLedger, "no-ledger", false, "do not use the ledger: a task is recognized only within one input")

@@ -2,7 +2,10 @@ package nps
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 	"time"
 
@@ -54,6 +57,8 @@ type surveyLedgerKind struct {
 	folder string // under the profile's nps state folder
 	name   string // "the after-call ledger"
 	thing  string // what an argument names: "task", "key", "row"
+	maker  string // the sender, which makes the ledger on its first run
+	first  string // when it makes it
 	cols   []output.Column
 	// entry finds what arg names (when it names several, the one unsettled, if settling);
 	// the entry's names are filled in for messages.
@@ -67,6 +72,7 @@ type surveyLedgerKind struct {
 var (
 	taskLedger = &surveyLedgerKind{
 		folder: "after-call", name: "the after-call ledger", thing: "task",
+		maker: "after-call", first: "nps survey after-call (or trigger listen --after-call) makes it with the first event it reads",
 		cols: output.Cols("TASK=taskId", "STATE=state", "CAMPAIGN=campaign", "RECORDED=at"),
 		entry: func(l *bulk.SurveyLedger, t string, _ bool) (bulk.SurveyEntry, error) {
 			e, ok := l.Get(taskKey(t))
@@ -80,6 +86,7 @@ var (
 	}
 	onceLedger = &surveyLedgerKind{
 		folder: "send", name: "the --once ledger", thing: "key",
+		maker: "survey send --once", first: "nps survey send --once KEY makes it with its first send",
 		cols: output.Cols("ONCE=once", "STATE=state", "CAMPAIGN=campaign", "RECORDED=at"),
 		entry: func(l *bulk.SurveyLedger, k string, _ bool) (bulk.SurveyEntry, error) {
 			e, ok := l.Get(onceKey(k))
@@ -93,6 +100,7 @@ var (
 	}
 	rowLedger = &surveyLedgerKind{
 		folder: "respondents", name: "the respondent-import ledger", thing: "row",
+		maker: "respondent import", first: "nps respondent import makes it with its first run that sends",
 		cols:     output.Cols("ID=id", "ROW=row", "STATE=state", "CAMPAIGN=campaign", "RECORDED=at"),
 		entry:    rowEntry,
 		label:    func(e bulk.SurveyEntry) string { return "row " + rowName(e) },
@@ -193,7 +201,9 @@ func addSurveyLedgerFlags(cmd *cobra.Command, withWait bool) *surveyLedgerFlags 
 	return lf
 }
 
-// kind is the ledger the flags choose, and its folder.
+// kind is the ledger the flags choose, and its folder. The folder must be there: these
+// commands read what a sender wrote, and a folder made for a mistyped --ledger would be an
+// empty ledger, nothing unsettled, to a script that checks.
 func (lf *surveyLedgerFlags) kind(f *cmdutil.Factory) (*surveyLedgerKind, string, error) {
 	if err := cmdutil.MutuallyExclusive("--once and --rows name different ledgers: pick one", lf.once, lf.rows); err != nil {
 		return nil, "", err
@@ -205,11 +215,22 @@ func (lf *surveyLedgerFlags) kind(f *cmdutil.Factory) (*surveyLedgerKind, string
 	case lf.rows:
 		k = rowLedger
 	}
+	none := strings.TrimPrefix(k.name, "the ")
 	if lf.dir != "" {
+		if _, err := os.Stat(lf.dir); errors.Is(err, fs.ErrNotExist) {
+			return nil, "", shared.NotFoundf("--ledger %s: no such folder, so no %s: check the path (%s makes it on its first run)", lf.dir, none, k.maker)
+		}
 		return k, lf.dir, nil
 	}
 	dir, err := ledgerDir(f, k.folder)
-	return k, dir, err
+	if err != nil {
+		return nil, "", err
+	}
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		p, _ := f.Profile() // read by ledgerDir
+		return nil, "", shared.NotFoundf("profile %s has no %s yet (%s): %s", p.Name, none, dir, k.first)
+	}
+	return k, dir, nil
 }
 
 func newCmdLedgerList(f *cmdutil.Factory) *cobra.Command {
@@ -223,7 +244,8 @@ func newCmdLedgerList(f *cmdutil.Factory) *cobra.Command {
 (id, and the row's key as the import's report writes it: campaign/respondent), each with
 its state, campaign and when the state was recorded (UTC). --unsettled lists only the
 sends that got no answer and are not settled yet (unknown, sending). Reads local files
-only: no key or sign-in needed.`,
+only: no key or sign-in needed. A ledger that is not there (a mistyped --ledger, a profile
+the sender has not run with) exits 6, here as in settle and forget: it is not an empty one.`,
 		Example: `  $ nimbusctl nps survey ledger list
   $ nimbusctl nps survey ledger list --unsettled -o json --jq '.[].taskId'
   $ nimbusctl nps survey ledger list --once --unsettled

@@ -32,10 +32,14 @@ func DueZone(f *cmdutil.Factory, tz string) (loc *time.Location, machine string,
 }
 
 // MachineZone names the machine's time zone: its IANA name where the system says it (TZ,
-// /etc/localtime), else its abbreviation and offset now.
+// /etc/localtime), else its abbreviation and offset now. TZ set to nothing is UTC, as Go
+// (and libc) read it, whatever /etc/localtime says.
 func MachineZone() string {
-	if tz := strings.TrimPrefix(os.Getenv("TZ"), ":"); tz != "" {
-		return tz
+	if tz, set := os.LookupEnv("TZ"); set {
+		if tz = strings.TrimPrefix(tz, ":"); tz != "" {
+			return tz
+		}
+		return "UTC"
 	}
 	if target, err := os.Readlink("/etc/localtime"); err == nil {
 		if _, name, ok := strings.Cut(target, "zoneinfo/"); ok {

@@ -382,6 +382,12 @@ func runListen(cmd *cobra.Command, f *cmdutil.Factory, o *listenOptions) error {
 		}
 	}
 	w.exec, w.environ = strings.TrimSpace(o.exec), f.Environ()
+	if w.exec != "" {
+		// The command's environment has no secrets; nor may it read this process's.
+		if err := closeToSameUser(); err != nil {
+			f.IO.Warnf("the --exec command can read this listener's environment (/proc), credentials and all: %v", err)
+		}
+	}
 	var nc *nimbus.Client
 	if len(kinds) > 0 {
 		if nc, err = f.Nimbus(); err != nil {

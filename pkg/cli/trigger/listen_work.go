@@ -180,13 +180,36 @@ func (w *workers) run(ctx context.Context, ev listen.Event) {
 	cmd.Env = append(config.WithoutSecrets(env), "NIMBUSCTL_EVENT_KIND="+string(ev.Kind))
 	ownGroup(cmd) // on timeout or stop, its children go with it
 	cmd.WaitDelay = execWaitDelay
-	out, err := cmd.CombinedOutput()
-	if err != nil {
+	out := &outputHead{max: execOutputKept}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Run(); err != nil {
 		atomic.AddInt64(&w.sum.ExecFailed, 1)
-		msg := strings.TrimSpace(string(out))
-		if len(msg) > 200 {
-			msg = msg[:200] + "…"
+		msg := strings.TrimSpace(string(out.buf))
+		if len(msg) > 200 || out.dropped {
+			msg = strings.ToValidUTF8(msg[:min(len(msg), 200)], "") + "…"
 		}
 		w.logf("--exec failed (%v) for a %s event: %s", err, ev.Kind, msg)
 	}
+}
+
+// execOutputKept is how much of --exec's output is kept for the log of a failure (which
+// shows its start).
+const execOutputKept = 4096
+
+// outputHead keeps the first max bytes written to it and drops the rest: a command that
+// prints without end (a trace, `yes`) must not fill the listener's memory until its timeout.
+type outputHead struct {
+	mu      sync.Mutex // stdout and stderr may be copied by two goroutines
+	max     int
+	buf     []byte
+	dropped bool
+}
+
+func (h *outputHead) Write(p []byte) (int, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := min(len(p), h.max-len(h.buf))
+	h.buf = append(h.buf, p[:n]...)
+	h.dropped = h.dropped || n < len(p)
+	return len(p), nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -67,4 +68,26 @@ func alive(pid int) bool {
 		return true
 	}
 	return syscall.Kill(pid, 0) == nil
+}
+
+// An --exec command that prints without end (a debug trace, `yes`) must not fill the
+// listener's memory: only the start of its output is kept, for the log. The output used to
+// be gathered whole, gigabytes a minute until the timeout. Not parallel: it measures the
+// bytes the process allocates while the command runs.
+func TestExecKeepsOnlyTheStartOfTheOutput(t *testing.T) {
+	var logged []string
+	const size = 64 << 20
+	w := &workers{exec: `echo 'start of the output'; head -c ` + strconv.Itoa(size) + ` /dev/zero; exit 3`, logf: func(format string, a ...any) {
+		logged = append(logged, fmt.Sprintf(format, a...))
+	}}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	w.run(context.Background(), listen.Event{Kind: listen.KindTasks, Body: []byte(`{"taskId":"T-1"}`)})
+	runtime.ReadMemStats(&after)
+	if n := after.TotalAlloc - before.TotalAlloc; n > size/4 {
+		t.Errorf("%d MiB allocated for %d MiB of output", n>>20, size>>20)
+	}
+	if w.sum.ExecFailed != 1 || len(logged) != 1 || !strings.HasPrefix(logged[0], "--exec failed (exit status 3) for a tasks event: start of the output\n") {
+		t.Errorf("failed %d, log %q", w.sum.ExecFailed, logged)
+	}
 }

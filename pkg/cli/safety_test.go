@@ -239,7 +239,13 @@ func TestPastDueTimesNeedIntent(t *testing.T) {
 func TestScheduleLedgerListAndForget(t *testing.T) {
 	t.Parallel()
 	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true }))
-	e.Run("schedule", "ledger", "list").Expect(t, 0, "", "")
+	// No import has run with this profile: there is no ledger, which is not an empty one (a
+	// monitoring script reading it would hear "nothing remembered").
+	e.Run("schedule", "ledger", "list").Expect(t, 6, "", "error: profile default has no schedule ledger yet ("+filepath.Join(e.Home, "state", "ledger", "default")+"): schedule import (or schedule create --reference-id) makes it with the first call it records\n")
+	e.Run("schedule", "ledger", "list", "--ledger", filepath.Join(e.Home, "ledgr")).Expect(t, 6, "", "error: --ledger "+filepath.Join(e.Home, "ledgr")+": no such folder, so no schedule ledger: check the path (schedule import makes it on its first run)\n")
+	if _, err := os.Stat(filepath.Join(e.Home, "ledgr")); err == nil {
+		t.Error("ledger list made the folder it was given")
+	}
 	// R-0001 was scheduled elsewhere (the raw API, as another tool would): the import finds it.
 	e.MustRun("api", "POST", "/v1/scheduler-entries", "-f", "serviceUpn="+emulator.ServiceSupport, "-f", "destination=+41445550001",
 		"-f", "dueDateTimeUtc=2030-01-01T09:00:00Z", "-f", "ReferenceId=R-0001")

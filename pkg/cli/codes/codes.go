@@ -94,7 +94,7 @@ func runList(ctx context.Context, f *cmdutil.Factory, opts *listOptions) error {
 		return err
 	}
 	if f.IO.IsStdoutTTY() {
-		f.IO.Infof("%d sessions (%d without a code), %s", tally.Sessions, tally.Sessions-tally.Coded, feed.FormatWindow(fd.Query.From, fd.Query.To, fd.Loc))
+		f.IO.Infof("%s (%d without a code), %s", output.Plural(tally.Sessions, "session", "sessions"), tally.Sessions-tally.Coded, feed.FormatWindow(fd.Query.From, fd.Query.To, fd.Loc))
 	}
 	return nil
 }
@@ -171,9 +171,9 @@ func runReport(ctx context.Context, f *cmdutil.Factory, opts *reportOptions) err
 	case f.Machine():
 		return f.Printer().Print(m, nil)
 	case f.IO.IsStdoutTTY():
-		title := fmt.Sprintf("Codes by %s, %s, %d sessions", m.By, feed.FormatWindow(fd.Query.From, fd.Query.To, fd.Loc), m.Sessions)
+		title := fmt.Sprintf("Codes by %s, %s, %s", m.By, feed.FormatWindow(fd.Query.From, fd.Query.To, fd.Loc), output.Plural(m.Sessions, "session", "sessions"))
 		if m.Kind != odata.KindAll {
-			title = fmt.Sprintf("%s codes by %s, %s, %d sessions", capitalize(string(m.Kind)), m.By, feed.FormatWindow(fd.Query.From, fd.Query.To, fd.Loc), m.Sessions)
+			title = fmt.Sprintf("%s codes by %s, %s, %s", capitalize(string(m.Kind)), m.By, feed.FormatWindow(fd.Query.From, fd.Query.To, fd.Loc), output.Plural(m.Sessions, "session", "sessions"))
 		}
 		return drawChart(f.IO, m, title)
 	}

@@ -2,6 +2,8 @@ package schedule
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -63,6 +65,31 @@ func openLedger(f *cmdutil.Factory, dir string) (*bulk.Ledger, error) {
 	return bulk.OpenLedger(dir, f.Now())
 }
 
+// existingLedger is openLedger for the ledger commands, which read what imports wrote: the
+// folder must be there. One made for a mistyped --ledger (or read for a profile no import
+// ran with) would be an empty ledger, "nothing remembered", to a script that checks.
+func existingLedger(f *cmdutil.Factory, dir string) (*bulk.Ledger, error) {
+	if dir != "" {
+		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+			return nil, shared.NotFoundf("--ledger %s: no such folder, so no schedule ledger: check the path (schedule import makes it on its first run)", dir)
+		}
+		return openLedger(f, dir)
+	}
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	p, err := f.Profile()
+	if err != nil {
+		return nil, err
+	}
+	dir = filepath.Join(cfg.Dirs.State, "ledger", p.Name)
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil, shared.NotFoundf("profile %s has no schedule ledger yet (%s): schedule import (or schedule create --reference-id) makes it with the first call it records", p.Name, dir)
+	}
+	return openLedger(f, dir)
+}
+
 // lockSchedule takes the profile's scheduling lock: imports of one profile take turns, and
 // 'ledger forget' waits for them.
 func lockSchedule(ctx context.Context, f *cmdutil.Factory, wait time.Duration) (*filelock.Lock, error) {
@@ -91,12 +118,13 @@ func newCmdLedgerList(f *cmdutil.Factory) *cobra.Command {
 		Short: "List the calls the ledger remembers",
 		Long: `Lists the ledger's calls, by due time: reference, service, destination, due time, when the
 entry was recorded, its outcome and the scheduler entry id. Reads local files only: no
-sign-in needed.`,
+sign-in needed. A ledger that is not there (a mistyped --ledger, a profile no import ran
+with) exits 6, here as in settle and forget: it is not an empty one.`,
 		Example: `  $ nimbusctl schedule ledger list
   $ nimbusctl schedule ledger list --service support@contoso.com -o json --jq '.[] | select(.outcome == "pending")'`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			l, err := openLedger(f, dir)
+			l, err := existingLedger(f, dir)
 			if err != nil {
 				return err
 			}
@@ -220,7 +248,7 @@ func lockedLedger(ctx context.Context, f *cmdutil.Factory, dir string, wait time
 	if err != nil {
 		return nil, nil, err
 	}
-	l, err := openLedger(f, dir)
+	l, err := existingLedger(f, dir)
 	if err == nil {
 		err = l.Load(nil)
 	}

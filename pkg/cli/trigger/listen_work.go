@@ -18,6 +18,7 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/config"
 	"github.com/nimbusctl/nimbusctl/pkg/listen"
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
+	"github.com/nimbusctl/nimbusctl/pkg/output"
 )
 
 // execTimeout bounds one run of --exec: a command that hangs must not stop the others.
@@ -116,7 +117,7 @@ func (w *workers) stop(grace time.Duration) listenSummary {
 	for _, q := range w.queues {
 		<-q.done
 		if n := q.left.Load(); n > 0 {
-			w.logf("%s: %d events were not handled before the stop; they are in the event files", q.name, n)
+			w.logf("%s: %s not handled before the stop; they are in the event files", q.name, output.Plural(int(n), "event was", "events were"))
 			atomic.AddInt64(&w.sum.Unprocessed, n)
 		}
 	}

@@ -364,7 +364,7 @@ func deleteAll(ctx context.Context, f *cmdutil.Factory) error {
 		return err
 	}
 	if failed > 0 {
-		return &cmdutil.PartialError{Msg: fmt.Sprintf("%d of %d triggers could not be deleted; they stay in the record", failed, len(out))}
+		return &cmdutil.PartialError{Msg: fmt.Sprintf("%d of %s could not be deleted; they stay in the record", failed, output.Plural(len(out), "trigger", "triggers"))}
 	}
 	return nil
 }

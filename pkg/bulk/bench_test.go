@@ -112,3 +112,41 @@ func BenchmarkLedgerLoad(b *testing.B) {
 	}
 	b.ReportMetric(float64(days*perDay*b.N)/b.Elapsed().Seconds(), "entries/s")
 }
+
+// BenchmarkSurveyLedgerOpen measures what a respondent import pays for reading its ledger:
+// 30 days of 10,000 rows each, every row written twice (sending, then sent), each line
+// naming its respondent as the ledger does since it keeps them.
+func BenchmarkSurveyLedgerOpen(b *testing.B) {
+	const days, perDay = 30, 10_000
+	dir := b.TempDir()
+	start := time.Now().UTC().AddDate(0, 0, -days+1)
+	for d := 0; d < days; d++ {
+		day := start.AddDate(0, 0, d)
+		f, err := os.Create(filepath.Join(dir, day.Format("2006-01-02")+".jsonl"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		at := day.Format(time.RFC3339)
+		for i := 0; i < perDay; i++ {
+			who := fmt.Sprintf("customer-%02d-%05d@example.com", d, i)
+			key := bulk.SurveyKey("respondent", "101", who)
+			for _, st := range []string{"sending", "sent"} {
+				fmt.Fprintf(f, `{"key":%q,"state":%q,"at":%q,"campaign":"101","respondent":%q}`+"\n", key, st, at, who)
+			}
+		}
+		f.Close()
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	var l *bulk.SurveyLedger
+	for i := 0; i < b.N; i++ {
+		var err error
+		if l, err = bulk.OpenSurveyLedger(dir, time.Now()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if n := len(l.Entries()); n != days*perDay {
+		b.Fatalf("%d entries", n)
+	}
+	b.ReportMetric(float64(2*days*perDay*b.N)/b.Elapsed().Seconds(), "lines/s")
+}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 	"github.com/nimbusctl/nimbusctl/pkg/npstoday"
-	"github.com/nimbusctl/nimbusctl/pkg/output"
 )
 
 // The respondent import's action and its own status.
@@ -56,6 +55,9 @@ type RespondentImport struct {
 	// that such a command has sent since, so that it is not sent again.
 	HeldCommand func(campaign, identity string, req npstoday.SurveyRequest) string
 	SentOnce    func(identity string) (time.Time, bool)
+	// SettleCommand, when set, names the command that settles a row whose send got no answer
+	// (the CLI's `nps survey ledger settle --rows KEY`), shown with the row.
+	SettleCommand func(key string) string
 
 	Recorder *Recorder
 	Problem  func(error)  // invalid rows as they are found; rows that failed or are held, as they end
@@ -148,14 +150,6 @@ func (ri *RespondentImport) Run(ctx context.Context) (RespondentSummary, error) 
 	})
 	close(tasks)
 	wg.Wait()
-	if ri.unsettled > 0 && ri.Warn != nil {
-		them := "them"
-		if ri.unsettled == 1 {
-			them = "it"
-		}
-		ri.Warn(fmt.Sprintf("%s not sent: an earlier send got no answer and may have gone out (see the report); check %s in app.nps.today, then --resend-unknown sends %s",
-			output.Plural(ri.unsettled, "row", "rows"), them, them))
-	}
 	s, err := ri.Recorder.Finish(ri.DryRun, ctx.Err() != nil)
 	if planErr != nil && ctx.Err() == nil {
 		return ri.summary(s), planErr
@@ -246,6 +240,10 @@ func (ri *RespondentImport) plan(line int, r RespondentRow) (Task, bool) {
 			case e.State == SurveySent:
 				ri.add(Result{Line: line, Key: key, Phones: r.Phones, Action: ActionSkip, Status: status, Error: "surveyed on " + at})
 				return Task{}, false
+			case e.State == SurveySettled:
+				ri.add(Result{Line: line, Key: key, Phones: r.Phones, Action: ActionSkip, Status: status,
+					Error: "settled by hand on " + at + ": its send had got no answer, and it arrived"})
+				return Task{}, false
 			case e.State == SurveyPending && r.Request.AgentRating == nil && checkPgap:
 				// Held before and still without a rating: asking nps.today again would only hold
 				// it again.
@@ -259,13 +257,13 @@ func (ri *RespondentImport) plan(line int, r RespondentRow) (Task, bool) {
 				// nobody has been told yet. Fail it once, as a lost answer is failed in its own
 				// run; from now on it is "unknown", skipped with a warning.
 				if !ri.DryRun {
-					if err := ri.record(r.Identity, r.Campaign, SurveyUnknown); err != nil {
+					if err := ri.record(r, SurveyUnknown); err != nil {
 						ri.add(Result{Line: line, Key: key, Phones: r.Phones, Action: ActionSend, Status: StatusFailed, Error: "writing the ledger failed: " + err.Error()})
 						return Task{}, false
 					}
 				}
 				res := Result{Line: line, Key: key, Phones: r.Phones, Action: ActionSend, Status: StatusFailed, Error: fmt.Sprintf(
-					"the run that sent it on %s stopped before nps.today answered (killed, or the machine went down): it may have gone out, and nps.today offers no read-back, so it is not sent again; check it in app.nps.today, then --resend-unknown sends it", at)}
+					"the run that sent it on %s stopped before nps.today answered (killed, or the machine went down): it may have gone out, and nps.today offers no read-back, so it is not sent again; %s", at, ri.settleHint(key))}
 				if ri.DryRun {
 					res.Status = StatusPlanned
 					res.Action = ActionSkip
@@ -279,31 +277,44 @@ func (ri *RespondentImport) plan(line int, r RespondentRow) (Task, bool) {
 				}
 				return Task{}, false
 			case e.State.Unsettled() && !ri.ResendUnknown:
+				// Not a success: told on every run (exit 9) until somebody has looked.
 				ri.mu.Lock()
 				ri.unsettled++
 				ri.mu.Unlock()
-				ri.add(Result{Line: line, Key: key, Phones: r.Phones, Action: ActionSkip, Status: status,
-					Error: fmt.Sprintf("the send of %s got no answer: it may have gone out, so it is not sent again (--resend-unknown sends it)", at)})
+				res := Result{Line: line, Key: key, Phones: r.Phones, Action: ActionSkip, Status: status,
+					Error: fmt.Sprintf("the send of %s got no answer: it may have gone out, so it is not sent again; %s", at, ri.settleHint(key))}
+				ri.add(res)
+				ri.problem(&RowError{File: ri.file, Line: line, Column: key, Msg: "not sent: " + res.Error})
 				return Task{}, false
 			}
 		}
 	}
-	req, campaign, identity := r.Request, r.Campaign, r.Identity
 	return Task{Line: line, Key: key, Action: ActionSend, Run: func(ctx context.Context) error {
-		return ri.send(ctx, campaign, identity, req, checkPgap)
+		return ri.send(ctx, r, checkPgap)
 	}}, true
 }
 
-func (ri *RespondentImport) record(identity, campaign string, state SurveyState) error {
+// settleHint is the way out of a row whose send got no answer: the admin checks
+// app.nps.today, then settles the row (it arrived) or sends it again (it did not).
+func (ri *RespondentImport) settleHint(key string) string {
+	if ri.SettleCommand == nil {
+		return "check it in app.nps.today, then --resend-unknown sends it"
+	}
+	return fmt.Sprintf("check app.nps.today, then: %s (it arrived), or rerun with --resend-unknown (it did not)", ri.SettleCommand(key))
+}
+
+// record writes the row's survey to the ledger, with the respondent a person knows it by.
+func (ri *RespondentImport) record(r RespondentRow, state SurveyState) error {
 	if ri.Ledger == nil {
 		return nil
 	}
-	return ri.Ledger.Record(SurveyEntry{Key: identity, State: state, Campaign: campaign})
+	return ri.Ledger.Record(SurveyEntry{Key: r.Identity, State: state, Campaign: r.Campaign, Respondent: strings.TrimPrefix(r.Who, "ext:")})
 }
 
 // send sends one survey and writes its outcome to the ledger.
-func (ri *RespondentImport) send(ctx context.Context, campaign, identity string, req npstoday.SurveyRequest, checkPgap bool) error {
-	if err := ri.record(identity, campaign, SurveySending); err != nil {
+func (ri *RespondentImport) send(ctx context.Context, r RespondentRow, checkPgap bool) error {
+	campaign, identity, req := r.Campaign, r.Identity, r.Request
+	if err := ri.record(r, SurveySending); err != nil {
 		return fmt.Errorf("not sent: writing the ledger failed: %w", err)
 	}
 	// A request that has started is finished even when the run is cancelled: its outcome must
@@ -314,23 +325,23 @@ func (ri *RespondentImport) send(ctx context.Context, campaign, identity string,
 		if ri.Ledger == nil {
 			return fmt.Errorf("%w: the survey may have gone out (nps.today offers no read-back to check); without a ledger a rerun sends it again", err)
 		}
-		ri.record(identity, campaign, SurveyUnknown) // if this fails too, "sending" means the same
-		return fmt.Errorf("%w: the survey may have gone out (nps.today offers no read-back to check), so no rerun sends it again; check it in app.nps.today, then --resend-unknown sends it", err)
+		ri.record(r, SurveyUnknown) // if this fails too, "sending" means the same
+		return fmt.Errorf("%w: the survey may have gone out (nps.today offers no read-back to check), so no rerun sends it again; %s", err, ri.settleHint(r.Display()))
 	case err != nil:
-		if lerr := ri.record(identity, campaign, SurveyFailed); lerr != nil {
+		if lerr := ri.record(r, SurveyFailed); lerr != nil {
 			return fmt.Errorf("%w (and writing the ledger failed: %v)", err, lerr)
 		}
 		return err
 	case res.Pgap && req.AgentRating != nil:
-		ri.record(identity, campaign, SurveyFailed)
+		ri.record(r, SurveyFailed)
 		return fmt.Errorf("nps.today held the survey again although it carried the agent's rating (field %q, unconfirmed): nothing was sent; see docs/nps.md", npstoday.FieldAgentRating)
 	case res.Pgap:
-		if lerr := ri.record(identity, campaign, SurveyPending); lerr != nil {
+		if lerr := ri.record(r, SurveyPending); lerr != nil {
 			return fmt.Errorf("held for a p-gap rating, and writing the ledger failed: %w", lerr)
 		}
 		return ri.held(campaign, identity, req)
 	}
-	if err := ri.record(identity, campaign, SurveySent); err != nil {
+	if err := ri.record(r, SurveySent); err != nil {
 		return fmt.Errorf("sent, but writing the ledger failed (%v): a rerun takes it as unsettled and does not send it again", err)
 	}
 	return nil

@@ -27,8 +27,12 @@ import (
 // at "sending" (the program died mid-request) or at "unknown" (the answer was lost) may have
 // gone out; callers do not send it again unless told to. The ledger is a folder of append-only
 // JSON-lines files, one per UTC day of writing; days older than Keep are deleted. It holds
-// hashed keys, states, times, campaign and task ids — no e-mail address or phone number.
-// Runs that share a ledger must take turns (the commands hold a pkg/filelock lock on it).
+// hashed keys, states, times, campaign and task ids, and what a person knows an entry by, so
+// that `nps survey ledger` can show and settle it: the --once key, or an imported row's
+// respondent (external id, e-mail address or phone number, as the import's report names it).
+// The files are private (0600), like the import's report. Older ledgers have no such names:
+// their entries are found by their key. Runs that share a ledger must take turns (the
+// commands hold a pkg/filelock lock on it).
 type SurveyLedger struct {
 	Dir  string
 	Keep time.Duration // default 90 days
@@ -74,6 +78,9 @@ type SurveyEntry struct {
 	At       time.Time   `json:"at"`
 	Campaign string      `json:"campaign,omitempty"`
 	Task     string      `json:"taskId,omitempty"`
+	// What a person knows the entry by (absent in ledgers written before it was kept):
+	Once       string `json:"once,omitempty"`       // `survey send --once KEY`: the KEY
+	Respondent string `json:"respondent,omitempty"` // an imported row: its respondent (external id, e-mail or phone)
 }
 
 type surveyRec struct {
@@ -81,7 +88,29 @@ type surveyRec struct {
 	at       int64
 	campaign string
 	task     string
+	once     string
+	who      string // Respondent
 	seq      uint64 // order of writing, for Entries
+}
+
+func (r surveyRec) entry(key string) SurveyEntry {
+	return SurveyEntry{Key: key, State: r.state, At: time.Unix(r.at, 0).UTC(), Campaign: r.campaign, Task: r.task, Once: r.once, Respondent: r.who}
+}
+
+// put keeps e as the key's latest entry. A name the entry lacks (written by an older
+// version) is kept from the one before.
+func (l *SurveyLedger) put(k [16]byte, e SurveyEntry) {
+	old := l.entries[k]
+	r := surveyRec{state: e.State, at: e.At.Unix(), campaign: e.Campaign, task: e.Task, once: e.Once, who: e.Respondent}
+	if r.once == "" {
+		r.once = old.once
+	}
+	if r.who == "" {
+		r.who = old.who
+	}
+	l.seq++
+	r.seq = l.seq
+	l.entries[k] = r
 }
 
 // SurveyKey hashes the parts that identify a survey into a ledger key.
@@ -199,8 +228,7 @@ func (l *SurveyLedger) load(name string) error {
 			continue
 		}
 		if k, ok := parseSurveyKey(e.Key); ok && e.State != "" {
-			l.seq++
-			l.entries[k] = surveyRec{state: e.State, at: e.At.Unix(), campaign: e.Campaign, task: e.Task, seq: l.seq}
+			l.put(k, e)
 		}
 	}
 	l.read[name] = off
@@ -229,7 +257,7 @@ func (l *SurveyLedger) Get(key string) (SurveyEntry, bool) {
 	if !ok {
 		return SurveyEntry{}, false
 	}
-	return SurveyEntry{Key: key, State: r.state, At: time.Unix(r.at, 0).UTC(), Campaign: r.campaign, Task: r.task}, true
+	return r.entry(key), true
 }
 
 // Entries lists the latest entry of every key, in the order they were written.
@@ -243,8 +271,7 @@ func (l *SurveyLedger) Entries() []SurveyEntry {
 	sort.Slice(recs, func(i, j int) bool { return l.entries[recs[i]].seq < l.entries[recs[j]].seq })
 	out := make([]SurveyEntry, len(recs))
 	for i, k := range recs {
-		r := l.entries[k]
-		out[i] = SurveyEntry{Key: hex.EncodeToString(k[:]), State: r.state, At: time.Unix(r.at, 0).UTC(), Campaign: r.campaign, Task: r.task}
+		out[i] = l.entries[k].entry(hex.EncodeToString(k[:]))
 	}
 	return out
 }
@@ -269,7 +296,6 @@ func (l *SurveyLedger) Record(e SurveyEntry) error {
 	if err := appendSync(filepath.Join(l.Dir, e.At.Format("2006-01-02")+".jsonl"), append(b, '\n')); err != nil {
 		return err
 	}
-	l.seq++
-	l.entries[k] = surveyRec{state: e.State, at: e.At.Unix(), campaign: e.Campaign, task: e.Task, seq: l.seq}
+	l.put(k, e)
 	return nil
 }

@@ -92,3 +92,48 @@ func TestSurveyLedgerEntries(t *testing.T) {
 		t.Error("states")
 	}
 }
+
+// The names a person knows an entry by (--once KEY, an imported row's respondent) are kept
+// across a reopen; a ledger written before they were kept still reads, and a later line
+// without them (an older version writing) keeps the name the entry had.
+func TestSurveyLedgerKeepsNames(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Date(2026, 3, 23, 9, 0, 0, 0, time.UTC)
+	old, named := SurveyKey("respondent", "103", "bob@example.com"), SurveyKey("respondent", "103", "ada@example.com")
+	once := SurveyKey("once", "order-42")
+	// A day written before the names: no respondent, no once.
+	if err := os.WriteFile(filepath.Join(dir, "2026-03-22.jsonl"), []byte(`{"key":"`+old+`","state":"unknown","at":"2026-03-22T09:00:00Z","campaign":"103"}`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l, err := OpenSurveyLedger(dir, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Now = func() time.Time { return now }
+	for _, e := range []SurveyEntry{
+		{Key: named, State: SurveySending, Campaign: "103", Respondent: "ada@example.com"},
+		{Key: named, State: SurveyUnknown, Campaign: "103"}, // an older version: no name
+		{Key: once, State: SurveySent, Campaign: "101", Once: "order-42"},
+	} {
+		if err := l.Record(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, err = OpenSurveyLedger(dir, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range l.Entries() {
+		got = append(got, string(e.State)+" "+e.Campaign+" "+e.Respondent+" "+e.Once)
+	}
+	want := []string{"unknown 103  ", "unknown 103 ada@example.com ", "sent 101  order-42"}
+	if len(got) != len(want) {
+		t.Fatalf("entries %q", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("entry %d: %q, want %q", i, got[i], want[i])
+		}
+	}
+}

@@ -381,7 +381,8 @@ func surveyedOnce(t *testing.T, e *clitest.Env) map[string]bool {
 // A `nps respondent import` SIGKILLed at different points, some sends in flight: nobody is
 // ever surveyed twice, the rerun sends every row the killed run had not started, and a row
 // whose send the killed run started without hearing back (it may have gone out) is reported
-// once as failed (exit 9) — not passed over with exit 0 — and skipped by later runs.
+// once as failed (exit 9) — not passed over with exit 0 — then as not sent (exit 9 still: it
+// is not settled).
 func TestKilledRespondentImportNeverSurveysTwice(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("SIGKILL semantics")
@@ -416,11 +417,11 @@ func TestKilledRespondentImportNeverSurveysTwice(t *testing.T) {
 			if want := map[bool]int{true: 9, false: 0}[failed > 0]; r.Code != want {
 				t.Fatalf("rerun with %d rows that may have gone out: exit %d, want %d\n%s", failed, r.Code, want, r.Stderr)
 			}
-			// Those rows are settled as unknown: later runs skip them (with a warning) and
-			// send nothing.
+			// From then on those rows are unknown: later runs send nothing and say so, and
+			// every run fails (exit 9) until they are settled.
 			r = quiet(e.Run(append(args, "-o", "json", "--jq", "[.sent, .failed, .unsettled]")...))
-			if r.Code != 0 || r.Stdout != fmt.Sprintf("[0,0,%d]\n", failed) {
-				t.Fatalf("third run: exit %d, %s %s", r.Code, r.Stdout, r.Stderr)
+			if want := map[bool]int{true: 9, false: 0}[failed > 0]; r.Code != want || r.Stdout != fmt.Sprintf("[0,0,%d]\n", failed) {
+				t.Fatalf("third run: exit %d (want %d), %s %s", r.Code, want, r.Stdout, r.Stderr)
 			}
 			surveyedOnce(t, e)
 		})

@@ -78,6 +78,12 @@ func TestExitCodesDocMatches(t *testing.T) {
 			t.Errorf("docs/exit-codes.md lacks the row %q", row)
 		}
 	}
+	for _, u := range cmdutil.Unresolved {
+		row := fmt.Sprintf("| `%s` | %s | `%s` | %s |", u.Command, u.Reports, u.Arrived, u.DidNot)
+		if !strings.Contains(string(doc), row) {
+			t.Errorf("docs/exit-codes.md lacks the unresolved sender's row %q", row)
+		}
+	}
 }
 
 // TestHelpEnvironmentNamesEveryVariable keeps `nimbusctl help environment` in step with the

@@ -21,11 +21,17 @@ func ExitCodesText() string {
 Codes 0, 1, 2, 4 and 8 mean what they mean for GitHub's gh. Code 8 is not a failure: the
 survey is waiting for the agent's rating. Code 9 comes from commands that work through many
 items: the imports (their --report file says which rows failed), 'nps survey after-call' and
-'trigger delete --all'; rerunning the same command does only what is left. 'nps survey
-after-call' also exits 9 on every run while a survey whose send got no answer is unresolved
-(skipped:unknown): it may have gone out, and only a person can tell ('nps survey ledger
-settle', or --resend-unknown).
+'trigger delete --all'; rerunning the same command does only what is left.
+
+Code 9 also means unresolved: a survey whose send got no answer may have gone out, and
+nps.today offers no way to ask. Every command that sends surveys then sends nothing more
+for it, reports it and exits 9 on every run (9 wins over 8) until a person has looked in
+app.nps.today ('nimbusctl nps survey ledger list --unsettled' lists the tasks, with --once
+the keys, with --rows the rows):
 `)
+	for _, u := range cmdutil.Unresolved {
+		fmt.Fprintf(&b, "\n  %s: reports %s\n    it arrived:   %s\n    it did not:   %s\n", u.Command, u.Reports, u.Arrived, u.DidNot)
+	}
 	return b.String()
 }
 

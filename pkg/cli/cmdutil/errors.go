@@ -47,8 +47,23 @@ var ExitCodes = []struct {
 	{ExitNotFound, "not found", "the API answered 404: unknown id"},
 	{ExitRejected, "rejected", "the API answered 400 (or another 4xx): it refused the request as sent"},
 	{ExitPending, "pending", "nps.today holds a survey until the agent's p-gap rating is given; rerun with --agent-rating (or a rating column)"},
-	{ExitPartial, "partial", "a bulk run where some rows or items failed, were skipped as invalid, or are unresolved (a survey that may have gone out, until settled), and the rest were applied (see the messages, or --report)"},
+	{ExitPartial, "partial", "a bulk run where some rows or items failed or were skipped as invalid, and the rest were applied; or a survey is unresolved: its send got no answer, so it may have gone out, and nobody has settled it (see the messages, or --report)"},
 	{ExitUnavailable, "unavailable", "gave up after retries: 429 throttling, 5xx, timeout or network failure"},
+}
+
+// Unresolved lists the commands that send surveys, and what each does with a send that got
+// no answer: nps.today offers no read-back, so the survey may have gone out and only a
+// person can tell. Each reports it and exits 9 on every run until that person has settled it
+// (`help exit-codes` and docs/exit-codes.md list them; a test keeps the two equal).
+var Unresolved = []struct {
+	Command string // the sender
+	Reports string // what its later runs say instead of sending
+	Arrived string // the command that settles it: the survey arrived
+	DidNot  string // what sends it again: it did not
+}{
+	{"nps survey after-call", "the task, as skipped:unknown", "nimbusctl nps survey ledger settle TASK", "rerun with --resend-unknown"},
+	{"nps survey send --once KEY", "skipped:unknown", "nimbusctl nps survey ledger settle --once KEY", "nimbusctl nps survey ledger forget --once KEY, then send again"},
+	{"nps respondent import", "the row, as not sent", "nimbusctl nps survey ledger settle --rows CAMPAIGN/RESPONDENT", "rerun with --resend-unknown"},
 }
 
 // FlagError is a usage mistake: exit 3, with a pointer to --help.

@@ -282,18 +282,7 @@ func (r *AfterCall) settleHint(taskID string) string {
 
 // settleCommand is the `nps survey ledger settle` command line for a task of this run's ledger.
 func (r *AfterCall) settleCommand(taskID string) string {
-	args := []string{"nimbusctl"}
-	if p := commandProfile(r.f); p != "" {
-		args = append(args, "--profile", p)
-	}
-	args = append(args, "nps", "survey", "ledger", "settle", taskID)
-	if r.ledgerFlag != "" {
-		args = append(args, "--ledger", r.ledgerFlag)
-	}
-	for i, a := range args {
-		args[i] = shellQuote(a)
-	}
-	return strings.Join(args, " ")
+	return ledgerCommand(r.f, "settle", r.ledgerFlag, taskID)
 }
 
 // sentOnce looks a --once key up in `survey send`'s ledger (read, not locked: a held task
@@ -311,7 +300,7 @@ func (r *AfterCall) sentOnce(key string) (bulk.SurveyEntry, bool) {
 		return bulk.SurveyEntry{}, false
 	}
 	e, ok := r.sends.Get(onceKey(key))
-	return e, ok && e.State == bulk.SurveySent
+	return e, ok && e.State.Delivered()
 }
 
 // record writes a task's survey to the ledger.

@@ -654,7 +654,7 @@ func TestNpsSurveyLedgerSettleAndForget(t *testing.T) {
 	if n := len(e.Emu.NPSSurveys()); n != 3 { // T-anna twice, T-alex once (its answer lost)
 		t.Errorf("%d surveys, want 3", n)
 	}
-	e.Run("nps", "survey", "ledger", "forget").Expect(t, 3, "", "error: nimbusctl nps survey ledger forget takes at least one task id\nRun 'nimbusctl nps survey ledger forget --help' for usage.\n")
+	e.Run("nps", "survey", "ledger", "forget").Expect(t, 3, "", "error: nimbusctl nps survey ledger forget takes at least one task id (or --once key, or --rows row)\nRun 'nimbusctl nps survey ledger forget --help' for usage.\n")
 	e.Run("nps", "survey", "ledger", "forget", "T-nope").Expect(t, 6, "", "error: the after-call ledger has no task \"T-nope\": nothing was released\n")
 }
 
@@ -675,6 +675,11 @@ func TestNpsSurveyLedgerCommandsNeedTheLedger(t *testing.T) {
 	own := filepath.Join(e.Home, "state", "nps", "default", "after-call")
 	e.Run("nps", "survey", "ledger", "forget", "T-1").
 		Expect(t, 6, "", "error: profile default has no after-call ledger yet ("+own+"): nps survey after-call (or trigger listen --after-call) makes it with the first event it reads\n")
+	// The same for the other senders' ledgers.
+	e.Run("nps", "survey", "ledger", "list", "--once", "--unsettled").Expect(t, 6, "", "error: profile default has no --once ledger yet ("+
+		filepath.Join(e.Home, "state", "nps", "default", "send")+"): nps survey send --once KEY makes it with its first send\n")
+	e.Run("nps", "survey", "ledger", "settle", "--rows", "103/ada@example.com", "--ledger", typo).
+		Expect(t, 6, "", "error: --ledger "+typo+": no such folder, so no respondent-import ledger: check the path (respondent import makes it on its first run)\n")
 	// Once after-call has read an event, the ledger is there, if empty.
 	file := writeFile(t, e, "live.json", `{"taskId":"T-1","event":"Connected","modality":"Audio"}`)
 	e.Run("nps", "survey", "after-call", file).Expect(t, 0, "T-1\tskipped:not-call-end\t\t\t\t\tno terminated time (event Connected)\n", "")

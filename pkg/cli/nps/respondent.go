@@ -86,8 +86,10 @@ profile): a rerun — after a crash, a partial failure, or by cron over a growin
 skips the rows already surveyed. A row is the same row when its campaign, respondent
 (external id, else e-mail, else phone), employee, custom data and note are the same; names,
 company and the rating may change. When an answer is lost on the way (timeout, 502/504)
-the survey may have gone out: the row fails, and no rerun sends it again until you have
-checked it in nps.today and pass --resend-unknown. Overlapping runs take turns (--wait).
+the survey may have gone out: the row fails, and no rerun sends it again. Every later run
+shows the row with the command that settles it and exits 9, until you have checked it in
+app.nps.today: 'nimbusctl nps survey ledger settle --rows CAMPAIGN/RESPONDENT' if it arrived
+(later runs skip it), --resend-unknown if it did not. Overlapping runs take turns (--wait).
 
 P-gap: rows with an employee are sent with checkPgap=true (--check-pgap=false sends at
 once). When nps.today holds a survey until the agent rates the call, the row is pending and
@@ -96,7 +98,8 @@ let the agent run the 'nps survey send ... --once row:KEY' command shown for it 
 then knows it was sent). Rows with a rating go straight through.
 
 Exit codes: 0 done, 3 invalid rows (nothing sent), 8 some surveys wait for a p-gap rating,
-9 some rows failed, 2 cancelled, 10 nps.today unavailable.`,
+9 some rows failed, or a row of the file whose send got no answer is not settled (9 wins
+over 8), 2 cancelled, 10 nps.today unavailable.`,
 		Example: `  $ nimbusctl nps respondent import customers.csv --campaign 101 --dry-run
   $ nimbusctl nps respondent import customers.csv --campaign "Onboarding e-mail" --report report.csv
   $ nimbusctl nps respondent import calls.csv --map "Handler=employee" --map "Ticket=custom.ticket"
@@ -145,17 +148,19 @@ Exit codes: 0 done, 3 invalid rows (nothing sent), 8 some surveys wait for a p-g
 			}
 			ri.Client, lim = c, c.HTTP().Limiter()
 			if !noLedger {
-				if ledger == "" {
-					if ledger, err = ledgerDir(f, "respondents"); err != nil {
+				dir := ledger
+				if dir == "" {
+					if dir, err = ledgerDir(f, rowLedger.folder); err != nil {
 						return err
 					}
 				}
-				l, release, err := openLedger(cmd.Context(), f, ledger, wait, bf.DryRun)
+				l, release, err := openLedger(cmd.Context(), f, dir, wait, bf.DryRun)
 				if err != nil {
 					return err
 				}
 				defer release()
 				ri.Ledger = l
+				ri.SettleCommand = func(key string) string { return ledgerCommand(f, "settle", ledger, "--rows", key) }
 				// A held row is shown with the command that sends it; once it has, the
 				// import knows (survey send's ledger, read once).
 				ri.HeldCommand = func(campaign, identity string, req npstoday.SurveyRequest) string {
@@ -165,7 +170,7 @@ Exit codes: 0 done, 3 invalid rows (nothing sent), 8 some surveys wait for a p-g
 					if sends, err := bulk.OpenSurveyLedger(dir, f.Now()); err == nil {
 						ri.SentOnce = func(identity string) (time.Time, bool) {
 							e, ok := sends.Get(onceKey(rowOnceKey(identity)))
-							return e.At, ok && e.State == bulk.SurveySent
+							return e.At, ok && e.State.Delivered()
 						}
 					}
 				}

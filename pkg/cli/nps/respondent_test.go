@@ -6,7 +6,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/nimbusctl/nimbusctl/pkg/bulk"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/clitest"
 	"github.com/nimbusctl/nimbusctl/pkg/emulator"
 )
@@ -133,25 +135,124 @@ func TestNpsRespondentImportPartialFailureExit9(t *testing.T) {
 }
 
 // An answer lost after nps.today acted (504): the row fails and is never sent again by a
-// rerun, whose summary does not count it as done (no ✓); --resend-unknown sends it after a
-// person checked.
+// rerun. Nor does a rerun pass for a success: the row is reported with the command that
+// settles it, and the run exits 9 on every run until a person has checked app.nps.today and
+// settled the row (it arrived: later runs skip it, exit 0, nothing sent) or sent it with
+// --resend-unknown (it did not). Forgetting a row makes the next run send it again.
 func TestNpsRespondentImportLostAnswer(t *testing.T) {
 	t.Parallel()
 	e := clitest.New(t)
 	file := writeFile(t, e, "r.csv", "campaign,email\n103,ada@example.com\n")
+	run := func(args ...string) clitest.Result {
+		r := e.Run(append([]string{"nps", "respondent", "import", file}, args...)...)
+		r.Stderr = stamp.ReplaceAllString(r.Stderr, "<T>")
+		return r
+	}
+	const way = "check app.nps.today, then: nimbusctl nps survey ledger settle --rows 103/ada@example.com (it arrived), or rerun with --resend-unknown (it did not)"
 	e.Emu.InjectFaults(emulator.ServiceNPSToday, "", emulator.FaultTimeoutAfter)
-	expectRun(t, e.Run("nps", "respondent", "import", file), 9, "",
+	expectRun(t, run(), 9, "",
 		file+":2: 103/ada@example.com: send failed: SendSurvey: 504 Gateway Timeout: The request timed-out. (the request may have been applied; not retried): "+
-			"the survey may have gone out (nps.today offers no read-back to check), so no rerun sends it again; check it in app.nps.today, then --resend-unknown sends it\n"+
+			"the survey may have gone out (nps.today offers no read-back to check), so no rerun sends it again; "+way+"\n"+
 			"X 1 row: 1 failed (T)\n"+
-			"error: 1 row failed (see the messages above): its answer was lost, so it may have gone out, and no rerun sends it: check app.nps.today, then --resend-unknown sends it\n")
-	expectRun(t, e.Run("nps", "respondent", "import", file), 0, "",
-		"! 1 row not sent: an earlier send got no answer and may have gone out (see the report); check it in app.nps.today, then --resend-unknown sends it\n"+
-			"! 1 row: 1 not sent (may have gone out already) (T)\n")
+			"error: 1 row failed (see the messages above): its answer was lost, so it may have gone out, and no rerun sends it: check app.nps.today, then settle it (it arrived), or rerun with --resend-unknown (it did not)\n")
+	for i := 0; i < 2; i++ { // cron over the same file: each run says so, and fails
+		expectRun(t, run(), 9, "",
+			file+":2: 103/ada@example.com: not sent: the send of <T> got no answer: it may have gone out, so it is not sent again; "+way+"\n"+
+				"! 1 row: 1 not sent (may have gone out already) (T)\n"+
+				"error: 1 row may have been surveyed: an earlier send got no answer, and nobody has settled it; check app.nps.today, then run the command shown for each (it arrived), or rerun with --resend-unknown (it did not)\n")
+	}
 	if n := len(e.Emu.NPSSurveys()); n != 1 {
 		t.Fatalf("%d surveys, want 1", n)
 	}
+	list := e.Run("nps", "survey", "ledger", "list", "--rows", "--unsettled")
+	if !regexp.MustCompile(`^[0-9a-f]{16}\t103/ada@example.com\tunknown\t103\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n$`).MatchString(list.Stdout) || list.Code != 0 {
+		t.Fatalf("ledger list --rows: exit %d\n%s%s", list.Code, list.Stdout, list.Stderr)
+	}
+	e.Run("nps", "survey", "ledger", "settle", "--rows", "103/bob@example.com").
+		Expect(t, 6, "", "error: the respondent-import ledger has no row \"103/bob@example.com\": nothing was settled\n")
+
+	// It arrived: settled by the row's key, later runs skip it and pass.
+	e.RunWith(clitest.RunOpts{TTY: true}, "nps", "survey", "ledger", "settle", "--rows", "103/ada@example.com").Expect(t, 0, "",
+		"✓ Settled row 103/ada@example.com (campaign 103): respondent import skips it as surveyed from now on, and never sends it\n")
+	expectRun(t, run(), 0, "", "✓ 1 row: 1 skipped (already done) (T)\n")
+	if n := len(e.Emu.NPSSurveys()); n != 1 {
+		t.Fatalf("%d surveys, want 1", n)
+	}
+	// Released by its id: the next run sends it again.
+	id := strings.SplitN(list.Stdout, "\t", 2)[0]
+	e.RunWith(clitest.RunOpts{TTY: true}, "nps", "survey", "ledger", "forget", "--rows", id).Expect(t, 0, "",
+		"✓ Released row 103/ada@example.com (was settled, campaign 103): the next respondent import of it sends it again\n")
+	expectRun(t, run(), 0, "", "✓ 1 row: 1 sent (T)\n")
+	if n := len(e.Emu.NPSSurveys()); n != 2 {
+		t.Fatalf("%d surveys, want 2", n)
+	}
+}
+
+// Rows a person cannot tell apart by their key (the same respondent and campaign, surveyed
+// about something else: another note) are told apart by their ids: settling by the key takes
+// the one whose send got no answer, and is refused when that is more than one. A ledger
+// written before respondents were kept shows its rows by id, and settles them by id.
+func TestNpsSurveyLedgerRowsByKeyOrID(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	first := writeFile(t, e, "a.csv", "campaign,email,note\n103,ada@example.com,order 1\n")
+	second := writeFile(t, e, "b.csv", "campaign,email,note\n103,ada@example.com,order 2\n")
+	for _, file := range []string{first, second} {
+		e.Emu.InjectFaults(emulator.ServiceNPSToday, "", emulator.FaultTimeoutAfter) // the campaigns, then the send
+		if r := e.Run("nps", "respondent", "import", file); r.Code != 9 {
+			t.Fatalf("%s: exit %d\n%s", file, r.Code, r.Stderr)
+		}
+	}
+	// An entry of an older ledger: no respondent.
+	oldKey := bulk.SurveyKey("respondent", "103", "bob@example.com")
+	day := time.Now().UTC().AddDate(0, 0, -1)
+	if err := os.WriteFile(filepath.Join(e.Home, "state", "nps", "default", "respondents", day.Format("2006-01-02")+".jsonl"),
+		[]byte(`{"key":"`+oldKey+`","state":"unknown","at":"`+day.Format(time.RFC3339)+`","campaign":"103"}`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ids := e.Run("nps", "survey", "ledger", "list", "--rows", "-o", "json", "--jq", ".[] | [.id, .row, .state] | @tsv")
+	rows := strings.Split(strings.TrimSuffix(ids.Stdout, "\n"), "\n")
+	if ids.Code != 0 || len(rows) != 3 || rows[0] != oldKey[:16]+"\t"+oldKey[:16]+"\tunknown" {
+		t.Fatalf("ledger list --rows: exit %d\n%s%s", ids.Code, ids.Stdout, ids.Stderr)
+	}
+	idA, idB := strings.Split(rows[1], "\t")[0], strings.Split(rows[2], "\t")[0]
+	for _, r := range rows[1:] {
+		if !strings.HasSuffix(r, "\t103/ada@example.com\tunknown") {
+			t.Fatalf("row %q", r)
+		}
+	}
+	e.Run("nps", "survey", "ledger", "settle", "--rows", "103/ada@example.com").Expect(t, 3, "",
+		"error: \"103/ada@example.com\" names 2 rows of the respondent-import ledger: give the id of one ("+idA+" (unknown), "+idB+" (unknown); see 'nimbusctl nps survey ledger list --rows')\n"+
+			"Run 'nimbusctl nps survey ledger settle --help' for usage.\n")
+	e.RunWith(clitest.RunOpts{TTY: true}, "nps", "survey", "ledger", "settle", "--rows", "row:"+idA, oldKey[:16]).Expect(t, 0, "",
+		"✓ Settled row 103/ada@example.com (campaign 103): respondent import skips it as surveyed from now on, and never sends it\n"+
+			"✓ Settled row "+oldKey[:16]+" (campaign 103): respondent import skips it as surveyed from now on, and never sends it\n")
+	// One of the two is left unsettled: the key settles it.
+	e.Run("nps", "survey", "ledger", "settle", "--rows", "103/ada@example.com").Expect(t, 0, "", "")
+	e.Run("nps", "survey", "ledger", "list", "--rows", "-o", "json", "--jq", ".[] | .state").Expect(t, 0, "settled\nsettled\nsettled\n", "")
+	expectRun(t, e.Run("nps", "respondent", "import", second), 0, "", "✓ 1 row: 1 skipped (already done) (T)\n")
+	e.Run("nps", "survey", "ledger", "forget", "--rows", "103/ada@example.com").Expect(t, 3, "",
+		"error: \"103/ada@example.com\" names 2 rows of the respondent-import ledger: give the id of one ("+idA+" (settled), "+idB+" (settled); see 'nimbusctl nps survey ledger list --rows')\n"+
+			"Run 'nimbusctl nps survey ledger forget --help' for usage.\n")
+	if n := len(e.Emu.NPSSurveys()); n != 2 {
+		t.Fatalf("%d surveys, want 2", n)
+	}
+}
+
+// --resend-unknown is the way when the survey did not arrive: the row is sent, the run passes.
+func TestNpsRespondentImportResendUnknown(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	file := writeFile(t, e, "r.csv", "campaign,email\n103,ada@example.com\n")
+	e.Emu.InjectFaults(emulator.ServiceNPSToday, "", emulator.FaultTimeoutAfter)
+	if r := e.Run("nps", "respondent", "import", file); r.Code != 9 {
+		t.Fatalf("exit %d\n%s", r.Code, r.Stderr)
+	}
 	expectRun(t, e.Run("nps", "respondent", "import", file, "--resend-unknown"), 0, "", "✓ 1 row: 1 sent (T)\n")
+	expectRun(t, e.Run("nps", "respondent", "import", file), 0, "", "✓ 1 row: 1 skipped (already done) (T)\n")
+	if n := len(e.Emu.NPSSurveys()); n != 2 {
+		t.Fatalf("%d surveys, want 2", n)
+	}
 }
 
 // P-gap: a held survey makes the row pending and the exit 8 (9 when a row also failed); the
@@ -231,7 +332,7 @@ func TestNpsRespondentImportFailedSummaryTellsWhatARerunRetries(t *testing.T) {
 	e.Setenv("NIMBUSCTL_MAX_RETRIES", "0") // a 503 fails its row at once: nothing was sent, a rerun sends it
 	e.Emu.InjectFaults(emulator.ServiceNPSToday, "", emulator.FaultTimeoutAfter, emulator.FaultUnavailable)
 	r := e.Run("nps", "respondent", "import", file, "--concurrency", "1")
-	if r.Code != 9 || !strings.HasSuffix(r.Stderr, "error: 2 rows failed (see the messages above): a rerun retries 1 of them; the answer of the other 1 was lost, so they may have gone out, and no rerun sends them: check app.nps.today, then --resend-unknown sends them\n") {
+	if r.Code != 9 || !strings.HasSuffix(r.Stderr, "error: 2 rows failed (see the messages above): a rerun retries 1 of them; the answer of the other 1 was lost, so they may have gone out, and no rerun sends them: check app.nps.today, then settle them (they arrived), or rerun with --resend-unknown (they did not)\n") {
 		t.Fatalf("exit %d\n%s", r.Code, r.Stderr)
 	}
 }

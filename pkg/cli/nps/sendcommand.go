@@ -81,6 +81,24 @@ func sendCommand(profile, campaign string, req npstoday.SurveyRequest, once stri
 	return strings.Join(args, " ")
 }
 
+// ledgerCommand is an `nps survey ledger VERB` command line for this profile: the entry
+// (a task id; --once KEY; --rows ROW) of the ledger in the folder --ledger named, if any.
+func ledgerCommand(f *cmdutil.Factory, verb, ledgerFlag string, entry ...string) string {
+	args := []string{"nimbusctl"}
+	if p := commandProfile(f); p != "" {
+		args = append(args, "--profile", p)
+	}
+	args = append(args, "nps", "survey", "ledger", verb)
+	args = append(args, entry...)
+	if ledgerFlag != "" {
+		args = append(args, "--ledger", ledgerFlag)
+	}
+	for i, a := range args {
+		args[i] = shellQuote(a)
+	}
+	return strings.Join(args, " ")
+}
+
 // shellQuote quotes a word for a POSIX shell when it needs it.
 func shellQuote(s string) string {
 	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./_-") == "" {

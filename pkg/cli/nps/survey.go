@@ -44,7 +44,8 @@ const (
 	ResultSkipped   = "skipped"
 )
 
-// SkipOnce: `survey send --once KEY` sent under this KEY before.
+// SkipOnce: `survey send --once KEY` sent under this KEY before (or a person settled its
+// unanswered send as arrived). An unanswered send nobody has settled is SkipUnknown.
 const SkipOnce = "already-sent"
 
 var sendCols = output.Cols("RESULT=result", "CAMPAIGN=campaignId", "RECIPIENT=recipient", "EMPLOYEE=employee", "RATING=agentRating", "DETAIL=detail")
@@ -100,7 +101,14 @@ again with the rating. Without a terminal it prints the pending survey as JSON a
 
 --once KEY records the send in the survey ledger (the state folder, per profile): a rerun
 with the same KEY sends nothing and says when it was sent — for scripts that may run
-twice, and for the commands after-call prints for held surveys.`,
+twice, and for the commands after-call prints for held surveys. When a send under KEY got
+no answer (it may have gone out, and nps.today offers no read-back), that run and every
+rerun under KEY exit 9 and send nothing (skipped:unknown) until a person has checked
+app.nps.today: 'nimbusctl nps survey ledger settle --once KEY' if it arrived, 'nimbusctl
+nps survey ledger forget --once KEY' and send again if it did not.
+
+Exit codes: 0 sent (or sent before under --once KEY), 8 held for the agent's p-gap rating,
+9 a send under --once KEY got no answer and is not settled.`,
 		Example: `  $ nimbusctl nps survey send --campaign 101 --phone "+41 44 555 10 01" --first-name Alice
   $ nimbusctl nps survey send --campaign "Support after-call" --phone "+45 20 30 40 50" --employee anna@contoso.com
   $ nimbusctl nps survey send --campaign 101 --phone "+45 20 30 40 50" --employee anna@contoso.com --agent-rating 8
@@ -322,12 +330,21 @@ func runSend(cmd *cobra.Command, f *cmdutil.Factory, o *sendOptions) error {
 		}
 		defer release()
 		ledger = l
-		if e, ok := l.Get(onceKey(key)); ok && (e.State == bulk.SurveySent || e.State.Unsettled()) {
-			out.Result = ResultSkipped + ":" + SkipOnce
+		if e, ok := l.Get(onceKey(key)); ok && (e.State.Delivered() || e.State.Unsettled()) {
 			at := e.At.Format("2006-01-02 15:04 MST")
-			out.Detail = fmt.Sprintf("sent on %s under --once %s (campaign %s)", at, key, e.Campaign)
-			if e.State != bulk.SurveySent {
-				out.Detail = fmt.Sprintf("the send of %s under --once %s got no answer: it may have gone out; check app.nps.today, then send it without --once", at, key)
+			out.Result = ResultSkipped + ":" + SkipOnce
+			switch e.State {
+			case bulk.SurveySent:
+				out.Detail = fmt.Sprintf("sent on %s under --once %s (campaign %s)", at, key, e.Campaign)
+			case bulk.SurveySettled:
+				out.Detail = fmt.Sprintf("settled by hand on %s under --once %s (campaign %s): its send had got no answer, and it arrived", at, key, e.Campaign)
+			default: // no success until somebody has looked: exit 9 on every run
+				out.Result = ResultSkipped + ":" + SkipUnknown
+				out.Detail = fmt.Sprintf("the send of %s under --once %s got no answer: it may have gone out, so it is not sent again; %s", at, key, onceSettleHint(f, key))
+				if err := f.Printer().Print(out, sendCols); err != nil {
+					return err
+				}
+				return &cmdutil.PartialError{Msg: fmt.Sprintf("the survey under --once %s may have gone out: an earlier send got no answer, and nobody has settled it (see its detail)", key)}
 			}
 			return f.Printer().Print(out, sendCols)
 		}
@@ -336,7 +353,7 @@ func runSend(cmd *cobra.Command, f *cmdutil.Factory, o *sendOptions) error {
 		if ledger == nil {
 			return nil
 		}
-		return ledger.Record(bulk.SurveyEntry{Key: onceKey(key), State: state, Campaign: out.CampaignID})
+		return ledger.Record(bulk.SurveyEntry{Key: onceKey(key), State: state, Campaign: out.CampaignID, Once: key})
 	}
 	if err := record(bulk.SurveySending); err != nil {
 		return fmt.Errorf("not sent: writing the ledger failed: %w", err)
@@ -356,6 +373,11 @@ func runSend(cmd *cobra.Command, f *cmdutil.Factory, o *sendOptions) error {
 	if lerr := record(state); lerr != nil && err == nil {
 		err = fmt.Errorf("the survey's outcome (%s) could not be written to the ledger: %w", state, lerr)
 	}
+	if state == bulk.SurveyUnknown && ledger != nil {
+		// Not "unavailable, try again": a rerun under the key sends nothing until settled.
+		return &cmdutil.ExitError{Code: cmdutil.ExitPartial, Err: fmt.Errorf(
+			"%w: the survey may have gone out (nps.today offers no read-back to check), so no rerun under --once %s sends it; %s", err, key, onceSettleHint(f, key))}
+	}
 	if err != nil {
 		return err
 	}
@@ -366,6 +388,13 @@ func runSend(cmd *cobra.Command, f *cmdutil.Factory, o *sendOptions) error {
 		return &cmdutil.PendingError{Msg: fmt.Sprintf("survey held: %s is in a p-gap period on campaign %s; nothing was sent. Rerun with --agent-rating 0-10 (the agent's rating)", who, out.CampaignID)}
 	}
 	return f.Printer().Print(out, sendCols)
+}
+
+// onceSettleHint is the way out of a send under --once KEY that got no answer: the admin
+// checks app.nps.today, then settles the key (it arrived) or releases it and sends again.
+func onceSettleHint(f *cmdutil.Factory, key string) string {
+	return fmt.Sprintf("check app.nps.today, then: %s (it arrived), or: %s, then send it again (it did not)",
+		ledgerCommand(f, "settle", "", "--once", key), ledgerCommand(f, "forget", "", "--once", key))
 }
 
 func recipient(req npstoday.SurveyRequest) string {

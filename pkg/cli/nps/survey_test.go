@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -299,4 +300,52 @@ func TestNpsSurveySendOnce(t *testing.T) {
 	if l, _ := filepath.Glob(filepath.Join(e.Home, "state", "nps", "default", "send", "*.jsonl")); len(l) != 1 {
 		t.Errorf("ledger files %v", l)
 	}
+}
+
+// --once KEY whose send got no answer (504 after nps.today acted): the survey may have gone
+// out. That run exits 9 with the way out; every rerun under the key sends nothing, says
+// skipped:unknown and exits 9, until a person settles the key (it arrived: later runs say
+// already-sent, exit 0, nothing sent) or forgets it (it did not: the next run sends it).
+func TestNpsSurveySendOnceLostAnswer(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	args := []string{"nps", "survey", "send", "--campaign", "101", "--phone", "+41445551001", "--once", "order-42"}
+	const way = "check app.nps.today, then: nimbusctl nps survey ledger settle --once order-42 (it arrived), or: nimbusctl nps survey ledger forget --once order-42, then send it again (it did not)"
+	e.Emu.InjectFaults(emulator.ServiceNPSToday, emulator.FaultTimeoutAfter) // the send (a campaign id needs no lookup)
+	e.Run(args...).Expect(t, 9, "",
+		"error: SendSurvey: 504 Gateway Timeout: The request timed-out. (the request may have been applied; not retried): the survey may have gone out (nps.today offers no read-back to check), so no rerun under --once order-42 sends it; "+way+"\n")
+	for i := 0; i < 2; i++ {
+		r := e.Run(args...)
+		r.Stdout = stamp.ReplaceAllString(r.Stdout, "<T>")
+		r.Expect(t, 9, "skipped:unknown\t101\t+41445551001\t\t\tthe send of <T> under --once order-42 got no answer: it may have gone out, so it is not sent again; "+way+"\n",
+			"error: the survey under --once order-42 may have gone out: an earlier send got no answer, and nobody has settled it (see its detail)\n")
+	}
+	list := func(args ...string) clitest.Result {
+		r := e.Run(append([]string{"nps", "survey", "ledger", "list", "--once"}, args...)...)
+		r.Stdout = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`).ReplaceAllString(r.Stdout, "<T>")
+		return r
+	}
+	list("--unsettled").Expect(t, 0, "order-42\tunknown\t101\t<T>\n", "")
+	e.Run("nps", "survey", "ledger", "settle", "--once", "order-4").Expect(t, 6, "", "error: the --once ledger has no key \"order-4\": nothing was settled\n")
+
+	// It arrived: settled, later runs send nothing and pass.
+	e.RunWith(clitest.RunOpts{TTY: true}, "nps", "survey", "ledger", "settle", "--once", "order-42").Expect(t, 0, "",
+		"✓ Settled --once order-42 (campaign 101): survey send reports it as sent from now on, and never sends it\n")
+	r := e.Run(args...)
+	r.Stdout = stamp.ReplaceAllString(r.Stdout, "<T>")
+	r.Expect(t, 0, "skipped:already-sent\t101\t+41445551001\t\t\tsettled by hand on <T> under --once order-42 (campaign 101): its send had got no answer, and it arrived\n", "")
+	if n := len(e.Emu.NPSSurveys()); n != 1 {
+		t.Fatalf("%d surveys, want 1", n)
+	}
+	list("-o", "json", "--jq", ".[] | [.once, .state] | @tsv").Expect(t, 0, "order-42\tsettled\n", "")
+
+	// Released: the next run sends it again.
+	e.RunWith(clitest.RunOpts{TTY: true}, "nps", "survey", "ledger", "forget", "--once", "order-42").Expect(t, 0, "",
+		"✓ Released --once order-42 (was settled, campaign 101): the next survey send under it sends again\n")
+	e.Run(args...).Expect(t, 0, "sent\t101\t+41445551001\t\t\t\n", "")
+	if n := len(e.Emu.NPSSurveys()); n != 2 {
+		t.Fatalf("%d surveys, want 2", n)
+	}
+	e.Run("nps", "survey", "ledger", "settle", "--once", "--rows", "x").
+		Expect(t, 3, "", "error: --once and --rows name different ledgers: pick one\nRun 'nimbusctl nps survey ledger settle --help' for usage.\n")
 }

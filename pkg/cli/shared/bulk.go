@@ -211,12 +211,12 @@ func (r *Run) finish(s bulk.Summary, sv *bulk.RespondentSummary, err error) erro
 		return &cmdutil.PartialError{Msg: fmt.Sprintf("%s would fail (%s)", output.Plural(s.Failed, "row", "rows"), hint)}
 	case s.Failed > 0 && sv != nil && sv.Lost > 0:
 		// A survey whose answer was lost may have gone out: no rerun sends it.
-		lost := "their answer was lost, so they may have gone out, and no rerun sends them: check app.nps.today, then --resend-unknown sends them"
+		lost := "their answer was lost, so they may have gone out, and no rerun sends them: check app.nps.today, then settle them (they arrived), or rerun with --resend-unknown (they did not)"
 		if s.Failed == 1 {
-			lost = "its answer was lost, so it may have gone out, and no rerun sends it: check app.nps.today, then --resend-unknown sends it"
+			lost = "its answer was lost, so it may have gone out, and no rerun sends it: check app.nps.today, then settle it (it arrived), or rerun with --resend-unknown (it did not)"
 		}
 		if sv.Lost < s.Failed {
-			lost = fmt.Sprintf("a rerun retries %d of them; the answer of the other %d was lost, so they may have gone out, and no rerun sends them: check app.nps.today, then --resend-unknown sends them",
+			lost = fmt.Sprintf("a rerun retries %d of them; the answer of the other %d was lost, so they may have gone out, and no rerun sends them: check app.nps.today, then settle them (they arrived), or rerun with --resend-unknown (they did not)",
 				s.Failed-sv.Lost, sv.Lost)
 		}
 		return &cmdutil.PartialError{Msg: fmt.Sprintf("%s failed (%s): %s", output.Plural(s.Failed, "row", "rows"), hint, lost)}
@@ -227,6 +227,11 @@ func (r *Run) finish(s bulk.Summary, sv *bulk.RespondentSummary, err error) erro
 		// must hear of it.
 		return &cmdutil.PartialError{Msg: fmt.Sprintf("%s skipped (%s); fix %s and run the same command again",
 			output.Plural(s.Invalid, "invalid row was", "invalid rows were"), hint, them(s.Invalid))}
+	case sv != nil && sv.Unsettled > 0:
+		// A survey that may have gone out is no success until somebody has looked: exit 9 on
+		// every run, so that cron over the same file tells someone (9 wins over 8).
+		return &cmdutil.PartialError{Msg: fmt.Sprintf("%s may have been surveyed: an earlier send got no answer, and nobody has settled it; check app.nps.today, then run the command shown for each (it arrived), or rerun with --resend-unknown (it did not)",
+			output.Plural(sv.Unsettled, "row", "rows"))}
 	case sv != nil && sv.Pending > 0 && !s.DryRun:
 		rows := "those rows"
 		if sv.Pending == 1 {

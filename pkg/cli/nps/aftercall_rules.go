@@ -282,7 +282,7 @@ func (r *AfterCall) settleHint(taskID string) string {
 
 // settleCommand is the `nps survey ledger settle` command line for a task of this run's ledger.
 func (r *AfterCall) settleCommand(taskID string) string {
-	return ledgerCommand(r.f, "settle", r.ledgerFlag, taskID)
+	return ledgerCommand(r.f, "settle", r.ledgerFlag, "", taskID)
 }
 
 // sentOnce looks a --once key up in `survey send`'s ledger (read, not locked: a held task

@@ -1,11 +1,12 @@
 package nps
 
 import (
-	"strings"
+	"path/filepath"
 
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
 	"github.com/nimbusctl/nimbusctl/pkg/config"
 	"github.com/nimbusctl/nimbusctl/pkg/npstoday"
+	"github.com/nimbusctl/nimbusctl/pkg/output"
 )
 
 // commandProfile is the --profile a printed command needs: the profile this run uses,
@@ -75,36 +76,28 @@ func sendCommand(profile, campaign string, req npstoday.SurveyRequest, once stri
 		args = append(args, "--do-not-contact")
 	}
 	args = append(args, "--once", once)
-	for i, a := range args {
-		args[i] = shellQuote(a)
-	}
-	return strings.Join(args, " ")
+	return output.CommandLine(args)
 }
 
-// ledgerCommand is an `nps survey ledger VERB` command line for this profile: the entry
-// (a task id; --once KEY; --rows ROW) of the ledger in the folder --ledger named, if any.
-func ledgerCommand(f *cmdutil.Factory, verb, ledgerFlag string, entry ...string) string {
+// ledgerCommand is an `nps survey ledger VERB` command line for this profile, as a person
+// pastes it: the entries (task ids; with which "--once" KEYs; with "--rows" ROWs) of the
+// ledger in the folder --ledger named, if any (made absolute: it is often run elsewhere).
+func ledgerCommand(f *cmdutil.Factory, verb, ledgerFlag, which string, entries ...string) string {
 	args := []string{"nimbusctl"}
 	if p := commandProfile(f); p != "" {
 		args = append(args, "--profile", p)
 	}
 	args = append(args, "nps", "survey", "ledger", verb)
-	args = append(args, entry...)
+	if which != "" {
+		args = append(args, which)
+	}
 	if ledgerFlag != "" {
+		if abs, err := filepath.Abs(ledgerFlag); err == nil {
+			ledgerFlag = abs
+		}
 		args = append(args, "--ledger", ledgerFlag)
 	}
-	for i, a := range args {
-		args[i] = shellQuote(a)
-	}
-	return strings.Join(args, " ")
-}
-
-// shellQuote quotes a word for a POSIX shell when it needs it.
-func shellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./_-") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	return output.CommandLine(args, entries...)
 }
 
 // rowOnceKey is the --once key of a respondent-import row (its ledger identity, shortened).

@@ -12,6 +12,7 @@ import (
 
 	"github.com/nimbusctl/nimbusctl/pkg/bulk"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
+	"github.com/nimbusctl/nimbusctl/pkg/cli/shared"
 	"github.com/nimbusctl/nimbusctl/pkg/filelock"
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
@@ -507,7 +508,7 @@ func (r *AfterCall) handle(ctx context.Context, ev nimbus.TaskEventData) (Outcom
 
 // sendCommand is the command that settles a held survey (sendcommand.go).
 func (r *AfterCall) sendCommand(campaign string, req npstoday.SurveyRequest, once string) string {
-	return sendCommand(commandProfile(r.f), campaign, req, once)
+	return sendCommand(shared.CommandProfile(r.f), campaign, req, once)
 }
 
 // campaignFor finds the campaign id of the event's queue: --campaign-map first, then the

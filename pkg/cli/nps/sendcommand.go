@@ -1,23 +1,11 @@
 package nps
 
 import (
-	"path/filepath"
-
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
-	"github.com/nimbusctl/nimbusctl/pkg/config"
+	"github.com/nimbusctl/nimbusctl/pkg/cli/shared"
 	"github.com/nimbusctl/nimbusctl/pkg/npstoday"
 	"github.com/nimbusctl/nimbusctl/pkg/output"
 )
-
-// commandProfile is the --profile a printed command needs: the profile this run uses,
-// however it was chosen (--profile, NIMBUSCTL_PROFILE, the current profile), since the
-// command runs in another shell, often on the agent's machine. None for the default profile.
-func commandProfile(f *cmdutil.Factory) string {
-	if p, err := f.Profile(); err == nil && p.Name != config.DefaultProfile {
-		return p.Name
-	}
-	return f.Flags.Profile
-}
 
 // sendCommand is the `nps survey send` command line that sends req — what a batch shows for
 // a survey nps.today holds for the agent's p-gap rating. Run on the agent's terminal it asks
@@ -81,23 +69,13 @@ func sendCommand(profile, campaign string, req npstoday.SurveyRequest, once stri
 
 // ledgerCommand is an `nps survey ledger VERB` command line for this profile, as a person
 // pastes it: the entries (task ids; with which "--once" KEYs; with "--rows" ROWs) of the
-// ledger in the folder --ledger named, if any (made absolute: it is often run elsewhere).
+// ledger in the folder --ledger named, if any.
 func ledgerCommand(f *cmdutil.Factory, verb, ledgerFlag, which string, entries ...string) string {
-	args := []string{"nimbusctl"}
-	if p := commandProfile(f); p != "" {
-		args = append(args, "--profile", p)
-	}
-	args = append(args, "nps", "survey", "ledger", verb)
+	words := []string{"nps", "survey", "ledger", verb}
 	if which != "" {
-		args = append(args, which)
+		words = append(words, which)
 	}
-	if ledgerFlag != "" {
-		if abs, err := filepath.Abs(ledgerFlag); err == nil {
-			ledgerFlag = abs
-		}
-		args = append(args, "--ledger", ledgerFlag)
-	}
-	return output.CommandLine(args, entries...)
+	return shared.PasteCommand(f, words, ledgerFlag, entries...)
 }
 
 // rowOnceKey is the --once key of a respondent-import row (its ledger identity, shortened).

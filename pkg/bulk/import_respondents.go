@@ -268,12 +268,11 @@ func (ri *RespondentImport) plan(line int, r RespondentRow) (Task, bool) {
 					res.Status = StatusPlanned
 					res.Action = ActionSkip
 				}
-				ri.add(res)
+				ri.add(res) // the recorder shows a failed row, once
 				if res.Status == StatusFailed {
 					ri.mu.Lock()
 					ri.lost++
 					ri.mu.Unlock()
-					ri.problem(&RowError{File: ri.file, Line: line, Msg: res.Status + ": " + res.Error})
 				}
 				return Task{}, false
 			case e.State.Unsettled() && !ri.ResendUnknown:

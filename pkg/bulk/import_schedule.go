@@ -11,6 +11,7 @@ import (
 
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
+	"github.com/nimbusctl/nimbusctl/pkg/output"
 )
 
 // ScheduleImport schedules one outbound call per row. The idempotency key is the service plus
@@ -40,11 +41,23 @@ type ScheduleImport struct {
 	Workers      int
 	Ledger       *Ledger       // nil: no ledger (--no-ledger)
 	Grace        time.Duration // wait before looking up lost creates (default 3s)
+	// LedgerCommand, when set, is the `schedule ledger VERB` command line (settle, forget)
+	// for a call, as the user pastes it (the CLI adds the profile and --ledger); shown with a
+	// call that may have rung.
+	LedgerCommand func(verb, ref, service string) string
 
 	Recorder *Recorder
 	Problem  func(error)
 	Warn     func(string)
 	Total    func(int)
+}
+
+// ledgerCommand is the `schedule ledger VERB` command line for a call.
+func (si *ScheduleImport) ledgerCommand(verb, ref, service string) string {
+	if si.LedgerCommand != nil {
+		return si.LedgerCommand(verb, ref, service)
+	}
+	return output.CommandLine([]string{"nimbusctl", "schedule", "ledger", verb, "--service", service}, ref)
 }
 
 type pastRow struct {
@@ -370,8 +383,8 @@ func (si *ScheduleImport) plan(line int, r ScheduleRow, state map[string]nimbus.
 		if !prev.MaySendAgain(si.Now()) {
 			si.Recorder.Add(Result{Line: line, Key: ref, Phones: r.Phones, Action: ActionCreate, Status: StatusFailed, Error: fmt.Sprintf(
 				"an earlier create (%s on %s) got no answer, and the call is not listed now that it is due: it may have rung already, so it is not scheduled again; "+
-					"if it did ring, 'nimbusctl schedule ledger settle %s --service %s' says so and ends this message; if it must be made, run 'nimbusctl schedule ledger forget %s --service %s' and import again",
-				prev.Outcome, prev.RecordedAt, ref, r.Entry.ServiceUPN, ref, r.Entry.ServiceUPN)})
+					"if it did ring, run: %s (it says so, and ends this message); if it must be made, run: %s, then import again",
+				prev.Outcome, prev.RecordedAt, si.ledgerCommand("settle", ref, r.Entry.ServiceUPN), si.ledgerCommand("forget", ref, r.Entry.ServiceUPN))})
 			return Task{}, false
 		}
 	}

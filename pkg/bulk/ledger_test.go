@@ -121,7 +121,7 @@ func TestScheduleImportSettlesPendingCreates(t *testing.T) {
 		t.Fatalf("%+v %v\n%s", s, err, report)
 	}
 	if !strings.Contains(report, "3,CB-003,create,failed,\"an earlier create (lost on 2030-01-01T10:00:00Z) got no answer, and the call is not listed now that it is due: it may have rung already, so it is not scheduled again; "+
-		"if it did ring, 'nimbusctl schedule ledger settle CB-003 --service support@contoso.com' says so and ends this message; if it must be made, run 'nimbusctl schedule ledger forget CB-003 --service support@contoso.com' and import again\"") {
+		"if it did ring, run: nimbusctl schedule ledger settle --service support@contoso.com CB-003 (it says so, and ends this message); if it must be made, run: nimbusctl schedule ledger forget --service support@contoso.com CB-003, then import again\"") {
 		t.Errorf("report:\n%s", report)
 	}
 	if e, _ := openLedger(t, ledger).Has(emulator.ServiceSupport, "CB-001"); e.Outcome != bulk.OutcomeCreated {

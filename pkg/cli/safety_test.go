@@ -3,8 +3,10 @@ package cli_test
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -377,7 +379,7 @@ func TestScheduleLedgerSettleEndsTheAlarmOfALostCall(t *testing.T) {
 	}
 	file := writeFile(t, e, "calls.csv", "ReferenceId,destination,due\nR-1,+41445550001,"+due+"\n")
 	r := e.Run("schedule", "import", file, "--service", emulator.ServiceSupport, "--allow-past")
-	if r.Code != 9 || !strings.Contains(r.Stderr, "'nimbusctl schedule ledger settle R-1 --service support@contoso.com'") {
+	if r.Code != 9 || !strings.Contains(r.Stderr, "run: nimbusctl schedule ledger settle --service support@contoso.com R-1 (it says so") {
 		t.Fatalf("lost call: exit %d\n%s", r.Code, r.Stderr)
 	}
 	e.Run("schedule", "ledger", "settle", "R-9").Expect(t, 6, "", "error: the ledger has no call \"R-9\": nothing was settled\n")
@@ -388,4 +390,64 @@ func TestScheduleLedgerSettleEndsTheAlarmOfALostCall(t *testing.T) {
 	if n := e.Emu.Stats().Operations["CreateSchedulerEntry"]; n != 0 {
 		t.Fatalf("%d creates: a call that may have rung was sent again", n)
 	}
+}
+
+// The settle and forget commands a lost call's message prints run as printed, pasted into a
+// shell: a reference id with spaces and quotes, or one that starts with a dash, and the
+// ledger the import was given (--ledger) reach the entry.
+func TestScheduleLedgerCommandsRunAsPrinted(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("POSIX shell")
+	}
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true }))
+	dir := filepath.Join(e.Home, "my ledger")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	due := time.Now().UTC().Add(-time.Hour).Truncate(time.Second).Format(time.RFC3339)
+	refs := []string{"cb 'x' 1", "-R-2"}
+	var ledger, rows strings.Builder
+	for i, ref := range refs {
+		fmt.Fprintf(&ledger, `{"service":%q,"referenceId":%q,"destination":"+4144555000%d","due":%q,"recordedAt":%q,"outcome":"lost"}`+"\n", emulator.ServiceSupport, ref, i, due, due)
+		fmt.Fprintf(&rows, "%q,+4144555000%d,%s\n", ref, i, due)
+	}
+	if err := os.WriteFile(filepath.Join(dir, due[:10]+".jsonl"), []byte(ledger.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	file := writeFile(t, e, "calls.csv", "ReferenceId,destination,due\n"+strings.ReplaceAll(rows.String(), `\'`, `'`))
+	args := []string{"schedule", "import", file, "--service", emulator.ServiceSupport, "--allow-past", "--ledger", dir}
+	r := e.Run(args...)
+	way := regexp.MustCompile(`if it did ring, run: (nimbusctl .*) \(it says so, and ends this message\); if it must be made, run: (nimbusctl .*), then import again`)
+	for i, ref := range refs {
+		var m []string
+		for _, l := range strings.Split(r.Stderr, "\n") {
+			if strings.Contains(l, fmt.Sprintf("calls.csv:%d:", i+2)) {
+				m = way.FindStringSubmatch(l)
+			}
+		}
+		if r.Code != 9 || m == nil {
+			t.Fatalf("%s: exit %d, no commands\n%s", ref, r.Code, r.Stderr)
+		}
+		if got := e.Run(pasted(t, m[1+i])...); got.Code != 0 {
+			t.Errorf("%s\nexit %d: %s", m[1+i], got.Code, got.Stderr)
+		}
+	}
+	// Settled: passed over; forgotten: created again.
+	e.Run(append(args, "-o", "json", "--jq", "[.skipped, .created, .failed]")...).Expect(t, 0, "[1,1,0]\n", "")
+}
+
+// pasted splits a command line the way a POSIX shell does when a person pastes it, and drops
+// the leading "nimbusctl": what a message tells the user to run, as args.
+func pasted(t *testing.T, line string) []string {
+	t.Helper()
+	out, err := exec.Command("/bin/sh", "-c", "set -- "+line+`; printf '%s\0' "$@"`).Output()
+	if err != nil {
+		t.Fatalf("the shell cannot read %s: %v", line, err)
+	}
+	words := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
+	if words[0] != "nimbusctl" {
+		t.Fatalf("%s does not start with nimbusctl", line)
+	}
+	return words[1:]
 }

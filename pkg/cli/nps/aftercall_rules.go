@@ -12,6 +12,7 @@ import (
 
 	"github.com/nimbusctl/nimbusctl/pkg/bulk"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
+	"github.com/nimbusctl/nimbusctl/pkg/cli/shared"
 	"github.com/nimbusctl/nimbusctl/pkg/filelock"
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
@@ -282,7 +283,7 @@ func (r *AfterCall) settleHint(taskID string) string {
 
 // settleCommand is the `nps survey ledger settle` command line for a task of this run's ledger.
 func (r *AfterCall) settleCommand(taskID string) string {
-	return ledgerCommand(r.f, "settle", r.ledgerFlag, taskID)
+	return ledgerCommand(r.f, "settle", r.ledgerFlag, "", taskID)
 }
 
 // sentOnce looks a --once key up in `survey send`'s ledger (read, not locked: a held task
@@ -507,7 +508,7 @@ func (r *AfterCall) handle(ctx context.Context, ev nimbus.TaskEventData) (Outcom
 
 // sendCommand is the command that settles a held survey (sendcommand.go).
 func (r *AfterCall) sendCommand(campaign string, req npstoday.SurveyRequest, once string) string {
-	return sendCommand(commandProfile(r.f), campaign, req, once)
+	return sendCommand(shared.CommandProfile(r.f), campaign, req, once)
 }
 
 // campaignFor finds the campaign id of the event's queue: --campaign-map first, then the

@@ -164,7 +164,7 @@ over 8), 2 cancelled, 10 nps.today unavailable.`,
 				// A held row is shown with the command that sends it; once it has, the
 				// import knows (survey send's ledger, read once).
 				ri.HeldCommand = func(campaign, identity string, req npstoday.SurveyRequest) string {
-					return sendCommand(commandProfile(f), campaign, req, rowOnceKey(identity))
+					return sendCommand(shared.CommandProfile(f), campaign, req, rowOnceKey(identity))
 				}
 				if dir, err := ledgerDir(f, "send"); err == nil {
 					if sends, err := bulk.OpenSurveyLedger(dir, f.Now()); err == nil {

@@ -336,3 +336,39 @@ func TestNpsRespondentImportFailedSummaryTellsWhatARerunRetries(t *testing.T) {
 		t.Fatalf("exit %d\n%s", r.Code, r.Stderr)
 	}
 }
+
+// A row whose send a killed run had started (the ledger's last word on it is "sending") is
+// failed once by the next run, and said once on stderr, like any failed row: with the command
+// that settles it, which works as printed.
+func TestNpsRespondentImportKilledMidSendSaidOnce(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	file := writeFile(t, e, "r.csv", "campaign,externalId,email\n103,K 1/x,ada@example.com\n")
+	run := func() clitest.Result {
+		r := e.Run("nps", "respondent", "import", file)
+		r.Stderr = stamp.ReplaceAllString(r.Stderr, "<T>")
+		return r
+	}
+	expectRun(t, run(), 0, "", "✓ 1 row: 1 sent (T)\n")
+	// The run is killed between its request and the answer: "sent" never reaches the ledger.
+	files, _ := filepath.Glob(filepath.Join(e.Home, "state", "nps", "default", "respondents", "*.jsonl"))
+	raw, err := os.ReadFile(files[0])
+	if err != nil || !strings.Contains(string(raw), `"state":"sent"`) {
+		t.Fatalf("ledger %s %v", raw, err)
+	}
+	sending, _, _ := strings.Cut(string(raw), "\n")
+	if err := os.WriteFile(files[0], []byte(sending+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const way = "check app.nps.today, then: nimbusctl nps survey ledger settle --rows '103/K 1/x' (it arrived), or rerun with --resend-unknown (it did not)"
+	expectRun(t, run(), 9, "",
+		file+":2: 103/K 1/x: send failed: the run that sent it on <T> stopped before nps.today answered (killed, or the machine went down): "+
+			"it may have gone out, and nps.today offers no read-back, so it is not sent again; "+way+"\n"+
+			"X 1 row: 1 failed (T)\n"+
+			"error: 1 row failed (see the messages above): its answer was lost, so it may have gone out, and no rerun sends it: check app.nps.today, then settle it (it arrived), or rerun with --resend-unknown (it did not)\n")
+	e.Run(pasted(t, "nimbusctl nps survey ledger settle --rows '103/K 1/x'")...).Expect(t, 0, "", "")
+	expectRun(t, run(), 0, "", "✓ 1 row: 1 skipped (already done) (T)\n")
+	if n := len(e.Emu.NPSSurveys()); n != 1 {
+		t.Fatalf("%d surveys, want 1", n)
+	}
+}

@@ -1,22 +1,11 @@
 package nps
 
 import (
-	"strings"
-
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
-	"github.com/nimbusctl/nimbusctl/pkg/config"
+	"github.com/nimbusctl/nimbusctl/pkg/cli/shared"
 	"github.com/nimbusctl/nimbusctl/pkg/npstoday"
+	"github.com/nimbusctl/nimbusctl/pkg/output"
 )
-
-// commandProfile is the --profile a printed command needs: the profile this run uses,
-// however it was chosen (--profile, NIMBUSCTL_PROFILE, the current profile), since the
-// command runs in another shell, often on the agent's machine. None for the default profile.
-func commandProfile(f *cmdutil.Factory) string {
-	if p, err := f.Profile(); err == nil && p.Name != config.DefaultProfile {
-		return p.Name
-	}
-	return f.Flags.Profile
-}
 
 // sendCommand is the `nps survey send` command line that sends req — what a batch shows for
 // a survey nps.today holds for the agent's p-gap rating. Run on the agent's terminal it asks
@@ -75,36 +64,18 @@ func sendCommand(profile, campaign string, req npstoday.SurveyRequest, once stri
 		args = append(args, "--do-not-contact")
 	}
 	args = append(args, "--once", once)
-	for i, a := range args {
-		args[i] = shellQuote(a)
-	}
-	return strings.Join(args, " ")
+	return output.CommandLine(args)
 }
 
-// ledgerCommand is an `nps survey ledger VERB` command line for this profile: the entry
-// (a task id; --once KEY; --rows ROW) of the ledger in the folder --ledger named, if any.
-func ledgerCommand(f *cmdutil.Factory, verb, ledgerFlag string, entry ...string) string {
-	args := []string{"nimbusctl"}
-	if p := commandProfile(f); p != "" {
-		args = append(args, "--profile", p)
+// ledgerCommand is an `nps survey ledger VERB` command line for this profile, as a person
+// pastes it: the entries (task ids; with which "--once" KEYs; with "--rows" ROWs) of the
+// ledger in the folder --ledger named, if any.
+func ledgerCommand(f *cmdutil.Factory, verb, ledgerFlag, which string, entries ...string) string {
+	words := []string{"nps", "survey", "ledger", verb}
+	if which != "" {
+		words = append(words, which)
 	}
-	args = append(args, "nps", "survey", "ledger", verb)
-	args = append(args, entry...)
-	if ledgerFlag != "" {
-		args = append(args, "--ledger", ledgerFlag)
-	}
-	for i, a := range args {
-		args[i] = shellQuote(a)
-	}
-	return strings.Join(args, " ")
-}
-
-// shellQuote quotes a word for a POSIX shell when it needs it.
-func shellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./_-") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	return shared.PasteCommand(f, words, ledgerFlag, entries...)
 }
 
 // rowOnceKey is the --once key of a respondent-import row (its ledger identity, shortened).

@@ -349,3 +349,29 @@ func TestNpsSurveySendOnceLostAnswer(t *testing.T) {
 	e.Run("nps", "survey", "ledger", "settle", "--once", "--rows", "x").
 		Expect(t, 3, "", "error: --once and --rows name different ledgers: pick one\nRun 'nimbusctl nps survey ledger settle --help' for usage.\n")
 }
+
+// The settle and forget commands a lost --once send prints run as printed, pasted into a
+// shell, whatever the key holds: spaces, quotes, '/', an e-mail address, letters beyond
+// ASCII, a leading dash (which the ledger commands, whose KEYs are arguments, would read as
+// a flag).
+func TestNpsSurveySendOnceCommandsRunAsPrinted(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, unlimited())
+	way := regexp.MustCompile(`then: (nimbusctl .*) \(it arrived\), or: (nimbusctl .*), then send it again`)
+	for i, key := range []string{"order 42", "it's", "a/b", "ada@example.com", "Zürich Ü", "-x", "--ledger"} {
+		args := []string{"nps", "survey", "send", "--campaign", "103", "--email", "a@example.com", "--once", key}
+		e.Emu.InjectFaults(emulator.ServiceNPSToday, emulator.FaultTimeoutAfter)
+		r := e.Run(args...)
+		m := way.FindStringSubmatch(r.Stderr)
+		if r.Code != 9 || m == nil {
+			t.Fatalf("--once %q: exit %d\n%s", key, r.Code, r.Stderr)
+		}
+		verb := m[1+i%2] // settle one, forget the next
+		if got := e.Run(pasted(t, verb)...); got.Code != 0 {
+			t.Errorf("--once %q: %s\nexit %d: %s", key, verb, got.Code, got.Stderr)
+			continue
+		}
+		want := map[int]string{0: "skipped:already-sent\n", 1: "sent\n"}[i%2]
+		e.Run(append(args, "--jq", ".result")...).Expect(t, 0, want, "")
+	}
+}

@@ -106,6 +106,9 @@ or were skipped as invalid, 2 cancelled.`,
 				if si.Ledger, err = openLedger(f, ledgerDir); err != nil {
 					return err
 				}
+				si.LedgerCommand = func(verb, ref, service string) string {
+					return ledgerCommand(f, verb, ledgerDir, ref, service)
+				}
 			}
 		}
 		run, err := bf.StartRun(f, in.Name, lim)

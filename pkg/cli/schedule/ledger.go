@@ -65,6 +65,12 @@ func openLedger(f *cmdutil.Factory, dir string) (*bulk.Ledger, error) {
 	return bulk.OpenLedger(dir, f.Now())
 }
 
+// ledgerCommand is a `schedule ledger VERB` command line for a call of the ledger in the
+// folder --ledger named, if any, as the user pastes it.
+func ledgerCommand(f *cmdutil.Factory, verb, ledgerDir, ref, service string) string {
+	return shared.PasteCommand(f, []string{"schedule", "ledger", verb, "--service", service}, ledgerDir, ref)
+}
+
 // existingLedger is openLedger for the ledger commands, which read what imports wrote: the
 // folder must be there. One made for a mistyped --ledger (or read for a profile no import
 // ran with) would be an empty ledger, "nothing remembered", to a script that checks.

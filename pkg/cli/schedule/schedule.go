@@ -213,8 +213,8 @@ func createOnce(ctx context.Context, f *cmdutil.Factory, c *nimbus.Client, w nim
 		if prev, ok := led.Has(w.ServiceUPN, w.ReferenceID); ok && !prev.MaySendAgain(f.Now()) {
 			return none, &cmdutil.ExitError{Code: cmdutil.ExitRejected, Err: fmt.Errorf(
 				"the ledger remembers the call with reference id %q on %s (%s on %s, entry %s) and the service no longer lists it: it may have run, so it is not scheduled again; "+
-					"to make it again, run 'nimbusctl schedule ledger forget %s --service %s', or pass --allow-duplicate",
-				w.ReferenceID, w.ServiceUPN, prev.Outcome, prev.RecordedAt, orNone(prev.EntryID), w.ReferenceID, w.ServiceUPN)}
+					"to make it again, run: %s, or pass --allow-duplicate",
+				w.ReferenceID, w.ServiceUPN, prev.Outcome, prev.RecordedAt, orNone(prev.EntryID), ledgerCommand(f, "forget", "", w.ReferenceID, w.ServiceUPN))}
 		}
 	}
 	// Written down before it is sent: if this process dies before the answer, the next run

@@ -369,7 +369,7 @@ func TestCreateWithAReferenceNeverRingsTwiceAfterTheCallRan(t *testing.T) {
 	r := e.Run(args...)
 	r.Expect(t, 7, "", "error: the ledger remembers the call with reference id \"ticket-99\" on support@contoso.com (created on "+
 		ledgerRecordedAt(t, e, "ticket-99")+", entry "+id+") and the service no longer lists it: it may have run, so it is not scheduled again; "+
-		"to make it again, run 'nimbusctl schedule ledger forget ticket-99 --service support@contoso.com', or pass --allow-duplicate\n")
+		"to make it again, run: nimbusctl schedule ledger forget --service support@contoso.com ticket-99, or pass --allow-duplicate\n")
 	if n := calls(e, "CreateSchedulerEntry"); n != 1 {
 		t.Fatalf("CreateSchedulerEntry called %d times, want 1", n)
 	}

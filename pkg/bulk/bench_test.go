@@ -150,3 +150,33 @@ func BenchmarkSurveyLedgerOpen(b *testing.B) {
 	}
 	b.ReportMetric(float64(2*days*perDay*b.N)/b.Elapsed().Seconds(), "lines/s")
 }
+
+// BenchmarkScheduleValidate measures the validation pass of `schedule import --validate-only`
+// (read, map, normalize numbers, parse due times, find duplicate calls with their ReferenceIds
+// folded as foldKey makes them).
+func BenchmarkScheduleValidate(b *testing.B) {
+	const rows = 100_000
+	path := filepath.Join(b.TempDir(), "calls.csv")
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	fmt.Fprintln(f, "ReferenceId;Service;Phone Number;Due;First Name;Last Name;ctx.order")
+	for i := 0; i < rows; i++ {
+		fmt.Fprintf(f, "cb-%07d;support@contoso.com;044 555 %02d %02d;2030-01-02 09:00;Kim;Nr%d;O-%d\n", i, i/100%100, i%100, i, i)
+	}
+	f.Close()
+	zurich, _ := time.LoadLocation("Europe/Zurich")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		in, cleanup, _ := bulk.FileInput(path, nil, bulk.ReadOptions{})
+		si := &bulk.ScheduleImport{Input: in, TZ: zurich, DefaultCountry: "+41", ValidateOnly: true,
+			Recorder: bulk.NewRecorder(path, nil, false, nil, nil)}
+		s, err := si.Run(context.Background())
+		cleanup()
+		if err != nil || s.Invalid != 0 {
+			b.Fatalf("%+v %v", s, err)
+		}
+	}
+	b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "rows/s")
+}

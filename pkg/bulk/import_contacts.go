@@ -73,7 +73,7 @@ func (ci *ContactImport) Run(ctx context.Context) (Summary, error) {
 	// The current state, read once: the contacts the file names, and (for --prune) the ids of
 	// the others. A key the file names on an invalid row is never stale: one typo must not
 	// remove that customer. Nor is a key the file names in other case: see caseTwins.
-	server := bookKeys{one: map[uint64]bookContact{}, more: map[uint64][]bookContact{}}
+	server := newKeyIndex[json.RawMessage]() // the book's contacts the file names (nil: on an invalid row only)
 	var stale []string
 	size := 0
 	err = ci.Client.EachContact(ctx, ci.Book, func(raw json.RawMessage) error {
@@ -86,9 +86,9 @@ func (ci *ContactImport) Run(ctx context.Context) (Summary, error) {
 		size++
 		switch h := keys.hash(id.ExternalID); {
 		case keys.seen.has(h):
-			server.add(h, bookContact{id.ExternalID, append(json.RawMessage(nil), raw...)})
+			server.add(h, id.ExternalID, append(json.RawMessage(nil), raw...))
 		case v.named(h):
-			server.add(h, bookContact{id: id.ExternalID})
+			server.add(h, id.ExternalID, nil)
 		case ci.Prune:
 			stale = append(stale, id.ExternalID)
 		}
@@ -147,52 +147,6 @@ type validation struct {
 // named reports whether the file names the key of hash h on an invalid row.
 func (v *validation) named(h uint64) bool {
 	return v.invalidKeys != nil && v.invalidKeys.has(h)
-}
-
-// bookKeys holds the contacts of the address book whose key the file names, by the key's
-// hash in the run's keySet: exactly, or up to case (foldKey). Nearly always one contact a
-// hash, in one; the others (a book holding keys that differ only in case) in more.
-type bookKeys struct {
-	one  map[uint64]bookContact
-	more map[uint64][]bookContact
-}
-
-func (b bookKeys) add(h uint64, c bookContact) {
-	if _, taken := b.one[h]; taken {
-		b.more[h] = append(b.more[h], c)
-		return
-	}
-	b.one[h] = c
-}
-
-// bookContact is one of them; raw is nil when only an invalid row names it.
-type bookContact struct {
-	id  string
-	raw json.RawMessage
-}
-
-// match finds the book's contact with exactly key (ok), and the book's keys that differ from
-// key only in case, width or spacing.
-func (b bookKeys) match(keys *keySet, key string) (exact bookContact, ok bool, twins []string) {
-	h := keys.hash(key)
-	first, named := b.one[h]
-	if !named {
-		return exact, false, nil
-	}
-	more := b.more[h]
-	for i := -1; i < len(more); i++ {
-		c := first
-		if i >= 0 {
-			c = more[i]
-		}
-		switch {
-		case c.id == key:
-			exact, ok = c, true
-		case sameKey(c.id, key): // not a mere collision of hashes
-			twins = append(twins, c.id)
-		}
-	}
-	return exact, ok, twins
 }
 
 // refuse decides whether the run may go on after validation: invalid rows stop it unless
@@ -300,7 +254,7 @@ func joinErrs(errs []*RowError) string {
 	return s
 }
 
-func (ci *ContactImport) plan(ctx context.Context, keys *keySet, server bookKeys, stale []string, tasks chan<- Task, lost *lostWrites[nimbus.Contact]) error {
+func (ci *ContactImport) plan(ctx context.Context, keys *keySet, server keyIndex[json.RawMessage], stale []string, tasks chan<- Task, lost *lostWrites[nimbus.Contact]) error {
 	book := ci.Book
 	keepPhones := ci.DryRun && ci.Recorder.keepRows
 	send := func(t Task, phones []PhoneNote) {
@@ -345,7 +299,7 @@ func (ci *ContactImport) plan(ctx context.Context, keys *keySet, server bookKeys
 			return nil
 		}
 		var old nimbus.Contact
-		if err := json.Unmarshal(cur.raw, &old); err != nil {
+		if err := json.Unmarshal(cur, &old); err != nil {
 			return fmt.Errorf("contact %q from the API: %w", file.ExternalID, err)
 		}
 		merged := src.Merge(old, file)

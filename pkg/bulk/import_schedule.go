@@ -50,6 +50,10 @@ type ScheduleImport struct {
 	Problem  func(error)
 	Warn     func(string)
 	Total    func(int)
+
+	keys        *keySet            // the file's calls; ReferenceIds compared up to case (foldKey)
+	known       keyIndex[struct{}] // the calls the service lists and the ledger remembers, of those keys
+	mayHaveRung int                // rows failed as calls that may have rung: no rerun retries them
 }
 
 // ledgerCommand is the `schedule ledger VERB` command line for a call.
@@ -84,8 +88,10 @@ func (si *ScheduleImport) Run(ctx context.Context) (Summary, error) {
 	}
 	closeSrc()
 
-	// Pass 1: validate, and learn which services the file touches.
-	keys := newKeySet(si.Input.estimateRows())
+	// Pass 1: validate, and learn which services the file touches. ReferenceIds are compared
+	// as foldKey makes them (see twin).
+	keys := newCallKeySet(si.Input.estimateRows())
+	si.keys = keys
 	services := map[string]string{} // lower -> as written
 	var past []pastRow
 	dups := newDuplicates(keys, ScheduleRow.Key)
@@ -114,8 +120,13 @@ func (si *ScheduleImport) Run(ctx context.Context) (Summary, error) {
 	}
 	rescan := func(fn func(int, ScheduleRow, []*RowError) error) error { return si.each(b, fn) }
 	if err := dups.report(rescan, func(line int, r ScheduleRow, first int) {
-		si.invalid(line, r.Entry.ReferenceID, []*RowError{{File: b.File, Line: line, Column: "referenceId",
-			Msg: fmt.Sprintf("duplicate call %q on %s (first on line %d)", r.Entry.ReferenceID, r.Entry.ServiceUPN, first)}})
+		ref := r.Entry.ReferenceID
+		msg := fmt.Sprintf("duplicate call %q on %s (first on line %d)", ref, r.Entry.ServiceUPN, first)
+		if _, was, _ := strings.Cut(keys.firstKey(r.Key()), "\x00"); was != ref {
+			// One call to a service that ignores case: two creates could ring the customer twice.
+			msg = fmt.Sprintf("duplicate call %q on %s: differs only %s from %q (first on line %d)", ref, r.Entry.ServiceUPN, howKeysDiffer(ref, was), was, first)
+		}
+		si.invalid(line, ref, []*RowError{{File: b.File, Line: line, Column: "referenceId", Msg: msg}})
 	}); err != nil {
 		return Summary{}, err
 	}
@@ -138,6 +149,7 @@ func (si *ScheduleImport) Run(ctx context.Context) (Summary, error) {
 				return Summary{}, err
 			}
 		}
+		si.known = si.knownCalls(state)
 	}
 	// A due time in the past is fine for a call that exists already (it is skipped), and an
 	// error for one that may be new (not listed, and not settled in the ledger): it would ring
@@ -149,8 +161,8 @@ func (si *ScheduleImport) Run(ctx context.Context) (Summary, error) {
 	for _, p := range past {
 		_, onServer := state[p.key]
 		prev, inLedger := si.ledgerHas(p.key)
-		if onServer || inLedger && prev.Settled() {
-			continue
+		if _, _, twin := si.twin(p.key, state); onServer || inLedger && prev.Settled() || twin {
+			continue // a twin is reported for what it is, in pass 2
 		}
 		msg := ""
 		switch {
@@ -218,6 +230,7 @@ func (si *ScheduleImport) Run(ctx context.Context) (Summary, error) {
 		si.settle(ctx, lost, services)
 	}
 	s, err := si.Recorder.Finish(si.DryRun, ctx.Err() != nil)
+	s.MayHaveRung = si.mayHaveRung
 	if planErr != nil && ctx.Err() == nil {
 		return s, planErr
 	}
@@ -239,6 +252,59 @@ func (si *ScheduleImport) ledgerHas(key string) (LedgerEntry, bool) {
 	}
 	svc, ref, _ := strings.Cut(key, "\x00")
 	return si.Ledger.Has(svc, ref)
+}
+
+// knownCalls files the calls the service lists and the ledger remembers (loaded for the
+// file's keys) under the file's keys, to find a row's twins.
+func (si *ScheduleImport) knownCalls(state map[string]nimbus.SchedulerEntry) keyIndex[struct{}] {
+	known := newKeyIndex[struct{}]()
+	for k := range state {
+		if h := si.keys.hash(k); si.keys.seen.has(h) {
+			known.add(h, k, struct{}{})
+		}
+	}
+	if si.Ledger != nil {
+		for _, e := range si.Ledger.Entries() {
+			k := e.key()
+			known.add(si.keys.hash(k), k, struct{}{})
+		}
+	}
+	return known
+}
+
+// twin finds a call that the service lists, or the ledger remembers, under a ReferenceId
+// that differs from the one of key (ScheduleRow.Key) only in case, width or spacing: theirs,
+// and where it is ("the service lists", "the ledger remembers").
+func (si *ScheduleImport) twin(key string, state map[string]nimbus.SchedulerEntry) (theirs, where string, ok bool) {
+	if si.keys == nil || si.known.one == nil {
+		return "", "", false
+	}
+	_, _, twins := si.known.match(si.keys, key)
+	if len(twins) == 0 {
+		return "", "", false
+	}
+	k, where := twins[0], "the ledger remembers"
+	for _, t := range twins {
+		if _, listed := state[t]; listed {
+			k, where = t, "the service lists"
+			break
+		}
+	}
+	_, theirs, _ = strings.Cut(k, "\x00")
+	return theirs, where, true
+}
+
+// twinCall is the error of a row whose ReferenceId the service lists, or the ledger
+// remembers, only in other case (or width, or spacing). The connector's contract does not
+// say whether ReferenceIds are case-sensitive: if they are not, the row is that call, and a
+// create would ring the customer a second time, which nothing can undo; if they are, an
+// update from the row would change another customer's call. So the row does neither, and
+// the run says how to make the two agree (exit 9, as contact import's case twins).
+func twinCall(file string, line int, ref, theirs, where string) *RowError {
+	return &RowError{File: file, Line: line, Column: "referenceId", Msg: fmt.Sprintf(
+		"%q differs only %s from %q, which %s, and the connector does not say whether ReferenceIds are case-sensitive: "+
+			"no call is scheduled or changed, so that nobody is rung twice (write the ReferenceId as %q if it is that call, or give the row one of its own if not)",
+		ref, howKeysDiffer(ref, theirs), theirs, where, theirs)}
 }
 
 // found lists the calls of the file (keys) that the service lists and the ledger does not
@@ -381,12 +447,17 @@ func (si *ScheduleImport) plan(line int, r ScheduleRow, state map[string]nimbus.
 		}
 		// An earlier create got no answer (a lost answer, or a run that died): it may exist.
 		if !prev.MaySendAgain(si.Now()) {
+			si.mayHaveRung++
 			si.Recorder.Add(Result{Line: line, Key: ref, Phones: r.Phones, Action: ActionCreate, Status: StatusFailed, Error: fmt.Sprintf(
 				"an earlier create (%s on %s) got no answer, and the call is not listed now that it is due: it may have rung already, so it is not scheduled again; "+
 					"if it did ring, run: %s (it says so, and ends this message); if it must be made, run: %s, then import again",
 				prev.Outcome, prev.RecordedAt, si.ledgerCommand("settle", ref, r.Entry.ServiceUPN), si.ledgerCommand("forget", ref, r.Entry.ServiceUPN))})
 			return Task{}, false
 		}
+	}
+	if theirs, where, ok := si.twin(r.Key(), state); ok {
+		si.invalid(line, ref, []*RowError{twinCall(si.Input.Name, line, ref, theirs, where)})
+		return Task{}, false
 	}
 	entry := r.Entry
 	return Task{Line: line, Key: ref, Action: ActionCreate, Run: func(ctx context.Context) error {

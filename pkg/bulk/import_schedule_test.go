@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -259,4 +260,101 @@ func TestScheduleStormNoCallTwice(t *testing.T) {
 			t.Fatalf("%s scheduled %d times", ref, k)
 		}
 	}
+}
+
+// The connector's contract does not say whether a ReferenceId is case-sensitive. To a service
+// that ignores case, two rows of one service whose ReferenceIds differ only in case (or width,
+// or invisible spacing) are one call: the second is a duplicate, never a second create. A row
+// whose ReferenceId the service lists, or the ledger remembers, only in other case may be
+// that call: it schedules nothing and changes nothing, whatever the ledger's age (old ledgers
+// hold the ids as they were sent).
+func TestScheduleReferenceIdsThatDifferOnlyInCase(t *testing.T) {
+	w := newWorld(t, emulator.Options{Seed: 1, Empty: true})
+	ledger := filepath.Join(t.TempDir(), "ledger")
+	now := time.Date(2030, 1, 2, 8, 30, 0, 0, time.UTC)
+	const head = "ReferenceId,service,destination,due\n"
+	row := func(ref, svc, dest, due string) string { return ref + "," + svc + "," + dest + "," + due + "\n" }
+	sup, sal := emulator.ServiceSupport, emulator.ServiceSales
+	var problems []string
+	run := func(csv string, mod func(*bulk.ScheduleImport)) (bulk.Summary, string, error) {
+		problems = nil
+		return w.schedule(t, fileInput(t, csv), ledger, func(si *bulk.ScheduleImport) {
+			si.Now = func() time.Time { return now }
+			si.Problem = func(e error) { problems = append(problems, e.Error()) }
+			if mod != nil {
+				mod(si)
+			}
+		})
+	}
+	creates := func() int { return w.emu.Stats().Operations["CreateSchedulerEntry"] }
+
+	// 1. Within the file.
+	file := head + row("S-1", sup, "+41445550001", "2030-01-03T09:00:00Z") +
+		row("S-1", sal, "+41445550001", "2030-01-03T09:00:00Z") + // another service: another call
+		row("s-1", sup, "+41445550001", "2030-01-03T09:00:00Z") +
+		row("\u200bＳ-1 ", sup, "+41445550001", "2030-01-03T09:00:00Z")
+	_, _, err := run(file, nil)
+	wantDups := `in.csv:4: referenceId: duplicate call "s-1" on support@contoso.com: differs only in case from "S-1" (first on line 2)` + "\n" +
+		`in.csv:5: referenceId: duplicate call "\u200bＳ-1" on support@contoso.com: differs only in case, width or spacing from "S-1" (first on line 2)`
+	var inv *bulk.ErrInvalidRows
+	if !errors.As(err, &inv) || inv.N != 2 || strings.Join(problems, "\n") != wantDups || creates() != 0 {
+		t.Fatalf("%v, %d creates, problems:\n%s", err, creates(), strings.Join(problems, "\n"))
+	}
+	s, _, err := run(file, func(si *bulk.ScheduleImport) { si.SkipInvalid = true })
+	if err != nil || s.Created != 2 || s.Invalid != 2 || creates() != 2 {
+		t.Fatalf("--skip-invalid: %+v %v, %d creates", s, err, creates())
+	}
+
+	// 2. Against the service and the ledger. CB-7 ran yesterday and is no longer listed; OLD-1
+	// is in a ledger line of the first format (no outcome).
+	l := openLedger(t, ledger)
+	if err := l.Record(bulk.LedgerEntry{Service: sup, ReferenceID: "CB-7", Destination: "+41445550007", Due: "2030-01-01T09:00:00Z", RecordedAt: "2029-12-31T10:00:00Z", Outcome: bulk.OutcomeCreated}); err != nil {
+		t.Fatal(err)
+	}
+	old := `{"service":"` + sup + `","referenceId":"OLD-1","due":"2030-01-05T09:00:00Z","scheduledAt":"2029-12-31T10:00:00Z"}` + "\n"
+	if err := os.WriteFile(filepath.Join(ledger, "2030-01-05.jsonl"), []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	twins := head + row("s-1", sup, "+41445550009", "2030-01-03T10:00:00Z") + // listed as S-1
+		row("cb-7", sup, "+41445550007", "2030-01-01T09:00:00Z") + // in the ledger as CB-7, and past
+		row("old-1", sup, "+41445550008", "2030-01-05T09:00:00Z") + // in an old ledger as OLD-1
+		row("S-1", sal, "+41445550001", "2030-01-03T09:00:00Z") + // exact: skipped
+		row("NEW-1", sup, "+41445550010", "2030-01-03T09:00:00Z")
+	twin := func(line int, file, theirs, where string) string {
+		return fmt.Sprintf(`in.csv:%d: referenceId: %q differs only in case from %q, which %s, and the connector does not say whether ReferenceIds are case-sensitive: `+
+			`no call is scheduled or changed, so that nobody is rung twice (write the ReferenceId as %q if it is that call, or give the row one of its own if not)`, line, file, theirs, where, theirs)
+	}
+	wantTwins := strings.Join([]string{
+		twin(2, "s-1", "S-1", "the service lists"),
+		twin(3, "cb-7", "CB-7", "the ledger remembers"),
+		twin(4, "old-1", "OLD-1", "the ledger remembers"),
+	}, "\n")
+	for _, update := range []bool{false, true} {
+		s, report, err := run(twins, func(si *bulk.ScheduleImport) { si.Update = update })
+		if err != nil || s.Invalid != 3 || s.Skipped+s.Unchanged != 1+btoi(update) || s.Created != 1-btoi(update) || s.Updated != 0 || strings.Join(problems, "\n") != wantTwins {
+			t.Fatalf("update=%v: %+v %v\n%s\nproblems:\n%s", update, s, err, report, strings.Join(problems, "\n"))
+		}
+	}
+	if creates() != 3 || w.emu.Stats().Operations["UpdateSchedulerEntry"] != 0 {
+		t.Fatalf("%d creates, %d updates", creates(), w.emu.Stats().Operations["UpdateSchedulerEntry"])
+	}
+	// S-1 runs and is no longer listed: the ledger remembers it, and still holds s-1 back.
+	for _, e := range w.emu.SchedulerEntries(sup) {
+		if e["ReferenceId"] == "S-1" {
+			if err := w.c.DeleteSchedulerEntry(context.Background(), e["schedulerEntryId"].(string)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	s, _, err = run(head+row("s-1", sup, "+41445550009", "2030-01-03T10:00:00Z"), nil)
+	if err != nil || s.Invalid != 1 || problems[0] != twin(2, "s-1", "S-1", "the ledger remembers") || creates() != 3 {
+		t.Fatalf("after S-1 ran: %+v %v, %d creates\n%s", s, err, creates(), strings.Join(problems, "\n"))
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

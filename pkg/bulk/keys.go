@@ -17,11 +17,11 @@ import (
 // duplicated key first appeared is looked up afterwards, with one more look at the file, and
 // only when there are duplicates.
 //
-// A folding set (newFoldedKeySet) hashes each key as foldKey makes it, so keys that differ
-// only in case, width or invisible spacing are one key, at no extra memory.
+// A folding set (newFoldedKeySet, newCallKeySet) hashes each key as foldKey makes it, so keys
+// that differ only in case, width or invisible spacing are one key, at no extra memory.
 type keySet struct {
 	seed  maphash.Seed
-	fold  bool
+	fold  keyFolding
 	seen  *hashSet
 	later map[int]uint64       // line -> key hash, for lines that repeat an earlier key
 	first map[uint64]firstSeen // key hash -> where it first appeared, for repeated keys (filled by noteFirst)
@@ -87,17 +87,60 @@ func newKeySet(hint int) *keySet {
 // newFoldedKeySet is newKeySet for keys compared as foldKey makes them.
 func newFoldedKeySet(hint int) *keySet {
 	k := newKeySet(hint)
-	k.fold = true
+	k.fold = foldWhole
 	return k
+}
+
+// newCallKeySet is newKeySet for the keys of scheduled calls (ScheduleRow.Key: service, then
+// ReferenceId), whose ReferenceIds are compared as foldKey makes them.
+func newCallKeySet(hint int) *keySet {
+	k := newKeySet(hint)
+	k.fold = foldReference
+	return k
+}
+
+// keyFolding is how a keySet compares keys. (A switch, not a func value: a buffer passed to
+// a func value escapes, and hashing would allocate for every key.)
+type keyFolding int
+
+const (
+	foldNone      keyFolding = iota // as written
+	foldWhole                       // foldKey
+	foldReference                   // appendFoldedCallKey
+)
+
+// appendFolded appends key as the set compares it.
+func (k *keySet) appendFolded(dst []byte, key string) []byte {
+	if k.fold == foldReference {
+		return appendFoldedCallKey(dst, key)
+	}
+	return appendFoldedKey(dst, key)
+}
+
+// appendFoldedCallKey folds the ReferenceId of a call's key alone: the service is in lower
+// case already, and the spaces foldKey trims are those at either end of the ReferenceId.
+func appendFoldedCallKey(dst []byte, key string) []byte {
+	service, ref, _ := strings.Cut(key, "\x00")
+	dst = append(append(dst, service...), 0)
+	return appendFoldedKey(dst, ref)
 }
 
 // hash never returns 0, which marks an empty slot.
 func (k *keySet) hash(key string) uint64 {
-	if !k.fold {
+	if k.fold == foldNone {
 		return maphash.String(k.seed, key) | 1
 	}
 	var buf [64]byte
-	return maphash.Bytes(k.seed, appendFoldedKey(buf[:0], key)) | 1
+	return maphash.Bytes(k.seed, k.appendFolded(buf[:0], key)) | 1
+}
+
+// same reports whether a and b are one key of this set (not a mere collision of hashes).
+func (k *keySet) same(a, b string) bool {
+	if k.fold == foldNone {
+		return a == b
+	}
+	var ba, bb [64]byte
+	return bytes.Equal(k.appendFolded(ba[:0], a), k.appendFolded(bb[:0], b))
 }
 
 // add records key at line and reports whether it was seen before (the line is a duplicate).
@@ -145,6 +188,67 @@ func foldKey(key string) string { return string(appendFoldedKey(nil, key)) }
 func sameKey(a, b string) bool {
 	var ba, bb [64]byte
 	return bytes.Equal(appendFoldedKey(ba[:0], a), appendFoldedKey(bb[:0], b))
+}
+
+// keyIndex holds what the service has (or remembers) under the keys a file names, by each
+// key's hash in the run's keySet: exactly, or up to case (foldKey). A row's key then finds
+// its own entry, and its twins: keys that are one with it in the set, written otherwise.
+// Nearly always one key a hash, in one; the others (a service holding keys that differ only
+// in case) in more.
+type keyIndex[V any] struct {
+	one  map[uint64]keyed[V]
+	more map[uint64][]keyed[V]
+}
+
+type keyed[V any] struct {
+	key string
+	val V
+}
+
+func newKeyIndex[V any]() keyIndex[V] {
+	return keyIndex[V]{one: map[uint64]keyed[V]{}, more: map[uint64][]keyed[V]{}}
+}
+
+// add files key, whose hash in the run's keySet is h; a key filed already keeps its value.
+func (x keyIndex[V]) add(h uint64, key string, v V) {
+	first, taken := x.one[h]
+	if !taken {
+		x.one[h] = keyed[V]{key, v}
+		return
+	}
+	if first.key == key {
+		return
+	}
+	for _, k := range x.more[h] {
+		if k.key == key {
+			return
+		}
+	}
+	x.more[h] = append(x.more[h], keyed[V]{key, v})
+}
+
+// match finds the entry filed under exactly key (ok), and key's twins: the keys filed that
+// are one with it in keys, written otherwise (in case, width or spacing).
+func (x keyIndex[V]) match(keys *keySet, key string) (exact V, ok bool, twins []string) {
+	h := keys.hash(key)
+	first, filed := x.one[h]
+	if !filed {
+		return exact, false, nil
+	}
+	more := x.more[h]
+	for i := -1; i < len(more); i++ {
+		k := first
+		if i >= 0 {
+			k = more[i]
+		}
+		switch {
+		case k.key == key:
+			exact, ok = k.val, true
+		case keys.same(k.key, key): // not a mere collision of hashes
+			twins = append(twins, k.key)
+		}
+	}
+	return exact, ok, twins
 }
 
 // howKeysDiffer says what sets two keys of one foldKey apart, for messages.

@@ -62,10 +62,33 @@ func TestFoldKeyKeepsEqualFold(t *testing.T) {
 	}
 }
 
+// A call's key is its service (in lower case) and its ReferenceId: the ReferenceId alone is
+// folded, with the spaces at its own ends.
+func TestCallKeysFoldTheReferenceId(t *testing.T) {
+	k := newCallKeySet(0)
+	for _, c := range []struct {
+		a, b string
+		same bool
+	}{
+		{"a@x.ch\x00S-1", "a@x.ch\x00s-1", true},
+		{"a@x.ch\x00\u00a0Ｓ-1\u200b", "a@x.ch\x00s-1", true},
+		{"a@x.ch\x00S-1", "b@x.ch\x00S-1", false},
+		{"a@x.ch\x00S-1", "a@x.ch\x00S-2", false},
+		{"a@x.ch\x00S 1", "a@x.ch\x00S1", false},
+	} {
+		if got := k.same(c.a, c.b); got != c.same || (k.hash(c.a) == k.hash(c.b)) != c.same {
+			t.Errorf("%q, %q: same %v", c.a, c.b, got)
+		}
+	}
+}
+
 func TestFoldedHashAllocatesNothingForASCII(t *testing.T) {
-	k := newFoldedKeySet(0)
+	k, calls := newFoldedKeySet(0), newCallKeySet(0)
 	if n := testing.AllocsPerRun(100, func() { k.hash("c-0000123@example.com") }); n != 0 {
 		t.Errorf("%v allocations a key", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { calls.hash("support@contoso.com\x00CB-0000123") }); n != 0 {
+		t.Errorf("%v allocations a call's key", n)
 	}
 }
 

@@ -195,6 +195,11 @@ type Summary struct {
 	// summary line counts them apart, so that its row counts add up to Rows.
 	RemovalsFailed       int `json:"-"`
 	RemovalsNotAttempted int `json:"-"`
+
+	// Of Failed, the calls of a schedule import that may have rung (an earlier create got no
+	// answer, and the call is not listed now that it is due): no rerun retries them, only
+	// 'schedule ledger settle' or 'forget' ends them.
+	MayHaveRung int `json:"-"`
 }
 
 // Recorder collects results: counts, the optional report CSV, the dry-run rows, progress.

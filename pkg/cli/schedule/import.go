@@ -30,7 +30,9 @@ service is skipped (--update changes it instead), and so is a call this machine 
 that is no longer listed (it has run): the ledger in the state folder remembers it. Without a
 ReferenceId column the reference is derived from service, destination and due time. So a cron
 job that runs twice never rings a customer twice, and a run after a crash or Ctrl-C schedules
-only what is left. When the answer to a create is lost (timeout, 502/504) the call is looked up,
+only what is left. ReferenceIds that differ only in case, width or spacing (S-1, s-1) are never
+two calls: two such rows are duplicates, and a row whose id the service lists or the ledger
+remembers only so is reported and neither scheduled nor changed. When the answer to a create is lost (timeout, 502/504) the call is looked up,
 never sent again blindly; if it cannot be found it is reported as failed for the next run.
 
 Due times: RFC 3339 with any offset, a relative time (+2h, +1d), or a wall-clock time

@@ -263,3 +263,87 @@ func TestScheduleImportUpdateSaysWhenACallIsInProgress(t *testing.T) {
 		t.Errorf("%d updates of a call in progress", n)
 	}
 }
+
+// The contract does not say whether a ReferenceId is case-sensitive. A CRM export that changed
+// case (or two exports merged) must never ring a customer twice: two rows whose ids differ
+// only in case are one call (the second a duplicate), and a row whose id the service lists,
+// or the ledger remembers, only in other case schedules and changes nothing, and says so.
+func TestScheduleImportReferenceIdsThatDifferOnlyInCase(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true }))
+	run := func(f string, more ...string) clitest.Result {
+		r := e.Run(append([]string{"schedule", "import", f, "--service", emulator.ServiceSupport}, more...)...)
+		r.Stderr = timing.ReplaceAllString(r.Stderr, "(T)")
+		return r
+	}
+	const skipped = "error: 1 invalid row was skipped (see the messages above); fix it and run the same command again\n"
+	f := file(t, e, "ReferenceId,destination,due\nS-1,+41445551001,2030-03-01T09:00:00Z\ns-1,+41445551001,2030-03-01T09:00:00Z\n")
+	dup := f + `:3: referenceId: duplicate call "s-1" on support@contoso.com: differs only in case from "S-1" (first on line 2)` + "\n"
+	run(f).Expect(t, 3, "", dup+"error: 1 invalid row; nothing was sent (fix it, or pass --skip-invalid to import the rest)\n")
+	run(f, "--skip-invalid").Expect(t, 9, "", dup+"! 2 rows: 1 created, 1 invalid (T)\n"+skipped)
+
+	// The next export writes it in lower case: the service lists S-1.
+	f = file(t, e, "ReferenceId,destination,due\ns-1,+41445551009,2030-03-01T10:00:00Z\n")
+	twin := func(where string) string {
+		return f + `:2: referenceId: "s-1" differs only in case from "S-1", which ` + where + `, and the connector does not say whether ReferenceIds are case-sensitive: ` +
+			`no call is scheduled or changed, so that nobody is rung twice (write the ReferenceId as "S-1" if it is that call, or give the row one of its own if not)` + "\n"
+	}
+	run(f).Expect(t, 9, "", twin("the service lists")+"! 1 row: 1 invalid (T)\n"+skipped)
+	run(f, "--update").Expect(t, 9, "", twin("the service lists")+"! 1 row: 1 invalid (T)\n"+skipped)
+	// S-1 has run and is no longer listed: the ledger remembers it.
+	for _, en := range e.Emu.SchedulerEntries(emulator.ServiceSupport) {
+		e.MustRun("schedule", "remove", en["schedulerEntryId"].(string))
+	}
+	run(f).Expect(t, 9, "", twin("the ledger remembers")+"! 1 row: 1 invalid (T)\n"+skipped)
+	if calls(e, "CreateSchedulerEntry") != 1 || calls(e, "UpdateSchedulerEntry") != 0 {
+		t.Fatalf("%d creates, %d updates: want S-1 alone", calls(e, "CreateSchedulerEntry"), calls(e, "UpdateSchedulerEntry"))
+	}
+}
+
+// A call whose earlier create got no answer, and that is not listed now that it is due, may
+// have rung: no rerun schedules it, so the closing line does not promise one. It points to
+// the settle and forget commands each row names; a row that a rerun does retry (a create
+// whose answer was lost in this run) is counted apart.
+func TestScheduleImportClosingLineOfCallsThatMayHaveRung(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEmulator(func(o *emulator.Options) { o.Empty = true }))
+	e.Setenv("NIMBUSCTL_MAX_RETRIES", "0")
+	dir := filepath.Join(e.Home, "state", "ledger", "default")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	due := time.Now().UTC().Add(-time.Hour).Truncate(time.Second).Format(time.RFC3339)
+	var ledger strings.Builder
+	for _, ref := range []string{"R-1", "R-2"} {
+		fmt.Fprintf(&ledger, `{"service":%q,"referenceId":%q,"destination":"+41445550001","due":%q,"recordedAt":%q,"outcome":"lost"}`+"\n", emulator.ServiceSupport, ref, due, due)
+	}
+	if err := os.WriteFile(filepath.Join(dir, due[:10]+".jsonl"), []byte(ledger.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rang := func(line int, ref string) string {
+		return fmt.Sprintf("%s:%d: %s: create failed: an earlier create (lost on %s) got no answer, and the call is not listed now that it is due: it may have rung already, so it is not scheduled again; "+
+			"if it did ring, run: nimbusctl schedule ledger settle --service support@contoso.com %s (it says so, and ends this message); if it must be made, run: nimbusctl schedule ledger forget --service support@contoso.com %s, then import again\n",
+			"calls.csv", line, ref, due, ref, ref)
+	}
+	run := func(rows string) clitest.Result {
+		f := file(t, e, "ReferenceId,destination,due\n"+rows)
+		r := e.Run("schedule", "import", f, "--service", emulator.ServiceSupport, "--allow-past")
+		r.Stderr = timing.ReplaceAllString(strings.ReplaceAll(r.Stderr, f, "calls.csv"), "(T)")
+		return r
+	}
+	const commands = "run the 'schedule ledger settle' command shown for %s (it rang), or the 'forget' one (it must be made), then import again\n"
+	run("R-1,+41445550001,"+due+"\n").Expect(t, 9, "", rang(2, "R-1")+"X 1 row: 1 failed (T)\n"+
+		"error: 1 row failed (see the messages above): its call may have rung (an earlier create got no answer, and the call is not listed now that it is due), so no rerun schedules it: "+
+		fmt.Sprintf(commands, "it"))
+	run("R-1,+41445550001,"+due+"\nR-2,+41445550001,"+due+"\n").Expect(t, 9, "", rang(2, "R-1")+rang(3, "R-2")+"X 2 rows: 2 failed (T)\n"+
+		"error: 2 rows failed (see the messages above): their calls may have rung (earlier creates got no answer, and the calls are not listed now that they are due), so no rerun schedules them: "+
+		fmt.Sprintf(commands, "each"))
+	// R-3's create is refused with a 503 (no retries): a rerun does retry that one.
+	e.Emu.InjectFaults(emulator.ServiceNimbus, "", "", emulator.FaultUnavailable)
+	later := time.Now().UTC().Add(time.Hour).Truncate(time.Second).Format(time.RFC3339)
+	run("R-1,+41445550001,"+due+"\nR-3,+41445550003,"+later+"\n").Expect(t, 9, "", rang(2, "R-1")+
+		"calls.csv:3: R-3: create failed: CreateSchedulerEntry: 503 Service Unavailable: Service Unavailable.\nX 2 rows: 2 failed (T)\n"+
+		"error: 2 rows failed (see the messages above): a rerun retries 1 of them; the call of the other may have rung (an earlier create got no answer, and the call is not listed now that it is due), so no rerun schedules it: "+
+		fmt.Sprintf(commands, "it"))
+	e.Run("schedule", "import", file(t, e, "ReferenceId,destination,due\nR-3,+41445550003,"+later+"\n"), "--service", emulator.ServiceSupport, "-o", "json", "--jq", ".created").Expect(t, 0, "1\n", "")
+}

@@ -220,6 +220,9 @@ func (r *Run) finish(s bulk.Summary, sv *bulk.RespondentSummary, err error) erro
 				s.Failed-sv.Lost, sv.Lost)
 		}
 		return &cmdutil.PartialError{Msg: fmt.Sprintf("%s failed (%s): %s", output.Plural(s.Failed, "row", "rows"), hint, lost)}
+	case s.Failed > 0 && s.MayHaveRung > 0:
+		// A call that may have rung is never scheduled again by a rerun: a person settles it.
+		return &cmdutil.PartialError{Msg: fmt.Sprintf("%s failed (%s): %s", output.Plural(s.Failed, "row", "rows"), hint, mayHaveRung(s.Failed, s.MayHaveRung))}
 	case s.Failed > 0:
 		return &cmdutil.PartialError{Msg: fmt.Sprintf("%s failed (%s); run the same command again to retry %s", output.Plural(s.Failed, "row", "rows"), hint, them(s.Failed))}
 	case s.Invalid > 0 && !s.DryRun:
@@ -241,6 +244,23 @@ func (r *Run) finish(s bulk.Summary, sv *bulk.RespondentSummary, err error) erro
 			output.Plural(sv.Pending, "survey held", "surveys held"), them(sv.Pending), rows)}
 	}
 	return nil
+}
+
+// mayHaveRung is the end of a schedule import's closing line when n of its failed rows are
+// calls that may have rung, which no rerun retries.
+func mayHaveRung(failed, n int) string {
+	why, each := "its call may have rung (an earlier create got no answer, and the call is not listed now that it is due)", "it"
+	if n > 1 {
+		why, each = "their calls may have rung (earlier creates got no answer, and the calls are not listed now that they are due)", "each"
+	}
+	if n < failed {
+		why = fmt.Sprintf("a rerun retries %d of them; the call of the other may have rung (an earlier create got no answer, and the call is not listed now that it is due)", failed-n)
+		if n > 1 {
+			why = fmt.Sprintf("a rerun retries %d of them; the calls of the other %d may have rung (earlier creates got no answer, and the calls are not listed now that they are due)", failed-n, n)
+		}
+	}
+	return fmt.Sprintf("%s, so no rerun schedules %s: run the 'schedule ledger settle' command shown for %s (it rang), or the 'forget' one (it must be made), then import again",
+		why, them(n), each)
 }
 
 func them(n int) string {

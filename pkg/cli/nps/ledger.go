@@ -2,10 +2,7 @@ package nps
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"strings"
 	"time"
 
@@ -215,20 +212,12 @@ func (lf *surveyLedgerFlags) kind(f *cmdutil.Factory) (*surveyLedgerKind, string
 	case lf.rows:
 		k = rowLedger
 	}
-	none := strings.TrimPrefix(k.name, "the ")
-	if lf.dir != "" {
-		if _, err := os.Stat(lf.dir); errors.Is(err, fs.ErrNotExist) {
-			return nil, "", shared.NotFoundf("--ledger %s: no such folder, so no %s: check the path (%s makes it on its first run)", lf.dir, none, k.maker)
-		}
-		return k, lf.dir, nil
-	}
-	dir, err := ledgerDir(f, k.folder)
+	dir, err := shared.Ledger{
+		What: strings.TrimPrefix(k.name, "the "), Maker: k.maker, First: k.first,
+		Dir: func() (string, error) { return ledgerDir(f, k.folder) },
+	}.ExistingFolder(f, lf.dir)
 	if err != nil {
 		return nil, "", err
-	}
-	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-		p, _ := f.Profile() // read by ledgerDir
-		return nil, "", shared.NotFoundf("profile %s has no %s yet (%s): %s", p.Name, none, dir, k.first)
 	}
 	return k, dir, nil
 }

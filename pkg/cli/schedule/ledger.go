@@ -2,8 +2,6 @@ package schedule
 
 import (
 	"context"
-	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -52,17 +50,25 @@ func ledgerFlag(cmd *cobra.Command, dir *string) {
 // openLedger opens the ledger of the profile in effect, or the folder --ledger names.
 func openLedger(f *cmdutil.Factory, dir string) (*bulk.Ledger, error) {
 	if dir == "" {
-		cfg, err := f.Config()
-		if err != nil {
+		var err error
+		if dir, err = profileLedgerDir(f); err != nil {
 			return nil, err
 		}
-		p, err := f.Profile()
-		if err != nil {
-			return nil, err
-		}
-		dir = filepath.Join(cfg.Dirs.State, "ledger", p.Name)
 	}
 	return bulk.OpenLedger(dir, f.Now())
+}
+
+// profileLedgerDir is the ledger folder of the profile in effect.
+func profileLedgerDir(f *cmdutil.Factory) (string, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return "", err
+	}
+	p, err := f.Profile()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(cfg.Dirs.State, "ledger", p.Name), nil
 }
 
 // ledgerCommand is a `schedule ledger VERB` command line for a call of the ledger in the
@@ -72,28 +78,17 @@ func ledgerCommand(f *cmdutil.Factory, verb, ledgerDir, ref, service string) str
 }
 
 // existingLedger is openLedger for the ledger commands, which read what imports wrote: the
-// folder must be there. One made for a mistyped --ledger (or read for a profile no import
-// ran with) would be an empty ledger, "nothing remembered", to a script that checks.
+// folder must be there (see shared.Ledger).
 func existingLedger(f *cmdutil.Factory, dir string) (*bulk.Ledger, error) {
-	if dir != "" {
-		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-			return nil, shared.NotFoundf("--ledger %s: no such folder, so no schedule ledger: check the path (schedule import makes it on its first run)", dir)
-		}
-		return openLedger(f, dir)
-	}
-	cfg, err := f.Config()
+	dir, err := shared.Ledger{
+		What: "schedule ledger", Maker: "schedule import",
+		First: "schedule import (or schedule create --reference-id) makes it with the first call it records",
+		Dir:   func() (string, error) { return profileLedgerDir(f) },
+	}.ExistingFolder(f, dir)
 	if err != nil {
 		return nil, err
 	}
-	p, err := f.Profile()
-	if err != nil {
-		return nil, err
-	}
-	dir = filepath.Join(cfg.Dirs.State, "ledger", p.Name)
-	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-		return nil, shared.NotFoundf("profile %s has no schedule ledger yet (%s): schedule import (or schedule create --reference-id) makes it with the first call it records", p.Name, dir)
-	}
-	return openLedger(f, dir)
+	return bulk.OpenLedger(dir, f.Now())
 }
 
 // lockSchedule takes the profile's scheduling lock: imports of one profile take turns, and

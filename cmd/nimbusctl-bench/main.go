@@ -1,7 +1,7 @@
 //go:build unix
 
 // Command nimbusctl-bench measures whole commands of a built nimbusctl, as `make bench` runs
-// it: contact imports into a throttled sandbox with --rate auto (the calls the sandbox
+// it: start-up (version, --help) side by side with gh --version, contact imports into a throttled sandbox with --rate auto (the calls the sandbox
 // accepted per second against its limit, 429s and failed rows), and the validation of a
 // 1,000,000-row file (rows/s). Each reports the command's peak RSS. Nothing here is a test:
 // it prints figures.
@@ -44,8 +44,9 @@ func main() {
 	bin := flag.String("bin", "bin/nimbusctl", "the nimbusctl binary to measure")
 	only := flag.String("imports", "", "comma-separated scenario names to run (default all: "+names()+"); \"none\" skips the imports")
 	rows := flag.Int("validate-rows", 1_000_000, "rows of the file to validate (0: skip)")
+	startups := flag.Int("startup-rounds", 300, "rounds of start-up timing against gh --version (0: skip)")
 	flag.Parse()
-	if err := run(*bin, *only, *rows); err != nil {
+	if err := run(*bin, *only, *rows, *startups); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -59,8 +60,13 @@ func names() string {
 	return strings.Join(n, ",")
 }
 
-func run(bin, only string, rows int) error {
+func run(bin, only string, rows, startups int) error {
 	bin, _ = filepath.Abs(bin)
+	if startups > 0 {
+		if err := runStartup(bin, startups); err != nil {
+			return fmt.Errorf("start-up: %w", err)
+		}
+	}
 	for _, sc := range scenarios {
 		if only != "" && !strings.Contains(","+only+",", ","+sc.name+",") {
 			continue

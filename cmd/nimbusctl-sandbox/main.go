@@ -12,6 +12,7 @@ import (
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
 	_ "github.com/nimbusctl/nimbusctl/pkg/cli/sandbox/serve" // `sandbox` runs in this process
 	"github.com/nimbusctl/nimbusctl/pkg/gcpause"             // holds the collector off while the libraries initialise
+	_ "github.com/nimbusctl/nimbusctl/pkg/prefault"          // maps the start-up heap on the other core
 )
 
 // Set by the linker, as for nimbusctl.

@@ -7,7 +7,8 @@ import (
 
 	"github.com/nimbusctl/nimbusctl/pkg/cli"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
-	"github.com/nimbusctl/nimbusctl/pkg/gcpause" // holds the collector off while the libraries initialise
+	"github.com/nimbusctl/nimbusctl/pkg/gcpause"    // holds the collector off while the libraries initialise
+	_ "github.com/nimbusctl/nimbusctl/pkg/prefault" // maps the start-up heap on the other core
 )
 
 // Set by the linker: -X main.version=... -X main.commit=... -X main.date=...

@@ -27,6 +27,8 @@ func TestStartsWithoutTheEmulator(t *testing.T) {
 // collection: the libraries allocate about 4.5 MB while they initialise, and pkg/gcpause
 // holds the collector off from before the first of them, then leaves the heap room to grow.
 // A cycle started but not finished at exit still costs: gcpacertrace shows each start.
+// pkg/prefault, which has the kernel map that heap on the other core, must start before the
+// phone-number metadata too.
 func TestStartsWithoutACollection(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "nimbusctl")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
@@ -41,19 +43,24 @@ func TestStartsWithoutACollection(t *testing.T) {
 			if err := cmd.Run(); err != nil {
 				t.Fatalf("nimbusctl %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
 			}
-			pause, phone := -1, -1
+			pause, prefault, phone := -1, -1, -1
 			for i, line := range strings.Split(stderr.String(), "\n") {
 				switch {
 				case strings.HasPrefix(line, "pacer: assist ratio="):
 					t.Fatalf("nimbusctl %s started a collection: %s", strings.Join(args, " "), line)
 				case strings.HasPrefix(line, "init github.com/nimbusctl/nimbusctl/pkg/gcpause "):
 					pause = i
+				case strings.HasPrefix(line, "init github.com/nimbusctl/nimbusctl/pkg/prefault "):
+					prefault = i
 				case strings.HasPrefix(line, "init github.com/nyaruka/phonenumbers "):
 					phone = i
 				}
 			}
 			if pause < 0 || phone < 0 || pause > phone {
 				t.Fatalf("nimbusctl %s: gcpause must initialise before the phone-number metadata loads (lines %d, %d)", strings.Join(args, " "), pause, phone)
+			}
+			if prefault < 0 || prefault > phone {
+				t.Fatalf("nimbusctl %s: prefault must start before the phone-number metadata loads (lines %d, %d)", strings.Join(args, " "), prefault, phone)
 			}
 		}
 	}

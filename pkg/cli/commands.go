@@ -91,19 +91,27 @@ func build(f *cmdutil.Factory, root, placeholder *cobra.Command) {
 	}
 }
 
-// buildInvoked builds the top-level command that args invoke, found as cobra will find it.
-// Where the search stops at the root on a word (help, shell completion, a typo), it builds
-// them all: cobra's help and completion look into the whole tree.
+// buildInvoked builds the top-level command that args invoke, found as cobra will find it
+// (or writes the help topic). Where the search stops at the root on a word (help, shell
+// completion, a typo), it builds them all: cobra's help and completion look into the whole tree.
 func buildInvoked(f *cmdutil.Factory, root *cobra.Command, args []string) {
 	cmd, _, err := root.Find(args)
 	switch {
 	case isPlaceholder(cmd):
 		build(f, root, cmd)
 	case cmd == root && err != nil:
-		for _, c := range root.Commands() {
-			if isPlaceholder(c) {
-				build(f, root, c)
-			}
+		buildAll(f, root)
+	default:
+		writeTopic(cmd)
+	}
+}
+
+// buildAll builds every placeholder and writes every help topic.
+func buildAll(f *cmdutil.Factory, root *cobra.Command) {
+	for _, c := range root.Commands() {
+		if isPlaceholder(c) {
+			build(f, root, c)
 		}
+		writeTopic(c)
 	}
 }

@@ -76,12 +76,18 @@ variables that hold a credential or name a file that does:
 	return b.String()
 }
 
+// topicTexts makes each help topic's text, when the topic is looked at rather than at every
+// start (buildInvoked, NewRootCmd).
+var topicTexts = map[string]func() string{
+	"exit-codes":  ExitCodesText,
+	"environment": EnvironmentText,
+}
+
 func helpTopics() []*cobra.Command {
-	topic := func(name, short, long string) *cobra.Command {
+	topic := func(name, short string) *cobra.Command {
 		return &cobra.Command{
 			Use:    name,
 			Short:  short,
-			Long:   long,
 			Hidden: false,
 			Annotations: map[string]string{
 				"helpTopic": "true",
@@ -89,7 +95,14 @@ func helpTopics() []*cobra.Command {
 		}
 	}
 	return []*cobra.Command{
-		topic("exit-codes", "Exit codes and what they mean", ExitCodesText()),
-		topic("environment", "Environment variables nimbusctl reads", EnvironmentText()),
+		topic("exit-codes", "Exit codes and what they mean"),
+		topic("environment", "Environment variables nimbusctl reads"),
+	}
+}
+
+// writeTopic gives a help topic its text; other commands are left as they are.
+func writeTopic(c *cobra.Command) {
+	if text, ok := topicTexts[c.Name()]; ok && c.Annotations["helpTopic"] == "true" && c.Long == "" {
+		c.Long = text()
 	}
 }

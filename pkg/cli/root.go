@@ -136,11 +136,7 @@ func fromAService(err error) bool {
 // NewRootCmd builds the whole command tree (the docs, the man pages and tests walk it).
 func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 	root := newRootCmd(f)
-	for _, c := range root.Commands() {
-		if isPlaceholder(c) {
-			build(f, root, c)
-		}
-	}
+	buildAll(f, root)
 	return root
 }
 

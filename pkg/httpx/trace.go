@@ -10,14 +10,20 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
 // secretName matches header, query, form and JSON field names whose values are secrets.
-var secretName = regexp.MustCompile(`(?i)(token|secret|password|passwd|assertion|api[_-]?key|apikey|device_code|^code$|authorization|cookie|subscription-key)`)
+// (Compiled at first use, not at start: only --debug traces need it.)
+var secretName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)(token|secret|password|passwd|assertion|api[_-]?key|apikey|device_code|^code$|authorization|cookie|subscription-key)`)
+})
 
 // jwtLike catches bearer tokens wherever they appear in free text.
-var jwtLike = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`)
+var jwtLike = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`)
+})
 
 const redacted = "[redacted]"
 
@@ -63,7 +69,7 @@ func writeHeaders(w io.Writer, dir string, h http.Header) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		v := strings.Join(h[k], ", ")
-		if secretName.MatchString(k) {
+		if secretName().MatchString(k) {
 			v = redacted
 		}
 		fmt.Fprintf(w, "%s %s: %s\n", dir, k, v)
@@ -77,7 +83,7 @@ func RedactURL(u *url.URL) string {
 	q := c.Query()
 	changed := false
 	for k := range q {
-		if secretName.MatchString(k) {
+		if secretName().MatchString(k) {
 			q.Set(k, redacted)
 			changed = true
 		}
@@ -104,13 +110,13 @@ func RedactBody(body []byte, secrets []string) string {
 		}
 	} else if q, err := url.ParseQuery(string(trimmed)); err == nil && len(q) > 0 && bytes.ContainsRune(trimmed, '=') && !bytes.ContainsAny(trimmed, " \n") {
 		for k := range q {
-			if secretName.MatchString(k) {
+			if secretName().MatchString(k) {
 				q.Set(k, redacted)
 			}
 		}
 		out = []byte(q.Encode())
 	}
-	s := jwtLike.ReplaceAllString(string(out), redacted)
+	s := jwtLike().ReplaceAllString(string(out), redacted)
 	for _, sec := range secrets {
 		if len(sec) >= 4 {
 			s = strings.ReplaceAll(s, sec, redacted)
@@ -126,7 +132,7 @@ func redactJSON(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, e := range x {
-			if secretName.MatchString(k) {
+			if secretName().MatchString(k) {
 				if _, isStr := e.(string); isStr {
 					x[k] = redacted
 					continue

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/nimbusctl/nimbusctl/pkg/cli/cmdutil"
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
@@ -14,7 +15,9 @@ import (
 const BookArgHelp = `BOOK is an address book's id or its name (as 'nimbusctl addressbook list' shows them);
 a name is looked up among the address books you may use.`
 
-var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+var guidRE = sync.OnceValue(func() *regexp.Regexp { // compiled at first use, not at every start
+	return regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+})
 
 // resolveBook turns a BOOK argument (id or name) into the address book, reading the list of
 // the user's address books (GetAddressBooks).
@@ -63,7 +66,7 @@ func MatchBook(books []nimbus.AddressBook, arg string) (nimbus.AddressBook, erro
 				arg, len(hits), strings.Join(ids, ", "))
 		}
 	}
-	if guidRE.MatchString(arg) {
+	if guidRE().MatchString(arg) {
 		return nimbus.AddressBook{ID: arg, Name: arg}, nil
 	}
 	names := make([]string, len(books))

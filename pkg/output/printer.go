@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -114,6 +115,11 @@ func (p *Printer) PrintRaw(raw []byte, cols []Column) error {
 func marshal(v any) ([]byte, error) {
 	if raw, ok := v.(json.RawMessage); ok {
 		return raw, nil
+	}
+	// An empty answer often arrives as a nil slice, which encodes as null: a list is [] to
+	// a script, whether or not it has rows.
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice && rv.IsNil() {
+		return []byte("[]"), nil
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -392,6 +398,11 @@ func anySlice(ss []string) []any {
 // writeCSV writes the exact values (formula-defused), except on a terminal, where a person
 // reads them: there control characters are shown escaped, as in a table.
 func writeCSV(w io.Writer, rows [][]any, cols []Column, tty bool) error {
+	if len(cols) == 0 {
+		// No rows and no columns declared (they come from the rows): an empty file, not an
+		// empty header line a reader would take for a row.
+		return nil
+	}
 	cw := csv.NewWriter(w)
 	header := make([]string, len(cols))
 	for i, c := range cols {

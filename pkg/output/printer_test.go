@@ -226,3 +226,30 @@ func TestHumanColumnsRenderOnlyTableOutput(t *testing.T) {
 		}
 	}
 }
+
+// A script reads an empty list the same way from every command: [] (never null) in json and
+// yaml, and in csv the header alone, or nothing when there are no columns to name (a list
+// whose fields come from its rows).
+func TestEmptyListsAreEmptyInEveryFormat(t *testing.T) {
+	var none []book // a nil slice, as a command gets from an empty answer
+	for _, tc := range []struct {
+		format Format
+		jq     string
+		data   any
+		cols   []Column
+		want   string
+	}{
+		{FormatJSON, "", none, bookCols, "[]\n"},
+		{FormatYAML, "", none, bookCols, "[]\n"},
+		{FormatJSON, ".", none, bookCols, "[]\n"},
+		{FormatCSV, "", none, bookCols, "name,id,tags\n"},
+		{FormatCSV, "", []map[string]any{}, nil, ""},
+		{FormatCSV, "", none, nil, ""},
+		{FormatTable, "", none, nil, ""},
+	} {
+		out, errOut := print(t, tc.format, false, tc.jq, tc.data, tc.cols)
+		if out != tc.want || errOut != "" {
+			t.Errorf("%s %q of %T: stdout %q, stderr %q; want %q", tc.format, tc.jq, tc.data, out, errOut, tc.want)
+		}
+	}
+}

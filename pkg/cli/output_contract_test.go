@@ -300,3 +300,37 @@ func TestEmptyResultsAreEmptyData(t *testing.T) {
 		})
 	}
 }
+
+// A typo on any command (an unknown flag, an -o value that does not exist, a --jq that does
+// not parse) exits 3 before anything is sent, with one line of error and the usage hint on
+// stderr and nothing on stdout.
+func TestTyposExit3OnEveryCommand(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	for _, name := range leafCommands(t) {
+		if _, topic := notData[name]; topic && (name == "environment" || name == "exit-codes" || name == "help") {
+			continue // help topics print their text whatever follows
+		}
+		args := strings.Fields(name)
+		hint := "Run 'nimbusctl " + name + " --help' for usage.\n"
+		for _, tc := range []struct {
+			extra []string
+			err   string
+		}{
+			{[]string{"--no-such-flag"}, "error: unknown flag: --no-such-flag\n"},
+			{[]string{"-o", "xml"}, "error: -o: invalid output format \"xml\": allowed: table, json, yaml, csv\n"},
+			{[]string{"--jq", ".["}, "error: invalid --jq expression: unexpected EOF\n"},
+		} {
+			r := e.Run(append(args, tc.extra...)...)
+			lines := strings.SplitAfter(r.Stderr, "\n")
+			// A command that needs arguments may say that first: one line all the same.
+			argsFirst := len(lines) == 3 && lines[2] == "" && lines[1] == hint && strings.HasPrefix(lines[0], "error: nimbusctl "+name+" takes ")
+			if r.Code != 3 || r.Stdout != "" || (r.Stderr != tc.err+hint && !(argsFirst && tc.extra[0] != "--no-such-flag")) {
+				t.Errorf("%s %s: exit %d, stdout %q, stderr\n%s", name, strings.Join(tc.extra, " "), r.Code, r.Stdout, r.Stderr)
+			}
+		}
+	}
+	if got := e.Emu.Received(); len(got) != 0 {
+		t.Errorf("typos sent %d requests, first %v", len(got), got[0])
+	}
+}

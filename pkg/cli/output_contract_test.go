@@ -334,3 +334,13 @@ func TestTyposExit3OnEveryCommand(t *testing.T) {
 		t.Errorf("typos sent %d requests, first %v", len(got), got[0])
 	}
 }
+
+// A --jq that parses but fails on the data exits 1 with jq's own message, and prints nothing.
+func TestJQRuntimeErrorsExit1WithTheMessage(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	e.Run("addressbook", "list", "--jq", ".[0].name | tonumber").
+		Expect(t, 1, "", "error: --jq: tonumber cannot be applied to \"Customers\": invalid number\n")
+	e.Run("schedule", "services", "--jq", `.[] | error("stop here")`).
+		Expect(t, 1, "", "error: --jq: error: stop here\n")
+}

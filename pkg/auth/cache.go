@@ -110,7 +110,7 @@ func (c *FileCache) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.Re
 	if err != nil {
 		return err
 	}
-	if len(bytes.TrimSpace(b)) == 0 {
+	if b == nil {
 		// Forget what this process remembered: another process may have logged out.
 		_ = u.Unmarshal([]byte("{}"))
 		return nil
@@ -130,16 +130,31 @@ func (c *FileCache) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.Re
 	return nil
 }
 
-// DamagedError is a token cache that cannot be read: cut short, edited, or encrypted with a
-// key the keyring no longer has. Nothing in it can be used; `auth login` sets it aside
-// (SetAsideDamaged) and signs in afresh.
+// DamagedError is a token cache that cannot be read: cut short, edited, encrypted with a key
+// the keyring no longer has (or does not give), or not a file at all. Nothing in it can be
+// used; `auth login` sets it aside (SetAsideDamaged) and signs in afresh.
 type DamagedError struct {
 	Path   string
 	Reason string // "is damaged (...)", "is encrypted with a key the keyring no longer has"
+	// Retry, when set, is what may make the cache readable again as it is ("unlock the
+	// keyring and run the command again"), said before the sign-in.
+	Retry string
 }
 
 func (e *DamagedError) Error() string {
-	return fmt.Sprintf("the token cache %s %s: run `nimbusctl auth login`, which sets it aside and signs in afresh", e.Path, e.Reason)
+	fix := "run `nimbusctl auth login`, which sets it aside and signs in afresh"
+	if e.Retry != "" {
+		fix = e.Retry + ", or " + fix
+	}
+	return fmt.Sprintf("the token cache %s %s: %s", e.Path, e.Reason, fix)
+}
+
+// Storage is where the unreadable cache was kept.
+func (e *DamagedError) Storage() Storage {
+	if filepath.Ext(e.Path) == ".enc" {
+		return StorageKeyring
+	}
+	return StorageFile
 }
 
 // checkJSON tells a cache file cut short or overwritten (MSAL's cache is one JSON object).
@@ -162,7 +177,7 @@ func (c *FileCache) SetAsideDamaged(ctx context.Context) (*DamagedError, error) 
 	case errors.As(err, &damaged):
 	case err != nil:
 		return nil, err
-	case len(bytes.TrimSpace(b)) == 0:
+	case b == nil:
 		return nil, nil
 	default:
 		err := checkJSON(b)
@@ -213,7 +228,8 @@ func (c *FileCache) read() ([]byte, string, error) {
 		case errors.Is(err, ErrNoKey):
 			return nil, "", &DamagedError{Path: sealedPath(c.path), Reason: "is encrypted with a key the keyring no longer has"}
 		default:
-			return nil, "", fmt.Errorf("the token cache %s is encrypted and the keyring does not answer (%v): unlock the keyring, or delete the file and run `nimbusctl auth login`", sealedPath(c.path), err)
+			return nil, "", &DamagedError{Path: sealedPath(c.path), Reason: fmt.Sprintf("is encrypted and the keyring does not answer (%v)", err),
+				Retry: "unlock the keyring and run the command again"}
 		}
 	}
 	c.storage = StorageFile
@@ -221,8 +237,23 @@ func (c *FileCache) read() ([]byte, string, error) {
 }
 
 // readIfAny reads a cache file, refusing one that others may read (pkg/secretfile); a missing
-// file is nothing.
+// file is nothing (nil). An empty file, a folder or a link in its place is damaged: the
+// cache is only ever replaced whole by a regular file (a link would be cut by the rename, its
+// target left behind as a second cache), so something else made them.
 func readIfAny(path string) ([]byte, error) {
+	info, err := os.Lstat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("reading the token cache: %w", err)
+	case info.Mode()&fs.ModeSymlink != 0:
+		return nil, &DamagedError{Path: path, Reason: "is a symbolic link (nimbusctl replaces the cache file whole, which would cut the link)"}
+	case info.IsDir():
+		return nil, &DamagedError{Path: path, Reason: "is a folder, not a file"}
+	case !info.Mode().IsRegular():
+		return nil, &DamagedError{Path: path, Reason: "is not a regular file"}
+	}
 	b, err := secretfile.Read(path, "the token cache")
 	var insecure *secretfile.InsecureError
 	switch {
@@ -232,6 +263,8 @@ func readIfAny(path string) ([]byte, error) {
 		return nil, err
 	case err != nil:
 		return nil, fmt.Errorf("reading the token cache: %w", err)
+	case len(bytes.TrimSpace(b)) == 0:
+		return nil, &DamagedError{Path: path, Reason: "is empty (cut short by a crash or a full disk)"}
 	}
 	return b, nil
 }

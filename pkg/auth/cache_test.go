@@ -25,7 +25,10 @@ func (b *blob) Unmarshal(p []byte) error {
 
 func (b *blob) Marshal() ([]byte, error) { return b.data, nil }
 
-func TestReplaceOnMissingOrEmptyFileIsAnEmptyCache(t *testing.T) {
+// TestReplaceOnMissingFileIsAnEmptyCache: a missing file is nobody signed in; an empty one is
+// damaged (only a crash or a full disk makes one: writes replace the file whole), so that the
+// cause is said rather than hidden behind "not logged in".
+func TestReplaceOnMissingFileIsAnEmptyCache(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "nested", "cache")
 	c := NewFileCache(CachePath(dir, "Default"))
@@ -40,7 +43,8 @@ func TestReplaceOnMissingOrEmptyFileIsAnEmptyCache(t *testing.T) {
 	if err := os.WriteFile(c.Path(), []byte("  \n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Replace(context.Background(), b, cache.ReplaceHints{}); err != nil {
+	var damaged *DamagedError
+	if err := c.Replace(context.Background(), b, cache.ReplaceHints{}); !errors.As(err, &damaged) || damaged.Reason != "is empty (cut short by a crash or a full disk)" {
 		t.Fatalf("empty file: %v", err)
 	}
 	c.Release()

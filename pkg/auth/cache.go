@@ -149,13 +149,30 @@ func (e *DamagedError) Error() string {
 	return fmt.Sprintf("the token cache %s %s: %s", e.Path, e.Reason, fix)
 }
 
-// Storage is where the unreadable cache was kept.
-func (e *DamagedError) Storage() Storage {
-	if filepath.Ext(e.Path) == ".enc" {
+// UnreadableCache tells an error about a token cache file that cannot be used (damaged, or
+// refused by the secret-file rule): how that file was kept, and what is wrong, without advice.
+func UnreadableCache(err error) (Storage, string, bool) {
+	var damaged *DamagedError
+	var insecure *secretfile.InsecureError
+	switch {
+	case errors.As(err, &damaged):
+		return storageOf(damaged.Path), "the token cache " + damaged.Path + " " + damaged.Reason, true
+	case errors.As(err, &insecure) && insecure.What == cacheWhat:
+		return storageOf(insecure.Path), fmt.Sprintf("the token cache %s: others may read it (mode %04o)", insecure.Path, insecure.Mode.Perm()), true
+	}
+	return "", "", false
+}
+
+// storageOf tells the encrypted cache file from the plain one.
+func storageOf(path string) Storage {
+	if filepath.Ext(path) == ".enc" {
 		return StorageKeyring
 	}
 	return StorageFile
 }
+
+// cacheWhat names the token cache in secret-file errors.
+const cacheWhat = "the token cache"
 
 // checkJSON tells a cache file cut short or overwritten (MSAL's cache is one JSON object).
 func checkJSON(b []byte) error {
@@ -254,7 +271,7 @@ func readIfAny(path string) ([]byte, error) {
 	case !info.Mode().IsRegular():
 		return nil, &DamagedError{Path: path, Reason: "is not a regular file"}
 	}
-	b, err := secretfile.Read(path, "the token cache")
+	b, err := secretfile.Read(path, cacheWhat)
 	var insecure *secretfile.InsecureError
 	switch {
 	case errors.Is(err, fs.ErrNotExist):

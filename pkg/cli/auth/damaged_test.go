@@ -122,3 +122,29 @@ func TestLoginSetsADamagedTokenCacheAside(t *testing.T) {
 		})
 	}
 }
+
+// TestStatusSaysWhatItFound: with a token cache that cannot be read, `auth status` still shows
+// where it is kept and that it is unreadable (then exits 4 with the one line of advice), so
+// that an admin sees the storage without reading file names.
+func TestStatusSaysWhatItFound(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEntra())
+	e.MustRun("auth", "login")
+	path := filepath.Join(e.Getenv("NIMBUSCTL_CACHE_DIR"), "msal-default.json.enc")
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	line := "the token cache " + path + " is empty (cut short by a crash or a full disk): run `nimbusctl auth login`, which sets it aside and signs in afresh"
+	r := e.Run("auth", "status")
+	detail := "the token cache " + path + " is empty (cut short by a crash or a full disk)"
+	r.Expect(t, 4, "nimbus\tunreadable\t\t\tdevice code login\tkeyring\t\t"+detail+"\n"+
+		"odata\tunreadable\t\t\tdevice code login\tkeyring\t\t"+detail+"\n", "error: "+line+"\n")
+
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = e.Run("auth", "status", "-o", "json", "--jq", ".[0] | [.status, .storage] | join(\" \")")
+	if r.Code != 4 || r.Stdout != "unreadable keyring\n" {
+		t.Fatalf("status of a cache others may read: %d %q %q", r.Code, r.Stdout, r.Stderr)
+	}
+}

@@ -37,8 +37,9 @@ type FileCache struct {
 	want        Storage
 	keyring     Keyring
 
-	mu   sync.Mutex
-	held *filelock.Lock
+	mu    sync.Mutex
+	held  *filelock.Lock
+	swept bool // leftovers of killed writes removed
 
 	// The keyring is asked once per process (a bulk run reads the cache before every call).
 	keyDone  bool
@@ -392,6 +393,15 @@ func (c *FileCache) acquire(ctx context.Context) error {
 		return err
 	}
 	c.held = l
+	// A process killed mid-write left its temporary file, the whole cache in it; under the
+	// lock no write of ours is in flight. Once per process is enough; failing to remove it is
+	// no reason to stop.
+	if !c.swept {
+		c.swept = true
+		for _, p := range []string{c.path, sealedPath(c.path)} {
+			_ = secretfile.RemoveLeftovers(p)
+		}
+	}
 	return nil
 }
 

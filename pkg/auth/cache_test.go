@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -112,5 +113,36 @@ func TestTokenNeverPrintsItsSecret(t *testing.T) {
 		if strings.Contains(s, "secret-value") || !strings.Contains(s, "[redacted]") {
 			t.Errorf("%q", s)
 		}
+	}
+}
+
+// TestLeftoversOfAKilledWriteAreRemoved: a process killed between writing the temporary file
+// and renaming it leaves that file behind, holding the whole cache (plain with token_storage
+// file). The next process to take the lock removes it; another profile's files stay.
+func TestLeftoversOfAKilledWriteAreRemoved(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c := NewFileCache(CachePath(dir, "default"))
+	roundTrip(t, c, `{"a":1}`)
+	left := []string{".msal-default.json.123456.tmp", ".msal-default.json.enc.987.tmp"}
+	kept := []string{".msal-default.json.json.42.tmp", "msal-default.json", "msal-default.json.lock", ".msal-default.json.x.tmp"}
+	for _, name := range append(left, kept[0], kept[3]) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(`{"refresh":"secret"}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Replace(context.Background(), &blob{}, cache.ReplaceHints{}); err != nil {
+		t.Fatal(err)
+	}
+	c.Release()
+	var names []string
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	slices.Sort(names)
+	slices.Sort(kept)
+	if !slices.Equal(names, kept) {
+		t.Fatalf("files %v, want %v", names, kept)
 	}
 }

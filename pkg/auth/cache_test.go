@@ -131,10 +131,11 @@ func TestLeftoversOfAKilledWriteAreRemoved(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := c.Replace(context.Background(), &blob{}, cache.ReplaceHints{}); err != nil {
+	next := NewFileCache(c.Path()) // the next process
+	if err := next.Replace(context.Background(), &blob{}, cache.ReplaceHints{}); err != nil {
 		t.Fatal(err)
 	}
-	c.Release()
+	next.Release()
 	var names []string
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {

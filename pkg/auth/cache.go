@@ -41,6 +41,8 @@ type FileCache struct {
 	held  *filelock.Lock
 	swept bool // leftovers of killed writes removed
 
+	writeFile func(path string, b []byte) error // secretfile.Write; tests make it fail
+
 	// The keyring is asked once per process (a bulk run reads the cache before every call).
 	keyDone  bool
 	key      []byte
@@ -335,9 +337,29 @@ func (c *FileCache) Export(ctx context.Context, m cache.Marshaler, _ cache.Expor
 	return c.write(b)
 }
 
+// CacheWriteError is a token cache that cannot be saved: its folder is not writable, or the
+// disk is full. Signing in again would not help: the sign-in is fine, the file is not.
+type CacheWriteError struct {
+	Dir string
+	Err error
+}
+
+func (e *CacheWriteError) Error() string {
+	return fmt.Sprintf("cannot save the token cache (%v): check that the folder %s is writable and its disk not full", e.Err, e.Dir)
+}
+
+func (e *CacheWriteError) Unwrap() error { return e.Err }
+
 // write stores the cache where the profile wants it, or in the plain file when the keyring
-// does not answer.
+// does not answer; the file there is as it was when that fails.
 func (c *FileCache) write(b []byte) error {
+	if err := c.store(b); err != nil {
+		return &CacheWriteError{Dir: filepath.Dir(c.path), Err: err}
+	}
+	return nil
+}
+
+func (c *FileCache) store(b []byte) error {
 	// The cache goes to one store and leaves the other: a stale copy there could hold a
 	// refresh token that was rotated since.
 	if c.want == StorageKeyring {
@@ -347,7 +369,7 @@ func (c *FileCache) write(b []byte) error {
 			if err != nil {
 				return err
 			}
-			if err := writeFileAtomic(sealedPath(c.path), sealed); err != nil {
+			if err := c.writeFileAtomic(sealedPath(c.path), sealed); err != nil {
 				return err
 			}
 			c.storage, c.fallback = StorageKeyring, nil
@@ -355,7 +377,7 @@ func (c *FileCache) write(b []byte) error {
 		}
 		c.fallback = err
 	}
-	if err := writeFileAtomic(c.path, b); err != nil {
+	if err := c.writeFileAtomic(c.path, b); err != nil {
 		return err
 	}
 	c.storage = StorageFile
@@ -426,14 +448,15 @@ func ensurePrivateDir(dir string) error {
 
 // writeFileAtomic writes b to path in a private folder: a reader sees the old file or the
 // new one, never half of one (secretfile.Write).
-func writeFileAtomic(path string, b []byte) error {
+func (c *FileCache) writeFileAtomic(path string, b []byte) error {
 	if err := ensurePrivateDir(filepath.Dir(path)); err != nil {
 		return err
 	}
-	if err := secretfile.Write(path, b); err != nil {
-		return fmt.Errorf("writing the token cache: %w", err)
+	write := c.writeFile
+	if write == nil {
+		write = secretfile.Write
 	}
-	return nil
+	return write(path, b)
 }
 
 // lockFile takes the cache's cross-process lock (see pkg/filelock).

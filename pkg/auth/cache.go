@@ -65,10 +65,11 @@ func NewCache(path string, want Storage, k Keyring) *FileCache {
 	c := NewFileCache(path)
 	if want == StorageKeyring {
 		c.want = want
-		c.keyring = k
-		if k == nil {
-			c.keyring = SystemKeyring
-		}
+	}
+	// Under token_storage file too: an encrypted cache left by keyring is read with it.
+	c.keyring = k
+	if k == nil {
+		c.keyring = SystemKeyring
 	}
 	return c
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/zalando/go-keyring"
 
+	"github.com/nimbusctl/nimbusctl/pkg/auth"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/clitest"
 )
 
@@ -146,5 +147,54 @@ func TestStatusSaysWhatItFound(t *testing.T) {
 	r = e.Run("auth", "status", "-o", "json", "--jq", ".[0] | [.status, .storage] | join(\" \")")
 	if r.Code != 4 || r.Stdout != "unreadable keyring\n" {
 		t.Fatalf("status of a cache others may read: %d %q %q", r.Code, r.Stdout, r.Stderr)
+	}
+}
+
+// TestSwitchingStorageWhileTheKeyringFails: token_storage keyring → file → keyring with a live
+// sign-in, the keyring failing half-way. At every step exactly one cache file exists, the
+// sign-in is kept (no second device code), and a step that cannot read the cache says why.
+func TestSwitchingStorageWhileTheKeyringFails(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t, clitest.WithEntra())
+	e.MustRun("auth", "login")
+	plain := filepath.Join(e.Getenv("NIMBUSCTL_CACHE_DIR"), "msal-default.json")
+	only := func(step, want string) {
+		t.Helper()
+		var got []string
+		for _, p := range []string{plain, plain + ".enc"} {
+			if _, err := os.Lstat(p); err == nil {
+				got = append(got, filepath.Base(p))
+			}
+		}
+		if len(got) != 1 || got[0] != filepath.Base(want) {
+			t.Fatalf("%s: cache files %v, want only %s", step, got, filepath.Base(want))
+		}
+	}
+	only("signed in", plain+".enc")
+
+	e.MustRun("config", "set", "token_storage", "file")
+	e.Keyring = brokenKeyring{}
+	e.Run("addressbook", "list", "-o", "json", "--jq", "length").Expect(t, 4, "",
+		"error: the token cache "+plain+".enc is encrypted and the keyring does not answer (no Secret Service on the session bus): unlock the keyring and run the command again, or run `nimbusctl auth login`, which sets it aside and signs in afresh\n")
+	only("to file, keyring gone", plain+".enc")
+
+	e.Keyring = auth.SystemKeyring
+	e.Run("addressbook", "list", "-o", "json", "--jq", "length").Expect(t, 0, "2\n", "")
+	only("to file, keyring back", plain)
+
+	e.MustRun("config", "set", "token_storage", "keyring")
+	e.Keyring = brokenKeyring{}
+	e.Run("addressbook", "list", "-o", "json", "--jq", "length").Expect(t, 0, "2\n", "")
+	only("to keyring, keyring gone", plain)
+	if rows := statusRows(t, e.Run("auth", "status", "-o", "json")); rows["nimbus"].Storage != "file" ||
+		rows["nimbus"].Detail != "no OS keyring answered (no Secret Service on the session bus): the token cache is the 0600 file "+plain {
+		t.Fatalf("status %+v", rows)
+	}
+
+	e.Keyring = auth.SystemKeyring
+	e.Run("addressbook", "list", "-o", "json", "--jq", "length").Expect(t, 0, "2\n", "")
+	only("to keyring, keyring back", plain+".enc")
+	if n := len(e.Emu.UserCodes()); n != 1 {
+		t.Errorf("%d device codes: the sign-in was lost", n)
 	}
 }

@@ -37,8 +37,11 @@ type FileCache struct {
 	want        Storage
 	keyring     Keyring
 
-	mu   sync.Mutex
-	held *filelock.Lock
+	mu    sync.Mutex
+	held  *filelock.Lock
+	swept bool // leftovers of killed writes removed
+
+	writeFile func(path string, b []byte) error // secretfile.Write; tests make it fail
 
 	// The keyring is asked once per process (a bulk run reads the cache before every call).
 	keyDone  bool
@@ -62,10 +65,11 @@ func NewCache(path string, want Storage, k Keyring) *FileCache {
 	c := NewFileCache(path)
 	if want == StorageKeyring {
 		c.want = want
-		c.keyring = k
-		if k == nil {
-			c.keyring = SystemKeyring
-		}
+	}
+	// Under token_storage file too: an encrypted cache left by keyring is read with it.
+	c.keyring = k
+	if k == nil {
+		c.keyring = SystemKeyring
 	}
 	return c
 }
@@ -110,7 +114,7 @@ func (c *FileCache) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.Re
 	if err != nil {
 		return err
 	}
-	if len(bytes.TrimSpace(b)) == 0 {
+	if b == nil {
 		// Forget what this process remembered: another process may have logged out.
 		_ = u.Unmarshal([]byte("{}"))
 		return nil
@@ -130,17 +134,49 @@ func (c *FileCache) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.Re
 	return nil
 }
 
-// DamagedError is a token cache that cannot be read: cut short, edited, or encrypted with a
-// key the keyring no longer has. Nothing in it can be used; `auth login` sets it aside
-// (SetAsideDamaged) and signs in afresh.
+// DamagedError is a token cache that cannot be read: cut short, edited, encrypted with a key
+// the keyring no longer has (or does not give), or not a file at all. Nothing in it can be
+// used; `auth login` sets it aside (SetAsideDamaged) and signs in afresh.
 type DamagedError struct {
 	Path   string
 	Reason string // "is damaged (...)", "is encrypted with a key the keyring no longer has"
+	// Retry, when set, is what may make the cache readable again as it is ("unlock the
+	// keyring and run the command again"), said before the sign-in.
+	Retry string
 }
 
 func (e *DamagedError) Error() string {
-	return fmt.Sprintf("the token cache %s %s: run `nimbusctl auth login`, which sets it aside and signs in afresh", e.Path, e.Reason)
+	fix := "run `nimbusctl auth login`, which sets it aside and signs in afresh"
+	if e.Retry != "" {
+		fix = e.Retry + ", or " + fix
+	}
+	return fmt.Sprintf("the token cache %s %s: %s", e.Path, e.Reason, fix)
 }
+
+// UnreadableCache tells an error about a token cache file that cannot be used (damaged, or
+// refused by the secret-file rule): how that file was kept, and what is wrong, without advice.
+func UnreadableCache(err error) (Storage, string, bool) {
+	var damaged *DamagedError
+	var insecure *secretfile.InsecureError
+	switch {
+	case errors.As(err, &damaged):
+		return storageOf(damaged.Path), "the token cache " + damaged.Path + " " + damaged.Reason, true
+	case errors.As(err, &insecure) && insecure.What == cacheWhat:
+		return storageOf(insecure.Path), fmt.Sprintf("the token cache %s: others may read it (mode %04o)", insecure.Path, insecure.Mode.Perm()), true
+	}
+	return "", "", false
+}
+
+// storageOf tells the encrypted cache file from the plain one.
+func storageOf(path string) Storage {
+	if filepath.Ext(path) == ".enc" {
+		return StorageKeyring
+	}
+	return StorageFile
+}
+
+// cacheWhat names the token cache in secret-file errors.
+const cacheWhat = "the token cache"
 
 // checkJSON tells a cache file cut short or overwritten (MSAL's cache is one JSON object).
 func checkJSON(b []byte) error {
@@ -162,7 +198,7 @@ func (c *FileCache) SetAsideDamaged(ctx context.Context) (*DamagedError, error) 
 	case errors.As(err, &damaged):
 	case err != nil:
 		return nil, err
-	case len(bytes.TrimSpace(b)) == 0:
+	case b == nil:
 		return nil, nil
 	default:
 		err := checkJSON(b)
@@ -213,7 +249,8 @@ func (c *FileCache) read() ([]byte, string, error) {
 		case errors.Is(err, ErrNoKey):
 			return nil, "", &DamagedError{Path: sealedPath(c.path), Reason: "is encrypted with a key the keyring no longer has"}
 		default:
-			return nil, "", fmt.Errorf("the token cache %s is encrypted and the keyring does not answer (%v): unlock the keyring, or delete the file and run `nimbusctl auth login`", sealedPath(c.path), err)
+			return nil, "", &DamagedError{Path: sealedPath(c.path), Reason: fmt.Sprintf("is encrypted and the keyring does not answer (%v)", err),
+				Retry: "unlock the keyring and run the command again"}
 		}
 	}
 	c.storage = StorageFile
@@ -221,9 +258,24 @@ func (c *FileCache) read() ([]byte, string, error) {
 }
 
 // readIfAny reads a cache file, refusing one that others may read (pkg/secretfile); a missing
-// file is nothing.
+// file is nothing (nil). An empty file, a folder or a link in its place is damaged: the
+// cache is only ever replaced whole by a regular file (a link would be cut by the rename, its
+// target left behind as a second cache), so something else made them.
 func readIfAny(path string) ([]byte, error) {
-	b, err := secretfile.Read(path, "the token cache")
+	info, err := os.Lstat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("reading the token cache: %w", err)
+	case info.Mode()&fs.ModeSymlink != 0:
+		return nil, &DamagedError{Path: path, Reason: "is a symbolic link (nimbusctl replaces the cache file whole, which would cut the link)"}
+	case info.IsDir():
+		return nil, &DamagedError{Path: path, Reason: "is a folder, not a file"}
+	case !info.Mode().IsRegular():
+		return nil, &DamagedError{Path: path, Reason: "is not a regular file"}
+	}
+	b, err := secretfile.Read(path, cacheWhat)
 	var insecure *secretfile.InsecureError
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -232,6 +284,8 @@ func readIfAny(path string) ([]byte, error) {
 		return nil, err
 	case err != nil:
 		return nil, fmt.Errorf("reading the token cache: %w", err)
+	case len(bytes.TrimSpace(b)) == 0:
+		return nil, &DamagedError{Path: path, Reason: "is empty (cut short by a crash or a full disk)"}
 	}
 	return b, nil
 }
@@ -284,9 +338,29 @@ func (c *FileCache) Export(ctx context.Context, m cache.Marshaler, _ cache.Expor
 	return c.write(b)
 }
 
+// CacheWriteError is a token cache that cannot be saved: its folder is not writable, or the
+// disk is full. Signing in again would not help: the sign-in is fine, the file is not.
+type CacheWriteError struct {
+	Dir string
+	Err error
+}
+
+func (e *CacheWriteError) Error() string {
+	return fmt.Sprintf("cannot save the token cache (%v): check that the folder %s is writable and its disk not full", e.Err, e.Dir)
+}
+
+func (e *CacheWriteError) Unwrap() error { return e.Err }
+
 // write stores the cache where the profile wants it, or in the plain file when the keyring
-// does not answer.
+// does not answer; the file there is as it was when that fails.
 func (c *FileCache) write(b []byte) error {
+	if err := c.store(b); err != nil {
+		return &CacheWriteError{Dir: filepath.Dir(c.path), Err: err}
+	}
+	return nil
+}
+
+func (c *FileCache) store(b []byte) error {
 	// The cache goes to one store and leaves the other: a stale copy there could hold a
 	// refresh token that was rotated since.
 	if c.want == StorageKeyring {
@@ -296,7 +370,7 @@ func (c *FileCache) write(b []byte) error {
 			if err != nil {
 				return err
 			}
-			if err := writeFileAtomic(sealedPath(c.path), sealed); err != nil {
+			if err := c.writeFileAtomic(sealedPath(c.path), sealed); err != nil {
 				return err
 			}
 			c.storage, c.fallback = StorageKeyring, nil
@@ -304,7 +378,7 @@ func (c *FileCache) write(b []byte) error {
 		}
 		c.fallback = err
 	}
-	if err := writeFileAtomic(c.path, b); err != nil {
+	if err := c.writeFileAtomic(c.path, b); err != nil {
 		return err
 	}
 	c.storage = StorageFile
@@ -342,6 +416,15 @@ func (c *FileCache) acquire(ctx context.Context) error {
 		return err
 	}
 	c.held = l
+	// A process killed mid-write left its temporary file, the whole cache in it; under the
+	// lock no write of ours is in flight. Once per process is enough; failing to remove it is
+	// no reason to stop.
+	if !c.swept {
+		c.swept = true
+		for _, p := range []string{c.path, sealedPath(c.path)} {
+			_ = secretfile.RemoveLeftovers(p)
+		}
+	}
 	return nil
 }
 
@@ -366,14 +449,15 @@ func ensurePrivateDir(dir string) error {
 
 // writeFileAtomic writes b to path in a private folder: a reader sees the old file or the
 // new one, never half of one (secretfile.Write).
-func writeFileAtomic(path string, b []byte) error {
+func (c *FileCache) writeFileAtomic(path string, b []byte) error {
 	if err := ensurePrivateDir(filepath.Dir(path)); err != nil {
 		return err
 	}
-	if err := secretfile.Write(path, b); err != nil {
-		return fmt.Errorf("writing the token cache: %w", err)
+	write := c.writeFile
+	if write == nil {
+		write = secretfile.Write
 	}
-	return nil
+	return write(path, b)
 }
 
 // lockFile takes the cache's cross-process lock (see pkg/filelock).

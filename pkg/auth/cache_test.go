@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,7 +26,10 @@ func (b *blob) Unmarshal(p []byte) error {
 
 func (b *blob) Marshal() ([]byte, error) { return b.data, nil }
 
-func TestReplaceOnMissingOrEmptyFileIsAnEmptyCache(t *testing.T) {
+// TestReplaceOnMissingFileIsAnEmptyCache: a missing file is nobody signed in; an empty one is
+// damaged (only a crash or a full disk makes one: writes replace the file whole), so that the
+// cause is said rather than hidden behind "not logged in".
+func TestReplaceOnMissingFileIsAnEmptyCache(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "nested", "cache")
 	c := NewFileCache(CachePath(dir, "Default"))
@@ -40,7 +44,8 @@ func TestReplaceOnMissingOrEmptyFileIsAnEmptyCache(t *testing.T) {
 	if err := os.WriteFile(c.Path(), []byte("  \n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Replace(context.Background(), b, cache.ReplaceHints{}); err != nil {
+	var damaged *DamagedError
+	if err := c.Replace(context.Background(), b, cache.ReplaceHints{}); !errors.As(err, &damaged) || damaged.Reason != "is empty (cut short by a crash or a full disk)" {
 		t.Fatalf("empty file: %v", err)
 	}
 	c.Release()
@@ -108,5 +113,37 @@ func TestTokenNeverPrintsItsSecret(t *testing.T) {
 		if strings.Contains(s, "secret-value") || !strings.Contains(s, "[redacted]") {
 			t.Errorf("%q", s)
 		}
+	}
+}
+
+// TestLeftoversOfAKilledWriteAreRemoved: a process killed between writing the temporary file
+// and renaming it leaves that file behind, holding the whole cache (plain with token_storage
+// file). The next process to take the lock removes it; another profile's files stay.
+func TestLeftoversOfAKilledWriteAreRemoved(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c := NewFileCache(CachePath(dir, "default"))
+	roundTrip(t, c, `{"a":1}`)
+	left := []string{".msal-default.json.123456.tmp", ".msal-default.json.enc.987.tmp"}
+	kept := []string{".msal-default.json.json.42.tmp", "msal-default.json", "msal-default.json.lock", ".msal-default.json.x.tmp"}
+	for _, name := range append(left, kept[0], kept[3]) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(`{"refresh":"secret"}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	next := NewFileCache(c.Path()) // the next process
+	if err := next.Replace(context.Background(), &blob{}, cache.ReplaceHints{}); err != nil {
+		t.Fatal(err)
+	}
+	next.Release()
+	var names []string
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	slices.Sort(names)
+	slices.Sort(kept)
+	if !slices.Equal(names, kept) {
+		t.Fatalf("files %v, want %v", names, kept)
 	}
 }

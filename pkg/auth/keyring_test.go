@@ -142,7 +142,7 @@ func TestEncryptedCacheWithoutItsKey(t *testing.T) {
 	c = NewCache(other, StorageKeyring, brokenKeyring{})
 	err = c.Replace(context.Background(), &blob{}, cache.ReplaceHints{})
 	c.Release()
-	if err == nil || !strings.HasSuffix(err.Error(), "is encrypted and the keyring does not answer (no keyring here): unlock the keyring, or delete the file and run `nimbusctl auth login`") {
+	if err == nil || !strings.HasSuffix(err.Error(), "is encrypted and the keyring does not answer (no keyring here): unlock the keyring and run the command again, or run `nimbusctl auth login`, which sets it aside and signs in afresh") {
 		t.Fatalf("keyring unavailable: %v", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
@@ -462,5 +463,29 @@ func TestHelperRefresher(t *testing.T) {
 		if _, err := u.Token(context.Background(), auth.ResourceNimbus); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestRenewedTokenThatCannotBeSavedIsNotALoginProblem: a refresh whose result cannot be
+// written (the cache folder not writable, the disk full) says so, not "run auth login" (which
+// could not save either), and leaves the cache as it was.
+func TestRenewedTokenThatCannotBeSavedIsNotALoginProblem(t *testing.T) {
+	t.Parallel()
+	e := startEmu(t, emulator.Options{AccessTokenTTL: 2 * time.Minute})
+	s := settings(e, t.TempDir())
+	login(t, s)
+	before, err := os.ReadFile(s.CachePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := newLogin(t, s)
+	auth.FailWrites(u, &fs.PathError{Op: "open", Path: filepath.Join(s.CacheDir, ".msal-test.json.1.tmp"), Err: fs.ErrPermission})
+	_, err = u.Token(context.Background(), auth.ResourceNimbus)
+	want := "cannot save the token cache (open " + filepath.Join(s.CacheDir, ".msal-test.json.1.tmp") + ": permission denied): check that the folder " + s.CacheDir + " is writable and its disk not full"
+	if err == nil || errors.Is(err, auth.ErrLoginRequired) || err.Error() != want || !errors.Is(err, fs.ErrPermission) {
+		t.Fatalf("got  %v\nwant %s", err, want)
+	}
+	if after, _ := os.ReadFile(s.CachePath()); string(after) != string(before) {
+		t.Error("the cache changed")
 	}
 }

@@ -107,6 +107,9 @@ func (u *UserLogin) Token(ctx context.Context, res Resource) (Token, error) {
 		if e := ctxErr(ctx, err); e != nil {
 			return Token{}, e
 		}
+		if e := cacheWriteErr(err); e != nil {
+			return Token{}, e
+		}
 		msg, kind, _, status := describe(err)
 		if kind == "unavailable" {
 			return Token{}, unavailable("AcquireTokenSilent", msg, status, err)
@@ -175,6 +178,9 @@ func (u *UserLogin) deviceLogin(ctx context.Context, scopes []string, reason str
 	if err != nil {
 		if ctx.Err() != nil {
 			return Token{}, ctx.Err()
+		}
+		if e := cacheWriteErr(err); e != nil {
+			return Token{}, e
 		}
 		if errors.Is(err, context.DeadlineExceeded) { // MSAL's wait ends when the code expires
 			return Token{}, loginError(err, expiredFix, expiredCode)
@@ -277,6 +283,16 @@ func (u *UserLogin) pick(accts []public.Account) (public.Account, error) {
 	}
 	return public.Account{}, loginError(nil, "choose one with `nimbusctl config set username <account>`",
 		"profile %s has several accounts in its token cache (%s)", u.set.Profile, strings.Join(names, ", "))
+}
+
+// cacheWriteErr is the token cache's own write failure inside an MSAL error, if that is what
+// it is: told as it is, not as a sign-in to renew.
+func cacheWriteErr(err error) error {
+	var we *CacheWriteError
+	if errors.As(err, &we) {
+		return we
+	}
+	return nil
 }
 
 // storage is Storage for a caller that holds u.mu.

@@ -541,3 +541,53 @@ func TestKilledPruneRemovesNothingTheFileNames(t *testing.T) {
 		})
 	}
 }
+
+// TestKilledRefreshLeavesAWholeTokenCache: a command SIGKILLed around its token refresh —
+// before Entra answers, while the cache is written, after — leaves the old cache or the new
+// one, whole: the next run signs in silently, or (when the kill came after Entra rotated the
+// refresh token and before it was saved; the emulator's refresh tokens work once, unlike
+// Entra's) says that the sign-in cannot be renewed. Never a damaged cache, never a temporary
+// file with the cache in it after the next run.
+func TestKilledRefreshLeavesAWholeTokenCache(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("SIGKILL semantics")
+	}
+	t.Parallel()
+	// MSAL renews a token with less than 5 minutes left: with a 2-minute TTL every run refreshes.
+	e := clitest.New(t, clitest.WithEntra(), clitest.WithEmulator(func(o *emulator.Options) { o.AccessTokenTTL = 2 * time.Minute }))
+	e.Setenv("NIMBUSCTL_TOKEN_STORAGE", "file") // the child has no mock keyring
+	e.MustRun("auth", "login")
+	dir := e.Getenv("NIMBUSCTL_CACHE_DIR")
+	cache := filepath.Join(dir, "msal-default.json")
+	renewFailed := "error: the sign-in of admin@contoso.com (profile default) cannot be renewed silently (invalid_grant"
+	for i := range 6 {
+		grants := e.Emu.TokenGrants()["refresh_token"]
+		child := startCLI(t, e, "api", "GET", "/v2/AddressBooks")
+		deadline := time.Now().Add(60 * time.Second)
+		for e.Emu.TokenGrants()["refresh_token"] == grants && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(time.Duration(i) * 2 * time.Millisecond) // a later point of the write each time
+		_ = child.Process.Kill()                            // it may have finished: no matter
+		_ = child.Wait()
+		e.Emu.WaitIdle(30 * time.Second)
+
+		b, err := os.ReadFile(cache)
+		if err != nil || !json.Valid(b) {
+			t.Fatalf("kill %d: the cache is not whole: %v\n%q", i, err, b)
+		}
+		r := e.Run("api", "GET", "/v2/AddressBooks", "--jq", "length")
+		switch {
+		case r.Code == 0 && r.Stdout == "2\n":
+			t.Logf("kill %d: the next run renewed silently", i)
+		case r.Code == 4 && strings.HasPrefix(r.Stderr, renewFailed):
+			t.Logf("kill %d: between the rotation and its save", i)
+			e.MustRun("auth", "login")
+		default:
+			t.Fatalf("kill %d, next run: exit %d %q %q", i, r.Code, r.Stdout, r.Stderr)
+		}
+		if left, _ := filepath.Glob(filepath.Join(dir, ".msal-default.json.*.tmp")); len(left) != 0 {
+			t.Fatalf("kill %d: temporary files left: %v", i, left)
+		}
+	}
+}

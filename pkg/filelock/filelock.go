@@ -32,7 +32,7 @@ func Acquire(ctx context.Context, path string, timeout time.Duration, what strin
 		}
 		if time.Now().After(deadline) {
 			f.Close()
-			return nil, fmt.Errorf("%s is locked by another nimbusctl process (waited %s for %s)", what, timeout, path)
+			return nil, &BusyError{What: what, Path: path, Waited: timeout}
 		}
 		select {
 		case <-ctx.Done():
@@ -42,6 +42,18 @@ func Acquire(ctx context.Context, path string, timeout time.Duration, what strin
 		}
 		wait = min(wait*2, 50*time.Millisecond)
 	}
+}
+
+// BusyError is a lock another live process held for the whole wait (one that dies releases
+// it at once): the CLI exits 10, as for a service that stays unavailable.
+type BusyError struct {
+	What   string
+	Path   string
+	Waited time.Duration
+}
+
+func (e *BusyError) Error() string {
+	return fmt.Sprintf("%s is locked by another nimbusctl process (waited %s for %s)", e.What, e.Waited, e.Path)
 }
 
 // Unlock releases the lock.

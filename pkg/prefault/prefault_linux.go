@@ -15,8 +15,9 @@ var (
 	// first is allocated while the libraries have yet to start: the heap chunk it lies in
 	// is the one they fill first.
 	first *[64]byte
-	// done is closed when the kernel has answered (for tests).
-	done = make(chan struct{})
+	// done is closed when the kernel has answered, and answer is what it said (for tests).
+	done   = make(chan struct{})
+	answer error
 )
 
 func init() {
@@ -27,7 +28,7 @@ func init() {
 	lo, hi := restOfChunk(uintptr(unsafe.Pointer(first)), uintptr(syscall.Getpagesize()))
 	go func() {
 		defer close(done)
-		_ = populate(lo, hi) // on error, the faults are taken as usual
+		answer = populate(lo, hi) // on error, the faults are taken as usual
 	}()
 }
 

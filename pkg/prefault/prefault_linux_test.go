@@ -36,12 +36,6 @@ func mapPages(t *testing.T, n int) []byte {
 func resident(t *testing.T, b []byte) int {
 	t.Helper()
 	lo, hi := span(b)
-	return residentIn(t, lo, hi)
-}
-
-// residentIn counts the pages of [lo, hi) the process has in memory.
-func residentIn(t *testing.T, lo, hi uintptr) int {
-	t.Helper()
 	vec := make([]byte, (hi-lo+uintptr(syscall.Getpagesize())-1)/uintptr(syscall.Getpagesize()))
 	if _, _, errno := syscall.Syscall(syscall.SYS_MINCORE, lo, hi-lo, uintptr(unsafe.Pointer(&vec[0]))); errno != 0 {
 		t.Fatal(errno)
@@ -110,16 +104,16 @@ func TestPopulateStopsWhereTheMappingEnds(t *testing.T) {
 	}
 }
 
-// The package's own start: once the kernel has answered, the first heap object's chunk is
-// resident from that object on.
+// The package's own start: the kernel mapped the rest of the first heap object's chunk. (That
+// the pages are then resident is TestPopulateMapsThePagesWithoutWriting's: here the runtime's
+// scavenger could have given some back since.)
 func TestInitPopulatedTheFirstChunk(t *testing.T) {
 	if first == nil {
 		t.Skip("one processor: nothing started")
 	}
 	<-done
-	lo, hi := restOfChunk(uintptr(unsafe.Pointer(first)), uintptr(syscall.Getpagesize()))
-	skipWithoutPopulate(t, populate(lo, lo+1))
-	if n, want := residentIn(t, lo, hi), int(hi-lo)/syscall.Getpagesize(); n != want {
-		t.Errorf("%d of the %d pages from the first heap object to its chunk's end resident", n, want)
+	skipWithoutPopulate(t, answer)
+	if answer != nil {
+		t.Errorf("populating the first heap chunk: %v", answer)
 	}
 }

@@ -11,11 +11,13 @@
 package secretfile
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 )
 
 // InsecureError is a secret file that others may read.
@@ -60,7 +62,7 @@ func Read(path, what string) ([]byte, error) {
 // to disk, then renamed over path, so a reader or a crash sees the old file or the new one,
 // never half of one. The folder must exist.
 func Write(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	tmp, err := os.CreateTemp(filepath.Dir(path), tempPattern(path))
 	if err != nil {
 		return err
 	}
@@ -78,4 +80,37 @@ func Write(path string, data []byte) error {
 		os.Remove(tmp.Name())
 	}
 	return err
+}
+
+// tempPattern names Write's temporary files: ".<name>.<random digits>.tmp" beside path.
+func tempPattern(path string) string { return "." + filepath.Base(path) + ".*.tmp" }
+
+// RemoveLeftovers deletes the temporary files of Writes to path that never reached their
+// rename: a process killed in between leaves one behind, holding the whole secret. Call it
+// only while holding the lock that serializes writes to path (a live Write's file would go).
+func RemoveLeftovers(path string) error {
+	prefix, suffix, _ := strings.Cut(tempPattern(path), "*")
+	entries, err := os.ReadDir(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		middle, ok := strings.CutPrefix(e.Name(), prefix)
+		if middle, ok = strings.CutSuffix(middle, suffix); !ok || !allDigits(middle) {
+			continue // another file's, such as path.json's ".path.json.json.1.tmp"
+		}
+		if err := os.Remove(filepath.Join(filepath.Dir(path), e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
+func allDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -62,5 +63,26 @@ func TestWriteReplacesWholeWithAFileOnlyTheOwnerReads(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Errorf("a failed write left: %v", entries)
+	}
+}
+
+func TestRemoveLeftoversOfWritesThatNeverRenamed(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "token")
+	for _, name := range []string{".token.1234.tmp", ".token.json.5.tmp", ".token..tmp", ".token.12a.tmp", "token"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := RemoveLeftovers(path); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if want := ".token..tmp .token.12a.tmp .token.json.5.tmp token"; strings.Join(names, " ") != want {
+		t.Errorf("left %v, want %s", names, want)
 	}
 }

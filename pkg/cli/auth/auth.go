@@ -191,7 +191,7 @@ func warnOverrides(f *cmdutil.Factory) {
 // ResourceStatus is one row of `auth status`.
 type ResourceStatus struct {
 	Resource  string `json:"resource"`
-	Status    string `json:"status"` // ok | unchecked | unavailable
+	Status    string `json:"status"` // ok | unchecked | unavailable | unreadable (the token cache)
 	Account   string `json:"account"`
 	Tenant    string `json:"tenant"`
 	Source    string `json:"source"`
@@ -211,6 +211,10 @@ shows who it is for, where it comes from, where the token cache is kept (storage
 file) and when it expires. Exits 4 when there is no usable
 credential for the connector API; a resource that is unavailable on its own (the OData feed
 without consent) is reported in its row.
+
+A token cache that cannot be read (damaged, encrypted with a key the keyring does not give,
+or readable by others) is shown as unreadable, with its storage and what is wrong; status
+then exits 4.
 
 STATUS is ok for a token Entra ID issued (from the sign-in, its cache or the app's
 credential), and unchecked for a raw token from NIMBUSCTL_TOKEN or NIMBUSCTL_ODATA_TOKEN:
@@ -245,6 +249,18 @@ that one is used as it is, and only the service can tell whether it is still val
 						row.Detail = "a raw token, used as it is: whether it is valid and when it expires only the service can tell ('nimbusctl doctor' tries it)"
 					}
 				case res == auth.ResourceNimbus:
+					storage, detail, ok := auth.UnreadableCache(err)
+					if !ok {
+						return err
+					}
+					// Say what was found, then fail: no resource gets a token from it.
+					for _, res := range auth.Resources {
+						rows = append(rows, ResourceStatus{Resource: string(res), Status: "unreadable", Source: auth.SourceDeviceCode,
+							Storage: string(storage), Profile: p.Name, ClientID: p.Get("client_id"), Detail: detail})
+					}
+					if perr := f.Printer().Print(rows, statusCols); perr != nil {
+						return perr
+					}
 					return err
 				default:
 					if ctx.Err() != nil {
@@ -254,10 +270,12 @@ that one is used as it is, and only the service can tell whether it is still val
 				}
 				rows = append(rows, row)
 			}
-			return f.Printer().Print(rows, output.Cols("RESOURCE=resource", "STATUS=status", "ACCOUNT=account", "TENANT=tenant", "SOURCE=source", "STORAGE=storage", "EXPIRES=expiresOn", "DETAIL=detail"))
+			return f.Printer().Print(rows, statusCols)
 		},
 	}
 }
+
+var statusCols = output.Cols("RESOURCE=resource", "STATUS=status", "ACCOUNT=account", "TENANT=tenant", "SOURCE=source", "STORAGE=storage", "EXPIRES=expiresOn", "DETAIL=detail")
 
 func newCmdToken(f *cmdutil.Factory) *cobra.Command {
 	var resource string

@@ -10,6 +10,7 @@ import (
 
 	"github.com/nimbusctl/nimbusctl/pkg/auth"
 	"github.com/nimbusctl/nimbusctl/pkg/config"
+	"github.com/nimbusctl/nimbusctl/pkg/filelock"
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
 	"github.com/nimbusctl/nimbusctl/pkg/odata"
@@ -48,7 +49,7 @@ var ExitCodes = []struct {
 	{ExitRejected, "rejected", "the API answered 400 (or another 4xx): it refused the request as sent"},
 	{ExitPending, "pending", "nps.today holds a survey until the agent's p-gap rating is given; rerun with --agent-rating (or a rating column)"},
 	{ExitPartial, "partial", "a bulk run where some rows or items failed or were skipped as invalid, and the rest were applied; or a survey is unresolved: its send got no answer, so it may have gone out, and nobody has settled it (see the messages, or --report)"},
-	{ExitUnavailable, "unavailable", "gave up after retries: 429 throttling, 5xx, timeout or network failure"},
+	{ExitUnavailable, "unavailable", "gave up after retries: 429 throttling, 5xx, timeout or network failure; or another nimbusctl run held a lock (the token cache, a ledger) for the whole wait"},
 }
 
 // Unresolved lists the commands that send surveys, and what each does with a send that got
@@ -147,6 +148,7 @@ func ExitCodeOf(err error) int {
 		settingErr *config.SettingError
 		validErr   nimbus.ValidationError
 		mapErr     *odata.MappingError
+		busy       *filelock.BusyError
 	)
 	switch {
 	case errors.As(err, &exitErr):
@@ -164,7 +166,7 @@ func ExitCodeOf(err error) int {
 		return ExitPartial
 	case errors.As(err, &apiErr):
 		return statusExit(apiErr.Status)
-	case errors.As(err, &netErr), errors.Is(err, context.DeadlineExceeded):
+	case errors.As(err, &netErr), errors.Is(err, context.DeadlineExceeded), errors.As(err, &busy):
 		return ExitUnavailable
 	}
 	return ExitFailure

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
+	"github.com/nimbusctl/nimbusctl/pkg/filelock"
 	"github.com/nimbusctl/nimbusctl/pkg/httpx"
 	"github.com/nimbusctl/nimbusctl/pkg/nimbus"
 )
@@ -36,6 +38,8 @@ func TestExitCodeOf(t *testing.T) {
 		{&httpx.NetError{Op: "X", Err: fmt.Errorf("refused")}, ExitUnavailable},
 		{context.DeadlineExceeded, ExitUnavailable},
 		{&ExitError{Code: 42, Err: api(404)}, 42},
+		// Another run held the token cache (or a ledger) past the wait: the next run goes on.
+		{fmt.Errorf("x: %w", &filelock.BusyError{What: "the token cache", Path: "/c/msal-default.json.lock", Waited: time.Minute}), ExitUnavailable},
 	}
 	for _, c := range cases {
 		if got := ExitCodeOf(c.err); got != c.want {

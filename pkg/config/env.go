@@ -30,6 +30,7 @@ var EnvVars = []EnvVar{
 	{Name: "NIMBUSCTL_DEBUG", Description: "set to trace HTTP like --debug"},
 	{Name: "NIMBUSCTL_PROMPT_DISABLED", Description: "set to never prompt, even on a terminal"},
 	{Name: "NIMBUSCTL_FORCE_TTY", Description: "set to format output as for a terminal (a number sets the width)"},
+	{Name: "COLUMNS", Description: "the width tables fit on a terminal (default: the terminal's); text cells wrap"},
 	{Name: "NO_COLOR", Description: "set to disable colour"},
 	{Name: "CLICOLOR", Description: "0 disables colour, as TERM=dumb does"},
 	{Name: "CLICOLOR_FORCE", Description: "set to force colour even when piped (NO_COLOR still wins)"},

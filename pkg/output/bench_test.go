@@ -31,3 +31,26 @@ func BenchmarkSafeTextClean(b *testing.B) {
 		_ = SafeText(s)
 	}
 }
+
+// A terminal table of 1,000 contact-like rows that is wider than the terminal: the cost of
+// fitting it (fitColumns) next to tablewriter's own rendering.
+func BenchmarkTableOnANarrowTerminal(b *testing.B) {
+	rows := make([][]any, 1000)
+	for i := range rows {
+		rows[i] = []any{fmt.Sprintf("CUST-%05d", i), "Ada Lovelace", "Analytical Engines of London Ltd", "ada@example.com", "+41445551234"}
+	}
+	cols := Cols("EXTERNAL ID=a", "NAME=b", "COMPANY=c", "EMAIL=d", "PHONE=e")
+	s, _, _, _ := Test()
+	s.Out = io.Discard
+	s.SetTerminalWidth(80)
+	b.ReportAllocs()
+	for b.Loop() {
+		cells := make([][]any, len(rows))
+		for i := range rows {
+			cells[i] = append([]any(nil), rows[i]...)
+		}
+		if err := writeTable(s, cells, cols); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

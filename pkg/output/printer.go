@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -114,6 +115,11 @@ func (p *Printer) PrintRaw(raw []byte, cols []Column) error {
 func marshal(v any) ([]byte, error) {
 	if raw, ok := v.(json.RawMessage); ok {
 		return raw, nil
+	}
+	// An empty answer often arrives as a nil slice, which encodes as null: a list is [] to
+	// a script, whether or not it has rows.
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice && rv.IsNil() {
+		return []byte("[]"), nil
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -349,12 +355,24 @@ var flattener = strings.NewReplacer("\t", " ", "\r\n", " ", "\n", " ", "\r", " "
 func flatten(s string) string { return flattener.Replace(s) }
 
 func writeTable(s *IOStreams, rows [][]any, cols []Column) error {
+	cells := make([][]string, 0, len(rows)+1)
 	headers := make([]string, len(cols))
 	for i, c := range cols {
 		headers[i] = safeCell(c.Header) // guessed columns are the answer's own keys
 	}
-	t := tablewriter.NewTable(s.Out,
+	cells = append(cells, headers)
+	for _, row := range rows {
+		line := make([]string, len(row))
+		for i, c := range row {
+			line[i] = safeCell(Cell(c, ", "))
+		}
+		cells = append(cells, line)
+	}
+	fitColumns(cells, s.TerminalWidth())
+	var buf bytes.Buffer
+	t := tablewriter.NewTable(&buf,
 		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithRowAutoWrap(tw.WrapNone), // fitColumns wraps, to the terminal's width
 		tablewriter.WithHeaderAlignment(tw.AlignLeft),
 		tablewriter.WithRowAlignment(tw.AlignLeft),
 		tablewriter.WithTrimSpace(tw.Off),
@@ -368,17 +386,24 @@ func writeTable(s *IOStreams, rows [][]any, cols []Column) error {
 			},
 		})),
 	)
-	t.Header(anySlice(headers)...)
-	for _, row := range rows {
-		cells := make([]string, len(row))
-		for i, c := range row {
-			cells[i] = safeCell(Cell(c, ", "))
-		}
-		if err := t.Append(cells); err != nil {
+	t.Header(anySlice(cells[0])...)
+	for _, row := range cells[1:] {
+		if err := t.Append(row); err != nil {
 			return err
 		}
 	}
-	return t.Render()
+	if err := t.Render(); err != nil {
+		return err
+	}
+	// The last column is padded like the others: trailing blanks a terminal does not need.
+	lines := bytes.SplitAfter(buf.Bytes(), []byte("\n"))
+	for i, l := range lines {
+		if bytes.HasSuffix(l, []byte("\n")) {
+			lines[i] = append(bytes.TrimRight(l[:len(l)-1], " "), '\n')
+		}
+	}
+	_, err := s.Out.Write(bytes.Join(lines, nil))
+	return err
 }
 
 func anySlice(ss []string) []any {
@@ -392,6 +417,11 @@ func anySlice(ss []string) []any {
 // writeCSV writes the exact values (formula-defused), except on a terminal, where a person
 // reads them: there control characters are shown escaped, as in a table.
 func writeCSV(w io.Writer, rows [][]any, cols []Column, tty bool) error {
+	if len(cols) == 0 {
+		// No rows and no columns declared (they come from the rows): an empty file, not an
+		// empty header line a reader would take for a row.
+		return nil
+	}
 	cw := csv.NewWriter(w)
 	header := make([]string, len(cols))
 	for i, c := range cols {

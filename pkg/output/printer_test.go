@@ -217,7 +217,7 @@ func TestHumanColumnsRenderOnlyTableOutput(t *testing.T) {
 		tty    bool
 		want   string
 	}{
-		{FormatTable, true, "CODE       SHARE   \nSale       33.33%  \nCall back  37.5%   \nAll        100%    \nNone       0%      \n"},
+		{FormatTable, true, "CODE       SHARE\nSale       33.33%\nCall back  37.5%\nAll        100%\nNone       0%\n"},
 		{FormatTable, false, "Sale\t33.33%\nCall back\t37.5%\nAll\t100%\nNone\t0%\n"},
 		{FormatCSV, false, "code,share\nSale,0.3333\nCall back,0.375\nAll,1\nNone,0\n"},
 	} {
@@ -226,3 +226,68 @@ func TestHumanColumnsRenderOnlyTableOutput(t *testing.T) {
 		}
 	}
 }
+
+// A script reads an empty list the same way from every command: [] (never null) in json and
+// yaml, and in csv the header alone, or nothing when there are no columns to name (a list
+// whose fields come from its rows).
+func TestEmptyListsAreEmptyInEveryFormat(t *testing.T) {
+	var none []book // a nil slice, as a command gets from an empty answer
+	for _, tc := range []struct {
+		format Format
+		jq     string
+		data   any
+		cols   []Column
+		want   string
+	}{
+		{FormatJSON, "", none, bookCols, "[]\n"},
+		{FormatYAML, "", none, bookCols, "[]\n"},
+		{FormatJSON, ".", none, bookCols, "[]\n"},
+		{FormatCSV, "", none, bookCols, "name,id,tags\n"},
+		{FormatCSV, "", []map[string]any{}, nil, ""},
+		{FormatCSV, "", none, nil, ""},
+		{FormatTable, "", none, nil, ""},
+	} {
+		out, errOut := print(t, tc.format, false, tc.jq, tc.data, tc.cols)
+		if out != tc.want || errOut != "" {
+			t.Errorf("%s %q of %T: stdout %q, stderr %q; want %q", tc.format, tc.jq, tc.data, out, errOut, tc.want)
+		}
+	}
+}
+
+// On a terminal the table fits its width (text wraps at spaces, nothing is cut off, ids stay
+// whole) and no line ends in padding.
+func TestTableFitsTheTerminal(t *testing.T) {
+	t.Parallel()
+	rows := []map[string]any{
+		{"check": "config", "status": "ok", "detail": "profile sandbox from /home/someone/.config/nimbusctl/config.yaml; Nimbus API https://127.0.0.1:7443/nimbus"},
+		{"check": "nimbus", "status": "ok", "detail": "TestConnection answered 200", "id": "e5c4b3a2-0001-4f1e-8d2c-3b4a5f6e7d01"},
+	}
+	cols := Cols("CHECK=check", "STATUS=status", "DETAIL=detail", "ID=id")
+	for _, width := range []int{100, 120, 200} {
+		s, _, out, _ := Test()
+		s.SetStdoutTTY(true)
+		s.SetTerminalWidth(width)
+		if err := (&Printer{IO: s, Format: FormatTable}).Print(rows, cols); err != nil {
+			t.Fatal(err)
+		}
+		text := out.String()
+		for _, l := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+			if n := len([]rune(l)); n > width {
+				t.Errorf("width %d: a line of %d columns: %q", width, n, l)
+			}
+			if strings.TrimRight(l, " ") != l {
+				t.Errorf("width %d: trailing spaces in %q", width, l)
+			}
+		}
+		// Nothing is cut off: wrapped, the cells read the same, row after row.
+		want := "CHECKSTATUSDETAILID" + "configok" + rows[0]["detail"].(string) + "nimbusok" + rows[1]["detail"].(string) + "e5c4b3a2-0001-4f1e-8d2c-3b4a5f6e7d01"
+		if !strings.Contains(text, " e5c4b3a2-0001-4f1e-8d2c-3b4a5f6e7d01\n") {
+			t.Errorf("width %d: the id is not whole:\n%s", width, text)
+		}
+		if noSpace(text) != noSpace(want) {
+			t.Errorf("width %d: the cells changed:\n%s", width, text)
+		}
+	}
+}
+
+func noSpace(s string) string { return strings.Join(strings.Fields(s), "") }

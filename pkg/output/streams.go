@@ -27,7 +27,7 @@ type IOStreams struct {
 
 // System returns streams bound to the process's stdin/stdout/stderr, with TTY and colour decided
 // from the file descriptors and the environment (NO_COLOR, CLICOLOR, CLICOLOR_FORCE,
-// NIMBUSCTL_PROMPT_DISABLED, NIMBUSCTL_FORCE_TTY).
+// NIMBUSCTL_PROMPT_DISABLED, NIMBUSCTL_FORCE_TTY, COLUMNS).
 func System() *IOStreams {
 	s := &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
 	s.stdinTTY = isTerminal(os.Stdin)
@@ -40,7 +40,10 @@ func System() *IOStreams {
 		}
 	}
 	if s.stdoutTTY && s.width == 0 {
-		if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil {
+		// COLUMNS, when exported, says how wide to be (a pane narrower than it reports).
+		if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
+			s.width = n
+		} else if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil {
 			s.width = w
 		}
 	}
@@ -94,6 +97,9 @@ func (s *IOStreams) SetNeverPrompt(v bool) { s.neverPrompt = v }
 func (s *IOStreams) CanPrompt() bool {
 	return !s.neverPrompt && s.stdinTTY && s.stderrTTY
 }
+
+// SetTerminalWidth sets the width tables fit on a terminal (tests, COLUMNS).
+func (s *IOStreams) SetTerminalWidth(w int) { s.width = w }
 
 // TerminalWidth is the width of stdout when it is a terminal, else 80.
 func (s *IOStreams) TerminalWidth() int {

@@ -24,9 +24,9 @@ func TestList(t *testing.T) {
 ]
 `, "")
 	e.RunWith(clitest.RunOpts{TTY: true}, "addressbook", "list").Expect(t, 0, ""+
-		"NAME       ID                                    \n"+
-		"Customers  "+emulator.BookCustomers+"  \n"+
-		"Partners   "+emulator.BookPartners+"  \n", "")
+		"NAME       ID\n"+
+		"Customers  "+emulator.BookCustomers+"\n"+
+		"Partners   "+emulator.BookPartners+"\n", "")
 	e.Run("addressbook", "list", "extra").Expect(t, 3, "",
 		"error: nimbusctl addressbook list takes no arguments (got \"extra\")\nRun 'nimbusctl addressbook list --help' for usage.\n")
 }

@@ -284,14 +284,14 @@ func TestCodesListTableOnATerminal(t *testing.T) {
 	from, to := e.Emu.ODataWindow()
 	r := e.RunWith(clitest.RunOpts{TTY: true}, append([]string{"codes", "list", "--service", "sales@contoso.com"}, window(e)...)...)
 	// Shares are percentages for people (fractions in csv and json, see above).
-	wantOut := "CODE        PRIMARY  SECONDARY  SESSIONS  SHARE  \n" +
-		"Sale        60       0          60        50%    \n" +
-		"Upsell      0        42         42        35%    \n" +
-		"Call back   15       21         33        27.5%  \n" +
-		"Resolved    30       0          30        25%    \n" +
-		"Complaint   0        21         21        17.5%  \n" +
-		"Newsletter  0        21         21        17.5%  \n" +
-		"Escalated   15       0          15        12.5%  \n"
+	wantOut := "CODE        PRIMARY  SECONDARY  SESSIONS  SHARE\n" +
+		"Sale        60       0          60        50%\n" +
+		"Upsell      0        42         42        35%\n" +
+		"Call back   15       21         33        27.5%\n" +
+		"Resolved    30       0          30        25%\n" +
+		"Complaint   0        21         21        17.5%\n" +
+		"Newsletter  0        21         21        17.5%\n" +
+		"Escalated   15       0          15        12.5%\n"
 	wantErr := fmt.Sprintf("120 sessions (15 without a code), %s 00:00 → %s 00:00 UTC\n", from.Format(time.DateOnly), to.Format(time.DateOnly))
 	if r.Code != 0 || r.Stdout != wantOut || progress.ReplaceAllString(r.Stderr, "") != wantErr {
 		t.Fatalf("exit %d\n--- stdout\n%q\n--- want\n%q\n--- stderr\n%q", r.Code, r.Stdout, wantOut, r.Stderr)

@@ -17,10 +17,10 @@ func TestNpsCampaignsList(t *testing.T) {
 		"103\tOnboarding e-mail\t0\t",
 	), "")
 	e.RunWith(clitest.RunOpts{TTY: true}, "nps", "campaigns", "ls").Expect(t, 0, lines(
-		"ID   NAME                RESPONSES  NPS  ",
-		"101  Support after-call  4          -25  ",
-		"102  Sales               1          100  ",
-		"103  Onboarding e-mail   0               ",
+		"ID   NAME                RESPONSES  NPS",
+		"101  Support after-call  4          -25",
+		"102  Sales               1          100",
+		"103  Onboarding e-mail   0",
 	), "")
 	e.Run("nps", "campaigns", "list", "--jq", `.[] | select(.name == "Sales") | .id`).Expect(t, 0, "102\n", "")
 	e.Run("nps", "campaigns", "list", "extra").Expect(t, 3, "", "error: nimbusctl nps campaigns list takes no arguments (got \"extra\")\nRun 'nimbusctl nps campaigns list --help' for usage.\n")

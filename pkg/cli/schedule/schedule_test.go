@@ -80,8 +80,8 @@ func TestCreateMinimalKeepsServerDefaults(t *testing.T) {
 	got := lastEntry(t, e, emulator.ServiceSales)
 	id, _ := got["schedulerEntryId"].(string)
 	r.Expect(t, 0, ""+
-		"ID                                    REFERENCE  DUE (UTC)             DESTINATION               PRIORITY  ATTEMPTS  EVENT    \n"+
-		id+"             2030-01-02T09:04:05Z  sip:ceo@fabrikam.example            1         Created  \n",
+		"ID                                    REFERENCE  DUE (UTC)             DESTINATION               PRIORITY  ATTEMPTS  EVENT\n"+
+		id+"             2030-01-02T09:04:05Z  sip:ceo@fabrikam.example            1         Created\n",
 		"✓ Scheduled call "+id+" to sip:ceo@fabrikam.example at 2030-01-02T09:04:05Z\n")
 	want := `{"attemptTimeoutInSeconds":3600,"destination":"sip:ceo@fabrikam.example","direction":"Outbound","dueDateTimeUtc":"2030-01-02T09:04:05Z",` +
 		`"event":"Created","maxAttempts":1,"maxQueueTimeInSeconds":300,"modality":"Audio","ronaTimeoutInSeconds":20,"schedulerEntryId":"` + id + `","serviceUpn":"sales@contoso.com"}`
@@ -324,11 +324,11 @@ func TestLookups(t *testing.T) {
 	e.Run("schedule", "services").Expect(t, 0, "support@contoso.com\nsales@contoso.com\n", "")
 	e.Run("schedule", "services", "-o", "json").Expect(t, 0, "[\n  \"support@contoso.com\",\n  \"sales@contoso.com\"\n]\n", "")
 	e.RunWith(clitest.RunOpts{TTY: true}, "schedule", "priorities").Expect(t, 0, ""+
-		"NAME    VALUE  \n"+
-		"Low     1      \n"+
-		"Normal  2      \n"+
-		"High    3      \n"+
-		"Urgent  4      \n", "")
+		"NAME    VALUE\n"+
+		"Low     1\n"+
+		"Normal  2\n"+
+		"High    3\n"+
+		"Urgent  4\n", "")
 	e.Run("schedule", "events", "-o", "csv").Expect(t, 0,
 		"name,value\nCreated,Created\nUpdated,Updated\nStarted,Started\nCompleted,Completed\nDeleted,Deleted\n", "")
 	e.Run("schedule", "events", "x").

@@ -89,10 +89,10 @@ func TestLookups(t *testing.T) {
 		"Created\tCreated\nQueued\tQueued\nAccepted\tAccepted\nConnected\tConnected\nTransferred\tTransferred\nUpdated\tUpdated\nTerminated\tTerminated\n", "")
 	e.Run("task", "modalities", "-o", "json", "--jq", ".[].value").Expect(t, 0, "Audio\nInstantMessaging\nExternalTask\n", "")
 	e.RunWith(clitest.RunOpts{TTY: true}, "task", "directions").Expect(t, 0, ""+
-		"NAME      VALUE     \n"+
-		"Inbound   Inbound   \n"+
-		"Outbound  Outbound  \n"+
-		"None      None      \n", "")
+		"NAME      VALUE\n"+
+		"Inbound   Inbound\n"+
+		"Outbound  Outbound\n"+
+		"None      None\n", "")
 	e.Run("task", "services", "-o", "csv").Expect(t, 0, "service\nsupport@contoso.com\nsales@contoso.com\n", "")
 	e.Run("task", "preferred-users").Expect(t, 0,
 		"admin@contoso.com\nagent@contoso.com\nanna.meier@contoso.com\nluca.rossi@contoso.com\nsophie.martin@contoso.com\n", "")

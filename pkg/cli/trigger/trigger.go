@@ -249,7 +249,7 @@ func trimAll(vs []string) []string {
 }
 
 func newCmdDelete(f *cmdutil.Factory) *cobra.Command {
-	var all bool
+	var all, yes bool
 	cmd := &cobra.Command{
 		Use:   "delete (<tasks|scheduler-entries> <id> | --all)",
 		Short: "Remove a webhook subscription, or all that nimbusctl created",
@@ -258,10 +258,11 @@ another user's trigger, exits 6), and drops it from the record 'trigger list' re
 
 --all deletes every trigger the record holds for the current profile (see 'trigger list'),
 and says for each whether it was deleted or already gone; one that cannot be deleted stays
-in the record (exit 9).`,
+in the record (exit 9). Their webhooks stop: it asks first, and without a terminal it needs
+--yes.`,
 		Example: `  $ nimbusctl trigger delete tasks 3f2a6b1c-...
   $ nimbusctl trigger delete scheduler-entries 9d8e7f6a-...
-  $ nimbusctl trigger delete --all`,
+  $ nimbusctl trigger delete --all --yes`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if all {
 				if len(args) > 0 {
@@ -275,7 +276,7 @@ in the record (exit 9).`,
 		Annotations:       shared.Operations(nimbus.OpDeleteTaskEventsTrigger, nimbus.OpDeleteSchedulerEntriesTrigger),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if all {
-				return deleteAll(cmd.Context(), f)
+				return deleteAll(cmd.Context(), f, yes)
 			}
 			kind, err := parseKind(args[0])
 			if err != nil {
@@ -303,6 +304,7 @@ in the record (exit 9).`,
 		},
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "delete every trigger the record holds for this profile")
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "with --all: do not ask for confirmation")
 	return cmd
 }
 
@@ -321,7 +323,7 @@ type deleted struct {
 	Detail string `json:"detail,omitempty"`
 }
 
-func deleteAll(ctx context.Context, f *cmdutil.Factory) error {
+func deleteAll(ctx context.Context, f *cmdutil.Factory, yes bool) error {
 	p, err := f.Profile()
 	if err != nil {
 		return err
@@ -333,6 +335,10 @@ func deleteAll(ctx context.Context, f *cmdutil.Factory) error {
 	if len(list) == 0 {
 		f.IO.Infof("No triggers recorded for profile %s.", p.Name)
 		return nil
+	}
+	if err := cmdutil.ConfirmDestructive(f, yes, fmt.Sprintf("delete the %s recorded for profile %s (their webhooks stop)",
+		output.Plural(len(list), "trigger", "triggers"), p.Name)); err != nil {
+		return err
 	}
 	c, err := f.Nimbus()
 	if err != nil {

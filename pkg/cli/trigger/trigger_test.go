@@ -153,7 +153,7 @@ func TestListAndDeleteAll(t *testing.T) {
 	e.Run("trigger", "delete", "tasks", a).Expect(t, 0, "", "")
 	// c disappeared behind nimbusctl's back (deleted elsewhere): --all reports it gone.
 	e.MustRun("api", "DELETE", "/v1/triggers/tasks/"+c)
-	e.Run("trigger", "delete", "--all", "-o", "json").Expect(t, 0, `[
+	e.Run("trigger", "delete", "--all", "--yes", "-o", "json").Expect(t, 0, `[
   {
     "id": "`+b+`",
     "kind": "scheduler-entries",

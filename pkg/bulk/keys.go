@@ -184,6 +184,9 @@ func (k *keySet) firstKey(key string) string { return k.first[k.hash(key)].key }
 // (zero-width space, BOM, soft hyphen) may name one contact, and are treated as one.
 func foldKey(key string) string { return string(appendFoldedKey(nil, key)) }
 
+// SameKey reports whether two external ids or ReferenceIds are one to an import (foldKey).
+func SameKey(a, b string) bool { return sameKey(a, b) }
+
 // sameKey reports whether a and b are one key under foldKey.
 func sameKey(a, b string) bool {
 	var ba, bb [64]byte

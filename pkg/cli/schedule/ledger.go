@@ -155,8 +155,9 @@ func newCmdLedgerForget(f *cmdutil.Factory) *cobra.Command {
 		Long: `Removes calls from the ledger by ReferenceId, on purpose: the next 'schedule import' of a
 file with that call schedules it again, and rings the customer. Use it for a call that must
 really be made again (one that failed on the service, or a pending one that never rang).
---service picks the service when a reference is remembered for several. An unknown
-reference exits 6 and nothing is released.`,
+--service picks the service when a reference is remembered for several. A reference id
+written in another case or width names the call as an import would. An unknown reference
+exits 6 and nothing is released.`,
 		Example: `  $ nimbusctl schedule ledger forget callback-42 --service support@contoso.com`,
 		Args:    cmdutil.MinimumArgs(1, "at least one reference id"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -197,7 +198,8 @@ func newCmdLedgerSettle(f *cmdutil.Factory) *cobra.Command {
 		Long: `Marks pending or lost calls as settled: you checked (in Nimbus' reporting) that the call was
 made. An import never schedules a settled call again and passes it over without reporting it;
 until then, a lost call that is due and no longer listed fails its row on every run (exit 9),
-because it may or may not have rung. A call already created or found needs no settling. An
+because it may or may not have rung. A call already created or found needs no settling. A
+reference id written in another case or width names the call as an import would. An
 unknown reference exits 6 and nothing is changed.`,
 		Example: `  $ nimbusctl schedule ledger settle callback-42 --service support@contoso.com`,
 		Args:    cmdutil.MinimumArgs(1, "at least one reference id"),
@@ -266,11 +268,9 @@ func lockedLedger(ctx context.Context, f *cmdutil.Factory, dir string, wait time
 func pickEntries(l *bulk.Ledger, refs []string, service, done string) ([]bulk.LedgerEntry, error) {
 	var picked []bulk.LedgerEntry
 	for _, ref := range refs {
-		var match []bulk.LedgerEntry
-		for _, e := range l.Entries() {
-			if e.ReferenceID == ref && (service == "" || strings.EqualFold(e.Service, strings.TrimSpace(service))) {
-				match = append(match, e)
-			}
+		match := matchEntries(l, service, func(id string) bool { return id == ref })
+		if len(match) == 0 { // as an import does, take ids that differ only in case as one
+			match = matchEntries(l, service, func(id string) bool { return bulk.SameKey(id, ref) })
 		}
 		switch {
 		case len(match) == 0 && service != "":
@@ -278,6 +278,16 @@ func pickEntries(l *bulk.Ledger, refs []string, service, done string) ([]bulk.Le
 		case len(match) == 0:
 			return nil, shared.NotFoundf("the ledger has no call %q: nothing was %s", ref, done)
 		case len(match) > 1:
+			var calls []string
+			services := map[string]bool{}
+			for _, e := range match {
+				calls = append(calls, e.ReferenceID+" on "+e.Service)
+				services[strings.ToLower(e.Service)] = true
+			}
+			sort.Strings(calls)
+			if len(services) < len(match) {
+				return nil, cmdutil.FlagErrorf("%q names %d calls (%s): give the reference id as 'schedule ledger list' shows it; nothing was %s", ref, len(match), strings.Join(calls, ", "), done)
+			}
 			var svcs []string
 			for _, e := range match {
 				svcs = append(svcs, e.Service)
@@ -288,4 +298,16 @@ func pickEntries(l *bulk.Ledger, refs []string, service, done string) ([]bulk.Le
 		picked = append(picked, match[0])
 	}
 	return picked, nil
+}
+
+// matchEntries is the ledger's calls whose ReferenceId is, by same, the one asked for, on the
+// service given (any when none is).
+func matchEntries(l *bulk.Ledger, service string, same func(id string) bool) []bulk.LedgerEntry {
+	var match []bulk.LedgerEntry
+	for _, e := range l.Entries() {
+		if same(e.ReferenceID) && (service == "" || strings.EqualFold(e.Service, strings.TrimSpace(service))) {
+			match = append(match, e)
+		}
+	}
+	return match
 }

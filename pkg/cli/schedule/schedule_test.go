@@ -3,11 +3,13 @@ package schedule_test
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/nimbusctl/nimbusctl/pkg/bulk"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/clitest"
 	"github.com/nimbusctl/nimbusctl/pkg/cli/shared"
 	"github.com/nimbusctl/nimbusctl/pkg/emulator"
@@ -515,4 +517,27 @@ func TestRelativeDaysKeepTheWallClockOverAClockChange(t *testing.T) {
 	e.Run("schedule", "import", noRef, "--service", emulator.ServiceSupport).Expect(t, 3, "",
 		noRef+":2: due: a relative due time needs a ReferenceId: without one, every run would make it a new call and ring the customer again (add a ReferenceId column, or write the due time out)\n"+
 			"error: 1 invalid row; nothing was sent (fix it, or pass --skip-invalid to import the rest)\n")
+}
+
+// A ledger written before ReferenceIds were folded may hold two calls whose ids differ only in
+// case: a reference id given in a third case names both, and nothing is released until it
+// is given as the ledger has one of them.
+func TestLedgerForgetRefusesAnIdThatNamesTwoCalls(t *testing.T) {
+	t.Parallel()
+	e := clitest.New(t)
+	l, err := bulk.OpenLedger(filepath.Join(e.Home, "state", "ledger", "default"), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC().Format(time.RFC3339)
+	if err := l.Record(
+		bulk.LedgerEntry{Service: emulator.ServiceSupport, ReferenceID: "R-1", Due: "2030-01-01T09:00:00Z", RecordedAt: now, Outcome: bulk.OutcomeCreated},
+		bulk.LedgerEntry{Service: emulator.ServiceSupport, ReferenceID: "r-1", Due: "2030-01-01T10:00:00Z", RecordedAt: now, Outcome: bulk.OutcomeCreated},
+	); err != nil {
+		t.Fatal(err)
+	}
+	e.Run("schedule", "ledger", "forget", "Ｒ-1").Expect(t, 3, "", "error: \"Ｒ-1\" names 2 calls (R-1 on support@contoso.com, r-1 on support@contoso.com): "+
+		"give the reference id as 'schedule ledger list' shows it; nothing was released\nRun 'nimbusctl schedule ledger forget --help' for usage.\n")
+	e.Run("schedule", "ledger", "forget", "r-1").Expect(t, 0, "", "")
+	e.Run("schedule", "ledger", "list", "-o", "json", "--jq", ".[].referenceId").Expect(t, 0, "R-1\n", "")
 }

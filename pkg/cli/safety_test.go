@@ -3,7 +3,6 @@ package cli_test
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -431,25 +430,10 @@ func TestScheduleLedgerCommandsRunAsPrinted(t *testing.T) {
 		if r.Code != 9 || m == nil {
 			t.Fatalf("%s: exit %d, no commands\n%s", ref, r.Code, r.Stderr)
 		}
-		if got := e.Run(pasted(t, m[1+i])...); got.Code != 0 {
+		if got := e.Run(clitest.Pasted(t, m[1+i])...); got.Code != 0 {
 			t.Errorf("%s\nexit %d: %s", m[1+i], got.Code, got.Stderr)
 		}
 	}
 	// Settled: passed over; forgotten: created again.
 	e.Run(append(args, "-o", "json", "--jq", "[.skipped, .created, .failed]")...).Expect(t, 0, "[1,1,0]\n", "")
-}
-
-// pasted splits a command line the way a POSIX shell does when a person pastes it, and drops
-// the leading "nimbusctl": what a message tells the user to run, as args.
-func pasted(t *testing.T, line string) []string {
-	t.Helper()
-	out, err := exec.Command("/bin/sh", "-c", "set -- "+line+`; printf '%s\0' "$@"`).Output()
-	if err != nil {
-		t.Fatalf("the shell cannot read %s: %v", line, err)
-	}
-	words := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
-	if words[0] != "nimbusctl" {
-		t.Fatalf("%s does not start with nimbusctl", line)
-	}
-	return words[1:]
 }

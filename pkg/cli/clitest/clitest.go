@@ -6,6 +6,7 @@ package clitest
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -297,4 +298,19 @@ func (e *Env) WaitFor(what string, cond func() bool) {
 			e.T.Fatalf("waited a minute for %s", what)
 		}
 	}
+}
+
+// Pasted splits a command line the way a POSIX shell does when a person pastes it (quotes,
+// escapes), and drops the leading "nimbusctl": what a message tells the user to run, as args.
+func Pasted(t *testing.T, line string) []string {
+	t.Helper()
+	out, err := exec.Command("/bin/sh", "-c", "set -- "+line+`; printf '%s\0' "$@"`).Output()
+	if err != nil {
+		t.Fatalf("the shell cannot read %s: %v", line, err)
+	}
+	words := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
+	if words[0] != "nimbusctl" {
+		t.Fatalf("%s does not start with nimbusctl", line)
+	}
+	return words[1:]
 }

@@ -2,7 +2,6 @@ package nps_test
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,19 +43,4 @@ func lines(ls ...string) string {
 		return ""
 	}
 	return strings.Join(ls, "\n") + "\n"
-}
-
-// pasted splits a command line the way a POSIX shell does when a person pastes it (quotes,
-// escapes), and drops the leading "nimbusctl": what a message tells the user to run, as args.
-func pasted(t *testing.T, line string) []string {
-	t.Helper()
-	out, err := exec.Command("/bin/sh", "-c", "set -- "+line+`; printf '%s\0' "$@"`).Output()
-	if err != nil {
-		t.Fatalf("the shell cannot read %s: %v", line, err)
-	}
-	words := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
-	if words[0] != "nimbusctl" {
-		t.Fatalf("%s does not start with nimbusctl", line)
-	}
-	return words[1:]
 }

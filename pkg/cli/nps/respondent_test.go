@@ -366,7 +366,7 @@ func TestNpsRespondentImportKilledMidSendSaidOnce(t *testing.T) {
 			"it may have gone out, and nps.today offers no read-back, so it is not sent again; "+way+"\n"+
 			"X 1 row: 1 failed (T)\n"+
 			"error: 1 row failed (see the messages above): its answer was lost, so it may have gone out, and no rerun sends it: check app.nps.today, then settle it (it arrived), or rerun with --resend-unknown (it did not)\n")
-	e.Run(pasted(t, "nimbusctl nps survey ledger settle --rows '103/K 1/x'")...).Expect(t, 0, "", "")
+	e.Run(clitest.Pasted(t, "nimbusctl nps survey ledger settle --rows '103/K 1/x'")...).Expect(t, 0, "", "")
 	expectRun(t, run(), 0, "", "✓ 1 row: 1 skipped (already done) (T)\n")
 	if n := len(e.Emu.NPSSurveys()); n != 1 {
 		t.Fatalf("%d surveys, want 1", n)

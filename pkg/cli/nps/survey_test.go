@@ -367,7 +367,7 @@ func TestNpsSurveySendOnceCommandsRunAsPrinted(t *testing.T) {
 			t.Fatalf("--once %q: exit %d\n%s", key, r.Code, r.Stderr)
 		}
 		verb := m[1+i%2] // settle one, forget the next
-		if got := e.Run(pasted(t, verb)...); got.Code != 0 {
+		if got := e.Run(clitest.Pasted(t, verb)...); got.Code != 0 {
 			t.Errorf("--once %q: %s\nexit %d: %s", key, verb, got.Code, got.Stderr)
 			continue
 		}

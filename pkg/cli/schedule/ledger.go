@@ -278,21 +278,18 @@ func pickEntries(l *bulk.Ledger, refs []string, service, done string) ([]bulk.Le
 		case len(match) == 0:
 			return nil, shared.NotFoundf("the ledger has no call %q: nothing was %s", ref, done)
 		case len(match) > 1:
-			var calls []string
+			var calls, svcs []string
 			services := map[string]bool{}
 			for _, e := range match {
 				calls = append(calls, e.ReferenceID+" on "+e.Service)
+				svcs = append(svcs, e.Service)
 				services[strings.ToLower(e.Service)] = true
 			}
 			sort.Strings(calls)
-			if len(services) < len(match) {
+			sort.Strings(svcs)
+			if len(services) < len(match) { // two ids of one service: --service cannot tell them apart
 				return nil, cmdutil.FlagErrorf("%q names %d calls (%s): give the reference id as 'schedule ledger list' shows it; nothing was %s", ref, len(match), strings.Join(calls, ", "), done)
 			}
-			var svcs []string
-			for _, e := range match {
-				svcs = append(svcs, e.Service)
-			}
-			sort.Strings(svcs)
 			return nil, cmdutil.FlagErrorf("%q is remembered for %d services (%s): pick one with --service; nothing was %s", ref, len(match), strings.Join(svcs, ", "), done)
 		}
 		picked = append(picked, match[0])
